@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Both set up what is missing.
+SHELL := /bin/bash
+export DATABASE_URL ?= sqlite:data/vanguard.db
+export VANGUARD_ADDR ?= 127.0.0.1:3000
+export VANGUARD_SITE_ROOT ?= target/site
+SERVER := target/debug/vanguard
+
+.PHONY: run test build site server bootstrap bootstrap-test lint unit browser clean
+
+## Build and serve the app on SQLite with demo data at http://$(VANGUARD_ADDR)
+run: bootstrap build
+	VANGUARD_DEMO=1 $(SERVER) serve
+
+## Everything: formatting, lints, unit and integration tests on SQLite and
+## PostgreSQL, the wasm build, and the browser tests against the served build.
+test: bootstrap-test lint build unit browser
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+bootstrap-test:
+	@scripts/bootstrap.sh test
+
+build: site server
+
+site:
+	scripts/build-site.sh
+
+server:
+	cargo build -p vanguard-server
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p vanguard-app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+	cargo check -p vanguard-shared --target wasm32-unknown-unknown
+
+unit:
+	scripts/postgres.sh start
+	cargo test --workspace
+
+browser:
+	cd tests/browser && node run.mjs
+
+clean:
+	cargo clean
+	rm -rf data target/site

@@ -1,0 +1,39 @@
+//! The error every server function of the UI returns: a stable code and a
+//! message in Chinese that the page shows as is.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct UiError {
+    pub code: String,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        UiError {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        UiError::new("unauthenticated", "请先登录")
+    }
+}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => {
+                UiError::new("network", "无法连接服务器，请检查网络后重试")
+            }
+            other => UiError::new("internal", format!("出错了：{other}")),
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The Leptos user interface, rendered on the server (`ssr`) and hydrated in
+//! the browser (`hydrate`). Pages stay thin: rules live in `vanguard-shared`,
+//! and the server functions beside each page only reach the [`backend`].
+
+#![recursion_limit = "256"]
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document around the app; only the server renders it.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#b71c1c" />
+                <link rel="icon" href="/icon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="vanguard" href="/pkg/vanguard.css" />
+        <Title text="先锋台账" />
+        <Router>
+            <main>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/login") view=pages::login::LoginPage />
+                    // Pages that depend on the session resolve it before the
+                    // first byte, so an anonymous visit gets a real redirect.
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/password")
+                        view=pages::password::PasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/members")
+                        view=pages::members::MembersPage
+                        ssr=SsrMode::Async
+                    />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The browser's entry point: attach to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

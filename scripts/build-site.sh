@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the browser bundle into target/site, as cargo-leptos would, without
+# its 35-minute install: the hydrate build for wasm32, then wasm-bindgen.
+# No wasm-opt: Debian's (binaryen 108) breaks hydration; see README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+site=target/site
+pkg=$site/pkg
+profile=wasm-release
+cargo build -p vanguard-app --lib --target wasm32-unknown-unknown --profile "$profile" --features hydrate
+mkdir -p "$pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name vanguard \
+  "target/wasm32-unknown-unknown/$profile/vanguard_app.wasm"
+cp style/main.css "$pkg/vanguard.css"
+cp -r public/. "$site/"
+# Pre-compressed copies, served by the static handler when the client accepts gzip.
+for f in "$pkg"/vanguard.js "$pkg"/vanguard_bg.wasm "$pkg"/vanguard.css; do
+  gzip -9 -k -f "$f"
+done
+printf '[site] wasm %s bytes (%s gzipped)\n' "$(stat -c %s "$pkg/vanguard_bg.wasm")" "$(stat -c %s "$pkg/vanguard_bg.wasm.gz")"

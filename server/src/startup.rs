@@ -1,0 +1,119 @@
+//! Building and running the server: open and migrate the database, seed the
+//! demo if asked, bind, serve.
+
+use crate::accounts::demo;
+use crate::auth::{Auth, AuthConfig};
+use crate::state::AppState;
+use crate::storage::{self, SharedStore, StoreError};
+use leptos::config::{Env, LeptosOptions};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    /// Where the built site lives: `pkg/` with the WASM, JS and CSS, and the
+    /// files of `public/`.
+    pub site_root: PathBuf,
+    pub demo: bool,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("seeding the demo organisation failed: {0}")]
+    Demo(#[from] crate::accounts::AccountsError),
+}
+
+/// Opens the database and brings its schema up to date.
+pub async fn open_store(url: &str) -> Result<SharedStore, StoreError> {
+    let store = storage::open(url).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let store = open_store(&config.database_url).await?;
+        tracing::info!(backend = store.backend(), "database ready");
+        if config.demo {
+            if demo::seed_if_empty(&store).await? {
+                tracing::info!("seeded the demo organisation");
+            }
+            tracing::warn!(
+                "DEMO MODE: every demo account (member01..member20, secretary01/02, officer01/02, admin) \
+                 has the password “{}”. Never use demo mode for real members.",
+                demo::DEMO_PASSWORD
+            );
+        }
+        let listener =
+            TcpListener::bind(config.addr)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.addr,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("vanguard")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .env(Env::PROD)
+            .build();
+        let state = AppState {
+            leptos_options,
+            auth: Arc::new(Auth::new(store.clone(), config.auth.clone())),
+            store,
+        };
+        let router = crate::http::router(state.clone());
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.leptos_options.site_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, finishing requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!("listening on http://{}", self.local_addr());
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}

@@ -1,0 +1,14 @@
+//! What every handler can reach.
+
+use crate::auth::Auth;
+use crate::storage::SharedStore;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: SharedStore,
+    pub auth: Arc<Auth>,
+}

@@ -1,0 +1,145 @@
+//! Persistence behind one trait, with one implementation per database.
+//!
+//! Both implementations run the same runtime SQL (written once in
+//! [`sql_store`]) against their own migrations folder; nothing needs a live
+//! database at build time.
+
+mod postgres;
+mod sql_store;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use vanguard_shared::{MemberStatus, OrgKind, Role};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken (a username taken, a sibling name twice).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("unsupported database URL “{0}”: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value the code does not understand: a bug or a manual edit.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub kind: OrgKind,
+    pub name: String,
+    pub time_zone: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub status: MemberStatus,
+    /// The member's home unit: a branch, or a committee for a pure admin.
+    pub org_id: String,
+    pub group_id: Option<String>,
+    pub roles: Vec<Role>,
+    pub active: bool,
+}
+
+/// A member to create, with the password already hashed.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub member: Member,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+/// What the login check needs and nothing more.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub member_id: String,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub member_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend, for logs.
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// True when no organisation exists yet (a fresh install).
+    async fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Creates organisations then members in one transaction: all or nothing.
+    async fn insert_batch(
+        &self,
+        orgs: &[Organisation],
+        members: &[NewMember],
+    ) -> Result<(), StoreError>;
+    async fn organisation(&self, id: &str) -> Result<Option<Organisation>, StoreError>;
+    async fn organisations(&self) -> Result<Vec<Organisation>, StoreError>;
+
+    async fn member(&self, id: &str) -> Result<Option<Member>, StoreError>;
+    async fn member_by_username(&self, username: &str) -> Result<Option<Member>, StoreError>;
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
+    async fn password_hash(&self, member_id: &str) -> Result<Option<String>, StoreError>;
+    /// Members whose home unit or group lies in the subtree rooted at `org_id`.
+    async fn members_under(&self, org_id: &str) -> Result<Vec<Member>, StoreError>;
+    /// Sets a new hash and ends the member's sessions, except `keep` (the
+    /// session that made the change), in one transaction.
+    async fn set_password(
+        &self,
+        member_id: &str,
+        hash: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    async fn insert_session(&self, session: &SessionRow) -> Result<(), StoreError>;
+    /// The member of a live session; expired sessions answer `None`.
+    async fn session_member(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the database a URL names: `sqlite:PATH` (created if missing) or
+/// `postgres://…`.
+pub async fn open(url: &str) -> Result<SharedStore, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Conflict`].
+pub(crate) fn classify(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(db.message().to_string())
+        }
+        _ => StoreError::Database(err),
+    }
+}

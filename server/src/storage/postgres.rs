@@ -1,0 +1,24 @@
+//! The deployment for a county or a province: one PostgreSQL shared by
+//! several server processes.
+
+use super::StoreError;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::Duration;
+
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Ok(PgStore { pool })
+    }
+}
+
+super::sql_store::sql_store!(PgStore, sqlx::Postgres, "postgres", "./migrations/postgres");

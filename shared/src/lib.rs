@@ -1,0 +1,10 @@
+//! The vocabulary of the product, shared by the server and the browser.
+//!
+//! Nothing here performs I/O: every function is pure, tested natively and
+//! compiled to wasm32 for the browser.
+
+pub mod account;
+pub mod org;
+
+pub use account::{AccountError, Me, MemberSummary, OrgRef, Password, PersonName, Username};
+pub use org::{MemberStatus, OrgKind, Role, TimeZone, VocabularyError};
