@@ -1,1 +1,10 @@
+//! The server over real HTTP, on a fresh SQLite file and a fresh PostgreSQL
+//! database per test. One binary, so the server compiles into tests once.
 
+mod helpers;
+
+mod accounts;
+mod import;
+mod login;
+mod pages;
+mod storage;

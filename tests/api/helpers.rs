@@ -1,0 +1,219 @@
+//! `spawn_app()`: the real server on port 0 over a database of its own.
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use vanguard_server::auth::AuthConfig;
+use vanguard_server::startup::{Application, Config};
+
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("VANGUARD_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    pub async fn new(db: Db) -> TestDb {
+        match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite:{}", dir.path().join("test.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Db::Postgres => {
+                use sqlx::Connection;
+                let name = format!("vanguard_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = pg_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("PostgreSQL at 127.0.0.1:5432 (start it with scripts/postgres.sh)");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside async; a short-lived runtime on its own thread
+        // removes the database even when the test panicked.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: Client,
+    pub db: TestDb,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+pub fn config(url: &str) -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().expect("address"),
+        database_url: url.to_string(),
+        site_root: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")),
+        demo: true,
+        auth: AuthConfig::default(),
+    }
+}
+
+async fn start(db: TestDb) -> TestApp {
+    let app = Application::build(config(&db.url))
+        .await
+        .expect("server starts");
+    let addr = app.local_addr();
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        addr,
+        client: client(),
+        db,
+        server,
+    }
+}
+
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+/// A demo-seeded server on a fresh database.
+pub async fn spawn_app(db: Db) -> TestApp {
+    start(TestDb::new(db).await).await
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops this server and starts a new one on the same database, as a
+    /// restart would.
+    pub async fn restart(self) -> TestApp {
+        self.server.abort();
+        let _ = self.server.await;
+        start(self.db).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Logs in and answers the Bearer token.
+    pub async fn token(&self, username: &str) -> String {
+        let response = self.login(username, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let body: Value = response.json().await.expect("json");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        // A fresh client: only the Bearer token may authenticate.
+        client()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        client()
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The JSON error body, checked for shape.
+pub async fn error_code(response: Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.expect("error body is JSON");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
+    (
+        status,
+        body["error"].as_str().expect("error code").to_string(),
+    )
+}
+
+/// Runs an async test body once per database.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await
+            }
+        }
+    };
+}

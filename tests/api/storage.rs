@@ -1,0 +1,60 @@
+use crate::helpers::*;
+use crate::on_both;
+use vanguard_server::accounts::admin::{create_admin, AdminError, NewAdmin};
+use vanguard_server::startup::open_store;
+
+async fn migrations_apply_and_rerun(db: Db) {
+    let db = TestDb::new(db).await;
+    let store = open_store(&db.url).await.expect("first migration");
+    assert!(store.is_empty().await.unwrap());
+    // A second start applies nothing new and loses nothing.
+    store.migrate().await.expect("migrations are idempotent");
+    let again = open_store(&db.url).await.expect("reopen");
+    assert!(again.is_empty().await.unwrap());
+}
+on_both!(migrations_apply_and_rerun);
+
+async fn first_admin_without_demo(db: Db) {
+    let db = TestDb::new(db).await;
+    let store = open_store(&db.url).await.unwrap();
+    let new = |username: &str, password: Option<&str>| NewAdmin {
+        username: username.into(),
+        name: "管理员".into(),
+        committee: "县直机关工委".into(),
+        time_zone: "Asia/Shanghai".into(),
+        password: password.map(str::to_string),
+    };
+    let generated = create_admin(&store, new("root", None))
+        .await
+        .unwrap()
+        .expect("a generated password");
+    assert!(generated.len() >= 12);
+    assert!(matches!(
+        create_admin(&store, new("root", Some("another-password"))).await,
+        Err(AdminError::Taken(_))
+    ));
+    assert!(matches!(
+        create_admin(&store, new("x", Some("another-password"))).await,
+        Err(AdminError::Input(_))
+    ));
+    create_admin(&store, new("root2", Some("another-password")))
+        .await
+        .unwrap();
+    let committees = store.organisations().await.unwrap();
+    assert_eq!(committees.len(), 1, "both admins share the one committee");
+
+    // Demo mode never seeds over real data.
+    let mut config = config(&db.url);
+    config.demo = true;
+    let app = vanguard_server::startup::Application::build(config)
+        .await
+        .unwrap();
+    assert!(app
+        .state()
+        .store
+        .member_by_username("member01")
+        .await
+        .unwrap()
+        .is_none());
+}
+on_both!(first_admin_without_demo);
