@@ -65,3 +65,18 @@ pub async fn client_ip() -> IpAddr {
         .map(|ConnectInfo(addr)| addr.ip())
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
+
+/// Answers a server function's result, giving a refusal its real HTTP status
+/// (a wrong password is a 401, not a server failure).
+pub fn answer<T>(result: Result<T, UiError>) -> Result<T, UiError> {
+    if let Err(e) = &result {
+        let status = e.status.and_then(|s| http::StatusCode::from_u16(s).ok());
+        if let (Some(status), Some(response)) = (
+            status,
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        ) {
+            response.set_status(status);
+        }
+    }
+    result
+}

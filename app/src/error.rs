@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct UiError {
     pub code: String,
     pub message: String,
+    /// The HTTP status the server function answers with (500 when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
 }
 
 impl UiError {
@@ -17,11 +20,17 @@ impl UiError {
         UiError {
             code: code.into(),
             message: message.into(),
+            status: None,
         }
     }
 
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
     pub fn unauthenticated() -> Self {
-        UiError::new("unauthenticated", "请先登录")
+        UiError::new("unauthenticated", "请先登录").with_status(401)
     }
 }
 

@@ -8,14 +8,14 @@ use vanguard_shared::Me;
 /// The signed-in member, or `None` for an anonymous visitor.
 #[server(prefix = "/sfn", endpoint = "me")]
 pub async fn current_member() -> Result<Option<Me>, UiError> {
-    use crate::backend::{backend, request_headers};
-    backend()?.me(&request_headers().await?).await
+    use crate::backend::{answer, backend, request_headers};
+    answer(async { backend()?.me(&request_headers().await?).await }.await)
 }
 
 #[server(prefix = "/sfn", endpoint = "logout")]
 pub async fn logout() -> Result<(), UiError> {
-    use crate::backend::{backend, request_headers};
-    let clear = backend()?.logout(&request_headers().await?).await?;
+    use crate::backend::{answer, backend, request_headers};
+    let clear = answer(async { backend()?.logout(&request_headers().await?).await }.await)?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.insert_header(http::header::SET_COOKIE, clear);
     leptos_axum::redirect("/login");

@@ -14,7 +14,7 @@ use vanguard_shared::{Me, MemberSummary};
 
 impl From<ApiError> for UiError {
     fn from(err: ApiError) -> Self {
-        UiError::new(err.code(), err.to_string())
+        UiError::new(err.code(), err.to_string()).with_status(err.status().as_u16())
     }
 }
 

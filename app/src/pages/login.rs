@@ -7,10 +7,15 @@ use leptos::server_fn::ServerFn;
 
 #[server(prefix = "/sfn", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), UiError> {
-    use crate::backend::{backend, client_ip};
-    let signed_in = backend()?
-        .login(&username, &password, client_ip().await)
-        .await?;
+    use crate::backend::{answer, backend, client_ip};
+    let signed_in = answer(
+        async {
+            backend()?
+                .login(&username, &password, client_ip().await)
+                .await
+        }
+        .await,
+    )?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     response.insert_header(http::header::SET_COOKIE, signed_in.set_cookie);
     leptos_axum::redirect("/");

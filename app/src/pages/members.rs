@@ -9,16 +9,21 @@ use vanguard_shared::{Me, MemberSummary, Password};
 
 #[server(prefix = "/sfn", endpoint = "members")]
 pub async fn list_members() -> Result<Vec<MemberSummary>, UiError> {
-    use crate::backend::{backend, request_headers};
-    backend()?.members(&request_headers().await?).await
+    use crate::backend::{answer, backend, request_headers};
+    answer(async { backend()?.members(&request_headers().await?).await }.await)
 }
 
 #[server(prefix = "/sfn", endpoint = "reset_password")]
 pub async fn reset_password(member_id: String, new: String) -> Result<(), UiError> {
-    use crate::backend::{backend, request_headers};
-    backend()?
-        .reset_password(&request_headers().await?, &member_id, &new)
-        .await
+    use crate::backend::{answer, backend, request_headers};
+    answer(
+        async {
+            backend()?
+                .reset_password(&request_headers().await?, &member_id, &new)
+                .await
+        }
+        .await,
+    )
 }
 
 #[component]

@@ -8,10 +8,15 @@ use vanguard_shared::{Me, Password};
 
 #[server(prefix = "/sfn", endpoint = "change_password")]
 pub async fn change_password(current: String, new: String) -> Result<(), UiError> {
-    use crate::backend::{backend, request_headers};
-    backend()?
-        .change_password(&request_headers().await?, &current, &new)
-        .await
+    use crate::backend::{answer, backend, request_headers};
+    answer(
+        async {
+            backend()?
+                .change_password(&request_headers().await?, &current, &new)
+                .await
+        }
+        .await,
+    )
 }
 
 /// What the browser can refuse before asking the server.

@@ -1,0 +1,168 @@
+// Browser end-to-end tests: the built server (the same binary and bundle
+// `make run` serves) on a scratch SQLite database, driven in Debian's headless
+// Chromium. Prints "browser: N passed, N failed".
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const serverBin = process.env.VANGUARD_BIN ?? join(root, 'target', 'debug', 'vanguard');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => ok(port)); });
+    srv.on('error', fail);
+  });
+}
+
+async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'vanguard-e2e-'));
+  const port = await freePort();
+  const child = spawn(serverBin, ['serve'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`, VANGUARD_ADDR: `127.0.0.1:${port}`,
+      VANGUARD_SITE_ROOT: join(root, 'target', 'site'), VANGUARD_DEMO: '1', RUST_LOG: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${base}/healthz`)).ok) return { base, child, dir }; } catch { /* not up yet */ }
+    await new Promise(r => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('server did not start');
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+// Opens a page that records console errors and failed requests.
+async function openPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', e => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', r => problems.push(`request failed: ${r.url()}`));
+  return { context, page, problems };
+}
+
+test('the login page hydrates: an empty form is refused without a page load', async ({ browser, base }) => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(`${base}/login`);
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+  const loads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  let posted = false;
+  page.on('request', r => { if (r.method() === 'POST') posted = true; });
+  await page.getByRole('button', { name: '登录' }).click();
+  await assert.doesNotReject(page.getByRole('alert').filter({ hasText: '请输入用户名和密码' }).waitFor({ timeout: 5000 }));
+  assert.equal(posted, false, 'no request for an empty form');
+  assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), loads);
+  assert.equal(new URL(page.url()).pathname, '/login');
+  // Labels are real: the fields are reachable by their label text.
+  await page.getByLabel('用户名').fill('member01');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('alert').filter({ hasText: '请输入密码' }).waitFor({ timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('member01 logs in through the page, sees the home page, and logs out', async ({ browser, base }) => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(`${base}/login`);
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+  await page.getByLabel('用户名').fill('member01');
+  await page.getByLabel('密码').fill('wrong-password');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor({ timeout: 10000 });
+  await page.getByLabel('密码').fill('demo-password');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${base}/`, { timeout: 10000 });
+  await page.getByRole('heading', { name: '您好，王建国' }).waitFor({ timeout: 10000 });
+  const text = await page.textContent('body');
+  assert.match(text, /第一党支部/);
+  assert.match(text, /党小组长/);
+  // A plain member has no member management link, and every link works.
+  assert.equal(await page.getByRole('link', { name: '成员管理' }).count(), 0);
+  for (const href of await page.$$eval('a[href]', as => as.map(a => a.getAttribute('href')))) {
+    const res = await context.request.get(new URL(href, base).toString());
+    assert.equal(res.status(), 200, `link ${href}`);
+  }
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await page.waitForURL(`${base}/login`, { timeout: 10000 });
+  const me = await context.request.get(`${base}/api/me`);
+  assert.equal(me.status(), 401, 'the session ended');
+  // The one failed request is the deliberate wrong password, answered 401.
+  assert.deepEqual(problems.filter(p => !p.includes('status of 401')), []);
+  assert.equal(problems.length, 1, problems.join('\n'));
+  await context.close();
+});
+
+test('a secretary resets a member password from the member list', async ({ browser, base }) => {
+  const { context, page, problems } = await openPage(browser);
+  await page.goto(`${base}/login`);
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+  await page.getByLabel('用户名').fill('secretary01');
+  await page.getByLabel('密码').fill('demo-password');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByRole('link', { name: '成员管理' }).click();
+  await page.waitForURL(`${base}/members`);
+  await page.getByLabel('刘洋 的新密码').fill('reset-by-secretary');
+  await page.getByRole('row', { name: /刘洋/ }).getByRole('button', { name: '重置' }).click();
+  await page.getByRole('row', { name: /刘洋/ }).getByRole('status').filter({ hasText: '已重置' }).waitFor({ timeout: 10000 });
+  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'member04', password: 'reset-by-secretary' }) });
+  assert.equal(login.status, 200);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('unknown routes get a 404 page', async ({ browser, base }) => {
+  const { context, page } = await openPage(browser);
+  const res = await page.goto(`${base}/no/such/page`);
+  assert.equal(res.status(), 404);
+  await page.getByRole('heading', { name: '页面不存在' }).waitFor();
+  await context.close();
+});
+
+// The bytes a first visit transfers for the app itself, gzipped.
+async function firstLoadBytes(base) {
+  let total = 0;
+  for (const f of ['vanguard_bg.wasm', 'vanguard.js', 'vanguard.css']) {
+    const body = Buffer.from(await (await fetch(`${base}/pkg/${f}`)).arrayBuffer());
+    total += gzipSync(body, { level: 9 }).length;
+  }
+  return total;
+}
+
+const server = await startServer();
+const browser = await chromium.launch({ executablePath: chromiumPath, args: FLAGS });
+let passed = 0, failed = 0;
+try {
+  for (const { name, fn } of tests) {
+    try {
+      await fn({ browser, base: server.base });
+      passed++;
+      console.log(`ok - ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').join('\n  ')}`);
+    }
+  }
+  console.log(`first load (WASM + JS + CSS, gzipped): ${(await firstLoadBytes(server.base) / 1024).toFixed(1)} KiB`);
+} finally {
+  await browser.close();
+  server.child.kill('SIGTERM');
+  rmSync(server.dir, { recursive: true, force: true });
+}
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
