@@ -49,17 +49,6 @@ impl OrgKind {
             OrgKind::Group => "党小组",
         }
     }
-
-    /// Whether an organisation of this kind may sit directly under `parent`.
-    pub fn may_sit_under(self, parent: Option<OrgKind>) -> bool {
-        match (self, parent) {
-            (OrgKind::Committee, None | Some(OrgKind::Committee)) => true,
-            (OrgKind::GeneralBranch, Some(OrgKind::Committee)) => true,
-            (OrgKind::Branch, Some(OrgKind::Committee | OrgKind::GeneralBranch)) => true,
-            (OrgKind::Group, Some(OrgKind::Branch)) => true,
-            _ => false,
-        }
-    }
 }
 
 impl FromStr for OrgKind {
@@ -272,13 +261,5 @@ mod tests {
         let json = serde_json::to_string(&TimeZone::default()).unwrap();
         assert_eq!(json, "\"Asia/Shanghai\"");
         assert!(serde_json::from_str::<TimeZone>("\"nowhere\"").is_err());
-    }
-
-    #[test]
-    fn tree_shape_is_enforced() {
-        assert!(OrgKind::Branch.may_sit_under(Some(OrgKind::Committee)));
-        assert!(OrgKind::Group.may_sit_under(Some(OrgKind::Branch)));
-        assert!(!OrgKind::Group.may_sit_under(Some(OrgKind::Committee)));
-        assert!(!OrgKind::Branch.may_sit_under(None));
     }
 }
