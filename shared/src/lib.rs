@@ -4,6 +4,7 @@
 //! compiled to wasm32 for the browser.
 
 pub mod account;
+pub mod ledger;
 pub mod org;
 
 pub use account::{AccountError, Me, MemberSummary, OrgRef, Password, PersonName, Username};

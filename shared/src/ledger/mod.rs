@@ -1,0 +1,16 @@
+//! The ledger engine: rulebooks, per-member ledgers, year-end evaluation.
+//! Pure functions, the same on the server (official) and in the browser
+//! (provisional).
+
+pub mod engine;
+pub mod kinds;
+pub mod points;
+pub mod rulebook;
+
+pub use engine::{
+    compute, Adjustment, Entry, Ledger, LedgerInput, Mode, Note, RecordFact, Review, Source,
+    VetoFact,
+};
+pub use kinds::{Grade, Kind, Outcome, Period, Section, Side};
+pub use points::Points;
+pub use rulebook::{default_rulebook, in_force, Rulebook, RulebookError};

@@ -1,0 +1,407 @@
+//! The rulebook: a branch's (or its committee's) points scheme for one year,
+//! written in TOML by people, versioned, and checked on load. Every field is
+//! documented in docs/rulebook.md.
+
+use super::kinds::{Grade, Kind, Outcome, Period, Section, Side};
+use super::points::Points;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use toml::Spanned;
+
+/// Why a rulebook failed to load: where, which rule, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {}{message}", rule.as_ref().map(|r| format!("rule “{r}”: ")).unwrap_or_default())]
+pub struct RulebookError {
+    pub file: String,
+    pub line: usize,
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+/// How a rule prices one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pricing {
+    /// The same points whatever the outcome (a deduction when negative).
+    Flat(Points),
+    /// Points by attendance outcome; an outcome not listed earns nothing.
+    ByOutcome(BTreeMap<Outcome, Points>),
+    /// Points per hour (volunteering); the record carries the hours.
+    PerHour(Points),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cap {
+    pub period: Period,
+    pub max: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub kind: Kind,
+    pub section: Section,
+    pub side: Side,
+    pub pricing: Pricing,
+    /// Limits on the positive points this rule grants per period.
+    pub caps: Vec<Cap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionCap {
+    pub section: Section,
+    pub period: Period,
+    pub max: Points,
+}
+
+/// What a veto (一票否决) does to the year-end grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VetoEffect {
+    /// The member cannot be 优秀.
+    NotExcellent,
+    /// The member is 不合格.
+    Unqualified,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Veto {
+    pub id: String,
+    pub name: String,
+    pub effect: VetoEffect,
+}
+
+/// The lowest total for each grade; below `basic` is 不合格.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bands {
+    pub excellent: Points,
+    pub qualified: Points,
+    pub basic: Points,
+}
+
+impl Bands {
+    pub fn grade(&self, total: Points) -> Grade {
+        if total >= self.excellent {
+            Grade::Excellent
+        } else if total >= self.qualified {
+            Grade::Qualified
+        } else if total >= self.basic {
+            Grade::Basic
+        } else {
+            Grade::Unqualified
+        }
+    }
+}
+
+/// A side of the dual standard: the subtotal it needs for 优秀, and below
+/// which it fails (capping the grade at the rulebook's `side_fail_cap`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SideThresholds {
+    pub excellent: Points,
+    pub pass: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rulebook {
+    pub id: String,
+    pub version: u32,
+    pub year: i32,
+    pub base: Points,
+    pub floor: Points,
+    pub bands: Bands,
+    pub party: SideThresholds,
+    pub job: SideThresholds,
+    /// The best grade a member failing either side can get (党务业务双否决).
+    pub side_fail_cap: Grade,
+    /// The largest magnitude of one manual adjustment.
+    pub max_adjustment: Points,
+    /// The share of 优秀 a branch may have, e.g. 1/3, as (numerator, denominator).
+    pub excellent_quota: (u32, u32),
+    /// Ranking is off unless the branch turns it on (the 2026 notice).
+    pub ranking: bool,
+    pub rules: Vec<Rule>,
+    pub section_caps: Vec<SectionCap>,
+    pub vetoes: Vec<Veto>,
+}
+
+impl Rulebook {
+    /// The rule that prices records of `kind`.
+    pub fn rule_for(&self, kind: Kind) -> Option<(usize, &Rule)> {
+        self.rules.iter().enumerate().find(|(_, r)| r.kind == kind)
+    }
+
+    pub fn side(&self, side: Side) -> &SideThresholds {
+        match side {
+            Side::Party => &self.party,
+            Side::Job => &self.job,
+        }
+    }
+
+    /// Loads and checks a rulebook; `file` names it in errors.
+    pub fn from_toml(file: &str, text: &str) -> Result<Rulebook, RulebookError> {
+        let raw: RawBook = toml::from_str(text).map_err(|e| RulebookError {
+            file: file.to_string(),
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+            rule: None,
+            message: e.message().trim().to_string(),
+        })?;
+        raw.check(file, text)
+    }
+}
+
+/// Picks the rulebook in force for an organisation in a year: the nearest
+/// organisation up the tree (`ancestry`, nearest first) that has one for the
+/// year, at its highest version. A branch without its own inherits its
+/// committee's.
+pub fn in_force<'a>(
+    books: &'a [(String, Rulebook)],
+    ancestry: &[&str],
+    year: i32,
+) -> Option<&'a Rulebook> {
+    ancestry.iter().find_map(|org| {
+        books
+            .iter()
+            .filter(|(owner, b)| owner == org && b.year == year)
+            .map(|(_, b)| b)
+            .max_by_key(|b| b.version)
+    })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBook {
+    id: String,
+    version: u32,
+    year: i32,
+    base: Points,
+    #[serde(default)]
+    floor: Points,
+    #[serde(default)]
+    ranking: bool,
+    #[serde(default = "default_max_adjustment")]
+    max_adjustment: Points,
+    #[serde(default = "default_quota")]
+    excellent_quota: String,
+    #[serde(default = "default_fail_cap")]
+    side_fail_cap: Grade,
+    grades: Spanned<Bands>,
+    sides: RawSides,
+    #[serde(default, rename = "rules")]
+    rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    section_caps: Vec<Spanned<SectionCap>>,
+    #[serde(default)]
+    vetoes: Vec<Spanned<Veto>>,
+}
+
+fn default_max_adjustment() -> Points {
+    Points::whole(10)
+}
+
+fn default_quota() -> String {
+    "1/3".to_string()
+}
+
+fn default_fail_cap() -> Grade {
+    Grade::Basic
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSides {
+    party: SideThresholds,
+    job: SideThresholds,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    kind: String,
+    section: Option<String>,
+    side: Option<String>,
+    points: Option<RawPoints>,
+    per_hour: Option<Points>,
+    #[serde(default)]
+    caps: Vec<Cap>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPoints {
+    Flat(Points),
+    ByOutcome(BTreeMap<String, Points>),
+}
+
+impl RawBook {
+    fn check(self, file: &str, text: &str) -> Result<Rulebook, RulebookError> {
+        let err = |offset: usize, rule: Option<&str>, message: String| RulebookError {
+            file: file.to_string(),
+            line: line_of(text, offset),
+            rule: rule.map(str::to_string),
+            message,
+        };
+        let bands_at = self.grades.span().start;
+        let bands = self.grades.into_inner();
+        if !(bands.excellent > bands.qualified && bands.qualified > bands.basic) {
+            return Err(err(
+                bands_at,
+                None,
+                "grade bands overlap: need excellent > qualified > basic".into(),
+            ));
+        }
+        if self.floor > self.base {
+            return Err(err(0, None, "floor is above the base score".into()));
+        }
+        let quota = parse_quota(&self.excellent_quota).ok_or_else(|| {
+            err(
+                0,
+                None,
+                format!(
+                    "excellent_quota “{}” is not a fraction like 1/3",
+                    self.excellent_quota
+                ),
+            )
+        })?;
+
+        let mut ids = HashSet::new();
+        let mut kinds = HashSet::new();
+        let mut rules = Vec::new();
+        for spanned in self.rules {
+            let at = spanned.span().start;
+            let raw = spanned.into_inner();
+            let id = raw.id.clone();
+            let fail = |m: String| err(at, Some(&id), m);
+            if !ids.insert(raw.id.clone()) {
+                return Err(fail("a rule with this id already exists".into()));
+            }
+            let kind: Kind = raw.kind.parse().map_err(|e: crate::org::VocabularyError| {
+                fail(format!("unknown kind “{}”", e.value))
+            })?;
+            if !kinds.insert(kind) {
+                return Err(fail(format!(
+                    "kind “{kind}” is already priced by another rule"
+                )));
+            }
+            let section: Section = raw
+                .section
+                .as_deref()
+                .ok_or_else(|| fail("the rule is in no section".into()))?
+                .parse()
+                .map_err(|e: crate::org::VocabularyError| {
+                    fail(format!("unknown section “{}”", e.value))
+                })?;
+            let side: Side = raw
+                .side
+                .as_deref()
+                .ok_or_else(|| fail("the rule is on no side of the dual standard".into()))?
+                .parse()
+                .map_err(|e: crate::org::VocabularyError| {
+                    fail(format!("unknown side “{}”", e.value))
+                })?;
+            let pricing = match (raw.points, raw.per_hour) {
+                (Some(RawPoints::Flat(p)), None) => Pricing::Flat(p),
+                (Some(RawPoints::ByOutcome(map)), None) => {
+                    let mut by = BTreeMap::new();
+                    for (outcome, p) in map {
+                        let o: Outcome =
+                            outcome.parse().map_err(|e: crate::org::VocabularyError| {
+                                fail(format!("unknown outcome “{}”", e.value))
+                            })?;
+                        by.insert(o, p);
+                    }
+                    Pricing::ByOutcome(by)
+                }
+                (None, Some(rate)) => Pricing::PerHour(rate),
+                (None, None) => return Err(fail("give either points or per_hour".into())),
+                (Some(_), Some(_)) => return Err(fail("give points or per_hour, not both".into())),
+            };
+            let one = match &pricing {
+                Pricing::Flat(p) => *p,
+                Pricing::ByOutcome(by) => by.values().copied().max().unwrap_or(Points::ZERO),
+                // A cap must allow at least one hour.
+                Pricing::PerHour(rate) => *rate,
+            };
+            for cap in &raw.caps {
+                if cap.max < one || !cap.max.is_positive() {
+                    return Err(fail(format!(
+                        "the {} cap {} is below one occurrence ({one})",
+                        cap.period, cap.max
+                    )));
+                }
+            }
+            rules.push(Rule {
+                name: raw.name.unwrap_or_else(|| kind.label().to_string()),
+                id: raw.id,
+                kind,
+                section,
+                side,
+                pricing,
+                caps: raw.caps,
+            });
+        }
+
+        let mut section_caps = Vec::new();
+        for spanned in self.section_caps {
+            let at = spanned.span().start;
+            let cap = spanned.into_inner();
+            if !cap.max.is_positive() {
+                return Err(err(
+                    at,
+                    None,
+                    format!("the cap of section {} must be positive", cap.section),
+                ));
+            }
+            section_caps.push(cap);
+        }
+        let mut veto_ids = HashSet::new();
+        let mut vetoes = Vec::new();
+        for spanned in self.vetoes {
+            let at = spanned.span().start;
+            let veto = spanned.into_inner();
+            if !veto_ids.insert(veto.id.clone()) {
+                return Err(err(at, None, format!("veto “{}” is listed twice", veto.id)));
+            }
+            vetoes.push(veto);
+        }
+        Ok(Rulebook {
+            id: self.id,
+            version: self.version,
+            year: self.year,
+            base: self.base,
+            floor: self.floor,
+            bands,
+            party: self.sides.party,
+            job: self.sides.job,
+            side_fail_cap: self.side_fail_cap,
+            max_adjustment: self.max_adjustment,
+            excellent_quota: quota,
+            ranking: self.ranking,
+            rules,
+            section_caps,
+            vetoes,
+        })
+    }
+}
+
+fn parse_quota(text: &str) -> Option<(u32, u32)> {
+    let (n, d) = text.split_once('/')?;
+    let (n, d) = (n.trim().parse().ok()?, d.trim().parse().ok()?);
+    (d > 0 && n <= d).then_some((n, d))
+}
+
+/// The rulebook that ships, drawn from DOMAIN.md.
+pub const DEFAULT_TOML: &str = include_str!("../../rulebooks/default.toml");
+
+pub fn default_rulebook() -> Rulebook {
+    // Checked by a unit test; a broken shipped file is a build defect.
+    Rulebook::from_toml("default.toml", DEFAULT_TOML)
+        .expect("the shipped default rulebook is valid")
+}
