@@ -485,3 +485,99 @@ fn the_nearest_rulebook_for_the_year_is_in_force() {
     );
     assert!(in_force(&books, &["branch", "committee"], 2027).is_none());
 }
+
+mod year_end {
+    use super::*;
+
+    fn member(id: &str, total: i64, proposed: Grade) -> Ledger {
+        let mut l = ledger(&default_rulebook(), &[], &[], &[], Mode::Official);
+        l.member_id = id.into();
+        l.total = Points::whole(total);
+        l.proposed = proposed;
+        l
+    }
+
+    fn six() -> Vec<Ledger> {
+        vec![
+            member("m6", 120, Grade::Qualified),
+            member("m1", 160, Grade::Excellent),
+            member("m2", 155, Grade::Excellent),
+            member("m3", 155, Grade::Excellent),
+            member("m4", 90, Grade::Basic),
+            member("m5", 70, Grade::Unqualified),
+        ]
+    }
+
+    #[test]
+    fn quota_is_flagged_not_enforced() {
+        let e = evaluate(&default_rulebook(), &six(), &[]).unwrap();
+        assert_eq!(
+            (e.excellent, e.excellent_allowed, e.quota_exceeded),
+            (3, 2, true)
+        );
+        assert!(e
+            .results
+            .iter()
+            .filter(|r| r.proposed == Grade::Excellent)
+            .all(|r| r.final_grade == Grade::Excellent));
+        assert!(
+            e.results.iter().all(|r| r.rank.is_none()),
+            "ranking is off by default"
+        );
+        assert_eq!(e.results[0].member_id, "m1");
+    }
+
+    #[test]
+    fn overrides_sit_beside_the_proposal_and_need_a_reason() {
+        let book = default_rulebook();
+        let down = Override {
+            member_id: "m3".into(),
+            grade: Grade::Qualified,
+            reason: "支部大会评议".into(),
+            by: "secretary01".into(),
+        };
+        let e = evaluate(&book, &six(), std::slice::from_ref(&down)).unwrap();
+        let m3 = e.results.iter().find(|r| r.member_id == "m3").unwrap();
+        assert_eq!(
+            (m3.proposed, m3.final_grade),
+            (Grade::Excellent, Grade::Qualified)
+        );
+        assert_eq!(m3.override_.as_ref().unwrap().reason, "支部大会评议");
+        assert!(!e.quota_exceeded);
+
+        let blank = Override {
+            reason: "  ".into(),
+            ..down.clone()
+        };
+        assert_eq!(
+            evaluate(&book, &six(), &[blank]),
+            Err(EvaluationError::MissingReason {
+                member_id: "m3".into()
+            })
+        );
+        let stranger = Override {
+            member_id: "m99".into(),
+            ..down.clone()
+        };
+        assert!(matches!(
+            evaluate(&book, &six(), &[stranger]),
+            Err(EvaluationError::UnknownMember { .. })
+        ));
+        assert!(matches!(
+            evaluate(&book, &six(), &[down.clone(), down]),
+            Err(EvaluationError::DuplicateOverride { .. })
+        ));
+    }
+
+    #[test]
+    fn ranking_only_when_turned_on() {
+        let mut book = default_rulebook();
+        book.ranking = true;
+        let e = evaluate(&book, &six(), &[]).unwrap();
+        let rank = |id: &str| e.results.iter().find(|r| r.member_id == id).unwrap().rank;
+        assert_eq!(
+            (rank("m1"), rank("m2"), rank("m3"), rank("m6"), rank("m5")),
+            (Some(1), Some(2), Some(2), Some(4), Some(6))
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! (provisional).
 
 pub mod engine;
+pub mod evaluation;
 pub mod kinds;
 pub mod points;
 pub mod rulebook;
@@ -11,6 +12,7 @@ pub use engine::{
     compute, Adjustment, Entry, Ledger, LedgerInput, Mode, Note, RecordFact, Review, Source,
     VetoFact,
 };
+pub use evaluation::{evaluate, Evaluation, EvaluationError, MemberResult, Override};
 pub use kinds::{Grade, Kind, Outcome, Period, Section, Side};
 pub use points::Points;
 pub use rulebook::{default_rulebook, in_force, Rulebook, RulebookError};
