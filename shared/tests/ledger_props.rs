@@ -50,7 +50,7 @@ fn record() -> impl Strategy<Value = RecordFact> {
     )
         .prop_map(
             |(n, kind, occurred_at, outcome, hours, review)| RecordFact {
-                record_id: format!("r{n:04}"),
+                record_id: format!("r{n:04}").into(),
                 kind,
                 occurred_at,
                 outcome,

@@ -6,9 +6,10 @@
 use super::kinds::{Grade, Kind, Outcome, Period, Section, Side};
 use super::points::Points;
 use super::rulebook::{Pricing, Rulebook, VetoEffect};
-use chrono::{DateTime, Datelike, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Where a record stands in review.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -17,10 +18,10 @@ pub enum Review {
     /// Submitted (申报), not yet reviewed.
     Pending,
     Approved {
-        by: String,
+        by: Arc<str>,
     },
     Returned {
-        by: String,
+        by: Arc<str>,
         reason: String,
     },
     Withdrawn,
@@ -29,7 +30,7 @@ pub enum Review {
 /// One record of the member's year, as the engine needs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordFact {
-    pub record_id: String,
+    pub record_id: Arc<str>,
     pub kind: Kind,
     pub occurred_at: DateTime<FixedOffset>,
     /// For scheduled events; a check-in without one means present.
@@ -121,7 +122,7 @@ impl Note {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Source {
-    Record(String),
+    Record(Arc<str>),
     Adjustment(String),
 }
 
@@ -131,7 +132,7 @@ pub enum Source {
 pub struct Entry {
     pub source: Source,
     pub kind: Option<Kind>,
-    pub rule_id: Option<String>,
+    pub rule_id: Option<Arc<str>>,
     pub section: Option<Section>,
     pub side: Option<Side>,
     pub occurred_at: Option<DateTime<FixedOffset>>,
@@ -141,7 +142,7 @@ pub struct Entry {
     pub granted: Points,
     pub counted: bool,
     pub note: Option<Note>,
-    pub reviewer: Option<String>,
+    pub reviewer: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,51 +175,154 @@ pub struct Ledger {
     pub grade_reasons: Vec<String>,
 }
 
-/// The period a moment falls in, in the organisation's zone.
-fn period_key(period: Period, local: &chrono::NaiveDateTime) -> (Period, u32) {
-    match period {
-        Period::Year => (period, 0),
-        Period::Quarter => (period, local.month0() / 3),
-        Period::Month => (period, local.month0()),
+/// What a compute needs of the rulebook and the year, worked out once per
+/// ledger so that pricing a record is a few array reads: the rule of each
+/// kind, the cap slots of each rule, and the year's month boundaries.
+struct Plan {
+    rule_of: [Option<usize>; Kind::ALL.len()],
+    /// Per rule, the points of each outcome (for outcome-priced rules).
+    by_outcome: Vec<[Points; Outcome::ALL.len()]>,
+    /// Per rule: (slot, period, max, note) for its caps, then its section's.
+    caps_of: Vec<Vec<(usize, Period, Points, Note)>>,
+    /// The first instant (Unix seconds) of each local month of the year, and
+    /// of the next year: 13 boundaries.
+    months: [i64; 13],
+}
+
+impl Plan {
+    fn new(book: &Rulebook, year: i32, tz: chrono_tz::Tz) -> Plan {
+        let mut rule_of = [None; Kind::ALL.len()];
+        for (i, rule) in book.rules.iter().enumerate() {
+            rule_of[rule.kind as usize] = Some(i);
+        }
+        let by_outcome = book
+            .rules
+            .iter()
+            .map(|rule| {
+                let mut prices = [Points::ZERO; Outcome::ALL.len()];
+                if let Pricing::ByOutcome(by) = &rule.pricing {
+                    for (outcome, points) in by {
+                        prices[*outcome as usize] = *points;
+                    }
+                }
+                prices
+            })
+            .collect();
+        let mut slot = 0;
+        let mut next_slot = || {
+            slot += 1;
+            slot - 1
+        };
+        let section_slots: Vec<usize> = book.section_caps.iter().map(|_| next_slot()).collect();
+        let caps_of = book
+            .rules
+            .iter()
+            .map(|rule| {
+                let own = rule.caps.iter().map(|c| {
+                    (
+                        next_slot(),
+                        c.period,
+                        c.max,
+                        Note::CapReached { period: c.period },
+                    )
+                });
+                let own: Vec<_> = own.collect();
+                let section = book
+                    .section_caps
+                    .iter()
+                    .zip(&section_slots)
+                    .filter(|(c, _)| c.section == rule.section)
+                    .map(|(c, slot)| {
+                        (
+                            *slot,
+                            c.period,
+                            c.max,
+                            Note::SectionCapReached { period: c.period },
+                        )
+                    });
+                own.into_iter().chain(section).collect()
+            })
+            .collect();
+        let mut months = [0i64; 13];
+        for (i, m) in months.iter_mut().enumerate() {
+            let (y, month) = if i == 12 {
+                (year + 1, 1)
+            } else {
+                (year, i as u32 + 1)
+            };
+            *m = month_start(tz, y, month);
+        }
+        Plan {
+            rule_of,
+            by_outcome,
+            caps_of,
+            months,
+        }
+    }
+
+    /// The local month (0–11) of an instant, or `None` outside the year.
+    fn month_of(&self, at: &DateTime<FixedOffset>) -> Option<usize> {
+        let t = at.timestamp();
+        if t < self.months[0] || t >= self.months[12] {
+            return None;
+        }
+        Some(self.months[1..12].partition_point(|b| *b <= t))
     }
 }
 
-/// Positive points used so far per cap bucket.
-#[derive(Default)]
-struct CapUse(HashMap<(u8, usize, (Period, u32)), Points>);
+/// The first instant of a local month; a midnight skipped by a clock change
+/// falls back to the earliest valid local time that day.
+fn month_start(tz: chrono_tz::Tz, year: i32, month: u32) -> i64 {
+    use chrono::TimeZone;
+    (0..24)
+        .find_map(|h| tz.with_ymd_and_hms(year, month, 1, h, 0, 0).earliest())
+        .map(|t| t.timestamp())
+        .unwrap_or(i64::MAX)
+}
 
-impl CapUse {
-    /// How much of `want` the cap still allows, recording the use.
-    fn take(&mut self, bucket: (u8, usize, (Period, u32)), max: Points, want: Points) -> Points {
-        let used = self.0.entry(bucket).or_default();
-        let granted = want.min(max - *used).max(Points::ZERO);
-        *used += granted;
-        granted
-    }
-
-    fn remaining(&self, bucket: &(u8, usize, (Period, u32)), max: Points) -> Points {
-        max - self.0.get(bucket).copied().unwrap_or_default()
+fn period_index(period: Period, month: usize) -> usize {
+    match period {
+        Period::Year => 0,
+        Period::Quarter => month / 3,
+        Period::Month => month,
     }
 }
 
 pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
     // Caps consume in time order, ties by record id: the same facts in any
     // order give the same ledger.
-    let mut order: Vec<&RecordFact> = input.records.iter().collect();
-    order.sort_by(|a, b| {
-        (a.occurred_at, &a.record_id, a.kind, &a.review, a.outcome)
-            .cmp(&(b.occurred_at, &b.record_id, b.kind, &b.review, b.outcome))
-            .then(
-                a.hours
-                    .partial_cmp(&b.hours)
-                    .unwrap_or(std::cmp::Ordering::Equal),
-            )
+    // The instant as one integer decides almost every comparison; the rest
+    // of the record only breaks ties.
+    let mut order: Vec<(i64, &RecordFact)> = input
+        .records
+        .iter()
+        .map(|r| (r.occurred_at.timestamp_nanos_opt().unwrap_or(i64::MAX), r))
+        .collect();
+    order.sort_unstable_by(|(ta, a), (tb, b)| {
+        ta.cmp(tb).then_with(|| {
+            (&a.record_id, a.kind, &a.review, a.outcome)
+                .cmp(&(&b.record_id, b.kind, &b.review, b.outcome))
+                .then(
+                    a.hours
+                        .partial_cmp(&b.hours)
+                        .unwrap_or(std::cmp::Ordering::Equal),
+                )
+                .then(
+                    a.occurred_at
+                        .offset()
+                        .local_minus_utc()
+                        .cmp(&b.occurred_at.offset().local_minus_utc()),
+                )
+        })
     });
 
-    let mut caps = CapUse::default();
+    let plan = Plan::new(book, input.year, input.time_zone);
+    // Positive points used so far, per cap slot and period (12 months at most).
+    let slots = book.rules.iter().map(|r| r.caps.len()).sum::<usize>() + book.section_caps.len();
+    let mut used = vec![Points::ZERO; slots * 12];
     let mut entries = Vec::with_capacity(order.len() + input.adjustments.len());
-    for record in order {
-        entries.push(price_record(book, input, mode, record, &mut caps));
+    for (_, record) in order {
+        entries.push(price_record(book, &plan, mode, record, &mut used));
     }
 
     let mut adjustments: Vec<&Adjustment> = input.adjustments.iter().collect();
@@ -244,7 +348,7 @@ pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
             granted: if counted { adj.points } else { Points::ZERO },
             counted,
             note,
-            reviewer: adj.approved_by.clone(),
+            reviewer: adj.approved_by.as_deref().map(Arc::from),
         });
     }
 
@@ -305,12 +409,13 @@ pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
 
 fn price_record(
     book: &Rulebook,
-    input: &LedgerInput<'_>,
+    plan: &Plan,
     mode: Mode,
     r: &RecordFact,
-    caps: &mut CapUse,
+    used: &mut [Points],
 ) -> Entry {
-    let rule = book.rule_for(r.kind);
+    let rule_index = plan.rule_of[r.kind as usize];
+    let rule = rule_index.map(|i| &book.rules[i]);
     let reviewer = match &r.review {
         Review::Approved { by } | Review::Returned { by, .. } => Some(by.clone()),
         _ => None,
@@ -318,9 +423,9 @@ fn price_record(
     let mut entry = Entry {
         source: Source::Record(r.record_id.clone()),
         kind: Some(r.kind),
-        rule_id: rule.map(|(_, rule)| rule.id.clone()),
-        section: rule.map(|(_, rule)| rule.section),
-        side: rule.map(|(_, rule)| rule.side),
+        rule_id: rule.map(|rule| rule.id.clone()),
+        section: rule.map(|rule| rule.section),
+        side: rule.map(|rule| rule.side),
         occurred_at: Some(r.occurred_at),
         nominal: Points::ZERO,
         granted: Points::ZERO,
@@ -328,17 +433,15 @@ fn price_record(
         note: None,
         reviewer,
     };
-    let Some((rule_index, rule)) = rule else {
+    let (Some(rule_index), Some(rule)) = (rule_index, rule) else {
         entry.note = Some(Note::NoRule);
         return entry;
     };
     let nominal = match &rule.pricing {
         Pricing::Flat(p) => Some(*p),
-        Pricing::ByOutcome(by) => Some(
-            by.get(&r.outcome.unwrap_or(Outcome::Present))
-                .copied()
-                .unwrap_or_default(),
-        ),
+        Pricing::ByOutcome(_) => {
+            Some(plan.by_outcome[rule_index][r.outcome.unwrap_or(Outcome::Present) as usize])
+        }
         Pricing::PerHour(rate) => r
             .hours
             .filter(|h| h.is_finite() && *h > 0.0)
@@ -351,7 +454,6 @@ fn price_record(
     };
     entry.nominal = nominal;
 
-    let local = r.occurred_at.with_timezone(&input.time_zone).naive_local();
     let review_note = match (&r.review, mode) {
         (Review::Approved { .. }, _) => None,
         (Review::Pending, Mode::Provisional) => Some(Note::Pending),
@@ -370,10 +472,10 @@ fn price_record(
             return entry;
         }
     };
-    if local.year() != input.year {
+    let Some(month) = plan.month_of(&r.occurred_at) else {
         entry.note = Some(Note::OutsideYear);
         return entry;
-    }
+    };
 
     entry.counted = true;
     entry.note = review_note;
@@ -384,45 +486,22 @@ fn price_record(
     }
     // The tightest cap, rule caps then section caps, decides; then every
     // applicable cap records the same use.
+    let caps = &plan.caps_of[rule_index];
     let mut granted = nominal;
     let mut limited_by = None;
-    let rule_buckets: Vec<_> = rule
-        .caps
-        .iter()
-        .map(|c| {
-            (
-                (0u8, rule_index, period_key(c.period, &local)),
-                c.max,
-                Note::CapReached { period: c.period },
-            )
-        })
-        .collect();
-    let section_buckets: Vec<_> = book
-        .section_caps
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.section == rule.section)
-        .map(|(i, c)| {
-            (
-                (1u8, i, period_key(c.period, &local)),
-                c.max,
-                Note::SectionCapReached { period: c.period },
-            )
-        })
-        .collect();
-    for (bucket, max, note) in rule_buckets.iter().chain(section_buckets.iter()) {
-        let left = caps.remaining(bucket, *max).max(Points::ZERO);
+    for (slot, period, max, note) in caps {
+        let left = (*max - used[slot * 12 + period_index(*period, month)]).max(Points::ZERO);
         if left < granted {
             granted = left;
-            limited_by = Some(note.clone());
+            limited_by = Some(note);
         }
     }
-    for (bucket, max, _) in rule_buckets.iter().chain(section_buckets.iter()) {
-        caps.take(*bucket, *max, granted);
+    for (slot, period, _, _) in caps {
+        used[slot * 12 + period_index(*period, month)] += granted;
     }
     entry.granted = granted;
-    if limited_by.is_some() {
-        entry.note = limited_by;
+    if let Some(note) = limited_by {
+        entry.note = Some(note.clone());
     }
     entry
 }

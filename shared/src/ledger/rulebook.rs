@@ -38,7 +38,7 @@ pub struct Cap {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
-    pub id: String,
+    pub id: std::sync::Arc<str>,
     pub name: String,
     pub kind: Kind,
     pub section: Section,
@@ -339,7 +339,7 @@ impl RawBook {
             }
             rules.push(Rule {
                 name: raw.name.unwrap_or_else(|| kind.label().to_string()),
-                id: raw.id,
+                id: raw.id.into(),
                 kind,
                 section,
                 side,

@@ -110,7 +110,7 @@ fn member_records(member: u32, count: usize, start: DateTime<FixedOffset>) -> Ve
                 Review::Approved { by: "s".into() }
             };
             RecordFact {
-                record_id: format!("{member}-{i}"),
+                record_id: format!("{member}-{i}").into(),
                 kind,
                 occurred_at: start + Duration::minutes(minutes),
                 outcome: Some(outcome),
