@@ -109,9 +109,16 @@ pub fn config(url: &str) -> Config {
 }
 
 async fn start(db: TestDb) -> TestApp {
-    let app = Application::build(config(&db.url))
-        .await
-        .expect("server starts");
+    start_with(db, AuthConfig::default()).await
+}
+
+async fn start_with(db: TestDb, auth: AuthConfig) -> TestApp {
+    let app = Application::build(Config {
+        auth,
+        ..config(&db.url)
+    })
+    .await
+    .expect("server starts");
     let addr = app.local_addr();
     let server = tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
@@ -134,6 +141,11 @@ pub fn client() -> Client {
 /// A demo-seeded server on a fresh database.
 pub async fn spawn_app(db: Db) -> TestApp {
     start(TestDb::new(db).await).await
+}
+
+/// The same, with login limits of the test's choosing.
+pub async fn spawn_app_with(db: Db, auth: AuthConfig) -> TestApp {
+    start_with(TestDb::new(db).await, auth).await
 }
 
 impl TestApp {

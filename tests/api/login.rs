@@ -98,6 +98,28 @@ async fn repeated_failures_are_throttled(db: Db) {
 }
 on_both!(repeated_failures_are_throttled);
 
+async fn one_address_guessing_many_accounts_is_throttled(db: Db) {
+    let auth = vanguard_server::auth::AuthConfig {
+        max_failures_per_ip: 3,
+        ..Default::default()
+    };
+    let app = spawn_app_with(db, auth).await;
+    for user in ["member06", "member07", "member08"] {
+        assert_eq!(
+            app.login(user, "guess-number-x").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let blocked = app.login("member09", DEMO_PASSWORD).await;
+    assert_eq!(
+        blocked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a fourth account from the same address waits"
+    );
+    assert!(blocked.headers().contains_key("retry-after"));
+}
+on_both!(one_address_guessing_many_accounts_is_throttled);
+
 async fn sessions_survive_a_restart_and_end_at_logout(db: Db) {
     let app = spawn_app(db).await;
     let token = app.token("member04").await;
