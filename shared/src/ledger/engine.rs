@@ -261,8 +261,7 @@ impl Plan {
     }
 
     /// The local month (0–11) of an instant, or `None` outside the year.
-    fn month_of(&self, at: &DateTime<FixedOffset>) -> Option<usize> {
-        let t = at.timestamp();
+    fn month_of(&self, t: i64) -> Option<usize> {
         if t < self.months[0] || t >= self.months[12] {
             return None;
         }
@@ -296,12 +295,12 @@ pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
     let mut order: Vec<(i64, &RecordFact)> = input
         .records
         .iter()
-        .map(|r| (r.occurred_at.timestamp_nanos_opt().unwrap_or(i64::MAX), r))
+        .map(|r| (r.occurred_at.timestamp(), r))
         .collect();
     order.sort_unstable_by(|(ta, a), (tb, b)| {
         ta.cmp(tb).then_with(|| {
-            (&a.record_id, a.kind, &a.review, a.outcome)
-                .cmp(&(&b.record_id, b.kind, &b.review, b.outcome))
+            (a.occurred_at, &a.record_id, a.kind, &a.review, a.outcome)
+                .cmp(&(b.occurred_at, &b.record_id, b.kind, &b.review, b.outcome))
                 .then(
                     a.hours
                         .partial_cmp(&b.hours)
@@ -321,8 +320,8 @@ pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
     let slots = book.rules.iter().map(|r| r.caps.len()).sum::<usize>() + book.section_caps.len();
     let mut used = vec![Points::ZERO; slots * 12];
     let mut entries = Vec::with_capacity(order.len() + input.adjustments.len());
-    for (_, record) in order {
-        entries.push(price_record(book, &plan, mode, record, &mut used));
+    for (seconds, record) in order {
+        entries.push(price_record(book, &plan, mode, record, seconds, &mut used));
     }
 
     let mut adjustments: Vec<&Adjustment> = input.adjustments.iter().collect();
@@ -352,17 +351,25 @@ pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
         });
     }
 
-    let mut sections: BTreeMap<Section, Points> =
-        Section::ALL.iter().map(|s| (*s, Points::ZERO)).collect();
-    let mut sides: BTreeMap<Side, Points> = Side::ALL.iter().map(|s| (*s, Points::ZERO)).collect();
+    // Arrays while summing, maps (for readers and serde) at the end.
+    let mut by_section = [Points::ZERO; Section::ALL.len()];
+    let mut by_side = [Points::ZERO; Side::ALL.len()];
     for e in entries.iter().filter(|e| e.counted) {
         if let Some(section) = e.section {
-            *sections.entry(section).or_default() += e.granted;
+            by_section[section as usize] += e.granted;
         }
         if let Some(side) = e.side {
-            *sides.entry(side).or_default() += e.granted;
+            by_side[side as usize] += e.granted;
         }
     }
+    let sections: BTreeMap<Section, Points> = Section::ALL
+        .iter()
+        .map(|s| (*s, by_section[*s as usize]))
+        .collect();
+    let sides: BTreeMap<Side, Points> = Side::ALL
+        .iter()
+        .map(|s| (*s, by_side[*s as usize]))
+        .collect();
     let sum: Points = entries
         .iter()
         .filter(|e| e.counted)
@@ -412,6 +419,7 @@ fn price_record(
     plan: &Plan,
     mode: Mode,
     r: &RecordFact,
+    seconds: i64,
     used: &mut [Points],
 ) -> Entry {
     let rule_index = plan.rule_of[r.kind as usize];
@@ -472,7 +480,7 @@ fn price_record(
             return entry;
         }
     };
-    let Some(month) = plan.month_of(&r.occurred_at) else {
+    let Some(month) = plan.month_of(seconds) else {
         entry.note = Some(Note::OutsideYear);
         return entry;
     };
