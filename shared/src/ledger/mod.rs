@@ -2,6 +2,7 @@
 //! Pure functions, the same on the server (official) and in the browser
 //! (provisional).
 
+pub mod assessment;
 pub mod engine;
 pub mod evaluation;
 pub mod kinds;
