@@ -302,6 +302,15 @@ fn adjustments_need_approval_and_respect_the_limit() {
         ledger(&d, &[], &adjustments, &[], Mode::Provisional).sum,
         Points::whole(13)
     );
+    let unexplained = Adjustment {
+        reason: " ".into(),
+        ..adj("4", 3, Some("secretary01"))
+    };
+    let l = ledger(&d, &[], &[unexplained], &[], Mode::Official);
+    assert_eq!(
+        (l.sum, l.entries[0].note.clone()),
+        (Points::ZERO, Some(Note::MissingReason))
+    );
 }
 
 #[test]

@@ -100,6 +100,8 @@ pub enum Note {
     NoRule,
     MissingHours,
     AdjustmentTooLarge,
+    /// An adjustment without a reason never counts.
+    MissingReason,
 }
 
 impl Note {
@@ -115,6 +117,7 @@ impl Note {
             Note::NoRule => "积分细则未规定此项".into(),
             Note::MissingHours => "缺少时长".into(),
             Note::AdjustmentTooLarge => "超过单次调整上限".into(),
+            Note::MissingReason => "调整未填写理由".into(),
         }
     }
 }
@@ -327,7 +330,9 @@ pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
     let mut adjustments: Vec<&Adjustment> = input.adjustments.iter().collect();
     adjustments.sort_by(|a, b| a.id.cmp(&b.id));
     for adj in adjustments {
-        let (counted, note) = if adj.points.hundredths().abs() > book.max_adjustment.hundredths() {
+        let (counted, note) = if adj.reason.trim().is_empty() {
+            (false, Some(Note::MissingReason))
+        } else if adj.points.hundredths().abs() > book.max_adjustment.hundredths() {
             (false, Some(Note::AdjustmentTooLarge))
         } else {
             match (&adj.approved_by, mode) {
