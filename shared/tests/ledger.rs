@@ -590,3 +590,37 @@ mod year_end {
         );
     }
 }
+
+#[test]
+fn a_prepared_rulebook_gives_the_same_ledgers() {
+    let b = book("veto_quarterly.toml", VETO_Q);
+    let records = [
+        rec("1", Kind::ThemeDay, "2026-01-05T09:00:00+08:00", None, ok()),
+        rec("2", Kind::Study, "2026-03-06T09:00:00+08:00", None, ok()),
+        rec("3", Kind::ThemeDay, "2025-12-31T23:00:00+08:00", None, ok()),
+    ];
+    let prepared = Prepared::new(&b, 2026, chrono_tz::Asia::Shanghai);
+    let direct = ledger(&b, &records, &[], &[], Mode::Official);
+    let input = LedgerInput {
+        member_id: "m1",
+        year: 2026,
+        time_zone: chrono_tz::Asia::Shanghai,
+        records: &records,
+        adjustments: &[],
+        vetoes: &[],
+    };
+    assert_eq!(prepared.compute(&input, Mode::Official), direct);
+    // Another year than prepared for still computes that year.
+    let other = LedgerInput {
+        year: 2025,
+        ..input
+    };
+    assert_eq!(
+        prepared.compute(&other, Mode::Official),
+        compute(&b, &other, Mode::Official)
+    );
+    assert_eq!(
+        prepared.compute(&other, Mode::Official).sum,
+        Points::whole(5)
+    );
+}

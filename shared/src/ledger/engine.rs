@@ -178,6 +178,23 @@ pub struct Ledger {
     pub grade_reasons: Vec<String>,
 }
 
+/// The order of two records of the same second, by everything they hold.
+fn same_second_order(a: &RecordFact, b: &RecordFact) -> std::cmp::Ordering {
+    (a.occurred_at, &a.record_id, a.kind, &a.review, a.outcome)
+        .cmp(&(b.occurred_at, &b.record_id, b.kind, &b.review, b.outcome))
+        .then(
+            a.hours
+                .partial_cmp(&b.hours)
+                .unwrap_or(std::cmp::Ordering::Equal),
+        )
+        .then(
+            a.occurred_at
+                .offset()
+                .local_minus_utc()
+                .cmp(&b.occurred_at.offset().local_minus_utc()),
+        )
+}
+
 /// What a compute needs of the rulebook and the year, worked out once per
 /// ledger so that pricing a record is a few array reads: the rule of each
 /// kind, the cap slots of each rule, and the year's month boundaries.
@@ -290,41 +307,79 @@ fn period_index(period: Period, month: usize) -> usize {
     }
 }
 
+/// A rulebook made ready for many ledgers of one year and time zone: the
+/// server computes a whole branch, the bench a hundred thousand members.
+pub struct Prepared<'a> {
+    book: &'a Rulebook,
+    year: i32,
+    time_zone: chrono_tz::Tz,
+    plan: Plan,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(book: &'a Rulebook, year: i32, time_zone: chrono_tz::Tz) -> Self {
+        Prepared {
+            book,
+            year,
+            time_zone,
+            plan: Plan::new(book, year, time_zone),
+        }
+    }
+
+    pub fn compute(&self, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
+        if input.year == self.year && input.time_zone == self.time_zone {
+            compute_with(self.book, &self.plan, input, mode)
+        } else {
+            compute(self.book, input, mode)
+        }
+    }
+}
+
+/// One member's ledger.
 pub fn compute(book: &Rulebook, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
+    compute_with(
+        book,
+        &Plan::new(book, input.year, input.time_zone),
+        input,
+        mode,
+    )
+}
+
+fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mode) -> Ledger {
     // Caps consume in time order, ties by record id: the same facts in any
     // order give the same ledger.
-    // The instant as one integer decides almost every comparison; the rest
-    // of the record only breaks ties.
-    let mut order: Vec<(i64, &RecordFact)> = input
-        .records
+    // Sort plain (seconds, index) pairs, which compare fast; only records
+    // in the same second are then ordered by their content, so the result
+    // never depends on the input order.
+    let records = input.records;
+    let mut keys: Vec<(i64, u32)> = records
         .iter()
-        .map(|r| (r.occurred_at.timestamp(), r))
+        .enumerate()
+        .map(|(i, r)| (r.occurred_at.timestamp(), i as u32))
         .collect();
-    order.sort_unstable_by(|(ta, a), (tb, b)| {
-        ta.cmp(tb).then_with(|| {
-            (a.occurred_at, &a.record_id, a.kind, &a.review, a.outcome)
-                .cmp(&(b.occurred_at, &b.record_id, b.kind, &b.review, b.outcome))
-                .then(
-                    a.hours
-                        .partial_cmp(&b.hours)
-                        .unwrap_or(std::cmp::Ordering::Equal),
-                )
-                .then(
-                    a.occurred_at
-                        .offset()
-                        .local_minus_utc()
-                        .cmp(&b.occurred_at.offset().local_minus_utc()),
-                )
-        })
-    });
+    keys.sort_unstable_by_key(|k| k.0);
+    let mut start = 0;
+    while start < keys.len() {
+        let mut end = start + 1;
+        while end < keys.len() && keys[end].0 == keys[start].0 {
+            end += 1;
+        }
+        if end - start > 1 {
+            keys[start..end]
+                .sort_by(|a, b| same_second_order(&records[a.1 as usize], &records[b.1 as usize]));
+        }
+        start = end;
+    }
+    let order = keys
+        .iter()
+        .map(|(seconds, i)| (*seconds, &records[*i as usize]));
 
-    let plan = Plan::new(book, input.year, input.time_zone);
     // Positive points used so far, per cap slot and period (12 months at most).
     let slots = book.rules.iter().map(|r| r.caps.len()).sum::<usize>() + book.section_caps.len();
     let mut used = vec![Points::ZERO; slots * 12];
-    let mut entries = Vec::with_capacity(order.len() + input.adjustments.len());
+    let mut entries = Vec::with_capacity(records.len() + input.adjustments.len());
     for (seconds, record) in order {
-        entries.push(price_record(book, &plan, mode, record, seconds, &mut used));
+        entries.push(price_record(book, plan, mode, record, seconds, &mut used));
     }
 
     let mut adjustments: Vec<&Adjustment> = input.adjustments.iter().collect();

@@ -10,8 +10,8 @@ pub mod points;
 pub mod rulebook;
 
 pub use engine::{
-    compute, Adjustment, Entry, Ledger, LedgerInput, Mode, Note, RecordFact, Review, Source,
-    VetoFact,
+    compute, Adjustment, Entry, Ledger, LedgerInput, Mode, Note, Prepared, RecordFact, Review,
+    Source, VetoFact,
 };
 pub use evaluation::{evaluate, Evaluation, EvaluationError, MemberResult, Override};
 pub use kinds::{Grade, Kind, Outcome, Period, Section, Side};
