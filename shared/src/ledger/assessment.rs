@@ -7,7 +7,7 @@
 
 use super::kinds::Grade;
 use super::points::Points;
-use super::rulebook::{line_of, Bands, RulebookError};
+use super::rulebook::{parse_toml, Bands, RulebookError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use toml::Spanned;
@@ -44,28 +44,13 @@ impl Checklist {
     }
 
     pub fn from_toml(file: &str, text: &str) -> Result<Checklist, RulebookError> {
-        let err = |offset: usize, rule: Option<&str>, message: String| RulebookError {
-            file: file.to_string(),
-            line: line_of(text, offset),
-            rule: rule.map(str::to_string),
-            message,
+        let err = |offset: usize, rule: Option<&str>, message: String| {
+            RulebookError::at(file, text, offset, rule, message)
         };
-        let raw: RawChecklist = toml::from_str(text).map_err(|e| {
-            err(
-                e.span().map(|s| s.start).unwrap_or(0),
-                None,
-                e.message().trim().to_string(),
-            )
-        })?;
+        let raw: RawChecklist = parse_toml(file, text)?;
         let bands_at = raw.grades.span().start;
         let bands = raw.grades.into_inner();
-        if !(bands.excellent > bands.qualified && bands.qualified > bands.basic) {
-            return Err(err(
-                bands_at,
-                None,
-                "grade bands overlap: need excellent > qualified > basic".into(),
-            ));
-        }
+        bands.check().map_err(|m| err(bands_at, None, m.into()))?;
         let l = &raw.levels;
         let fractions = [l.met, l.partly, l.not_met];
         if fractions.iter().any(|f| !(0.0..=1.0).contains(f))

@@ -81,6 +81,15 @@ pub struct Bands {
 }
 
 impl Bands {
+    /// Bands must be strictly decreasing, or two grades would overlap.
+    pub(crate) fn check(&self) -> Result<(), &'static str> {
+        if self.excellent > self.qualified && self.qualified > self.basic {
+            Ok(())
+        } else {
+            Err("grade bands overlap: need excellent > qualified > basic")
+        }
+    }
+
     pub fn grade(&self, total: Points) -> Grade {
         if total >= self.excellent {
             Grade::Excellent
@@ -140,12 +149,7 @@ impl Rulebook {
 
     /// Loads and checks a rulebook; `file` names it in errors.
     pub fn from_toml(file: &str, text: &str) -> Result<Rulebook, RulebookError> {
-        let raw: RawBook = toml::from_str(text).map_err(|e| RulebookError {
-            file: file.to_string(),
-            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
-            rule: None,
-            message: e.message().trim().to_string(),
-        })?;
+        let raw: RawBook = parse_toml(file, text)?;
         raw.check(file, text)
     }
 }
@@ -168,8 +172,43 @@ pub fn in_force<'a>(
     })
 }
 
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl RulebookError {
+    /// An error at a byte offset of `text`, which it turns into a line.
+    pub(crate) fn at(
+        file: &str,
+        text: &str,
+        offset: usize,
+        rule: Option<&str>,
+        message: String,
+    ) -> Self {
+        RulebookError {
+            file: file.to_string(),
+            line: line_of(text, offset),
+            rule: rule.map(str::to_string),
+            message,
+        }
+    }
+}
+
+/// Parses TOML into the raw shape of a rulebook or checklist; syntax and
+/// shape errors name their line.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, RulebookError> {
+    toml::from_str(text).map_err(|e| {
+        RulebookError::at(
+            file,
+            text,
+            e.span().map(|s| s.start).unwrap_or(0),
+            None,
+            e.message().trim().to_string(),
+        )
+    })
 }
 
 #[derive(Deserialize)]
@@ -242,21 +281,12 @@ enum RawPoints {
 
 impl RawBook {
     fn check(self, file: &str, text: &str) -> Result<Rulebook, RulebookError> {
-        let err = |offset: usize, rule: Option<&str>, message: String| RulebookError {
-            file: file.to_string(),
-            line: line_of(text, offset),
-            rule: rule.map(str::to_string),
-            message,
+        let err = |offset: usize, rule: Option<&str>, message: String| {
+            RulebookError::at(file, text, offset, rule, message)
         };
         let bands_at = self.grades.span().start;
         let bands = self.grades.into_inner();
-        if !(bands.excellent > bands.qualified && bands.qualified > bands.basic) {
-            return Err(err(
-                bands_at,
-                None,
-                "grade bands overlap: need excellent > qualified > basic".into(),
-            ));
-        }
+        bands.check().map_err(|m| err(bands_at, None, m.into()))?;
         if self.floor > self.base {
             return Err(err(0, None, "floor is above the base score".into()));
         }
