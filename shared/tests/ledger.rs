@@ -107,6 +107,10 @@ fn outcomes_flat_points_and_deductions_are_priced() {
     assert_eq!(l.sections[&Section::OrganisationalLife], Points::whole(6));
     assert_eq!(l.sections[&Section::ActualConduct], Points::whole(-2));
     assert_eq!(l.sides[&Side::Party], Points::whole(6));
+    // The excused absence is listed under leave and trips, at no cost.
+    assert_eq!(l.entries[2].section, Some(Section::LeaveAndTrips));
+    assert_eq!(l.entries[2].rule_id.as_deref(), Some("theme_day"));
+    assert_eq!(l.sections[&Section::LeaveAndTrips], Points::ZERO);
     assert_eq!(l.entries[0].rule_id.as_deref(), Some("theme_day"));
     assert_eq!(l.entries[0].reviewer.as_deref(), Some("secretary01"));
     assert_eq!((l.rulebook_id.as_str(), l.rulebook_version), ("default", 1));

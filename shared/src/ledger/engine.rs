@@ -195,6 +195,10 @@ fn same_second_order(a: &RecordFact, b: &RecordFact) -> std::cmp::Ordering {
         )
 }
 
+/// A cap's slot in the usage table, its period and maximum, and the note an
+/// entry it limits carries.
+type CapSlot = (usize, Period, Points, Note);
+
 /// What a compute needs of the rulebook and the year, worked out once per
 /// ledger so that pricing a record is a few array reads: the rule of each
 /// kind, the cap slots of each rule, and the year's month boundaries.
@@ -203,7 +207,9 @@ struct Plan {
     /// Per rule, the points of each outcome (for outcome-priced rules).
     by_outcome: Vec<[Points; Outcome::ALL.len()]>,
     /// Per rule: (slot, period, max, note) for its caps, then its section's.
-    caps_of: Vec<Vec<(usize, Period, Points, Note)>>,
+    /// Per rule: its caps when listed in its own section, and when listed
+    /// under leave (an excused absence).
+    caps_of: Vec<[Vec<CapSlot>; 2]>,
     /// The first instant (Unix seconds) of each local month of the year, and
     /// of the next year: 13 boundaries.
     months: [i64; 13],
@@ -234,34 +240,46 @@ impl Plan {
             slot - 1
         };
         let section_slots: Vec<usize> = book.section_caps.iter().map(|_| next_slot()).collect();
-        let caps_of = book
+        // A rule's own caps keep their slots whichever section an entry is
+        // listed in; the section's caps follow the listing.
+        let own_caps: Vec<Vec<CapSlot>> = book
             .rules
             .iter()
             .map(|rule| {
-                let own = rule.caps.iter().map(|c| {
-                    (
-                        next_slot(),
-                        c.period,
-                        c.max,
-                        Note::CapReached { period: c.period },
-                    )
-                });
-                let own: Vec<_> = own.collect();
-                let section = book
-                    .section_caps
+                rule.caps
                     .iter()
-                    .zip(&section_slots)
-                    .filter(|(c, _)| c.section == rule.section)
-                    .map(|(c, slot)| {
+                    .map(|c| {
                         (
-                            *slot,
+                            next_slot(),
                             c.period,
                             c.max,
-                            Note::SectionCapReached { period: c.period },
+                            Note::CapReached { period: c.period },
                         )
-                    });
-                own.into_iter().chain(section).collect()
+                    })
+                    .collect()
             })
+            .collect();
+        let caps_in = |rule: usize, section: Section| -> Vec<CapSlot> {
+            let by_section = book
+                .section_caps
+                .iter()
+                .zip(&section_slots)
+                .filter(|(c, _)| c.section == section)
+                .map(|(c, slot)| {
+                    (
+                        *slot,
+                        c.period,
+                        c.max,
+                        Note::SectionCapReached { period: c.period },
+                    )
+                });
+            own_caps[rule].iter().cloned().chain(by_section).collect()
+        };
+        let caps_of = book
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| [caps_in(i, rule.section), caps_in(i, Section::LeaveAndTrips)])
             .collect();
         let mut months = [0i64; 13];
         for (i, m) in months.iter_mut().enumerate() {
@@ -483,6 +501,7 @@ fn price_record(
     used: &mut [Points],
 ) -> Entry {
     let rule_index = plan.rule_of[r.kind as usize];
+    let on_leave = r.outcome == Some(Outcome::Excused);
     let rule = rule_index.map(|i| &book.rules[i]);
     let reviewer = match &r.review {
         Review::Approved { by } | Review::Returned { by, .. } => Some(by.clone()),
@@ -492,7 +511,14 @@ fn price_record(
         source: Source::Record(r.record_id.clone()),
         kind: Some(r.kind),
         rule_id: rule.map(|rule| rule.id.clone()),
-        section: rule.map(|rule| rule.section),
+        // An excused absence is listed under leave and trips (请假出差).
+        section: rule.map(|rule| {
+            if on_leave {
+                Section::LeaveAndTrips
+            } else {
+                rule.section
+            }
+        }),
         side: rule.map(|rule| rule.side),
         occurred_at: Some(r.occurred_at),
         nominal: Points::ZERO,
@@ -554,7 +580,7 @@ fn price_record(
     }
     // The tightest cap, rule caps then section caps, decides; then every
     // applicable cap records the same use.
-    let caps = &plan.caps_of[rule_index];
+    let caps = &plan.caps_of[rule_index][usize::from(on_leave)];
     let mut granted = nominal;
     let mut limited_by = None;
     for (slot, period, max, note) in caps {
