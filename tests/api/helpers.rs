@@ -178,6 +178,17 @@ impl TestApp {
         body["token"].as_str().expect("token").to_string()
     }
 
+    /// A page's HTML as this app's client (and its cookies) sees it.
+    pub async fn html(&self, path: &str) -> String {
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
+        response.text().await.expect("body")
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         // A fresh client: only the Bearer token may authenticate.
         client()

@@ -6,15 +6,7 @@ use reqwest::StatusCode;
 
 async fn login_page_and_guarded_pages(db: Db) {
     let app = spawn_app(db).await;
-    let html = app
-        .client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.html("/login").await;
     assert!(
         html.contains(r#"<label for="username">用户名</label>"#),
         "{html}"
@@ -49,15 +41,7 @@ async fn login_page_and_guarded_pages(db: Db) {
         "{html}"
     );
     assert!(html.contains(r#"href="/members""#) && html.contains(r#"href="/password""#));
-    let members = app
-        .client
-        .get(app.url("/members"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let members = app.html("/members").await;
     assert!(
         members.contains("王建国"),
         "the member list renders on the server"

@@ -56,6 +56,15 @@ async function openPage(browser) {
   return { context, page, problems };
 }
 
+// Signs in through the login page, as a person would.
+async function signIn(page, base, username, password = 'demo-password') {
+  await page.goto(`${base}/login`);
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
 test('the login page hydrates: an empty form is refused without a page load', async ({ browser, base }) => {
   const { context, page, problems } = await openPage(browser);
   await page.goto(`${base}/login`);
@@ -78,11 +87,7 @@ test('the login page hydrates: an empty form is refused without a page load', as
 
 test('member01 logs in through the page, sees the home page, and logs out', async ({ browser, base }) => {
   const { context, page, problems } = await openPage(browser);
-  await page.goto(`${base}/login`);
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
-  await page.getByLabel('用户名').fill('member01');
-  await page.getByLabel('密码').fill('wrong-password');
-  await page.getByRole('button', { name: '登录' }).click();
+  await signIn(page, base, 'member01', 'wrong-password');
   await page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor({ timeout: 10000 });
   await page.getByLabel('密码').fill('demo-password');
   await page.getByRole('button', { name: '登录' }).click();
@@ -109,11 +114,7 @@ test('member01 logs in through the page, sees the home page, and logs out', asyn
 
 test('a secretary resets a member password from the member list', async ({ browser, base }) => {
   const { context, page, problems } = await openPage(browser);
-  await page.goto(`${base}/login`);
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
-  await page.getByLabel('用户名').fill('secretary01');
-  await page.getByLabel('密码').fill('demo-password');
-  await page.getByRole('button', { name: '登录' }).click();
+  await signIn(page, base, 'secretary01');
   await page.getByRole('link', { name: '成员管理' }).click();
   await page.waitForURL(`${base}/members`);
   await page.getByLabel('刘洋 的新密码').fill('reset-by-secretary');
