@@ -53,6 +53,14 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let store = open_store(&config.database_url).await?;
         tracing::info!(backend = store.backend(), "database ready");
+        // Expired sessions no longer authenticate; a start is a good moment
+        // to stop keeping them.
+        let purged = store
+            .purge_expired_sessions(crate::auth::now_secs())
+            .await?;
+        if purged > 0 {
+            tracing::info!(purged, "removed expired sessions");
+        }
         if config.demo {
             if demo::seed_if_empty(&store).await? {
                 tracing::info!("seeded the demo organisation");

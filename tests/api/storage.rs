@@ -58,3 +58,32 @@ async fn first_admin_without_demo(db: Db) {
         .is_none());
 }
 on_both!(first_admin_without_demo);
+
+async fn expired_sessions_stop_working_and_are_purged(db: Db) {
+    use vanguard_server::storage::SessionRow;
+    let app = spawn_app(db).await;
+    let store = open_store(&app.db.url).await.unwrap();
+    let member = store.member_by_username("member01").await.unwrap().unwrap();
+    let row = |hash: &str, expires_at: i64| SessionRow {
+        token_hash: hash.into(),
+        member_id: member.id.clone(),
+        created_at: 0,
+        expires_at,
+    };
+    store.insert_session(&row("old", 1_000)).await.unwrap();
+    store
+        .insert_session(&row("live", i64::MAX / 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_member("old", 2_000).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(store.purge_expired_sessions(2_000).await.unwrap(), 1);
+    assert_eq!(
+        store.session_member("live", 2_000).await.unwrap(),
+        Some(member.id)
+    );
+}
+on_both!(expired_sessions_stop_working_and_are_purged);

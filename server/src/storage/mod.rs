@@ -111,6 +111,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 
     async fn insert_session(&self, session: &SessionRow) -> Result<(), StoreError>;
+    /// Removes sessions that expired by `now`; answers how many.
+    async fn purge_expired_sessions(&self, now: i64) -> Result<u64, StoreError>;
     /// The member of a live session; expired sessions answer `None`.
     async fn session_member(
         &self,

@@ -300,6 +300,14 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn purge_expired_sessions(&self, now: i64) -> Result<u64, $crate::storage::StoreError> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn session_member(
                 &self,
                 token_hash: &str,
