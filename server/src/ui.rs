@@ -3,7 +3,7 @@
 
 use crate::accounts::Directory;
 use crate::http::error::ApiError;
-use crate::http::session::token_from_headers;
+use crate::http::session::{token_from_headers, CurrentMember};
 use crate::state::AppState;
 use async_trait::async_trait;
 use axum::http::{HeaderMap, HeaderValue};
@@ -27,29 +27,23 @@ fn cookie(value: String) -> Result<HeaderValue, UiError> {
 }
 
 impl AppState {
-    async fn signed_in(
-        &self,
-        headers: &HeaderMap,
-    ) -> Result<(crate::storage::Member, String), UiError> {
-        let token = token_from_headers(headers).ok_or_else(UiError::unauthenticated)?;
-        let member = self.auth.authenticate(&token).await.map_err(ui)?;
-        Ok((member, token))
+    async fn signed_in(&self, headers: &HeaderMap) -> Result<CurrentMember, UiError> {
+        CurrentMember::from_headers(headers, &self.auth)
+            .await
+            .map_err(ui)
     }
 }
 
 #[async_trait]
 impl Backend for AppState {
     async fn me(&self, headers: &HeaderMap) -> Result<Option<Me>, UiError> {
-        let Some(token) = token_from_headers(headers) else {
-            return Ok(None);
-        };
-        match self.auth.authenticate(&token).await {
-            Ok(member) => Directory::new(&self.store)
-                .profile(&member)
+        match CurrentMember::from_headers(headers, &self.auth).await {
+            Ok(current) => Directory::new(&self.store)
+                .profile(&current.member)
                 .await
                 .map(Some)
                 .map_err(ui),
-            Err(crate::auth::AuthError::Unauthenticated) => Ok(None),
+            Err(ApiError::Unauthenticated) => Ok(None),
             Err(e) => Err(ui(e)),
         }
     }
@@ -88,7 +82,7 @@ impl Backend for AppState {
         current: &str,
         new: &str,
     ) -> Result<(), UiError> {
-        let (member, token) = self.signed_in(headers).await?;
+        let CurrentMember { member, token } = self.signed_in(headers).await?;
         self.auth
             .change_password(&member, Some(&token), current, new)
             .await
@@ -96,7 +90,7 @@ impl Backend for AppState {
     }
 
     async fn members(&self, headers: &HeaderMap) -> Result<Vec<MemberSummary>, UiError> {
-        let (member, _) = self.signed_in(headers).await?;
+        let CurrentMember { member, .. } = self.signed_in(headers).await?;
         Directory::new(&self.store)
             .managed_members(&member)
             .await
@@ -109,7 +103,7 @@ impl Backend for AppState {
         member_id: &str,
         new: &str,
     ) -> Result<(), UiError> {
-        let (member, _) = self.signed_in(headers).await?;
+        let CurrentMember { member, .. } = self.signed_in(headers).await?;
         Directory::new(&self.store)
             .reset_password(&self.auth, &member, member_id, new)
             .await

@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use crate::auth::token::COOKIE_NAME;
+use crate::auth::Auth;
 use crate::state::AppState;
 use crate::storage::Member;
 use axum::extract::FromRequestParts;
@@ -33,6 +34,16 @@ pub struct CurrentMember {
     pub token: String,
 }
 
+impl CurrentMember {
+    /// The member whose session the headers carry: the one check behind the
+    /// JSON API's extractor and the pages' server functions.
+    pub async fn from_headers(headers: &HeaderMap, auth: &Auth) -> Result<Self, ApiError> {
+        let token = token_from_headers(headers).ok_or(ApiError::Unauthenticated)?;
+        let member = auth.authenticate(&token).await?;
+        Ok(CurrentMember { member, token })
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentMember {
     type Rejection = ApiError;
 
@@ -40,8 +51,6 @@ impl FromRequestParts<AppState> for CurrentMember {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = token_from_headers(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let member = state.auth.authenticate(&token).await?;
-        Ok(CurrentMember { member, token })
+        CurrentMember::from_headers(&parts.headers, &state.auth).await
     }
 }
