@@ -72,19 +72,21 @@ pub(crate) fn parse_role(member_id: &str, role: &str) -> Result<Role, StoreError
 macro_rules! sql_store {
     ($store:ty, $db:ty, $backend:literal, $migrations:literal) => {
         impl $store {
+            /// Members matching `where_clause` (over `members m`, one
+            /// argument), with their roles; `with` is a CTE the clause uses,
+            /// or empty.
             async fn load_members(
                 &self,
+                with: &str,
                 where_clause: &str,
                 arg: &str,
             ) -> Result<Vec<$crate::storage::Member>, $crate::storage::StoreError> {
                 use sqlx::Row;
-                use $crate::storage::sql_store::{parse_member, parse_role, MEMBER_COLUMNS, SUBTREE};
-                // The subtree CTE is harmless when unused, and lets one
-                // helper serve both lookups and scopes.
+                use $crate::storage::sql_store::{parse_member, parse_role, MEMBER_COLUMNS};
                 let member_sql =
-                    format!("{SUBTREE} SELECT {MEMBER_COLUMNS} FROM members m WHERE {where_clause} ORDER BY m.username");
+                    format!("{with} SELECT {MEMBER_COLUMNS} FROM members m WHERE {where_clause} ORDER BY m.username");
                 let role_sql = format!(
-                    "{SUBTREE} SELECT r.member_id, r.role FROM member_roles r JOIN members m ON m.id = r.member_id WHERE {where_clause}"
+                    "{with} SELECT r.member_id, r.role FROM member_roles r JOIN members m ON m.id = r.member_id WHERE {where_clause}"
                 );
                 let mut roles = std::collections::HashMap::<String, Vec<vanguard_shared::Role>>::new();
                 for row in sqlx::query(&role_sql).bind(arg).fetch_all(&self.pool).await? {
@@ -223,14 +225,14 @@ macro_rules! sql_store {
             }
 
             async fn member(&self, id: &str) -> Result<Option<$crate::storage::Member>, $crate::storage::StoreError> {
-                Ok(self.load_members("m.id = $1", id).await?.pop())
+                Ok(self.load_members("", "m.id = $1", id).await?.pop())
             }
 
             async fn member_by_username(
                 &self,
                 username: &str,
             ) -> Result<Option<$crate::storage::Member>, $crate::storage::StoreError> {
-                Ok(self.load_members("m.username = $1", username).await?.pop())
+                Ok(self.load_members("", "m.username = $1", username).await?.pop())
             }
 
             async fn credentials(
@@ -262,6 +264,7 @@ macro_rules! sql_store {
                 org_id: &str,
             ) -> Result<Vec<$crate::storage::Member>, $crate::storage::StoreError> {
                 self.load_members(
+                    $crate::storage::sql_store::SUBTREE,
                     "(m.org_id IN (SELECT id FROM subtree) OR m.group_id IN (SELECT id FROM subtree))",
                     org_id,
                 )
