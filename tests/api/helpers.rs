@@ -178,6 +178,15 @@ impl TestApp {
         body["token"].as_str().expect("token").to_string()
     }
 
+    /// A browser's navigation to `path`, with this client's cookies.
+    pub async fn navigate(&self, path: &str) -> Response {
+        let request = self
+            .client
+            .get(self.url(path))
+            .header("accept", "text/html");
+        request.send().await.expect("request")
+    }
+
     /// A page's HTML as this app's client (and its cookies) sees it.
     pub async fn html(&self, path: &str) -> String {
         let response = self

@@ -14,14 +14,7 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 async fn a_bad_row_imports_nothing(db: Db) {
     let app = spawn_app(db).await;
     let store = open_store(&app.db.url).await.unwrap();
-    let before = (
-        store.organisations().await.unwrap().len(),
-        store
-            .members_under(&root(&store).await)
-            .await
-            .unwrap()
-            .len(),
-    );
+    let before = counts(&store).await;
     let dir = tempfile::tempdir().unwrap();
     let csv = write(
         dir.path(),
@@ -43,14 +36,7 @@ async fn a_bad_row_imports_nothing(db: Db) {
         rows[1]
     );
     assert!(err.to_string().contains("nothing imported"));
-    let after = (
-        store.organisations().await.unwrap().len(),
-        store
-            .members_under(&root(&store).await)
-            .await
-            .unwrap()
-            .len(),
-    );
+    let after = counts(&store).await;
     assert_eq!(before, after, "not even the good row, nor the new branch");
     assert_eq!(
         app.login("newbie01", "first-password").await.status(),
@@ -69,6 +55,13 @@ async fn a_bad_row_imports_nothing(db: Db) {
     ));
 }
 on_both!(a_bad_row_imports_nothing);
+
+/// How many organisations and members the store holds.
+async fn counts(store: &vanguard_server::storage::SharedStore) -> (usize, usize) {
+    let orgs = store.organisations().await.unwrap().len();
+    let members = store.members_under(&root(store).await).await.unwrap().len();
+    (orgs, members)
+}
 
 async fn root(store: &vanguard_server::storage::SharedStore) -> String {
     store

@@ -16,24 +16,12 @@ async fn login_page_and_guarded_pages(db: Db) {
     assert!(html.contains("/pkg/vanguard.js"), "hydration script");
 
     // An anonymous browser is sent to the login page.
-    let home = app
-        .client
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let home = app.navigate("/").await;
     assert_eq!(home.status(), StatusCode::FOUND);
     assert_eq!(home.headers()["location"], "/login");
 
     app.token("secretary01").await; // the client now carries the cookie
-    let home = app
-        .client
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let home = app.navigate("/").await;
     assert_eq!(home.status(), StatusCode::OK);
     let html = home.text().await.unwrap();
     assert!(
