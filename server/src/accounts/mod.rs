@@ -99,7 +99,8 @@ impl<'a> Directory<'a> {
     ) -> Result<Vec<MemberSummary>, AccountsError> {
         let root = Self::scope_root(actor).ok_or(AccountsError::Forbidden)?;
         let members = self.store.members_under(root).await?;
-        let orgs = self.store.organisations().await?;
+        // Only the actor's part of the tree: a province has thousands of units.
+        let orgs = self.store.organisations_under(root).await?;
         let name_of = |id: &str| orgs.iter().find(|o| o.id == id).map(|o| o.name.clone());
         Ok(members
             .into_iter()

@@ -94,6 +94,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     async fn organisation(&self, id: &str) -> Result<Option<Organisation>, StoreError>;
     async fn organisations(&self) -> Result<Vec<Organisation>, StoreError>;
+    /// An organisation and everything below it.
+    async fn organisations_under(&self, org_id: &str) -> Result<Vec<Organisation>, StoreError>;
 
     async fn member(&self, id: &str) -> Result<Option<Member>, StoreError>;
     async fn member_by_username(&self, username: &str) -> Result<Option<Member>, StoreError>;

@@ -114,12 +114,13 @@ macro_rules! sql_store {
 
             async fn load_orgs(
                 &self,
+                with: &str,
                 where_clause: &str,
                 arg: Option<&str>,
             ) -> Result<Vec<$crate::storage::Organisation>, $crate::storage::StoreError> {
                 use sqlx::Row;
                 let sql = format!(
-                    "SELECT id, parent_id, kind, name, time_zone, created_at FROM organisations WHERE {where_clause} ORDER BY created_at, name"
+                    "{with} SELECT id, parent_id, kind, name, time_zone, created_at FROM organisations WHERE {where_clause} ORDER BY created_at, name"
                 );
                 let mut query = sqlx::query(&sql);
                 if let Some(arg) = arg {
@@ -217,11 +218,19 @@ macro_rules! sql_store {
                 &self,
                 id: &str,
             ) -> Result<Option<$crate::storage::Organisation>, $crate::storage::StoreError> {
-                Ok(self.load_orgs("id = $1", Some(id)).await?.pop())
+                Ok(self.load_orgs("", "id = $1", Some(id)).await?.pop())
             }
 
             async fn organisations(&self) -> Result<Vec<$crate::storage::Organisation>, $crate::storage::StoreError> {
-                self.load_orgs("1 = 1", None).await
+                self.load_orgs("", "1 = 1", None).await
+            }
+
+            async fn organisations_under(
+                &self,
+                org_id: &str,
+            ) -> Result<Vec<$crate::storage::Organisation>, $crate::storage::StoreError> {
+                self.load_orgs($crate::storage::sql_store::SUBTREE, "id IN (SELECT id FROM subtree)", Some(org_id))
+                    .await
             }
 
             async fn member(&self, id: &str) -> Result<Option<$crate::storage::Member>, $crate::storage::StoreError> {
