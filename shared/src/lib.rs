@@ -4,8 +4,10 @@
 //! compiled to wasm32 for the browser.
 
 pub mod account;
+pub mod documents;
 pub mod ledger;
 pub mod org;
+pub mod sync;
 
 pub use account::{AccountError, Me, MemberSummary, OrgRef, Password, PersonName, Username};
 pub use org::{MemberStatus, OrgKind, Role, TimeZone, VocabularyError};

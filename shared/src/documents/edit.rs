@@ -1,0 +1,189 @@
+//! Writing entries into a document, the way every client does: one
+//! Automerge transaction per user action, so nothing is half-saved.
+
+use super::fields::child_map;
+use super::schema::{DecisionStatus, EventEntry};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, AutomergeError, ObjId, ObjType, ReadDoc, ROOT};
+use chrono::{DateTime, FixedOffset};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The document has not been received from the server yet: writing to a
+    /// root of one's own would hide everyone else's entries.
+    #[error("文档尚未从服务器取得，请联网同步一次")]
+    NoRoot,
+    #[error("条目 {0} 不存在")]
+    UnknownEntry(String),
+    #[error("文档写入失败：{0}")]
+    Automerge(#[from] AutomergeError),
+}
+
+/// A check-in or a leave request as the member enters it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewRecord {
+    pub kind: String,
+    pub occurred_at: Option<DateTime<FixedOffset>>,
+    pub event_id: Option<String>,
+    pub hours: Option<f64>,
+    pub place: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub note: Option<String>,
+    pub code: Option<String>,
+}
+
+fn collection(doc: &Automerge, name: &str) -> Result<ObjId, EditError> {
+    child_map(doc, &ROOT, name).ok_or(EditError::NoRoot)
+}
+
+fn put_opt_str<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    value: &Option<String>,
+) -> Result<(), AutomergeError> {
+    match value {
+        Some(v) => tx.put(obj, key, v.as_str()),
+        None => Ok(()),
+    }
+}
+
+fn put_opt_f64<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    value: Option<f64>,
+) -> Result<(), AutomergeError> {
+    match value {
+        Some(v) => tx.put(obj, key, v),
+        None => Ok(()),
+    }
+}
+
+/// Adds a record under `record_id` (a UUID the client generates).
+pub fn add_record(doc: &mut Automerge, record_id: &str, rec: &NewRecord) -> Result<(), EditError> {
+    let records = collection(doc, "records")?;
+    let at = rec.occurred_at.map(|t| t.to_rfc3339());
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        let obj = tx.put_object(&records, record_id, ObjType::Map)?;
+        tx.put(&obj, "kind", rec.kind.as_str())?;
+        put_opt_str(tx, &obj, "occurred_at", &at)?;
+        put_opt_str(tx, &obj, "event_id", &rec.event_id)?;
+        put_opt_f64(tx, &obj, "hours", rec.hours)?;
+        put_opt_str(tx, &obj, "place", &rec.place)?;
+        put_opt_f64(tx, &obj, "lat", rec.lat)?;
+        put_opt_f64(tx, &obj, "lon", rec.lon)?;
+        put_opt_str(tx, &obj, "note", &rec.note)?;
+        put_opt_str(tx, &obj, "code", &rec.code)?;
+        Ok(())
+    })
+    .map_err(|f| EditError::Automerge(f.error))?;
+    Ok(())
+}
+
+fn entry(doc: &Automerge, coll: &str, id: &str) -> Result<ObjId, EditError> {
+    let parent = collection(doc, coll)?;
+    child_map(doc, &parent, id).ok_or_else(|| EditError::UnknownEntry(id.to_string()))
+}
+
+/// Sets fields of an existing entry in one transaction: a correction keeps
+/// the earlier values in the document's history.
+pub fn set_fields(
+    doc: &mut Automerge,
+    coll: &str,
+    id: &str,
+    fields: &[(&str, automerge::ScalarValue)],
+) -> Result<(), EditError> {
+    let obj = entry(doc, coll, id)?;
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        for (key, value) in fields {
+            tx.put(&obj, *key, value.clone())?;
+        }
+        Ok(())
+    })
+    .map_err(|f| EditError::Automerge(f.error))?;
+    Ok(())
+}
+
+pub fn withdraw(doc: &mut Automerge, record_id: &str) -> Result<(), EditError> {
+    set_fields(doc, "records", record_id, &[("withdrawn", true.into())])
+}
+
+/// A reviewer's decision on a record, written into the member's reviews document.
+pub fn decide(
+    doc: &mut Automerge,
+    record_id: &str,
+    status: DecisionStatus,
+    reason: Option<&str>,
+    by: &str,
+    at: DateTime<FixedOffset>,
+) -> Result<(), EditError> {
+    let decisions = collection(doc, "decisions")?;
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        let obj = tx.put_object(&decisions, record_id, ObjType::Map)?;
+        tx.put(&obj, "status", status.as_str())?;
+        if let Some(reason) = reason {
+            tx.put(&obj, "reason", reason)?;
+        }
+        tx.put(&obj, "by", by)?;
+        tx.put(&obj, "at", at.to_rfc3339())?;
+        Ok(())
+    })
+    .map_err(|f| EditError::Automerge(f.error))?;
+    Ok(())
+}
+
+/// Creates or replaces an event in a branch's events document.
+pub fn put_event(doc: &mut Automerge, event: &EventEntry) -> Result<(), EditError> {
+    let events = collection(doc, "events")?;
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        let obj = tx.put_object(&events, event.event_id.as_str(), ObjType::Map)?;
+        tx.put(&obj, "kind", event.kind.as_str())?;
+        tx.put(&obj, "title", event.title.as_str())?;
+        tx.put(&obj, "start", event.start.to_rfc3339())?;
+        put_opt_str(tx, &obj, "end", &event.end.map(|t| t.to_rfc3339()))?;
+        put_opt_str(tx, &obj, "place", &event.place)?;
+        put_opt_str(tx, &obj, "code_key", &event.code_key)?;
+        if let Some(g) = &event.geofence {
+            let fence = tx.put_object(&obj, "geofence", ObjType::Map)?;
+            tx.put(&fence, "lat", g.lat)?;
+            tx.put(&fence, "lon", g.lon)?;
+            tx.put(&fence, "radius_m", g.radius_m)?;
+        }
+        if event.cancelled {
+            tx.put(&obj, "cancelled", true)?;
+        }
+        Ok(())
+    })
+    .map_err(|f| EditError::Automerge(f.error))?;
+    Ok(())
+}
+
+/// Copies a map (scalars, nested maps, text as plain strings) from one
+/// document into a new map under `key` of `to_parent` in another.
+pub(crate) fn copy_map<T: Transactable>(
+    from: &Automerge,
+    obj: &ObjId,
+    tx: &mut T,
+    to_parent: &ObjId,
+    key: &str,
+) -> Result<(), AutomergeError> {
+    let target = tx.put_object(to_parent, key, ObjType::Map)?;
+    for field in from.keys(obj) {
+        match from.get(obj, field.as_str())? {
+            Some((automerge::Value::Scalar(s), _)) => {
+                tx.put(&target, field.as_str(), s.into_owned())?;
+            }
+            Some((automerge::Value::Object(ObjType::Map), child)) => {
+                copy_map(from, &child, tx, &target, &field)?;
+            }
+            Some((automerge::Value::Object(ObjType::Text), child)) => {
+                tx.put(&target, field.as_str(), from.text(&child)?)?;
+            }
+            // Lists and tables are not part of any schema; they are dropped.
+            _ => {}
+        }
+    }
+    Ok(())
+}

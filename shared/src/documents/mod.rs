@@ -1,0 +1,14 @@
+//! The Automerge documents members and secretaries write (docs/sync.md):
+//! their ids, their schema, and how clients edit them.
+
+pub mod edit;
+mod fields;
+pub mod id;
+pub mod schema;
+
+pub use edit::{EditError, NewRecord};
+pub use id::{DocId, DocIdError, DocKind};
+pub use schema::{
+    create_root, root_actor, CheckinRecord, Decision, DecisionStatus, Entry, EventEntry, Layout,
+    SchemaError,
+};

@@ -1,0 +1,576 @@
+//! The shape of each document (docs/sync.md): how its root is created, and
+//! the typed entries read out of it. Reading an entry is validating it: the
+//! server accepts a change only when every entry it touched reads cleanly.
+
+use super::fields::{child_map, Fields};
+use super::id::{is_plain_id, DocId, DocKind};
+use crate::ledger::{Grade, Kind, Outcome, Section, Side};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc, ROOT};
+use chrono::{DateTime, Datelike, FixedOffset};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The kind code of a leave request in a checkins document.
+pub const LEAVE: &str = "leave";
+
+/// Longest free text, in characters: a note, a reason.
+pub const MAX_TEXT: usize = 2000;
+/// Volunteering hours in one record: more than a day is a typo.
+pub const MAX_HOURS: f64 = 24.0;
+
+/// The actor of every root the server creates. The same on every process and
+/// every machine, with the time fixed, so two processes that create the same
+/// root create byte-identical changes, and the root exists exactly once.
+pub fn root_actor() -> ActorId {
+    ActorId::from(b"vanguard-root-v1".as_slice())
+}
+
+/// The maps under a document's root, one per kind of entry.
+pub fn collections(kind: DocKind) -> &'static [&'static str] {
+    match kind {
+        DocKind::Checkins => &["records"],
+        DocKind::Reviews => &["decisions", "adjustments", "grade"],
+        DocKind::Events => &["events", "attendance"],
+    }
+}
+
+/// The document's root: schema version, owner, year, and empty collections.
+pub fn create_root(id: &DocId) -> Automerge {
+    let mut doc = Automerge::new().with_actor(root_actor());
+    let result = doc.transact_with::<_, _, automerge::AutomergeError, _>(
+        |_| CommitOptions::default().with_time(0),
+        |tx| {
+            tx.put(ROOT, "schema", SCHEMA_VERSION)?;
+            tx.put(ROOT, id.kind.owner_key(), id.owner.as_str())?;
+            tx.put(ROOT, "year", i64::from(id.year))?;
+            for name in collections(id.kind) {
+                tx.put_object(ROOT, *name, ObjType::Map)?;
+            }
+            Ok(())
+        },
+    );
+    // Writing fixed keys into a new, empty document cannot fail.
+    debug_assert!(result.is_ok());
+    doc
+}
+
+/// A change that breaks the schema, naming the entry and the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub struct SchemaError {
+    /// The record, event or decision id; `None` for the document's root.
+    pub entry: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+impl SchemaError {
+    pub fn new(entry: Option<String>, field: &str, message: impl Into<String>) -> Self {
+        SchemaError {
+            entry,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.entry {
+            Some(entry) => write!(f, "条目 {entry} 的字段 {}：{}", self.field, self.message),
+            None => write!(f, "文档字段 {}：{}", self.field, self.message),
+        }
+    }
+}
+
+/// A member's check-in or leave request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckinRecord {
+    pub record_id: String,
+    /// A [`Kind`] code, or [`LEAVE`].
+    pub kind: String,
+    pub occurred_at: DateTime<FixedOffset>,
+    pub event_id: Option<String>,
+    pub hours: Option<f64>,
+    pub place: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub note: Option<String>,
+    pub code: Option<String>,
+    pub withdrawn: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionStatus {
+    Approved,
+    Returned,
+}
+
+impl DecisionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionStatus::Approved => "approved",
+            DecisionStatus::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "approved" => Some(DecisionStatus::Approved),
+            "returned" => Some(DecisionStatus::Returned),
+            _ => None,
+        }
+    }
+}
+
+/// A reviewer's decision on one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub record_id: String,
+    pub status: DecisionStatus,
+    pub reason: Option<String>,
+    pub by: Option<String>,
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// A manual adjustment with its mandatory reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdjustmentEntry {
+    pub adjustment_id: String,
+    pub points: f64,
+    pub reason: String,
+    pub section: Section,
+    pub side: Side,
+    pub by: Option<String>,
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// The year-end grade proposal and the branch's override, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeEntry {
+    pub proposal: Option<Grade>,
+    pub override_grade: Option<Grade>,
+    pub reason: Option<String>,
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Geofence {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+}
+
+/// A branch event members check in to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEntry {
+    pub event_id: String,
+    pub kind: Kind,
+    pub title: String,
+    pub start: DateTime<FixedOffset>,
+    pub end: Option<DateTime<FixedOffset>>,
+    pub place: Option<String>,
+    pub geofence: Option<Geofence>,
+    /// The public part of the event's check-in code (issue 5's scheme).
+    pub code_key: Option<String>,
+    pub cancelled: bool,
+}
+
+/// One member's attendance at one event, as the officer decided it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttendanceEntry {
+    pub event_id: String,
+    pub member_id: String,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub by: Option<String>,
+}
+
+/// A typed entry of a document, as the server materializes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Entry {
+    Record(CheckinRecord),
+    Decision(Decision),
+    Adjustment(AdjustmentEntry),
+    Grade(GradeEntry),
+    Event(EventEntry),
+    /// Everyone's attendance at one event: the whole map, since any member's
+    /// row may have changed.
+    Attendance {
+        event_id: String,
+        rows: Vec<AttendanceEntry>,
+    },
+}
+
+/// Record, adjustment, event ids: what clients generate (UUIDs) or any
+/// plain id of 1–64 characters.
+fn check_entry_id(collection: &str, key: &str) -> Result<(), SchemaError> {
+    if is_plain_id(key) {
+        Ok(())
+    } else {
+        Err(SchemaError::new(
+            Some(key.chars().take(64).collect()),
+            collection,
+            "编号应为 1–64 个字母、数字、- 或 _",
+        ))
+    }
+}
+
+fn read_record(
+    doc: &Automerge,
+    obj: ObjId,
+    record_id: &str,
+    year: i32,
+) -> Result<CheckinRecord, SchemaError> {
+    let f = Fields {
+        doc,
+        obj,
+        entry: record_id.to_string(),
+    };
+    let kind = f.req_str("kind", 64)?;
+    if kind != LEAVE && kind.parse::<Kind>().is_err() {
+        return Err(f.error("kind", format!("未知的类型“{kind}”")));
+    }
+    let occurred_at = f.req_time("occurred_at")?;
+    if occurred_at.year() != year {
+        return Err(f.error("occurred_at", format!("不在文档的年份 {year} 内")));
+    }
+    let hours = f.opt_f64("hours")?;
+    if let Some(h) = hours {
+        if h <= 0.0 || h > MAX_HOURS {
+            return Err(f.error("hours", format!("应大于 0 且不超过 {MAX_HOURS}")));
+        }
+    }
+    let event_id = f.opt_str("event_id", 64)?;
+    if kind == LEAVE && event_id.is_none() {
+        return Err(f.error("event_id", "请假须指明活动"));
+    }
+    Ok(CheckinRecord {
+        record_id: record_id.to_string(),
+        kind,
+        occurred_at,
+        event_id,
+        hours,
+        place: f.opt_str("place", 200)?,
+        lat: f.opt_range("lat", -90.0..=90.0)?,
+        lon: f.opt_range("lon", -180.0..=180.0)?,
+        note: f.opt_str("note", MAX_TEXT)?,
+        code: f.opt_str("code", 512)?,
+        withdrawn: f.opt_bool("withdrawn")?.unwrap_or(false),
+    })
+}
+
+fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decision, SchemaError> {
+    let f = Fields {
+        doc,
+        obj,
+        entry: record_id.to_string(),
+    };
+    let status = f.req_code("status", DecisionStatus::parse)?;
+    let reason = f.opt_str("reason", MAX_TEXT)?;
+    if status == DecisionStatus::Returned && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(f.error("reason", "退回须写明原因"));
+    }
+    Ok(Decision {
+        record_id: record_id.to_string(),
+        status,
+        reason,
+        by: f.opt_str("by", 64)?,
+        at: f.opt_time("at")?,
+    })
+}
+
+fn read_adjustment(doc: &Automerge, obj: ObjId, id: &str) -> Result<AdjustmentEntry, SchemaError> {
+    let f = Fields {
+        doc,
+        obj,
+        entry: id.to_string(),
+    };
+    let points = f
+        .opt_range("points", -100.0..=100.0)?
+        .ok_or_else(|| f.error("points", "必填"))?;
+    Ok(AdjustmentEntry {
+        adjustment_id: id.to_string(),
+        points,
+        reason: f.req_str("reason", MAX_TEXT)?,
+        section: f.req_code("section", |s| s.parse().ok())?,
+        side: f.req_code("side", |s| s.parse().ok())?,
+        by: f.opt_str("by", 64)?,
+        at: f.opt_time("at")?,
+    })
+}
+
+fn read_grade(doc: &Automerge, obj: ObjId) -> Result<GradeEntry, SchemaError> {
+    let f = Fields {
+        doc,
+        obj,
+        entry: "grade".to_string(),
+    };
+    let override_grade = f.opt_code("override", |s| s.parse().ok())?;
+    let reason = f.opt_str("reason", MAX_TEXT)?;
+    if override_grade.is_some() && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(f.error("reason", "调整等次须写明理由"));
+    }
+    Ok(GradeEntry {
+        proposal: f.opt_code("proposal", |s| s.parse().ok())?,
+        override_grade,
+        reason,
+        by: f.opt_str("by", 64)?,
+    })
+}
+
+fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry, SchemaError> {
+    let geofence = match child_map(doc, &obj, "geofence") {
+        None => None,
+        Some(g) => {
+            let g = Fields {
+                doc,
+                obj: g,
+                entry: event_id.to_string(),
+            };
+            let need = |field: &str, range| {
+                g.opt_range(field, range)?
+                    .ok_or_else(|| g.error(field, "必填"))
+            };
+            Some(Geofence {
+                lat: need("lat", -90.0..=90.0)?,
+                lon: need("lon", -180.0..=180.0)?,
+                radius_m: need("radius_m", 1.0..=100_000.0)?,
+            })
+        }
+    };
+    let f = Fields {
+        doc,
+        obj,
+        entry: event_id.to_string(),
+    };
+    let start = f.req_time("start")?;
+    let end = f.opt_time("end")?;
+    if end.is_some_and(|end| end < start) {
+        return Err(f.error("end", "结束时间早于开始时间"));
+    }
+    Ok(EventEntry {
+        event_id: event_id.to_string(),
+        kind: f.req_code("kind", |s| s.parse().ok())?,
+        title: f.req_str("title", 200)?,
+        start,
+        end,
+        place: f.opt_str("place", 200)?,
+        geofence,
+        code_key: f.opt_str("code_key", 512)?,
+        cancelled: f.opt_bool("cancelled")?.unwrap_or(false),
+    })
+}
+
+fn read_attendance(
+    doc: &Automerge,
+    obj: ObjId,
+    event_id: &str,
+) -> Result<Vec<AttendanceEntry>, SchemaError> {
+    let mut rows = Vec::new();
+    for member_id in doc.keys(&obj) {
+        check_entry_id("attendance", &member_id)?;
+        let row = child_map(doc, &obj, &member_id)
+            .ok_or_else(|| SchemaError::new(Some(event_id.to_string()), &member_id, "应为对象"))?;
+        let f = Fields {
+            doc,
+            obj: row,
+            entry: format!("{event_id}/{member_id}"),
+        };
+        rows.push(AttendanceEntry {
+            event_id: event_id.to_string(),
+            member_id,
+            outcome: f.req_code("status", |s| s.parse().ok())?,
+            reason: f.opt_str("reason", MAX_TEXT)?,
+            by: f.opt_str("by", 64)?,
+        });
+    }
+    Ok(rows)
+}
+
+/// Where a document's entries live, found once per document.
+pub struct Layout {
+    pub id: DocId,
+    collections: Vec<(&'static str, ObjId)>,
+}
+
+impl Layout {
+    /// Checks the root (schema, owner, year, one map per collection, none
+    /// replaced or written twice concurrently) and finds the collections.
+    pub fn check(doc: &Automerge, id: &DocId) -> Result<Layout, SchemaError> {
+        let root = Fields {
+            doc,
+            obj: ROOT,
+            entry: String::new(),
+        };
+        let root_error = |field: &str, message: &str| SchemaError::new(None, field, message);
+        let single = |key: &str| doc.get_all(ROOT, key).map(|v| v.len()).unwrap_or(0) == 1;
+        let schema = root
+            .opt_f64("schema")
+            .map_err(|_| root_error("schema", "应为 1"))?;
+        if schema != Some(SCHEMA_VERSION as f64) || !single("schema") {
+            return Err(root_error("schema", "不可修改"));
+        }
+        let owner_key = id.kind.owner_key();
+        let owner = root.opt_str(owner_key, 64).ok().flatten();
+        if owner.as_deref() != Some(id.owner.as_str()) || !single(owner_key) {
+            return Err(root_error(owner_key, "不可修改"));
+        }
+        let year = root.opt_f64("year").ok().flatten();
+        if year != Some(f64::from(id.year)) || !single("year") {
+            return Err(root_error("year", "不可修改"));
+        }
+        for name in collections(id.kind) {
+            if !single(name) {
+                return Err(root_error(name, "不可替换或删除"));
+            }
+        }
+        Layout::find(doc, id).ok_or_else(|| root_error(collections(id.kind)[0], "不可替换或删除"))
+    }
+
+    /// Finds the collections without judging the root: for reading a
+    /// client's own copy, which may hold changes the server refused.
+    pub fn find(doc: &Automerge, id: &DocId) -> Option<Layout> {
+        let collections = collections(id.kind)
+            .iter()
+            .map(|name| child_map(doc, &ROOT, name).map(|obj| (*name, obj)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(Layout {
+            id: id.clone(),
+            collections,
+        })
+    }
+
+    /// The keys of a collection, in order.
+    pub fn keys(&self, doc: &Automerge, collection: &str) -> Vec<String> {
+        self.collection(collection)
+            .map(|obj| doc.keys(obj).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn collection_obj(&self, collection: &str) -> Option<&ObjId> {
+        self.collection(collection)
+    }
+
+    fn collection(&self, name: &str) -> Option<&ObjId> {
+        self.collections
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, o)| o)
+    }
+
+    /// One entry of one collection, read and validated.
+    pub fn read(&self, doc: &Automerge, collection: &str, key: &str) -> Result<Entry, SchemaError> {
+        let coll = self
+            .collection(collection)
+            .ok_or_else(|| SchemaError::new(None, collection, "不存在"))?;
+        if collection == "grade" {
+            return read_grade(doc, coll.clone()).map(Entry::Grade);
+        }
+        check_entry_id(collection, key)?;
+        let obj = child_map(doc, coll, key)
+            .ok_or_else(|| SchemaError::new(Some(key.to_string()), collection, "应为对象"))?;
+        match collection {
+            "records" => read_record(doc, obj, key, self.id.year).map(Entry::Record),
+            "decisions" => read_decision(doc, obj, key).map(Entry::Decision),
+            "adjustments" => read_adjustment(doc, obj, key).map(Entry::Adjustment),
+            "events" => read_event(doc, obj, key).map(Entry::Event),
+            "attendance" => Ok(Entry::Attendance {
+                event_id: key.to_string(),
+                rows: read_attendance(doc, obj, key)?,
+            }),
+            _ => Err(SchemaError::new(None, collection, "未知的集合")),
+        }
+    }
+
+    /// Every entry of the document: for a rebuild, or a first load.
+    pub fn read_all(&self, doc: &Automerge) -> Result<Vec<Entry>, SchemaError> {
+        let mut entries = Vec::new();
+        for (name, obj) in &self.collections {
+            if *name == "grade" {
+                // An untouched grade has no row, as after live syncs.
+                if doc.length(obj) > 0 {
+                    entries.push(self.read(doc, name, "")?);
+                }
+                continue;
+            }
+            for key in doc.keys(obj) {
+                entries.push(self.read(doc, name, &key)?);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The entries a set of patches touched, read and validated. Deleting an
+    /// entry is refused: a record is withdrawn, never removed.
+    pub fn read_touched(
+        &self,
+        doc: &Automerge,
+        patches: &[Patch],
+    ) -> Result<Vec<Entry>, SchemaError> {
+        let mut touched = BTreeSet::new();
+        for patch in patches {
+            if patch.obj == ROOT {
+                // Root keys are checked by `check`; extra keys are kept as sent.
+                continue;
+            }
+            let Some((collection, first)) = self.locate(patch) else {
+                continue;
+            };
+            match first {
+                Some(key) => {
+                    touched.insert((collection, key));
+                }
+                None => {
+                    // A patch on the collection map itself: an entry put or deleted.
+                    match &patch.action {
+                        PatchAction::PutMap { key, .. } => {
+                            touched.insert((collection, key.clone()));
+                        }
+                        PatchAction::DeleteMap { key } if collection != "grade" => {
+                            return Err(SchemaError::new(
+                                Some(key.clone()),
+                                collection,
+                                "不可删除（记录只能撤回）",
+                            ));
+                        }
+                        _ => {
+                            touched.insert((collection, String::new()));
+                        }
+                    }
+                }
+            }
+        }
+        touched
+            .into_iter()
+            .map(|(collection, key)| self.read(doc, collection, &key))
+            .collect()
+    }
+
+    /// Which collection a patch lies in, and which entry of it (`None` when
+    /// the patch is on the collection map itself).
+    fn locate(&self, patch: &Patch) -> Option<(&'static str, Option<String>)> {
+        let collection_of = |obj: &ObjId| {
+            self.collections
+                .iter()
+                .find(|(_, o)| o == obj)
+                .map(|(n, _)| *n)
+        };
+        if let Some(name) = collection_of(&patch.obj) {
+            return Some((name, None));
+        }
+        // path[0] is (root, collection); path[1] is (collection, entry key).
+        let (_, Prop::Map(name)) = patch.path.first()? else {
+            return None;
+        };
+        let name = self.collections.iter().find(|(n, _)| n == name)?.0;
+        match patch.path.get(1) {
+            Some((_, Prop::Map(key))) if name != "grade" => Some((name, Some(key.clone()))),
+            _ => Some((name, None)),
+        }
+    }
+}

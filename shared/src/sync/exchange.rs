@@ -1,0 +1,112 @@
+//! The server's side of one sync exchange, as a pure function: receive a
+//! client's message on a fork of the document, validate what it changed, and
+//! produce the reply. The caller decides (authorization, storage) whether the
+//! fork replaces the document; until then nothing has changed.
+
+use crate::documents::schema::{Entry, Layout, SchemaError};
+use crate::documents::DocId;
+use automerge::sync::{Message, State, SyncDoc};
+use automerge::{Automerge, Change, ChangeHash, PatchLog};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// Not an Automerge sync message, or changes that do not decode.
+    #[error("不是有效的同步消息：{0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Schema(#[from] SchemaError),
+}
+
+/// What a message changed, ready to be committed.
+pub struct Applied {
+    /// The document with the message's changes: replaces the stored one once
+    /// the caller has authorized and stored the changes.
+    pub doc: Automerge,
+    /// The changes new to the server, in causal order.
+    pub changes: Vec<Change>,
+    /// The entries those changes touched, read and valid.
+    pub entries: Vec<Entry>,
+    pub heads_before: Vec<ChangeHash>,
+}
+
+pub struct Exchange {
+    /// `None` when the message brought nothing new.
+    pub applied: Option<Applied>,
+    /// The server's reply; `None` when the client is up to date (HTTP 204).
+    pub reply: Option<Vec<u8>>,
+    pub state: State,
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Message, ExchangeError> {
+    Message::decode(bytes).map_err(|e| ExchangeError::Malformed(e.to_string()))
+}
+
+/// Receives `message` (or begins, when `None`) against `doc` with the peer's
+/// sync `state`. `doc` is left as it was: a message without changes reads
+/// it, and one with changes is applied to a fork.
+pub fn exchange(
+    doc: &mut Automerge,
+    id: &DocId,
+    mut state: State,
+    message: Option<Message>,
+) -> Result<Exchange, ExchangeError> {
+    let Some(message) = message else {
+        let reply = reply(doc, &mut state);
+        return Ok(Exchange {
+            applied: None,
+            reply,
+            state,
+        });
+    };
+    if message.changes.is_empty() {
+        // Heads, needs and haves only, the most common request: receiving it
+        // reads the document and writes only the sync state.
+        doc.receive_sync_message(&mut state, message)
+            .map_err(|e| ExchangeError::Malformed(e.to_string()))?;
+        let reply = reply(doc, &mut state);
+        return Ok(Exchange {
+            applied: None,
+            reply,
+            state,
+        });
+    }
+    let heads_before = doc.get_heads();
+    let mut forked = doc.fork();
+    let mut log = PatchLog::active();
+    forked
+        .receive_sync_message_log_patches(&mut state, message, &mut log)
+        .map_err(|e| ExchangeError::Malformed(e.to_string()))?;
+    let changes: Vec<Change> = forked.get_changes(&heads_before);
+    if changes.is_empty() {
+        // Only changes the server already had (or could not place yet).
+        let reply = reply(doc, &mut state);
+        return Ok(Exchange {
+            applied: None,
+            reply,
+            state,
+        });
+    }
+    let patches = forked.make_patches(&mut log);
+    let entries = Layout::check(&forked, id)?.read_touched(&forked, &patches)?;
+    let reply = reply(&forked, &mut state);
+    Ok(Exchange {
+        applied: Some(Applied {
+            doc: forked,
+            changes,
+            entries,
+            heads_before,
+        }),
+        reply,
+        state,
+    })
+}
+
+/// The next message for the peer, or `None` when it is up to date: it has
+/// our heads, needs nothing, and we have no changes for it.
+fn reply(doc: &Automerge, state: &mut State) -> Option<Vec<u8>> {
+    let message = doc.generate_sync_message(state)?;
+    let up_to_date = message.changes.is_empty()
+        && message.need.is_empty()
+        && state.their_heads.as_deref() == Some(message.heads.as_slice());
+    (!up_to_date).then(|| message.encode())
+}

@@ -1,0 +1,141 @@
+//! One document on a client, with its sync state towards the server.
+
+use crate::documents::edit::copy_map;
+use crate::documents::schema::{collections, Layout};
+use crate::documents::DocId;
+use automerge::sync::{Have, Message, State, SyncDoc};
+use automerge::{Automerge, AutomergeError, ReadDoc, ROOT};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    #[error("同步消息无效：{0}")]
+    Message(String),
+    #[error("本地文档无法读取：{0}")]
+    Load(String),
+    #[error("文档尚未从服务器取得")]
+    NoBase,
+    #[error(transparent)]
+    Automerge(#[from] AutomergeError),
+}
+
+pub struct Replica {
+    pub id: DocId,
+    pub doc: Automerge,
+    pub state: State,
+}
+
+impl Replica {
+    /// A document not received yet: it syncs in from the server, which
+    /// created its root.
+    pub fn empty(id: DocId) -> Self {
+        Replica {
+            id,
+            doc: Automerge::new(),
+            state: State::new(),
+        }
+    }
+
+    /// A document kept from an earlier session (`save_doc`, `save_state`).
+    pub fn restore(id: DocId, doc: &[u8], state: Option<&[u8]>) -> Result<Self, ReplicaError> {
+        let doc = Automerge::load(doc).map_err(|e| ReplicaError::Load(e.to_string()))?;
+        // A lost or unreadable state only costs a longer first exchange.
+        let state = state
+            .and_then(|s| State::decode(s).ok())
+            .unwrap_or_default();
+        Ok(Replica { id, doc, state })
+    }
+
+    pub fn save_doc(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    pub fn save_state(&self) -> Vec<u8> {
+        self.state.encode()
+    }
+
+    /// True once the server's root has arrived and local writes are safe.
+    pub fn has_root(&self) -> bool {
+        Layout::find(&self.doc, &self.id).is_some()
+    }
+
+    /// The next message for the server, if there is anything to say.
+    pub fn outgoing(&mut self) -> Option<Vec<u8>> {
+        self.doc
+            .generate_sync_message(&mut self.state)
+            .map(Message::encode)
+    }
+
+    pub fn incoming(&mut self, bytes: &[u8]) -> Result<(), ReplicaError> {
+        let message = Message::decode(bytes).map_err(|e| ReplicaError::Message(e.to_string()))?;
+        self.doc.receive_sync_message(&mut self.state, message)?;
+        Ok(())
+    }
+
+    /// The server answered 204: it holds everything we sent and has nothing
+    /// for us, so both sides now share the heads we sent. Recording that keeps
+    /// the next message small (its bloom filter covers only newer changes)
+    /// and lets it carry new changes in the first request.
+    pub fn settled(&mut self) {
+        let heads = self.state.last_sent_heads.clone();
+        self.state.shared_heads = heads.clone();
+        self.state.their_heads = Some(heads.clone());
+        self.state.their_need = Some(Vec::new());
+        self.state.their_have = Some(vec![Have {
+            last_sync: heads,
+            bloom: Default::default(),
+        }]);
+    }
+
+    /// Starts the exchange afresh, as after a reconnect: the next message
+    /// describes what we have instead of assuming what the server has.
+    pub fn reconnect(&mut self) {
+        self.state = State::decode(&self.state.encode()).unwrap_or_default();
+    }
+
+    /// After the server refused a change (422, 403): rebuilds the document on
+    /// what the server last confirmed, carries over every entry that is still
+    /// valid, and drops the rest. Answers the ids of the entries dropped, so
+    /// the app can tell the user; nothing else is lost.
+    pub fn recover(&mut self) -> Result<Vec<String>, ReplicaError> {
+        let base = self.doc.fork_at(&self.state.shared_heads)?;
+        let mut fresh = base.fork();
+        let base_layout = Layout::check(&fresh, &self.id).map_err(|_| ReplicaError::NoBase)?;
+        let mut dropped = Vec::new();
+        if let Some(mine) = Layout::find(&self.doc, &self.id) {
+            for name in collections(self.id.kind) {
+                if *name == "grade" {
+                    continue;
+                }
+                for key in mine.keys(&self.doc, name) {
+                    let Ok(entry) = mine.read(&self.doc, name, &key) else {
+                        dropped.push(key);
+                        continue;
+                    };
+                    if base_layout.read(&fresh, name, &key).ok().as_ref() == Some(&entry) {
+                        continue;
+                    }
+                    let (Some(from), Some(to)) =
+                        (mine.collection_obj(name), base_layout.collection_obj(name))
+                    else {
+                        continue;
+                    };
+                    let Some((_, obj)) = self.doc.get(from, key.as_str())? else {
+                        continue;
+                    };
+                    let to = to.clone();
+                    fresh
+                        .transact::<_, _, AutomergeError>(|tx| {
+                            copy_map(&self.doc, &obj, tx, &to, &key)
+                        })
+                        .map_err(|f| f.error)?;
+                }
+            }
+        } else if self.doc.get(ROOT, "schema")?.is_some() {
+            // A root we cannot read at all: nothing of it can be carried over.
+            dropped.push(self.id.to_string());
+        }
+        self.doc = fresh;
+        self.state = State::new();
+        Ok(dropped)
+    }
+}

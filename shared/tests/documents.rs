@@ -1,0 +1,237 @@
+//! Documents and the sync exchange, natively: roots, validation, and the
+//! steady-state cost of one new record.
+
+use automerge::sync::State;
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ReadDoc, ROOT};
+use chrono::DateTime;
+use vanguard_shared::documents::edit::{add_record, withdraw};
+use vanguard_shared::documents::{create_root, DocId, Entry, NewRecord};
+use vanguard_shared::sync::{exchange, exchange::decode, Replica};
+
+const MEMBER: &str = "m-1";
+
+fn record(kind: &str, at: &str) -> NewRecord {
+    NewRecord {
+        kind: kind.into(),
+        occurred_at: Some(DateTime::parse_from_rfc3339(at).expect("time")),
+        ..Default::default()
+    }
+}
+
+/// A server replica: the document and one peer's state, as the server keeps them.
+struct Server {
+    id: DocId,
+    doc: Automerge,
+    state: State,
+}
+
+impl Server {
+    fn new(id: &DocId) -> Self {
+        Server {
+            id: id.clone(),
+            doc: create_root(id),
+            state: State::new(),
+        }
+    }
+
+    /// One request: answers the reply (None = 204) or the refusal.
+    fn handle(&mut self, msg: Option<&[u8]>) -> Result<(Option<Vec<u8>>, Vec<Entry>), String> {
+        let message = msg
+            .map(|m| decode(m).map_err(|e| e.to_string()))
+            .transpose()?;
+        // The server keeps only the persisted part of the state between requests.
+        let state = State::decode(&self.state.encode()).expect("state");
+        let ex = exchange(&mut self.doc, &self.id, state, message).map_err(|e| e.to_string())?;
+        self.state = ex.state;
+        let mut entries = Vec::new();
+        if let Some(applied) = ex.applied {
+            self.doc = applied.doc;
+            entries = applied.entries;
+        }
+        Ok((ex.reply, entries))
+    }
+}
+
+/// Runs requests until the server has nothing more to say; answers the
+/// bytes sent both ways and the entries the server accepted.
+fn sync(client: &mut Replica, server: &mut Server) -> Result<(usize, Vec<Entry>), String> {
+    let mut bytes = 0;
+    let mut entries = Vec::new();
+    for _ in 0..10 {
+        let Some(out) = client.outgoing() else {
+            return Ok((bytes, entries));
+        };
+        bytes += out.len();
+        let (reply, accepted) = server.handle(Some(&out))?;
+        entries.extend(accepted);
+        match reply {
+            Some(reply) => {
+                bytes += reply.len();
+                client.incoming(&reply).map_err(|e| e.to_string())?;
+            }
+            None => client.settled(),
+        }
+    }
+    Err("sync did not settle".into())
+}
+
+fn joined(id: &DocId) -> (Replica, Server) {
+    let mut server = Server::new(id);
+    let mut client = Replica::empty(id.clone());
+    sync(&mut client, &mut server).expect("first sync");
+    assert!(client.has_root());
+    (client, server)
+}
+
+#[test]
+fn roots_are_identical_wherever_they_are_made() {
+    let id = DocId::checkins(MEMBER, 2026);
+    let (a, b) = (create_root(&id), create_root(&id));
+    assert_eq!(a.get_heads(), b.get_heads());
+    assert_ne!(
+        a.get_heads(),
+        create_root(&DocId::checkins("m-2", 2026)).get_heads()
+    );
+}
+
+#[test]
+fn a_new_record_reaches_the_server_in_one_small_request() {
+    let id = DocId::checkins(MEMBER, 2026);
+    let (mut client, mut server) = joined(&id);
+    let mut per_record = Vec::new();
+    for i in 0..40 {
+        let rid = format!("0000000{i:02}-aaaa-bbbb-cccc-000000000000");
+        let mut rec = record("volunteer", "2026-05-12T09:30:00+08:00");
+        rec.hours = Some(2.5);
+        rec.note = Some("社区清扫".into());
+        add_record(&mut client.doc, &rid, &rec).expect("add");
+        let (bytes, entries) = sync(&mut client, &mut server).expect("sync");
+        assert!(
+            matches!(&entries[..], [Entry::Record(r)] if r.record_id == rid && r.hours == Some(2.5)),
+            "{entries:?}"
+        );
+        per_record.push(bytes);
+    }
+    assert_eq!(client.doc.get_heads(), server.doc.get_heads());
+    let steady = per_record[20..].iter().sum::<usize>() / 20;
+    println!("steady-state sync bytes per record: {steady}");
+    // The record as JSON is ~150 bytes; the sync must stay within 2× of that.
+    assert!(steady < 400, "{per_record:?}");
+}
+
+fn refused(edit: impl FnOnce(&mut Automerge)) -> String {
+    let id = DocId::checkins(MEMBER, 2026);
+    let (mut client, mut server) = joined(&id);
+    let before = server.doc.get_heads();
+    edit(&mut client.doc);
+    let err = sync(&mut client, &mut server).expect_err("must be refused");
+    assert_eq!(server.doc.get_heads(), before, "nothing stored");
+    err
+}
+
+#[test]
+fn schema_breaks_are_refused_naming_entry_and_field() {
+    let rid = "11111111-2222-3333-4444-555555555555";
+    let err = refused(|d| {
+        add_record(d, rid, &record("karaoke", "2026-01-01T10:00:00+08:00")).expect("add")
+    });
+    assert!(err.contains(rid) && err.contains("kind"), "{err}");
+    let err = refused(|d| {
+        let mut r = record("volunteer", "2026-01-01T10:00:00+08:00");
+        r.hours = Some(-3.0);
+        add_record(d, rid, &r).expect("add")
+    });
+    assert!(err.contains("hours"), "{err}");
+    let err = refused(|d| {
+        add_record(d, rid, &record("study", "2025-12-31T10:00:00+08:00")).expect("add")
+    });
+    assert!(err.contains("occurred_at"), "{err}");
+    let err = refused(|d| {
+        d.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(ROOT, "member_id", "someone-else")
+        })
+        .map_err(|f| f.error)
+        .expect("put");
+    });
+    assert!(err.contains("member_id"), "{err}");
+    let err = refused(|d| {
+        d.transact::<_, _, automerge::AutomergeError>(|tx| {
+            let records = tx.get(ROOT, "records")?.expect("records").1;
+            let r = tx.put_object(&records, rid, automerge::ObjType::Map)?;
+            tx.put(&r, "kind", "study")?;
+            tx.put(&r, "occurred_at", 20260101i64)
+        })
+        .map_err(|f| f.error)
+        .expect("put");
+    });
+    assert!(err.contains("occurred_at"), "{err}");
+}
+
+#[test]
+fn deleting_a_record_is_refused_and_withdrawing_is_accepted() {
+    let id = DocId::checkins(MEMBER, 2026);
+    let (mut client, mut server) = joined(&id);
+    let rid = "11111111-2222-3333-4444-555555555555";
+    add_record(
+        &mut client.doc,
+        rid,
+        &record("study", "2026-03-01T10:00:00+08:00"),
+    )
+    .expect("add");
+    sync(&mut client, &mut server).expect("sync");
+    withdraw(&mut client.doc, rid).expect("withdraw");
+    let (_, entries) = sync(&mut client, &mut server).expect("sync");
+    assert!(matches!(&entries[..], [Entry::Record(r)] if r.withdrawn));
+    client
+        .doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| {
+            let records = tx.get(ROOT, "records")?.expect("records").1;
+            tx.delete(&records, rid)
+        })
+        .map_err(|f| f.error)
+        .expect("delete");
+    let err = sync(&mut client, &mut server).expect_err("refused");
+    assert!(err.contains(rid), "{err}");
+}
+
+#[test]
+fn a_refused_client_recovers_keeping_its_valid_records() {
+    let id = DocId::checkins(MEMBER, 2026);
+    let (mut client, mut server) = joined(&id);
+    let good_before = "aaaaaaaa-0000-0000-0000-000000000001";
+    let bad = "bbbbbbbb-0000-0000-0000-000000000002";
+    let good_after = "aaaaaaaa-0000-0000-0000-000000000003";
+    add_record(
+        &mut client.doc,
+        good_before,
+        &record("study", "2026-03-01T10:00:00+08:00"),
+    )
+    .expect("add");
+    add_record(
+        &mut client.doc,
+        bad,
+        &record("nonsense", "2026-03-01T10:00:00+08:00"),
+    )
+    .expect("add");
+    add_record(
+        &mut client.doc,
+        good_after,
+        &record("talk", "2026-03-02T10:00:00+08:00"),
+    )
+    .expect("add");
+    sync(&mut client, &mut server).expect_err("refused as a whole");
+    let dropped = client.recover().expect("recover");
+    assert_eq!(dropped, vec![bad.to_string()]);
+    let (_, entries) = sync(&mut client, &mut server).expect("sync after recovery");
+    let mut ids: Vec<_> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Record(r) => Some(r.record_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec![good_before, good_after]);
+    assert_eq!(client.doc.get_heads(), server.doc.get_heads());
+}
