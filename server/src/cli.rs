@@ -1,11 +1,12 @@
 //! The `vanguard` command line: `serve` (the default), `migrate`,
-//! `create-admin` and `import-members FILE`. Every failure is one line on
+//! `create-admin`, `import-members FILE` and `rebuild`. Every failure is one line on
 //! stderr and a non-zero exit.
 
 use crate::accounts::admin::{create_admin, NewAdmin};
 use crate::accounts::import::import_members;
 use crate::auth::AuthConfig;
 use crate::startup::{open_store, Application, Config};
+use crate::sync::SyncConfig;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -42,6 +43,8 @@ enum Command {
     CreateAdmin(CreateAdminArgs),
     /// Import members from a CSV or .xlsx file: all rows or none.
     ImportMembers(ImportArgs),
+    /// Re-materialize the ledger tables from the stored documents.
+    Rebuild,
 }
 
 #[derive(Args)]
@@ -55,6 +58,9 @@ struct ServeArgs {
     /// Seed the demo organisation into an empty database (passwords are public!).
     #[arg(long, env = "VANGUARD_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     demo: bool,
+    /// Largest sync request body, in bytes.
+    #[arg(long, env = "VANGUARD_SYNC_BODY_LIMIT", default_value_t = 4 * 1024 * 1024)]
+    sync_body_limit: usize,
     /// Mark session cookies Secure (when served over HTTPS).
     #[arg(long, env = "VANGUARD_SECURE_COOKIES", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     secure_cookies: bool,
@@ -150,6 +156,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Rebuild => {
+            let store = open_store(&cli.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let count = crate::sync::rebuild::rebuild(&store)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("rebuilt the ledger tables from {count} documents");
+            Ok(())
+        }
         Command::ImportMembers(args) => {
             let store = open_store(&cli.database_url)
                 .await
@@ -195,6 +211,10 @@ async fn serve(database_url: String, args: ServeArgs) -> Result<(), String> {
         auth: AuthConfig {
             secure_cookies: args.secure_cookies,
             ..AuthConfig::default()
+        },
+        sync: SyncConfig {
+            body_limit: args.sync_body_limit,
+            ..SyncConfig::default()
         },
     };
     if !config.site_root.join("pkg").exists() {

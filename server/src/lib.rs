@@ -7,4 +7,5 @@ pub mod http;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod sync;
 pub mod ui;

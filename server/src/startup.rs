@@ -5,6 +5,7 @@ use crate::accounts::demo;
 use crate::auth::{Auth, AuthConfig};
 use crate::state::AppState;
 use crate::storage::{self, SharedStore, StoreError};
+use crate::sync::{compaction, SyncConfig, SyncService};
 use leptos::config::{Env, LeptosOptions};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ pub struct Config {
     pub site_root: PathBuf,
     pub demo: bool,
     pub auth: AuthConfig,
+    pub sync: SyncConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,7 @@ pub async fn open_store(url: &str) -> Result<SharedStore, StoreError> {
 
 pub struct Application {
     listener: TcpListener,
+    compaction_queue: tokio::sync::mpsc::UnboundedReceiver<String>,
     router: axum::Router,
     state: AppState,
 }
@@ -89,14 +92,18 @@ impl Application {
             .site_addr(addr)
             .env(Env::PROD)
             .build();
+        let (sync, compaction_queue) = SyncService::new(store.clone(), config.sync.clone());
+        let sync = Arc::new(sync);
         let state = AppState {
             leptos_options,
+            sync,
             auth: Arc::new(Auth::new(store.clone(), config.auth.clone())),
             store,
         };
         let router = crate::http::router(state.clone());
         Ok(Application {
             listener,
+            compaction_queue,
             router,
             state,
         })
@@ -116,12 +123,19 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.local_addr());
-        axum::serve(
+        // Compaction lives as long as the server: it stops with it.
+        let compactor = tokio::spawn(compaction::run(
+            self.state.sync.clone(),
+            self.compaction_queue,
+        ));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        compactor.abort();
+        served
     }
 }

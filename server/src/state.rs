@@ -2,6 +2,7 @@
 
 use crate::auth::Auth;
 use crate::storage::SharedStore;
+use crate::sync::SyncService;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -11,4 +12,5 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: SharedStore,
     pub auth: Arc<Auth>,
+    pub sync: Arc<SyncService>,
 }

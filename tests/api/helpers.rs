@@ -7,6 +7,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use vanguard_server::auth::AuthConfig;
 use vanguard_server::startup::{Application, Config};
+use vanguard_server::state::AppState;
+use vanguard_server::sync::SyncConfig;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -93,6 +95,8 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The server's state, for reaching its services directly.
+    pub state: AppState,
     pub client: Client,
     pub db: TestDb,
     server: JoinHandle<std::io::Result<()>>,
@@ -105,6 +109,7 @@ pub fn config(url: &str) -> Config {
         site_root: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")),
         demo: true,
         auth: AuthConfig::default(),
+        sync: SyncConfig::default(),
     }
 }
 
@@ -113,19 +118,52 @@ async fn start(db: TestDb) -> TestApp {
 }
 
 async fn start_with(db: TestDb, auth: AuthConfig) -> TestApp {
-    let app = Application::build(Config {
-        auth,
-        ..config(&db.url)
+    start_configured(db, Config { auth, ..config("") }).await
+}
+
+/// A server with the given configuration on `db` (the URL is filled in).
+pub async fn start_configured(db: TestDb, config: Config) -> TestApp {
+    let (addr, state, server) = serve(Config {
+        database_url: db.url.clone(),
+        ..config
     })
-    .await
-    .expect("server starts");
-    let addr = app.local_addr();
-    let server = tokio::spawn(app.run_until(std::future::pending()));
+    .await;
     TestApp {
+        state,
         addr,
         client: client(),
         db,
         server,
+    }
+}
+
+async fn serve(config: Config) -> (SocketAddr, AppState, JoinHandle<std::io::Result<()>>) {
+    let app = Application::build(config).await.expect("server starts");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    (
+        addr,
+        state,
+        tokio::spawn(app.run_until(std::future::pending())),
+    )
+}
+
+/// A second server process on the same database, as a deployment with
+/// several processes behind one PostgreSQL has.
+pub struct Sibling {
+    pub addr: SocketAddr,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Sibling {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
     }
 }
 
@@ -151,6 +189,11 @@ pub async fn spawn_app_with(db: Db, auth: AuthConfig) -> TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn sibling(&self) -> Sibling {
+        let (addr, _, server) = serve(config(&self.db.url)).await;
+        Sibling { addr, server }
     }
 
     /// Stops this server and starts a new one on the same database, as a

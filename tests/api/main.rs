@@ -2,9 +2,11 @@
 //! database per test. One binary, so the server compiles into tests once.
 
 mod helpers;
+mod sync_client;
 
 mod accounts;
 mod import;
 mod login;
 mod pages;
 mod storage;
+mod sync;

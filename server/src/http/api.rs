@@ -3,9 +3,11 @@
 
 use super::error::{ApiError, ApiJson};
 use super::session::CurrentMember;
+use super::sync::{year_or_now, YearQuery};
 use crate::accounts::Directory;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Path, State};
+use crate::sync::access::{documents_for, Access};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -58,15 +60,42 @@ pub async fn logout(
         .into_response())
 }
 
+#[derive(Serialize)]
+pub struct DocAccess {
+    pub id: String,
+    pub access: Access,
+}
+
+#[derive(Serialize)]
+pub struct MeResponse {
+    #[serde(flatten)]
+    pub me: Me,
+    /// The documents of the year the member may sync, created if missing.
+    pub docs: Vec<DocAccess>,
+}
+
 pub async fn me(
     State(state): State<AppState>,
     current: CurrentMember,
-) -> Result<Json<Me>, ApiError> {
-    Ok(Json(
-        Directory::new(&state.store)
-            .profile(&current.member)
-            .await?,
-    ))
+    Query(query): Query<YearQuery>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let year = year_or_now(&query)?;
+    let me = Directory::new(&state.store)
+        .profile(&current.member)
+        .await?;
+    let docs = documents_for(&state.store, &current.member, year).await?;
+    let ids: Vec<_> = docs.iter().map(|(id, _)| id.clone()).collect();
+    state.sync.ensure_documents(&ids).await?;
+    Ok(Json(MeResponse {
+        me,
+        docs: docs
+            .into_iter()
+            .map(|(id, access)| DocAccess {
+                id: id.to_string(),
+                access,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize)]

@@ -24,6 +24,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("请求体超过 {0} 字节的上限")]
+    TooLarge(usize),
     /// The detail is logged, the client sees a generic message.
     #[error("服务器内部错误")]
     Internal,
@@ -38,6 +40,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -52,8 +55,16 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unprocessable(_) => "invalid_input",
+            ApiError::TooLarge(_) => "too_large",
             ApiError::Internal => "internal",
         }
+    }
+
+    /// The JSON body every error answers with.
+    pub fn json_body(&self) -> Vec<u8> {
+        serde_json::json!({ "error": self.code(), "message": self.to_string() })
+            .to_string()
+            .into_bytes()
     }
 
     fn internal(err: &dyn std::error::Error) -> Self {
@@ -101,8 +112,12 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.code(), "message": self.to_string() });
-        let mut response = (self.status(), axum::Json(body)).into_response();
+        let mut response = (
+            self.status(),
+            [(header::CONTENT_TYPE, "application/json")],
+            self.json_body(),
+        )
+            .into_response();
         if let ApiError::Throttled(wait) = self {
             if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod session;
+pub mod sync;
 
 use crate::state::AppState;
 use axum::routing::{any, get, post};
@@ -25,6 +26,12 @@ pub fn router(state: AppState) -> Router {
             "/api/members/{member_id}/password",
             post(api::reset_password),
         )
+        .route(
+            "/api/members/{member_id}/records",
+            get(sync::member_records),
+        )
+        .route("/api/sync", post(sync::sync_batch))
+        .route("/api/sync/{doc_id}", post(sync::sync_one))
         .route("/api/{*rest}", any(api::not_found))
         .route("/healthz", get(|| async { "ok" }));
 

@@ -4,9 +4,13 @@
 //! [`sql_store`]) against their own migrations folder; nothing needs a live
 //! database at build time.
 
+mod doc_sql;
+mod documents;
 mod postgres;
 mod sql_store;
 mod sqlite;
+
+pub use documents::{DocCommit, DocHead, DocTx, NewDocument, RecordRow, StoredDoc};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -79,7 +83,7 @@ pub struct SessionRow {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DocumentStore + Send + Sync + 'static {
     /// Which backend, for logs.
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> Result<(), StoreError>;
@@ -122,6 +126,69 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<Option<String>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at: i64,
+    pub member_id: String,
+    pub peer_id: String,
+    pub change_hashes: Vec<String>,
+}
+
+/// Automerge documents and what is materialized from them.
+#[async_trait]
+pub trait DocumentStore: Send + Sync + 'static {
+    /// Creates the documents that do not exist yet; existing ones are left as they are.
+    async fn create_documents(&self, docs: &[NewDocument]) -> Result<(), StoreError>;
+    /// Which of `ids` exist.
+    async fn existing_documents(&self, ids: &[String]) -> Result<Vec<String>, StoreError>;
+    async fn document_head(&self, id: &str) -> Result<Option<DocHead>, StoreError>;
+    async fn changes_after(&self, id: &str, seq: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError>;
+    async fn load_document(&self, id: &str) -> Result<Option<StoredDoc>, StoreError>;
+    /// Begins a transaction holding the document's write lock; `None` if
+    /// there is no such document.
+    async fn begin_document(&self, id: &str) -> Result<Option<Box<dyn DocTx>>, StoreError>;
+    async fn sync_state(
+        &self,
+        doc_id: &str,
+        member_id: &str,
+        peer_id: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn put_sync_state(
+        &self,
+        doc_id: &str,
+        member_id: &str,
+        peer_id: &str,
+        state: &[u8],
+        at: i64,
+    ) -> Result<(), StoreError>;
+    /// Replaces the snapshot with one holding every change up to
+    /// `through_seq`, and drops those changes. False when another process
+    /// compacted first.
+    async fn compact_document(
+        &self,
+        id: &str,
+        through_seq: i64,
+        snapshot: &[u8],
+    ) -> Result<bool, StoreError>;
+    async fn documents_to_compact(&self, min_changes: i64) -> Result<Vec<String>, StoreError>;
+    async fn document_ids(&self) -> Result<Vec<String>, StoreError>;
+    /// Replaces every materialized row of one document, in one transaction.
+    async fn rematerialize(
+        &self,
+        id: &vanguard_shared::documents::DocId,
+        entries: &[vanguard_shared::documents::Entry],
+    ) -> Result<(), StoreError>;
+    async fn member_records(
+        &self,
+        member_id: &str,
+        year: i32,
+    ) -> Result<Vec<RecordRow>, StoreError>;
+    /// Every materialized row as text, sorted: for comparing a rebuild.
+    async fn dump_materialized(&self) -> Result<Vec<String>, StoreError>;
+    async fn audit_log(&self, doc_id: &str) -> Result<Vec<AuditRow>, StoreError>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

@@ -22,3 +22,12 @@ impl PgStore {
 }
 
 super::sql_store::sql_store!(PgStore, sqlx::Postgres, "postgres", "./migrations/postgres");
+
+// The row lock serializes writers of one document across processes.
+super::doc_sql::doc_store!(
+    PgStore,
+    sqlx::Postgres,
+    PgDocTx,
+    "BEGIN",
+    "SELECT seq, snapshot_seq FROM documents WHERE id = $1 FOR UPDATE"
+);

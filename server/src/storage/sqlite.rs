@@ -34,3 +34,13 @@ impl SqliteStore {
 }
 
 super::sql_store::sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "./migrations/sqlite");
+
+// BEGIN IMMEDIATE takes the write lock at once: a deferred transaction that
+// reads, then writes, can fail with SQLITE_BUSY instead of waiting.
+super::doc_sql::doc_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    SqliteDocTx,
+    "BEGIN IMMEDIATE",
+    "SELECT seq, snapshot_seq FROM documents WHERE id = $1"
+);

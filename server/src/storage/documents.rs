@@ -1,0 +1,85 @@
+//! What the store keeps of each Automerge document, and the locked
+//! transaction a writer holds while it applies a change.
+
+use super::StoreError;
+use async_trait::async_trait;
+use vanguard_shared::documents::{DocId, Entry};
+
+/// A document to create: its id and its root, saved.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub id: DocId,
+    pub snapshot: Vec<u8>,
+    pub at: i64,
+}
+
+/// Where a document's stored history stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocHead {
+    /// The sequence number of the last stored change (0: only the snapshot).
+    pub seq: i64,
+    /// The snapshot includes every change up to here.
+    pub snapshot_seq: i64,
+}
+
+/// A document as stored: the compacted save plus the changes after it.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    pub head: DocHead,
+    pub snapshot: Vec<u8>,
+    /// `(seq, incremental save)`, in order.
+    pub changes: Vec<(i64, Vec<u8>)>,
+}
+
+/// Everything one accepted message writes, committed together: the change,
+/// the actors it introduced, the audit line, the materialized rows and the
+/// peer's sync state. All or nothing.
+pub struct DocCommit<'a> {
+    pub id: &'a DocId,
+    pub member_id: &'a str,
+    pub peer_id: &'a str,
+    /// The incremental save of the new changes; stored as `head.seq + 1`.
+    pub change: &'a [u8],
+    pub change_hashes: &'a [String],
+    /// Actors seen for the first time, now bound to `member_id`.
+    pub new_actors: &'a [String],
+    pub entries: &'a [Entry],
+    pub sync_state: &'a [u8],
+    pub at: i64,
+}
+
+/// A transaction holding the write lock of one document (a row lock on
+/// PostgreSQL, the database's write lock on SQLite). Dropping it rolls back.
+#[async_trait]
+pub trait DocTx: Send {
+    fn head(&self) -> DocHead;
+    /// Changes stored after `seq`, in order.
+    async fn changes_after(&mut self, seq: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError>;
+    async fn load(&mut self) -> Result<StoredDoc, StoreError>;
+    /// The member each actor is bound to (`None` inside: the server);
+    /// actors never seen are absent.
+    async fn actor_owners(
+        &mut self,
+        actors: &[String],
+    ) -> Result<Vec<(String, Option<String>)>, StoreError>;
+    async fn commit(self: Box<Self>, commit: DocCommit<'_>) -> Result<(), StoreError>;
+}
+
+/// One materialized record with its review, as the records API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    pub record_id: String,
+    pub kind: String,
+    pub occurred_at: String,
+    pub event_id: Option<String>,
+    pub hours: Option<f64>,
+    pub place: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub note: Option<String>,
+    pub code: Option<String>,
+    pub withdrawn: bool,
+    pub review_status: Option<String>,
+    pub review_reason: Option<String>,
+    pub reviewer: Option<String>,
+}
