@@ -54,6 +54,17 @@ async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
         .map_err(|_| ApiError::TooLarge(limit))
 }
 
+/// What both sync endpoints need first: the device id, then the body
+/// within the limit.
+async fn sync_request<'h>(
+    state: &AppState,
+    headers: &'h HeaderMap,
+    body: Body,
+) -> Result<(&'h str, Bytes), ApiError> {
+    let peer_id = peer_id(headers)?;
+    Ok((peer_id, read_body(state, headers, body).await?))
+}
+
 fn octets(body: Vec<u8>, content_type: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
@@ -67,8 +78,7 @@ pub async fn sync_one(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let peer_id = peer_id(&headers)?;
-    let body = read_body(&state, &headers, body).await?;
+    let (peer_id, body) = sync_request(&state, &headers, body).await?;
     let peer = Peer {
         member: &current.member,
         peer_id,
@@ -88,8 +98,7 @@ pub async fn sync_batch(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let peer_id = peer_id(&headers)?;
-    let body = read_body(&state, &headers, body).await?;
+    let (peer_id, body) = sync_request(&state, &headers, body).await?;
     let peer = Peer {
         member: &current.member,
         peer_id,
