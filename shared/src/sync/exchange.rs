@@ -6,7 +6,7 @@
 use crate::documents::schema::{Entry, Layout, SchemaError};
 use crate::documents::DocId;
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash, PatchLog};
+use automerge::{Automerge, Change, ChangeHash, PatchLog, ReadDoc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
@@ -77,9 +77,17 @@ pub fn exchange(
         .receive_sync_message_log_patches(&mut state, message, &mut log)
         .map_err(|e| ExchangeError::Malformed(e.to_string()))?;
     let changes: Vec<Change> = forked.get_changes(&heads_before);
+    if !forked.get_missing_deps(&[]).is_empty() {
+        // Some changes arrived before what they depend on (a lost request,
+        // a bloom filter false positive). A long-lived peer would queue them;
+        // this server keeps nothing between requests but what it stores, so
+        // it asks the client to forget what it sent and send it again. The
+        // reply is made from the fork, whose queue names the missing changes.
+        state.needs_reset = true;
+    }
     if changes.is_empty() {
-        // Only changes the server already had (or could not place yet).
-        let reply = reply(doc, &mut state);
+        // Only changes the server already had, or could not place yet.
+        let reply = reply(&forked, &mut state);
         return Ok(Exchange {
             applied: None,
             reply,
