@@ -5,6 +5,7 @@ mod helpers;
 mod sync_client;
 
 mod accounts;
+mod crash;
 mod import;
 mod login;
 mod pages;

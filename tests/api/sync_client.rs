@@ -34,16 +34,24 @@ impl Device {
     /// One request with one message (or none, to ask the server to begin);
     /// answers the status and the body.
     pub async fn post(&self, doc_id: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+        self.try_post(doc_id, body).await.expect("request")
+    }
+
+    /// The same, answering a transport failure (a server that went away).
+    pub async fn try_post(
+        &self,
+        doc_id: &str,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Vec<u8>), reqwest::Error> {
         let response = client()
             .post(format!("{}/api/sync/{doc_id}", self.base))
             .bearer_auth(&self.token)
             .header("x-peer-id", &self.peer)
             .body(body)
             .send()
-            .await
-            .expect("request");
+            .await?;
         let status = response.status();
-        (status, response.bytes().await.expect("body").to_vec())
+        Ok((status, response.bytes().await?.to_vec()))
     }
 
     /// Syncs one replica until neither side has anything to say.

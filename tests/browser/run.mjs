@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import net from 'node:net';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import { jsAutomergeSyncsWithTheServer } from './interop.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const serverBin = process.env.VANGUARD_BIN ?? join(root, 'target', 'debug', 'vanguard');
@@ -133,6 +134,10 @@ test('unknown routes get a 404 page', async ({ browser, base }) => {
   assert.equal(res.status(), 404);
   await page.getByRole('heading', { name: '页面不存在' }).waitFor();
   await context.close();
+});
+
+test('the official JavaScript Automerge syncs a record into the server', async ({ base }) => {
+  await jsAutomergeSyncsWithTheServer(base);
 });
 
 // The bytes a first visit transfers for the app itself, gzipped.
