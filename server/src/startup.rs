@@ -109,6 +109,13 @@ impl Application {
         })
     }
 
+    /// Adds routes beside the application's own: how a benchmark serves
+    /// its baseline from the same process, state and database.
+    pub fn merge(mut self, routes: axum::Router) -> Self {
+        self.router = self.router.merge(routes);
+        self
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.state.leptos_options.site_addr
     }

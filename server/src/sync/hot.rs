@@ -64,7 +64,16 @@ fn corrupt(id: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("document {id}: {e}"))
 }
 
+static FULL_LOADS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times this process has loaded a document from scratch: once per
+/// document it serves, unless the cache evicted it or a compaction overtook it.
+pub fn full_loads() -> u64 {
+    FULL_LOADS.load(Ordering::Relaxed)
+}
+
 pub fn from_stored(id: &str, stored: StoredDoc) -> Result<HotDoc, StoreError> {
+    FULL_LOADS.fetch_add(1, Ordering::Relaxed);
     let mut doc = Automerge::load(&stored.snapshot).map_err(|e| corrupt(id, e))?;
     for (_, change) in &stored.changes {
         doc.load_incremental(change).map_err(|e| corrupt(id, e))?;
