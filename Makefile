@@ -5,7 +5,7 @@ export VANGUARD_ADDR ?= 127.0.0.1:3000
 export VANGUARD_SITE_ROOT ?= target/site
 SERVER := target/debug/vanguard
 
-.PHONY: run test build site server bootstrap bootstrap-test lint unit browser bench clean
+.PHONY: run test build site server bootstrap bootstrap-test lint unit browser bench bench-sync bench-ledger clean
 
 ## Build and serve the app on SQLite with demo data at http://$(VANGUARD_ADDR)
 run: bootstrap build
@@ -42,9 +42,16 @@ unit:
 browser:
 	cd tests/browser && node run.mjs
 
-## Benchmarks that print figures (not part of `make test`): the ledger engine
-## against PostgreSQL over 100,000 members x 200 records.
-bench:
+## Benchmarks that print figures (not part of `make test`).
+bench: bench-sync bench-ledger
+
+## Document sync against a REST JSON insert, on SQLite and PostgreSQL.
+bench-sync:
+	scripts/postgres.sh start
+	cargo run --release -p vanguard-bench --bin sync-bench
+
+## The ledger engine against PostgreSQL over 100,000 members x 200 records.
+bench-ledger:
 	scripts/postgres.sh start
 	cargo run --release -p vanguard-bench --bin ledger-bench
 
