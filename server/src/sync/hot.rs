@@ -13,6 +13,21 @@ pub struct HotDoc {
     pub doc: Automerge,
     /// The last stored change this copy includes.
     pub seq: i64,
+    /// Persisted sync states by (member, device), written through to the
+    /// store. One older than the stored state (the device meanwhile talked
+    /// to another process) is still correct: it only makes the next
+    /// message a little larger.
+    pub states: HashMap<(String, String), Vec<u8>>,
+}
+
+impl HotDoc {
+    pub fn new(doc: Automerge, seq: i64) -> Self {
+        HotDoc {
+            doc,
+            seq,
+            states: HashMap::new(),
+        }
+    }
 }
 
 /// One document's slot: the async lock serializes this process's work on
@@ -78,10 +93,7 @@ pub fn from_stored(id: &str, stored: StoredDoc) -> Result<HotDoc, StoreError> {
     for (_, change) in &stored.changes {
         doc.load_incremental(change).map_err(|e| corrupt(id, e))?;
     }
-    Ok(HotDoc {
-        doc,
-        seq: stored.head.seq,
-    })
+    Ok(HotDoc::new(doc, stored.head.seq))
 }
 
 /// Applies changes in order; false (and `hot` unusable) if they do not
@@ -99,10 +111,11 @@ fn apply(id: &str, hot: &mut HotDoc, changes: Vec<(i64, Vec<u8>)>) -> Result<boo
     Ok(true)
 }
 
-/// True when the cached copy can catch up with `head` by applying changes.
+/// True when the cached copy is as new as `head`, or can catch up with it
+/// by applying changes. A head read before a write this process made since
+/// is older than the copy: the copy is current.
 fn can_catch_up(hot: &Option<HotDoc>, head: DocHead) -> bool {
-    hot.as_ref()
-        .is_some_and(|h| h.seq <= head.seq && h.seq >= head.snapshot_seq)
+    hot.as_ref().is_some_and(|h| h.seq >= head.snapshot_seq)
 }
 
 /// Brings the cached copy up to `head` (or later), reading without a lock.
@@ -114,7 +127,7 @@ pub async fn refresh(
 ) -> Result<(), StoreError> {
     if can_catch_up(hot, head) {
         if let Some(h) = hot.as_mut() {
-            if h.seq == head.seq {
+            if h.seq >= head.seq {
                 return Ok(());
             }
             let changes = store.changes_after(id, h.seq).await?;
@@ -140,7 +153,7 @@ pub async fn refresh_locked(
     let head = tx.head();
     if can_catch_up(hot, head) {
         if let Some(h) = hot.as_mut() {
-            if h.seq == head.seq {
+            if h.seq >= head.seq {
                 return Ok(());
             }
             let changes = tx.changes_after(h.seq).await?;

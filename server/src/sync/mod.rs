@@ -4,8 +4,9 @@
 //!
 //! A message without changes (most requests: "here are my heads") is
 //! answered from the hot copy with no write lock. A message with changes is
-//! applied to a fork of the document under the document's lock; the fork
-//! replaces the document only after the changes, the audit line, the
+//! applied to a fork of the hot copy, then committed under the document's
+//! lock (redone there if another process stored changes meanwhile); the
+//! fork replaces the document only after the changes, the audit line, the
 //! materialized rows and the sync state committed in one transaction.
 
 pub mod access;
@@ -13,11 +14,11 @@ pub mod compaction;
 pub mod hot;
 pub mod rebuild;
 
-use crate::storage::{DocCommit, Member, NewDocument, SharedStore, StoreError};
+use crate::storage::{DocCommit, DocTx, Member, NewDocument, SharedStore, StoreError};
 use access::Access;
 use automerge::sync::State;
 use hot::{HotDocs, Slot};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use tokio::sync::mpsc;
 use vanguard_shared::documents::{create_root, root_actor, DocId, SchemaError};
 use vanguard_shared::sync::batch;
@@ -76,8 +77,14 @@ pub struct Peer<'a> {
 pub struct SyncService {
     store: SharedStore,
     hot: HotDocs,
+    /// Actor id to the member it is bound to, as far as this process has seen.
+    actors: std::sync::Mutex<HashMap<String, String>>,
     config: SyncConfig,
     compactor: mpsc::UnboundedSender<String>,
+}
+
+fn foreign_actor() -> SyncError {
+    SyncError::Forbidden("修改的作者标识属于其他成员，已拒绝".into())
 }
 
 fn now() -> i64 {
@@ -91,6 +98,7 @@ impl SyncService {
         let (compactor, queue) = mpsc::unbounded_channel();
         let service = SyncService {
             hot: HotDocs::new(config.hot_capacity),
+            actors: Default::default(),
             store,
             config,
             compactor,
@@ -146,24 +154,41 @@ impl SyncService {
     ) -> Result<Option<Vec<u8>>, SyncError> {
         let id: DocId = doc_id.parse().map_err(|_| SyncError::UnknownDocument)?;
         let name = id.to_string();
-        let head = self
-            .store
-            .document_head(&name)
-            .await?
-            .ok_or(SyncError::UnknownDocument)?;
+        // Decoded first to know whether this writes; a bad body is reported
+        // after the document and access checks.
+        let decoded = (!body.is_empty())
+            .then(|| exchange::decode(body))
+            .transpose();
+        let writes = matches!(&decoded, Ok(Some(m)) if !m.changes.is_empty());
+
+        let slot = self.slot(&name);
+        let mut hot = slot.lock().await;
+        // A write to a cached document needs no head now: it is read under
+        // the lock. A read must see what other processes stored.
+        let head = if writes && hot.is_some() {
+            None
+        } else {
+            Some(
+                self.store
+                    .document_head(&name)
+                    .await?
+                    .ok_or(SyncError::UnknownDocument)?,
+            )
+        };
         let access = access::access(&self.store, peer.member, &id)
             .await?
             .ok_or_else(|| SyncError::Forbidden("无权访问此文档".into()))?;
-        let message = if body.is_empty() {
-            None
-        } else {
-            Some(exchange::decode(body)?)
+        let message = decoded?;
+        let key = (peer.member.id.clone(), peer.peer_id.to_string());
+        let cached_state = hot.as_ref().and_then(|h| h.states.get(&key).cloned());
+        let stored_state = match cached_state {
+            Some(s) => Some(s),
+            None => {
+                self.store
+                    .sync_state(&name, &peer.member.id, peer.peer_id)
+                    .await?
+            }
         };
-        let writes = message.as_ref().is_some_and(|m| !m.changes.is_empty());
-        let stored_state = self
-            .store
-            .sync_state(&name, &peer.member.id, peer.peer_id)
-            .await?;
         // Only the persistent part (the heads both sides share) survives
         // between requests: a device may have talked to another process.
         let state = stored_state
@@ -171,9 +196,7 @@ impl SyncService {
             .and_then(|s| State::decode(s).ok())
             .unwrap_or_default();
 
-        let slot = self.slot(&name);
-        let mut hot = slot.lock().await;
-        if !writes {
+        if let (false, Some(head)) = (writes, head) {
             hot::refresh(&self.store, &name, &mut hot, head).await?;
             let Some(doc) = hot.as_mut() else {
                 return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
@@ -185,31 +208,48 @@ impl SyncService {
                     .put_sync_state(&name, &peer.member.id, peer.peer_id, &encoded, now())
                     .await?;
             }
+            doc.states.insert(key, encoded);
             return Ok(ex.reply);
         }
 
+        // Applied to the cached copy before the database lock, so the lock
+        // covers only the inserts. If another process stored changes in
+        // between, or the early result was a refusal, it is redone under
+        // the lock on the current document.
+        let early = match hot.as_mut() {
+            Some(doc) => {
+                let seq = doc.seq;
+                exchange::exchange(&mut doc.doc, &id, state.clone(), message.clone())
+                    .ok()
+                    .map(|ex| (seq, ex))
+            }
+            None => None,
+        };
         let mut tx = self
             .store
             .begin_document(&name)
             .await?
             .ok_or(SyncError::UnknownDocument)?;
-        hot::refresh_locked(tx.as_mut(), &name, &mut hot).await?;
-        let Some(doc) = hot.as_mut() else {
-            return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
+        let ex = match early {
+            Some((seq, ex)) if seq == tx.head().seq => ex,
+            _ => {
+                hot::refresh_locked(tx.as_mut(), &name, &mut hot).await?;
+                let Some(doc) = hot.as_mut() else {
+                    return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
+                };
+                exchange::exchange(&mut doc.doc, &id, state, message)?
+            }
         };
-        let ex = exchange::exchange(&mut doc.doc, &id, state, message)?;
         let Some(applied) = ex.applied else {
             // Changes the server already had: nothing to write but the state.
             drop(tx);
+            let encoded = ex.state.encode();
             self.store
-                .put_sync_state(
-                    &name,
-                    &peer.member.id,
-                    peer.peer_id,
-                    &ex.state.encode(),
-                    now(),
-                )
+                .put_sync_state(&name, &peer.member.id, peer.peer_id, &encoded, now())
                 .await?;
+            if let Some(doc) = hot.as_mut() {
+                doc.states.insert(key, encoded);
+            }
             return Ok(ex.reply);
         };
         if access != Access::Write {
@@ -225,20 +265,9 @@ impl SyncService {
                 "修改使用了服务器保留的作者标识".into(),
             ));
         }
-        let actors: Vec<String> = actors.into_iter().collect();
-        let owners = tx.actor_owners(&actors).await?;
-        if owners
-            .iter()
-            .any(|(_, owner)| owner.as_deref() != Some(peer.member.id.as_str()))
-        {
-            return Err(SyncError::Forbidden(
-                "修改的作者标识属于其他成员，已拒绝".into(),
-            ));
-        }
-        let new_actors: Vec<String> = actors
-            .into_iter()
-            .filter(|a| !owners.iter().any(|(known, _)| known == a))
-            .collect();
+        let new_actors = self
+            .check_actors(tx.as_mut(), actors, &peer.member.id)
+            .await?;
         let hashes: Vec<String> = applied
             .changes
             .iter()
@@ -260,16 +289,67 @@ impl SyncService {
             at: now(),
         })
         .await?;
-        *hot = Some(hot::HotDoc {
+        self.remember_actors(&new_actors, &peer.member.id);
+        let states = hot.take().map(|h| h.states).unwrap_or_default();
+        let doc = hot.insert(hot::HotDoc {
             doc: applied.doc,
             seq,
+            states,
         });
+        doc.states.insert(key, state);
         drop(hot);
         if seq - snapshot_seq >= self.config.compact_after {
             // The queue outlives requests; a closed one means shutdown.
             let _ = self.compactor.send(name);
         }
         Ok(ex.reply)
+    }
+
+    /// Every actor of the changes must be bound to this member, or new (and
+    /// then bound to them by the commit). Answers the new ones. Bindings
+    /// never change once made, so known ones are answered from memory.
+    async fn check_actors(
+        &self,
+        tx: &mut dyn DocTx,
+        actors: BTreeSet<String>,
+        member_id: &str,
+    ) -> Result<Vec<String>, SyncError> {
+        let unknown: Vec<String> = {
+            let known = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+            let mut unknown = Vec::new();
+            for actor in actors {
+                match known.get(&actor) {
+                    Some(owner) if owner == member_id => {}
+                    Some(_) => return Err(foreign_actor()),
+                    None => unknown.push(actor),
+                }
+            }
+            unknown
+        };
+        if unknown.is_empty() {
+            return Ok(unknown);
+        }
+        let owners = tx.actor_owners(&unknown).await?;
+        if owners
+            .iter()
+            .any(|(_, owner)| owner.as_deref() != Some(member_id))
+        {
+            return Err(foreign_actor());
+        }
+        let bound: Vec<String> = owners.into_iter().map(|(actor, _)| actor).collect();
+        self.remember_actors(&bound, member_id);
+        Ok(unknown.into_iter().filter(|a| !bound.contains(a)).collect())
+    }
+
+    fn remember_actors(&self, actors: &[String], member_id: &str) {
+        let mut known = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        // A bound on memory; forgetting only costs a lookup.
+        if known.len() > 100_000 {
+            known.clear();
+        }
+        for actor in actors {
+            known.insert(actor.clone(), member_id.to_string());
+        }
     }
 
     /// A batch: each document is synced on its own, so one refused message
