@@ -61,11 +61,19 @@ impl Process {
             .stdout(Stdio::null())
             .spawn()
             .expect("server starts");
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so a failed start still kills and reaps it (Drop).
+        let process = Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         for _ in 0..200 {
-            if let Ok(r) = client().get(format!("{base}/healthz")).send().await {
+            if let Ok(r) = client()
+                .get(format!("{}/healthz", process.base))
+                .send()
+                .await
+            {
                 if r.status().is_success() {
-                    return Process { child, base };
+                    return process;
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
