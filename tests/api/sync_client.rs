@@ -6,7 +6,7 @@ use crate::helpers::client;
 use reqwest::StatusCode;
 use serde_json::Value;
 use vanguard_shared::documents::DocId;
-use vanguard_shared::sync::{batch, Replica};
+use vanguard_shared::sync::{batch, Refusal, Replica, SyncClient};
 
 /// A refusal: the status and the JSON error body.
 #[derive(Debug)]
@@ -124,6 +124,40 @@ impl Device {
             }
         }
         panic!("batch sync did not settle");
+    }
+}
+
+impl Device {
+    /// One poll as the app runs it with [`SyncClient`]: batch requests until
+    /// no document has anything to say. Answers the requests and refusals.
+    pub async fn poll(&self, sync: &mut SyncClient) -> (usize, Vec<Refusal>) {
+        sync.start_poll();
+        let mut requests = 0;
+        let mut refusals = Vec::new();
+        while let Some(body) = sync.next_request().expect("poll ends") {
+            requests += 1;
+            let response = client()
+                .post(format!("{}/api/sync", self.base))
+                .bearer_auth(&self.token)
+                .header("x-peer-id", &self.peer)
+                .header("content-type", batch::CONTENT_TYPE)
+                .body(body)
+                .send()
+                .await
+                .expect("request");
+            let status = response.status();
+            let answer = response.bytes().await.expect("body");
+            let handled = match status {
+                StatusCode::NO_CONTENT => sync.handle_answer(None),
+                StatusCode::OK => sync.handle_answer(Some(&answer)),
+                other => panic!(
+                    "batch answered {other}: {}",
+                    String::from_utf8_lossy(&answer)
+                ),
+            };
+            refusals.extend(handled.expect("answer applies"));
+        }
+        (requests, refusals)
     }
 }
 

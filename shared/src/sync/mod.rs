@@ -4,9 +4,11 @@
 //! tests and benches bring their own transport.
 
 pub mod batch;
+pub mod client;
 pub mod exchange;
 pub mod replica;
 
 pub use batch::{Frame, FrameError};
+pub use client::{ClientError, Refusal, SyncClient};
 pub use exchange::{exchange, Applied, Exchange, ExchangeError};
 pub use replica::{Replica, ReplicaError};

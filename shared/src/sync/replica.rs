@@ -92,49 +92,97 @@ impl Replica {
         self.state = State::decode(&self.state.encode()).unwrap_or_default();
     }
 
-    /// After the server refused a change (422, 403): rebuilds the document on
-    /// what the server last confirmed, carries over every entry that is still
-    /// valid, and drops the rest. Answers the ids of the entries dropped, so
-    /// the app can tell the user; nothing else is lost.
+    /// The document as the server last confirmed it.
+    fn confirmed(&self) -> Result<Automerge, ReplicaError> {
+        Ok(self.doc.fork_at(&self.state.shared_heads)?)
+    }
+
+    /// Entries that differ from `base` (new or changed here): collection,
+    /// key, and whether the entry still reads as valid.
+    fn local_changes(&self, base: &Automerge) -> Vec<(&'static str, String, bool)> {
+        let Some(mine) = Layout::find(&self.doc, &self.id) else {
+            return Vec::new();
+        };
+        let theirs = Layout::find(base, &self.id);
+        let mut out = Vec::new();
+        for name in collections(self.id.kind) {
+            if *name == "grade" {
+                continue;
+            }
+            for key in mine.keys(&self.doc, name) {
+                let entry = mine.read(&self.doc, name, &key);
+                let same = match (&entry, &theirs) {
+                    (Ok(e), Some(t)) => t.read(base, name, &key).ok().as_ref() == Some(e),
+                    _ => false,
+                };
+                if !same {
+                    out.push((*name, key, entry.is_ok()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Keys of `collection` the server does not hold as they are here (待同步).
+    pub fn unconfirmed(&self, collection: &str) -> Vec<String> {
+        let Ok(base) = self.confirmed() else {
+            return Vec::new();
+        };
+        self.local_changes(&base)
+            .into_iter()
+            .filter(|(name, _, _)| *name == collection)
+            .map(|(_, key, _)| key)
+            .collect()
+    }
+
+    /// After the server refused a change as invalid (422): rebuilds the
+    /// document on what the server last confirmed, carries over every entry
+    /// that is still valid, and drops the rest. Answers the ids of the
+    /// entries dropped, so the app can tell the user; nothing else is lost.
     pub fn recover(&mut self) -> Result<Vec<String>, ReplicaError> {
-        let base = self.doc.fork_at(&self.state.shared_heads)?;
+        let base = self.confirmed()?;
         let mut fresh = base.fork();
         let base_layout = Layout::check(&fresh, &self.id).map_err(|_| ReplicaError::NoBase)?;
         let mut dropped = Vec::new();
-        if let Some(mine) = Layout::find(&self.doc, &self.id) {
-            for name in collections(self.id.kind) {
-                if *name == "grade" {
-                    continue;
-                }
-                for key in mine.keys(&self.doc, name) {
-                    let Ok(entry) = mine.read(&self.doc, name, &key) else {
-                        dropped.push(key);
-                        continue;
-                    };
-                    if base_layout.read(&fresh, name, &key).ok().as_ref() == Some(&entry) {
-                        continue;
-                    }
-                    let (Some(from), Some(to)) =
-                        (mine.collection_obj(name), base_layout.collection_obj(name))
-                    else {
-                        continue;
-                    };
-                    let Some((_, obj)) = self.doc.get(from, key.as_str())? else {
-                        continue;
-                    };
-                    let to = to.clone();
-                    fresh
-                        .transact::<_, _, AutomergeError>(|tx| {
-                            copy_map(&self.doc, &obj, tx, &to, &key)
-                        })
-                        .map_err(|f| f.error)?;
-                }
+        let mine = Layout::find(&self.doc, &self.id);
+        for (name, key, valid) in self.local_changes(&base) {
+            if !valid {
+                dropped.push(key);
+                continue;
             }
-        } else if self.doc.get(ROOT, "schema")?.is_some() {
+            let (Some(from), Some(to)) = (
+                mine.as_ref().and_then(|m| m.collection_obj(name)),
+                base_layout.collection_obj(name),
+            ) else {
+                continue;
+            };
+            let Some((_, obj)) = self.doc.get(from, key.as_str())? else {
+                continue;
+            };
+            let to = to.clone();
+            fresh
+                .transact::<_, _, AutomergeError>(|tx| copy_map(&self.doc, &obj, tx, &to, &key))
+                .map_err(|f| f.error)?;
+        }
+        if mine.is_none() && self.doc.get(ROOT, "schema")?.is_some() {
             // A root we cannot read at all: nothing of it can be carried over.
             dropped.push(self.id.to_string());
         }
         self.doc = fresh;
+        self.state = State::new();
+        Ok(dropped)
+    }
+
+    /// After a refusal for want of write access (403): goes back to what the
+    /// server last confirmed. Answers the ids of the local entries given up.
+    pub fn discard_local(&mut self) -> Result<Vec<String>, ReplicaError> {
+        let base = self.confirmed()?;
+        let dropped = self
+            .local_changes(&base)
+            .into_iter()
+            .map(|(_, key, _)| key)
+            .collect();
+        self.doc = base.fork();
         self.state = State::new();
         Ok(dropped)
     }
