@@ -16,9 +16,71 @@ pub(crate) const MATERIALIZED: &[(&str, &str)] = &[
 
 macro_rules! doc_store {
     ($store:ty, $db:ty, $txn:ident, $begin:literal, $lock:literal) => {
+        /// Upserts record rows, from any number of documents, in one
+        /// statement. A record listed twice keeps its last version.
+        async fn upsert_records(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            records: &[(&vanguard_shared::documents::DocId, &vanguard_shared::documents::CheckinRecord)],
+        ) -> Result<(), $crate::storage::StoreError> {
+            let mut unique: Vec<(String, &vanguard_shared::documents::DocId, &vanguard_shared::documents::CheckinRecord)> = Vec::new();
+            for (id, r) in records {
+                let doc_id = id.to_string();
+                unique.retain(|(d, _, u)| !(*d == doc_id && u.record_id == r.record_id));
+                unique.push((doc_id, id, r));
+            }
+            if unique.is_empty() {
+                return Ok(());
+            }
+            let mut q = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO records (doc_id, record_id, member_id, year, kind, occurred_at, occurred_ts, event_id, hours, place, lat, lon, note, code, withdrawn) ",
+            );
+            q.push_values(&unique, |mut row, (doc_id, id, r)| {
+                row.push_bind(doc_id.as_str())
+                    .push_bind(r.record_id.as_str())
+                    .push_bind(id.owner.as_str())
+                    .push_bind(i64::from(id.year))
+                    .push_bind(r.kind.as_str())
+                    .push_bind(r.occurred_at.to_rfc3339())
+                    .push_bind(r.occurred_at.timestamp())
+                    .push_bind(r.event_id.as_deref())
+                    .push_bind(r.hours)
+                    .push_bind(r.place.as_deref())
+                    .push_bind(r.lat)
+                    .push_bind(r.lon)
+                    .push_bind(r.note.as_deref())
+                    .push_bind(r.code.as_deref())
+                    .push_bind(r.withdrawn);
+            });
+            q.push(
+                " ON CONFLICT (doc_id, record_id) DO UPDATE SET kind = excluded.kind, occurred_at = excluded.occurred_at, \
+                 occurred_ts = excluded.occurred_ts, event_id = excluded.event_id, hours = excluded.hours, place = excluded.place, \
+                 lat = excluded.lat, lon = excluded.lon, note = excluded.note, code = excluded.code, withdrawn = excluded.withdrawn",
+            );
+            q.build().execute(&mut *conn).await?;
+            Ok(())
+        }
+
         /// Writes the rows of `entries` for document `id`: upserts, so a
         /// re-sent entry replaces its earlier row.
         async fn materialize(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            id: &vanguard_shared::documents::DocId,
+            entries: &[vanguard_shared::documents::Entry],
+        ) -> Result<(), $crate::storage::StoreError> {
+            use vanguard_shared::documents::Entry;
+            let records: Vec<_> = entries
+                .iter()
+                .filter_map(|e| match e {
+                    Entry::Record(r) => Some((id, r)),
+                    _ => None,
+                })
+                .collect();
+            upsert_records(&mut *conn, &records).await?;
+            materialize_reviews_and_events(conn, id, entries).await
+        }
+
+        /// The rows of every entry but records.
+        async fn materialize_reviews_and_events(
             conn: &mut <$db as sqlx::Database>::Connection,
             id: &vanguard_shared::documents::DocId,
             entries: &[vanguard_shared::documents::Entry],
@@ -29,32 +91,7 @@ macro_rules! doc_store {
             let year = i64::from(id.year);
             for entry in entries {
                 match entry {
-                    Entry::Record(r) => {
-                        sqlx::query(
-                            "INSERT INTO records (doc_id, record_id, member_id, year, kind, occurred_at, occurred_ts, event_id, hours, place, lat, lon, note, code, withdrawn) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-                             ON CONFLICT (doc_id, record_id) DO UPDATE SET kind = excluded.kind, occurred_at = excluded.occurred_at, \
-                             occurred_ts = excluded.occurred_ts, event_id = excluded.event_id, hours = excluded.hours, place = excluded.place, \
-                             lat = excluded.lat, lon = excluded.lon, note = excluded.note, code = excluded.code, withdrawn = excluded.withdrawn",
-                        )
-                        .bind(&doc_id)
-                        .bind(&r.record_id)
-                        .bind(owner)
-                        .bind(year)
-                        .bind(&r.kind)
-                        .bind(r.occurred_at.to_rfc3339())
-                        .bind(r.occurred_at.timestamp())
-                        .bind(&r.event_id)
-                        .bind(r.hours)
-                        .bind(&r.place)
-                        .bind(r.lat)
-                        .bind(r.lon)
-                        .bind(&r.note)
-                        .bind(&r.code)
-                        .bind(r.withdrawn)
-                        .execute(&mut *conn)
-                        .await?;
-                    }
+                    Entry::Record(_) => {}
                     Entry::Decision(d) => {
                         sqlx::query(
                             "INSERT INTO reviews (doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at) \
@@ -357,6 +394,85 @@ macro_rules! doc_store {
                         head: $crate::storage::DocHead { seq, snapshot_seq },
                     }) as Box<dyn $crate::storage::DocTx>
                 }))
+            }
+
+            async fn commit_many(
+                &self,
+                commits: &[$crate::storage::PendingCommit],
+            ) -> Result<Vec<bool>, $crate::storage::StoreError> {
+                if commits.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.pool.begin_with($begin).await?;
+                // Claim each document's next sequence number where nobody
+                // else has: one statement for the whole group.
+                let mut claim = sqlx::QueryBuilder::<$db>::new(
+                    "UPDATE documents SET seq = v.column3, updated_at = v.column4 FROM (",
+                );
+                claim.push_values(commits, |mut row, c| {
+                    row.push_bind(c.id.to_string())
+                        .push_bind(c.expected_seq)
+                        .push_bind(c.expected_seq + 1)
+                        .push_bind(c.at);
+                });
+                claim.push(") AS v WHERE documents.id = v.column1 AND documents.seq = v.column2 RETURNING documents.id");
+                let claimed: std::collections::HashSet<String> = claim
+                    .build_query_as::<(String,)>()
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .map(|(id,)| id)
+                    .collect();
+                let stored: Vec<bool> = commits.iter().map(|c| claimed.contains(&c.id.to_string())).collect();
+                let ours: Vec<&$crate::storage::PendingCommit> = commits
+                    .iter()
+                    .zip(&stored)
+                    .filter_map(|(c, ok)| ok.then_some(c))
+                    .collect();
+                if ours.is_empty() {
+                    return Ok(stored);
+                }
+                let mut changes = sqlx::QueryBuilder::<$db>::new("INSERT INTO document_changes (doc_id, seq, data) ");
+                changes.push_values(&ours, |mut row, c| {
+                    row.push_bind(c.id.to_string()).push_bind(c.expected_seq + 1).push_bind(c.change.as_slice());
+                });
+                changes.build().execute(&mut *tx).await?;
+                let mut audit = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes) ");
+                audit.push_values(&ours, |mut row, c| {
+                    row.push_bind(c.at)
+                        .push_bind(c.member_id.as_str())
+                        .push_bind(c.peer_id.as_str())
+                        .push_bind(c.id.to_string())
+                        .push_bind(c.change_hashes.join(","));
+                });
+                audit.build().execute(&mut *tx).await?;
+                // One state per document in a group: a process commits one
+                // message per document at a time.
+                let mut states = sqlx::QueryBuilder::<$db>::new("INSERT INTO sync_states (doc_id, member_id, peer_id, state, updated_at) ");
+                states.push_values(&ours, |mut row, c| {
+                    row.push_bind(c.id.to_string())
+                        .push_bind(c.member_id.as_str())
+                        .push_bind(c.peer_id.as_str())
+                        .push_bind(c.sync_state.as_slice())
+                        .push_bind(c.at);
+                });
+                states.push(" ON CONFLICT (doc_id, member_id, peer_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at");
+                states.build().execute(&mut *tx).await?;
+                let records: Vec<_> = ours
+                    .iter()
+                    .flat_map(|c| {
+                        c.entries.iter().filter_map(move |e| match e {
+                            vanguard_shared::documents::Entry::Record(r) => Some((&c.id, r)),
+                            _ => None,
+                        })
+                    })
+                    .collect();
+                upsert_records(&mut tx, &records).await?;
+                for c in &ours {
+                    materialize_reviews_and_events(&mut tx, &c.id, &c.entries).await?;
+                }
+                tx.commit().await?;
+                Ok(stored)
             }
 
             async fn sync_state(

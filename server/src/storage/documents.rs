@@ -48,6 +48,23 @@ pub struct DocCommit<'a> {
     pub at: i64,
 }
 
+/// An accepted message committed without holding its document's lock: it
+/// is stored only if the document is still at `expected_seq`, so a writer
+/// in another process that got there first is never overwritten. Messages
+/// that bind new actors take the locked path instead.
+#[derive(Debug, Clone)]
+pub struct PendingCommit {
+    pub id: DocId,
+    pub expected_seq: i64,
+    pub member_id: String,
+    pub peer_id: String,
+    pub change: Vec<u8>,
+    pub change_hashes: Vec<String>,
+    pub entries: Vec<Entry>,
+    pub sync_state: Vec<u8>,
+    pub at: i64,
+}
+
 /// A transaction holding the write lock of one document (a row lock on
 /// PostgreSQL, the database's write lock on SQLite). Dropping it rolls back.
 #[async_trait]

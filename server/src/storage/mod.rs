@@ -10,7 +10,7 @@ mod postgres;
 mod sql_store;
 mod sqlite;
 
-pub use documents::{DocCommit, DocHead, DocTx, NewDocument, RecordRow, StoredDoc};
+pub use documents::{DocCommit, DocHead, DocTx, NewDocument, PendingCommit, RecordRow, StoredDoc};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -33,6 +33,9 @@ pub enum StoreError {
     /// A stored value the code does not understand: a bug or a manual edit.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The process is shutting down: a background writer has stopped.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +153,10 @@ pub trait DocumentStore: Send + Sync + 'static {
     /// Begins a transaction holding the document's write lock; `None` if
     /// there is no such document.
     async fn begin_document(&self, id: &str) -> Result<Option<Box<dyn DocTx>>, StoreError>;
+    /// Commits several accepted messages in one transaction, each only if
+    /// its document is still at the expected sequence number. Answers, per
+    /// commit, whether it was stored; one that was not left no trace.
+    async fn commit_many(&self, commits: &[PendingCommit]) -> Result<Vec<bool>, StoreError>;
     async fn sync_state(
         &self,
         doc_id: &str,

@@ -4,17 +4,23 @@
 //!
 //! A message without changes (most requests: "here are my heads") is
 //! answered from the hot copy with no write lock. A message with changes is
-//! applied to a fork of the hot copy, then committed under the document's
-//! lock (redone there if another process stored changes meanwhile); the
-//! fork replaces the document only after the changes, the audit line, the
-//! materialized rows and the sync state committed in one transaction.
+//! applied to a fork of the hot copy and handed to the group committer,
+//! which stores it with other requests' in one transaction, only if the
+//! document did not move on meanwhile. Otherwise (a document not cached, a
+//! new actor, another process's write in between) it is redone under the
+//! document's lock. Either way the fork replaces the document only after the
+//! changes, the audit line, the materialized rows and the sync state
+//! committed together.
 
 pub mod access;
+pub mod committer;
 pub mod compaction;
 pub mod hot;
 pub mod rebuild;
 
-use crate::storage::{DocCommit, DocTx, Member, NewDocument, SharedStore, StoreError};
+use crate::storage::{
+    DocCommit, DocTx, Member, NewDocument, PendingCommit, SharedStore, StoreError,
+};
 use access::Access;
 use automerge::sync::State;
 use hot::{HotDocs, Slot};
@@ -77,10 +83,25 @@ pub struct Peer<'a> {
 pub struct SyncService {
     store: SharedStore,
     hot: HotDocs,
+    committer: committer::Committer,
     /// Actor id to the member it is bound to, as far as this process has seen.
     actors: std::sync::Mutex<HashMap<String, String>>,
     config: SyncConfig,
     compactor: mpsc::UnboundedSender<String>,
+}
+
+/// The actors of the changes; the server's own root actor is refused.
+fn change_actors(changes: &[automerge::Change]) -> Result<BTreeSet<String>, SyncError> {
+    let actors: BTreeSet<String> = changes
+        .iter()
+        .map(|c| c.actor_id().to_hex_string())
+        .collect();
+    if actors.contains(&root_actor().to_hex_string()) {
+        return Err(SyncError::Forbidden(
+            "修改使用了服务器保留的作者标识".into(),
+        ));
+    }
+    Ok(actors)
 }
 
 fn foreign_actor() -> SyncError {
@@ -98,6 +119,7 @@ impl SyncService {
         let (compactor, queue) = mpsc::unbounded_channel();
         let service = SyncService {
             hot: HotDocs::new(config.hot_capacity),
+            committer: committer::Committer::start(store.clone()),
             actors: Default::default(),
             store,
             config,
@@ -212,34 +234,78 @@ impl SyncService {
             return Ok(ex.reply);
         }
 
-        // Applied to the cached copy before the database lock, so the lock
-        // covers only the inserts. If another process stored changes in
-        // between, or the early result was a refusal, it is redone under
-        // the lock on the current document.
-        let early = match hot.as_mut() {
-            Some(doc) => {
-                let seq = doc.seq;
-                exchange::exchange(&mut doc.doc, &id, state.clone(), message.clone())
-                    .ok()
-                    .map(|ex| (seq, ex))
+        // The common write: the cached copy is current as far as this
+        // process knows, and every actor is already bound to this member.
+        // Applied here and stored by the group committer, with no lock held;
+        // stored only if no other process moved the document on meanwhile.
+        if let Some(doc) = hot.as_mut() {
+            let seq = doc.seq;
+            if let Ok(ex) = exchange::exchange(&mut doc.doc, &id, state.clone(), message.clone()) {
+                let exchange::Exchange {
+                    applied,
+                    reply,
+                    state: new_state,
+                } = ex;
+                let new_state = new_state.encode();
+                let Some(applied) = applied else {
+                    // Changes the server already had: only the state.
+                    self.store
+                        .put_sync_state(&name, &peer.member.id, peer.peer_id, &new_state, now())
+                        .await?;
+                    doc.states.insert(key, new_state);
+                    return Ok(reply);
+                };
+                if access != Access::Write {
+                    return Err(SyncError::Forbidden("只能读取此文档，不能修改".into()));
+                }
+                let actors = change_actors(&applied.changes)?;
+                if self.all_bound(&actors, &peer.member.id) {
+                    let pending = PendingCommit {
+                        id: id.clone(),
+                        expected_seq: seq,
+                        member_id: peer.member.id.clone(),
+                        peer_id: peer.peer_id.to_string(),
+                        change: applied.doc.save_after(&applied.heads_before),
+                        change_hashes: applied
+                            .changes
+                            .iter()
+                            .map(|c| c.hash().to_string())
+                            .collect(),
+                        entries: applied.entries,
+                        sync_state: new_state.clone(),
+                        at: now(),
+                    };
+                    if self.committer.commit(pending).await? {
+                        let states = hot.take().map(|h| h.states).unwrap_or_default();
+                        let doc = hot.insert(hot::HotDoc {
+                            doc: applied.doc,
+                            seq: seq + 1,
+                            states,
+                        });
+                        doc.states.insert(key, new_state);
+                        drop(hot);
+                        if (seq + 1) % self.config.compact_after.max(1) == 0 {
+                            let _ = self.compactor.send(name);
+                        }
+                        return Ok(reply);
+                    }
+                }
             }
-            None => None,
-        };
+        }
+
+        // The locked path: a document not cached, actors seen for the first
+        // time, another process's write in between, or a refusal to confirm
+        // on the current document.
         let mut tx = self
             .store
             .begin_document(&name)
             .await?
             .ok_or(SyncError::UnknownDocument)?;
-        let ex = match early {
-            Some((seq, ex)) if seq == tx.head().seq => ex,
-            _ => {
-                hot::refresh_locked(tx.as_mut(), &name, &mut hot).await?;
-                let Some(doc) = hot.as_mut() else {
-                    return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
-                };
-                exchange::exchange(&mut doc.doc, &id, state, message)?
-            }
+        hot::refresh_locked(tx.as_mut(), &name, &mut hot).await?;
+        let Some(doc) = hot.as_mut() else {
+            return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
         };
+        let ex = exchange::exchange(&mut doc.doc, &id, state, message)?;
         let Some(applied) = ex.applied else {
             // Changes the server already had: nothing to write but the state.
             drop(tx);
@@ -255,16 +321,7 @@ impl SyncService {
         if access != Access::Write {
             return Err(SyncError::Forbidden("只能读取此文档，不能修改".into()));
         }
-        let actors: BTreeSet<String> = applied
-            .changes
-            .iter()
-            .map(|c| c.actor_id().to_hex_string())
-            .collect();
-        if actors.contains(&root_actor().to_hex_string()) {
-            return Err(SyncError::Forbidden(
-                "修改使用了服务器保留的作者标识".into(),
-            ));
-        }
+        let actors = change_actors(&applied.changes)?;
         let new_actors = self
             .check_actors(tx.as_mut(), actors, &peer.member.id)
             .await?;
@@ -339,6 +396,14 @@ impl SyncService {
         let bound: Vec<String> = owners.into_iter().map(|(actor, _)| actor).collect();
         self.remember_actors(&bound, member_id);
         Ok(unknown.into_iter().filter(|a| !bound.contains(a)).collect())
+    }
+
+    /// True when every actor is known, from memory, to belong to `member_id`.
+    fn all_bound(&self, actors: &BTreeSet<String>, member_id: &str) -> bool {
+        let known = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        actors
+            .iter()
+            .all(|a| known.get(a).is_some_and(|owner| owner == member_id))
     }
 
     fn remember_actors(&self, actors: &[String], member_id: &str) {
