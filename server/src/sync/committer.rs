@@ -7,7 +7,7 @@ use crate::storage::{PendingCommit, SharedStore, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most messages one transaction carries.
-const MAX_GROUP: usize = 64;
+const MAX_GROUP: usize = 256;
 
 type Reply = oneshot::Sender<Result<bool, StoreError>>;
 
