@@ -7,7 +7,7 @@
 //! year document with 500 records.
 //!
 //!   cargo run --release -p vanguard-bench --bin sync-bench
-//!   BENCH_DEVICES=200 BENCH_SYNCS=20000 BENCH_DB=sqlite,postgres
+//!   BENCH_DEVICES=200 BENCH_SYNCS=20000 BENCH_DB=sqlite,postgres BENCH_COMPACT_AFTER=32
 //!   VANGUARD_BENCH_PG=postgres://postgres@127.0.0.1/postgres
 
 use axum::http::{HeaderMap, StatusCode};
@@ -456,7 +456,10 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
         site_root: "target/site".into(),
         demo: true,
         auth: Default::default(),
-        sync: SyncConfig::default(),
+        sync: SyncConfig {
+            compact_after: env_or("BENCH_COMPACT_AFTER", SyncConfig::default().compact_after),
+            ..SyncConfig::default()
+        },
     };
     let app = Application::build(config).await?;
     let baseline = Baseline::open(url).await?;
