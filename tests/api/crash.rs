@@ -3,7 +3,7 @@
 //! server had answered for is there, every stored document loads, the
 //! phones resync what was in flight, and a rebuild gives the same tables.
 
-use crate::helpers::{client, config, start_configured, Db, TestDb};
+use crate::helpers::{client, config, start_configured, stored_doc, Db, TestDb};
 use crate::on_both;
 use crate::sync_client::Device;
 use automerge::ReadDoc;
@@ -185,12 +185,7 @@ async fn a_killed_server_keeps_every_record_it_accepted(db: Db) {
     let store = &app.state.store;
     // Nothing partial: every stored document loads with all its changes.
     for id in store.document_ids().await.expect("ids") {
-        let stored = store.load_document(&id).await.expect("load").expect("doc");
-        let mut doc = automerge::Automerge::load(&stored.snapshot).expect("snapshot");
-        for (seq, change) in &stored.changes {
-            doc.load_incremental(change)
-                .unwrap_or_else(|e| panic!("{id} change {seq}: {e}"));
-        }
+        let doc = stored_doc(&app, &id).await;
         assert!(doc.get_missing_deps(&[]).is_empty(), "{id} is complete");
     }
     let mut accepted_sum = 0;
@@ -213,15 +208,7 @@ async fn a_killed_server_keeps_every_record_it_accepted(db: Db) {
         let device = Device::new(app.url(""), token, "phone");
         replica.reconnect();
         device.sync(&mut replica).await.expect("resync");
-        let stored = store
-            .load_document(&replica.id.to_string())
-            .await
-            .expect("load")
-            .expect("doc");
-        let mut doc = automerge::Automerge::load(&stored.snapshot).expect("snapshot");
-        for (_, change) in &stored.changes {
-            doc.load_incremental(change).expect("change");
-        }
+        let doc = stored_doc(&app, &replica.id.to_string()).await;
         assert_eq!(doc.get_heads(), replica.doc.get_heads());
         let listed = app
             .get(&format!("/api/members/{id}/records?year={YEAR}"), token)

@@ -262,6 +262,25 @@ impl TestApp {
     }
 }
 
+/// A document as the store holds it: the snapshot with every stored change
+/// applied. Panics, naming the document and change, if any does not load.
+pub async fn stored_doc(app: &TestApp, id: &str) -> automerge::Automerge {
+    let stored = app
+        .state
+        .store
+        .load_document(id)
+        .await
+        .expect("load")
+        .unwrap_or_else(|| panic!("{id} is stored"));
+    let mut doc = automerge::Automerge::load(&stored.snapshot)
+        .unwrap_or_else(|e| panic!("{id} snapshot: {e}"));
+    for (seq, change) in &stored.changes {
+        doc.load_incremental(change)
+            .unwrap_or_else(|e| panic!("{id} change {seq}: {e}"));
+    }
+    doc
+}
+
 /// The JSON error body, checked for shape.
 pub async fn error_code(response: Response) -> (StatusCode, String) {
     let status = response.status();

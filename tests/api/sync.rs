@@ -1,7 +1,9 @@
 //! Document sync over the real endpoints: records reach the tables, reviews
 //! reach members, every refusal stores nothing, two processes lose nothing.
 
-use crate::helpers::{client, config, spawn_app, start_configured, Db, TestApp, TestDb};
+use crate::helpers::{
+    client, config, spawn_app, start_configured, stored_doc, Db, TestApp, TestDb,
+};
 use crate::on_both;
 use crate::sync_client::Device;
 use chrono::{DateTime, FixedOffset};
@@ -681,17 +683,7 @@ async fn two_processes_on_one_database_lose_nothing(db: Db) {
     a.sync(&mut ra).await.expect("sync");
     assert_eq!(ra.doc.get_heads(), rb.doc.get_heads());
     assert_eq!(records(&app, &token, &id).await.len(), 30);
-    let stored = app
-        .state
-        .store
-        .load_document(&checkins.to_string())
-        .await
-        .expect("load")
-        .expect("doc");
-    let mut doc = automerge::Automerge::load(&stored.snapshot).expect("snapshot");
-    for (_, change) in &stored.changes {
-        doc.load_incremental(change).expect("change");
-    }
+    let doc = stored_doc(&app, &checkins.to_string()).await;
     assert_eq!(doc.get_heads(), ra.doc.get_heads());
 }
 on_both!(two_processes_on_one_database_lose_nothing);

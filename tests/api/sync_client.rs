@@ -92,17 +92,7 @@ impl Device {
             if messages.is_empty() {
                 return (requests, refusals);
             }
-            let response = client()
-                .post(format!("{}/api/sync", self.base))
-                .bearer_auth(&self.token)
-                .header("x-peer-id", &self.peer)
-                .header("content-type", batch::CONTENT_TYPE)
-                .body(batch::encode_request(&messages))
-                .send()
-                .await
-                .expect("request");
-            let status = response.status();
-            let body = response.bytes().await.expect("body");
+            let (status, body) = self.post_batch(batch::encode_request(&messages)).await;
             let frames = match status {
                 StatusCode::NO_CONTENT => Vec::new(),
                 StatusCode::OK => batch::decode_response(&body).expect("frames"),
@@ -128,6 +118,21 @@ impl Device {
 }
 
 impl Device {
+    /// One request to the batch endpoint: the status and the body.
+    async fn post_batch(&self, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+        let response = client()
+            .post(format!("{}/api/sync", self.base))
+            .bearer_auth(&self.token)
+            .header("x-peer-id", &self.peer)
+            .header("content-type", batch::CONTENT_TYPE)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.bytes().await.expect("body").to_vec())
+    }
+
     /// One poll as the app runs it with [`SyncClient`]: batch requests until
     /// no document has anything to say. Answers the requests and refusals.
     pub async fn poll(&self, sync: &mut SyncClient) -> (usize, Vec<Refusal>) {
@@ -136,17 +141,7 @@ impl Device {
         let mut refusals = Vec::new();
         while let Some(body) = sync.next_request().expect("poll ends") {
             requests += 1;
-            let response = client()
-                .post(format!("{}/api/sync", self.base))
-                .bearer_auth(&self.token)
-                .header("x-peer-id", &self.peer)
-                .header("content-type", batch::CONTENT_TYPE)
-                .body(body)
-                .send()
-                .await
-                .expect("request");
-            let status = response.status();
-            let answer = response.bytes().await.expect("body");
+            let (status, answer) = self.post_batch(body).await;
             let handled = match status {
                 StatusCode::NO_CONTENT => sync.handle_answer(None),
                 StatusCode::OK => sync.handle_answer(Some(&answer)),

@@ -114,36 +114,28 @@ impl Baseline {
     }
 
     async fn insert(&self, member_id: &str, r: &RecordJson) -> Result<(), sqlx::Error> {
-        let at = r.occurred_at.to_rfc3339();
-        match self {
-            Baseline::Sqlite(pool) => {
-                sqlx::query("INSERT INTO bench_records VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        // `$n` placeholders work on both backends.
+        const INSERT: &str = "INSERT INTO bench_records VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        macro_rules! run {
+            ($pool:expr) => {
+                sqlx::query(INSERT)
                     .bind(&r.record_id)
                     .bind(member_id)
                     .bind(&r.kind)
-                    .bind(at)
+                    .bind(r.occurred_at.to_rfc3339())
                     .bind(r.hours)
                     .bind(&r.place)
                     .bind(&r.note)
                     .bind(now_secs())
-                    .execute(pool)
-                    .await?;
-            }
-            Baseline::Pg(pool) => {
-                sqlx::query("INSERT INTO bench_records VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(&r.record_id)
-                    .bind(member_id)
-                    .bind(&r.kind)
-                    .bind(at)
-                    .bind(r.hours)
-                    .bind(&r.place)
-                    .bind(&r.note)
-                    .bind(now_secs())
-                    .execute(pool)
-                    .await?;
-            }
+                    .execute($pool)
+                    .await
+                    .map(drop)
+            };
         }
-        Ok(())
+        match self {
+            Baseline::Sqlite(pool) => run!(pool),
+            Baseline::Pg(pool) => run!(pool),
+        }
     }
 }
 
