@@ -265,43 +265,107 @@ macro_rules! doc_store {
                 Ok(found)
             }
 
-            async fn commit(mut self: Box<Self>, c: $crate::storage::DocCommit<'_>) -> Result<(), $crate::storage::StoreError> {
-                let seq = self.head.seq + 1;
-                let doc_id = c.id.to_string();
-                sqlx::query("INSERT INTO document_changes (doc_id, seq, data) VALUES ($1, $2, $3)")
-                    .bind(&doc_id)
-                    .bind(seq)
-                    .bind(c.change)
-                    .execute(&mut *self.tx)
-                    .await?;
-                sqlx::query("UPDATE documents SET seq = $1, updated_at = $2 WHERE id = $3")
-                    .bind(seq)
-                    .bind(c.at)
-                    .bind(&doc_id)
-                    .execute(&mut *self.tx)
-                    .await?;
-                for actor in c.new_actors {
+            async fn commit(
+                mut self: Box<Self>,
+                commit: &$crate::storage::PendingCommit,
+                new_actors: &[String],
+            ) -> Result<(), $crate::storage::StoreError> {
+                for actor in new_actors {
                     sqlx::query("INSERT INTO actors (actor_id, member_id, first_seen) VALUES ($1, $2, $3)")
                         .bind(actor)
-                        .bind(c.member_id)
-                        .bind(c.at)
+                        .bind(&commit.member_id)
+                        .bind(commit.at)
                         .execute(&mut *self.tx)
                         .await
                         .map_err($crate::storage::classify)?;
                 }
-                sqlx::query("INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(c.at)
-                    .bind(c.member_id)
-                    .bind(c.peer_id)
-                    .bind(&doc_id)
-                    .bind(c.change_hashes.join(","))
-                    .execute(&mut *self.tx)
-                    .await?;
-                put_sync_state(&mut self.tx, &doc_id, c.member_id, c.peer_id, c.sync_state, c.at).await?;
-                materialize(&mut self.tx, c.id, c.entries).await?;
+                let stored = write_commits(&mut self.tx, std::slice::from_ref(commit)).await?;
+                if stored != [true] {
+                    return Err($crate::storage::StoreError::Corrupt(format!(
+                        "document {} moved on under its lock",
+                        self.id
+                    )));
+                }
                 self.tx.commit().await?;
                 Ok(())
             }
+        }
+
+        /// Stores accepted messages, each only if its document is still at
+        /// the expected sequence number: claims the next numbers (one
+        /// statement for all), then multi-row inserts of the changes, audit
+        /// lines, sync states and record rows. Answers, per commit, whether
+        /// it was stored. The caller's transaction makes it all or nothing.
+        async fn write_commits(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            commits: &[$crate::storage::PendingCommit],
+        ) -> Result<Vec<bool>, $crate::storage::StoreError> {
+            let mut claim = sqlx::QueryBuilder::<$db>::new(
+                "UPDATE documents SET seq = v.column3, updated_at = v.column4 FROM (",
+            );
+            claim.push_values(commits, |mut row, c| {
+                row.push_bind(c.id.to_string())
+                    .push_bind(c.expected_seq)
+                    .push_bind(c.expected_seq + 1)
+                    .push_bind(c.at);
+            });
+            claim.push(") AS v WHERE documents.id = v.column1 AND documents.seq = v.column2 RETURNING documents.id");
+            let claimed: std::collections::HashSet<String> = claim
+                .build_query_as::<(String,)>()
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .map(|(id,)| id)
+                .collect();
+            let stored: Vec<bool> = commits.iter().map(|c| claimed.contains(&c.id.to_string())).collect();
+            let ours: Vec<&$crate::storage::PendingCommit> = commits
+                .iter()
+                .zip(&stored)
+                .filter_map(|(c, ok)| ok.then_some(c))
+                .collect();
+            if ours.is_empty() {
+                return Ok(stored);
+            }
+            let mut changes = sqlx::QueryBuilder::<$db>::new("INSERT INTO document_changes (doc_id, seq, data) ");
+            changes.push_values(&ours, |mut row, c| {
+                row.push_bind(c.id.to_string()).push_bind(c.expected_seq + 1).push_bind(c.change.as_slice());
+            });
+            changes.build().execute(&mut *conn).await?;
+            let mut audit = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes) ");
+            audit.push_values(&ours, |mut row, c| {
+                row.push_bind(c.at)
+                    .push_bind(c.member_id.as_str())
+                    .push_bind(c.peer_id.as_str())
+                    .push_bind(c.id.to_string())
+                    .push_bind(c.change_hashes.join(","));
+            });
+            audit.build().execute(&mut *conn).await?;
+            // One state per document in a group: a process commits one
+            // message per document at a time.
+            let mut states = sqlx::QueryBuilder::<$db>::new("INSERT INTO sync_states (doc_id, member_id, peer_id, state, updated_at) ");
+            states.push_values(&ours, |mut row, c| {
+                row.push_bind(c.id.to_string())
+                    .push_bind(c.member_id.as_str())
+                    .push_bind(c.peer_id.as_str())
+                    .push_bind(c.sync_state.as_slice())
+                    .push_bind(c.at);
+            });
+            states.push(" ON CONFLICT (doc_id, member_id, peer_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at");
+            states.build().execute(&mut *conn).await?;
+            let records: Vec<_> = ours
+                .iter()
+                .flat_map(|c| {
+                    c.entries.iter().filter_map(move |e| match e {
+                        vanguard_shared::documents::Entry::Record(r) => Some((&c.id, r)),
+                        _ => None,
+                    })
+                })
+                .collect();
+            upsert_records(&mut *conn, &records).await?;
+            for c in &ours {
+                materialize_reviews_and_events(&mut *conn, &c.id, &c.entries).await?;
+            }
+            Ok(stored)
         }
 
         async fn put_sync_state(
@@ -404,74 +468,10 @@ macro_rules! doc_store {
                     return Ok(Vec::new());
                 }
                 let mut tx = self.pool.begin_with($begin).await?;
-                // Claim each document's next sequence number where nobody
-                // else has: one statement for the whole group.
-                let mut claim = sqlx::QueryBuilder::<$db>::new(
-                    "UPDATE documents SET seq = v.column3, updated_at = v.column4 FROM (",
-                );
-                claim.push_values(commits, |mut row, c| {
-                    row.push_bind(c.id.to_string())
-                        .push_bind(c.expected_seq)
-                        .push_bind(c.expected_seq + 1)
-                        .push_bind(c.at);
-                });
-                claim.push(") AS v WHERE documents.id = v.column1 AND documents.seq = v.column2 RETURNING documents.id");
-                let claimed: std::collections::HashSet<String> = claim
-                    .build_query_as::<(String,)>()
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .map(|(id,)| id)
-                    .collect();
-                let stored: Vec<bool> = commits.iter().map(|c| claimed.contains(&c.id.to_string())).collect();
-                let ours: Vec<&$crate::storage::PendingCommit> = commits
-                    .iter()
-                    .zip(&stored)
-                    .filter_map(|(c, ok)| ok.then_some(c))
-                    .collect();
-                if ours.is_empty() {
-                    return Ok(stored);
+                let stored = write_commits(&mut tx, commits).await?;
+                if stored.contains(&true) {
+                    tx.commit().await?;
                 }
-                let mut changes = sqlx::QueryBuilder::<$db>::new("INSERT INTO document_changes (doc_id, seq, data) ");
-                changes.push_values(&ours, |mut row, c| {
-                    row.push_bind(c.id.to_string()).push_bind(c.expected_seq + 1).push_bind(c.change.as_slice());
-                });
-                changes.build().execute(&mut *tx).await?;
-                let mut audit = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes) ");
-                audit.push_values(&ours, |mut row, c| {
-                    row.push_bind(c.at)
-                        .push_bind(c.member_id.as_str())
-                        .push_bind(c.peer_id.as_str())
-                        .push_bind(c.id.to_string())
-                        .push_bind(c.change_hashes.join(","));
-                });
-                audit.build().execute(&mut *tx).await?;
-                // One state per document in a group: a process commits one
-                // message per document at a time.
-                let mut states = sqlx::QueryBuilder::<$db>::new("INSERT INTO sync_states (doc_id, member_id, peer_id, state, updated_at) ");
-                states.push_values(&ours, |mut row, c| {
-                    row.push_bind(c.id.to_string())
-                        .push_bind(c.member_id.as_str())
-                        .push_bind(c.peer_id.as_str())
-                        .push_bind(c.sync_state.as_slice())
-                        .push_bind(c.at);
-                });
-                states.push(" ON CONFLICT (doc_id, member_id, peer_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at");
-                states.build().execute(&mut *tx).await?;
-                let records: Vec<_> = ours
-                    .iter()
-                    .flat_map(|c| {
-                        c.entries.iter().filter_map(move |e| match e {
-                            vanguard_shared::documents::Entry::Record(r) => Some((&c.id, r)),
-                            _ => None,
-                        })
-                    })
-                    .collect();
-                upsert_records(&mut tx, &records).await?;
-                for c in &ours {
-                    materialize_reviews_and_events(&mut tx, &c.id, &c.entries).await?;
-                }
-                tx.commit().await?;
                 Ok(stored)
             }
 

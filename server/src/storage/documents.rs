@@ -31,27 +31,11 @@ pub struct StoredDoc {
     pub changes: Vec<(i64, Vec<u8>)>,
 }
 
-/// Everything one accepted message writes, committed together: the change,
-/// the actors it introduced, the audit line, the materialized rows and the
-/// peer's sync state. All or nothing.
-pub struct DocCommit<'a> {
-    pub id: &'a DocId,
-    pub member_id: &'a str,
-    pub peer_id: &'a str,
-    /// The incremental save of the new changes; stored as `head.seq + 1`.
-    pub change: &'a [u8],
-    pub change_hashes: &'a [String],
-    /// Actors seen for the first time, now bound to `member_id`.
-    pub new_actors: &'a [String],
-    pub entries: &'a [Entry],
-    pub sync_state: &'a [u8],
-    pub at: i64,
-}
-
-/// An accepted message committed without holding its document's lock: it
-/// is stored only if the document is still at `expected_seq`, so a writer
-/// in another process that got there first is never overwritten. Messages
-/// that bind new actors take the locked path instead.
+/// Everything one accepted message writes, all or nothing: the change
+/// (stored as `expected_seq + 1`), the audit line, the materialized rows and
+/// the peer's sync state. It is stored only if the document is still at
+/// `expected_seq`, so a writer in another process that got there first is
+/// never overwritten.
 #[derive(Debug, Clone)]
 pub struct PendingCommit {
     pub id: DocId,
@@ -79,7 +63,12 @@ pub trait DocTx: Send {
         &mut self,
         actors: &[String],
     ) -> Result<Vec<(String, Option<String>)>, StoreError>;
-    async fn commit(self: Box<Self>, commit: DocCommit<'_>) -> Result<(), StoreError>;
+    /// Stores `commit` with the actors it binds for the first time.
+    async fn commit(
+        self: Box<Self>,
+        commit: &PendingCommit,
+        new_actors: &[String],
+    ) -> Result<(), StoreError>;
 }
 
 /// One materialized record with its review, as the records API shows it.

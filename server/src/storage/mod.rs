@@ -10,7 +10,7 @@ mod postgres;
 mod sql_store;
 mod sqlite;
 
-pub use documents::{DocCommit, DocHead, DocTx, NewDocument, PendingCommit, RecordRow, StoredDoc};
+pub use documents::{DocHead, DocTx, NewDocument, PendingCommit, RecordRow, StoredDoc};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -18,9 +18,7 @@ pub mod compaction;
 pub mod hot;
 pub mod rebuild;
 
-use crate::storage::{
-    DocCommit, DocTx, Member, NewDocument, PendingCommit, SharedStore, StoreError,
-};
+use crate::storage::{DocTx, Member, NewDocument, PendingCommit, SharedStore, StoreError};
 use access::Access;
 use automerge::sync::State;
 use hot::{HotDocs, Slot};
@@ -28,7 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 use tokio::sync::mpsc;
 use vanguard_shared::documents::{create_root, root_actor, DocId, SchemaError};
 use vanguard_shared::sync::batch;
-use vanguard_shared::sync::exchange::{self, ExchangeError};
+use vanguard_shared::sync::exchange::{self, Applied, ExchangeError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -90,8 +88,15 @@ pub struct SyncService {
     compactor: mpsc::UnboundedSender<String>,
 }
 
-/// The actors of the changes; the server's own root actor is refused.
-fn change_actors(changes: &[automerge::Change]) -> Result<BTreeSet<String>, SyncError> {
+/// The actors of changes that write: refused where the user may only read,
+/// or where a change claims the server's own root actor.
+fn writable_actors(
+    access: Access,
+    changes: &[automerge::Change],
+) -> Result<BTreeSet<String>, SyncError> {
+    if access != Access::Write {
+        return Err(SyncError::Forbidden("只能读取此文档，不能修改".into()));
+    }
     let actors: BTreeSet<String> = changes
         .iter()
         .map(|c| c.actor_id().to_hex_string())
@@ -102,6 +107,47 @@ fn change_actors(changes: &[automerge::Change]) -> Result<BTreeSet<String>, Sync
         ));
     }
     Ok(actors)
+}
+
+/// What an accepted message stores, and the document it leaves.
+fn pending(
+    id: &DocId,
+    peer: &Peer<'_>,
+    expected_seq: i64,
+    applied: Applied,
+    sync_state: Vec<u8>,
+) -> (PendingCommit, automerge::Automerge) {
+    let commit = PendingCommit {
+        id: id.clone(),
+        expected_seq,
+        member_id: peer.member.id.clone(),
+        peer_id: peer.peer_id.to_string(),
+        change: applied.doc.save_after(&applied.heads_before),
+        change_hashes: applied
+            .changes
+            .iter()
+            .map(|c| c.hash().to_string())
+            .collect(),
+        entries: applied.entries,
+        sync_state,
+        at: now(),
+    };
+    (commit, applied.doc)
+}
+
+/// Makes a stored message's document the cached copy, keeping the cached
+/// sync states, and the peer's new one.
+fn install(
+    hot: &mut Option<hot::HotDoc>,
+    doc: automerge::Automerge,
+    seq: i64,
+    key: (String, String),
+    state: Vec<u8>,
+) {
+    let states = hot.take().map(|h| h.states).unwrap_or_default();
+    hot.insert(hot::HotDoc { doc, seq, states })
+        .states
+        .insert(key, state);
 }
 
 fn foreign_actor() -> SyncError {
@@ -224,13 +270,8 @@ impl SyncService {
                 return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
             };
             let ex = exchange::exchange(&mut doc.doc, &id, state, message)?;
-            let encoded = ex.state.encode();
-            if stored_state.as_deref() != Some(encoded.as_slice()) {
-                self.store
-                    .put_sync_state(&name, &peer.member.id, peer.peer_id, &encoded, now())
-                    .await?;
-            }
-            doc.states.insert(key, encoded);
+            self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
+                .await?;
             return Ok(ex.reply);
         }
 
@@ -241,53 +282,23 @@ impl SyncService {
         if let Some(doc) = hot.as_mut() {
             let seq = doc.seq;
             if let Ok(ex) = exchange::exchange(&mut doc.doc, &id, state.clone(), message.clone()) {
-                let exchange::Exchange {
-                    applied,
-                    reply,
-                    state: new_state,
-                } = ex;
-                let new_state = new_state.encode();
-                let Some(applied) = applied else {
+                let Some(applied) = ex.applied else {
                     // Changes the server already had: only the state.
-                    self.store
-                        .put_sync_state(&name, &peer.member.id, peer.peer_id, &new_state, now())
+                    self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
                         .await?;
-                    doc.states.insert(key, new_state);
-                    return Ok(reply);
+                    return Ok(ex.reply);
                 };
-                if access != Access::Write {
-                    return Err(SyncError::Forbidden("只能读取此文档，不能修改".into()));
-                }
-                let actors = change_actors(&applied.changes)?;
+                let actors = writable_actors(access, &applied.changes)?;
                 if self.all_bound(&actors, &peer.member.id) {
-                    let pending = PendingCommit {
-                        id: id.clone(),
-                        expected_seq: seq,
-                        member_id: peer.member.id.clone(),
-                        peer_id: peer.peer_id.to_string(),
-                        change: applied.doc.save_after(&applied.heads_before),
-                        change_hashes: applied
-                            .changes
-                            .iter()
-                            .map(|c| c.hash().to_string())
-                            .collect(),
-                        entries: applied.entries,
-                        sync_state: new_state.clone(),
-                        at: now(),
-                    };
-                    if self.committer.commit(pending).await? {
-                        let states = hot.take().map(|h| h.states).unwrap_or_default();
-                        let doc = hot.insert(hot::HotDoc {
-                            doc: applied.doc,
-                            seq: seq + 1,
-                            states,
-                        });
-                        doc.states.insert(key, new_state);
+                    let (commit, doc) = pending(&id, peer, seq, applied, ex.state.encode());
+                    let state = commit.sync_state.clone();
+                    if self.committer.commit(commit).await? {
+                        install(&mut hot, doc, seq + 1, key, state);
                         drop(hot);
                         if (seq + 1) % self.config.compact_after.max(1) == 0 {
                             let _ = self.compactor.send(name);
                         }
-                        return Ok(reply);
+                        return Ok(ex.reply);
                     }
                 }
             }
@@ -309,57 +320,45 @@ impl SyncService {
         let Some(applied) = ex.applied else {
             // Changes the server already had: nothing to write but the state.
             drop(tx);
-            let encoded = ex.state.encode();
-            self.store
-                .put_sync_state(&name, &peer.member.id, peer.peer_id, &encoded, now())
+            self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
                 .await?;
-            if let Some(doc) = hot.as_mut() {
-                doc.states.insert(key, encoded);
-            }
             return Ok(ex.reply);
         };
-        if access != Access::Write {
-            return Err(SyncError::Forbidden("只能读取此文档，不能修改".into()));
-        }
-        let actors = change_actors(&applied.changes)?;
+        let actors = writable_actors(access, &applied.changes)?;
         let new_actors = self
             .check_actors(tx.as_mut(), actors, &peer.member.id)
             .await?;
-        let hashes: Vec<String> = applied
-            .changes
-            .iter()
-            .map(|c| c.hash().to_string())
-            .collect();
-        let change = applied.doc.save_after(&applied.heads_before);
-        let state = ex.state.encode();
-        let seq = tx.head().seq + 1;
-        let snapshot_seq = tx.head().snapshot_seq;
-        tx.commit(DocCommit {
-            id: &id,
-            member_id: &peer.member.id,
-            peer_id: peer.peer_id,
-            change: &change,
-            change_hashes: &hashes,
-            new_actors: &new_actors,
-            entries: &applied.entries,
-            sync_state: &state,
-            at: now(),
-        })
-        .await?;
+        let head = tx.head();
+        let (commit, doc) = pending(&id, peer, head.seq, applied, ex.state.encode());
+        tx.commit(&commit, &new_actors).await?;
         self.remember_actors(&new_actors, &peer.member.id);
-        let states = hot.take().map(|h| h.states).unwrap_or_default();
-        let doc = hot.insert(hot::HotDoc {
-            doc: applied.doc,
-            seq,
-            states,
-        });
-        doc.states.insert(key, state);
+        install(&mut hot, doc, head.seq + 1, key, commit.sync_state);
         drop(hot);
-        if seq - snapshot_seq >= self.config.compact_after {
+        if head.seq + 1 - head.snapshot_seq >= self.config.compact_after {
             // The queue outlives requests; a closed one means shutdown.
             let _ = self.compactor.send(name);
         }
         Ok(ex.reply)
+    }
+
+    /// Stores a peer's new sync state when it differs from the stored one,
+    /// and keeps it with the cached document.
+    async fn keep_state(
+        &self,
+        name: &str,
+        peer: &Peer<'_>,
+        doc: &mut hot::HotDoc,
+        key: (String, String),
+        stored: Option<Vec<u8>>,
+        state: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        if stored.as_deref() != Some(state.as_slice()) {
+            self.store
+                .put_sync_state(name, &peer.member.id, peer.peer_id, &state, now())
+                .await?;
+        }
+        doc.states.insert(key, state);
+        Ok(())
     }
 
     /// Every actor of the changes must be bound to this member, or new (and
