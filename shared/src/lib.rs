@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod documents;
+pub mod event_code;
 pub mod ledger;
 pub mod org;
 pub mod sync;

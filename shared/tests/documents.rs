@@ -235,3 +235,141 @@ fn a_refused_client_recovers_keeping_its_valid_records() {
     assert_eq!(ids, vec![good_before, good_after]);
     assert_eq!(client.doc.get_heads(), server.doc.get_heads());
 }
+
+/// The phone's view of a year: states in words, leave priced as excused
+/// absence from its event, withdrawn records out of the provisional score.
+#[test]
+fn the_members_view_reads_states_and_prices_leave() {
+    use std::collections::BTreeSet;
+    use vanguard_shared::documents::edit::{decide, put_event};
+    use vanguard_shared::documents::view::{facts, records, RecordState};
+    use vanguard_shared::documents::{DecisionStatus, EventEntry};
+    use vanguard_shared::ledger::{Kind, Outcome, Review};
+
+    let year = 2026;
+    let (cid, rid, eid) = (
+        DocId::checkins(MEMBER, year),
+        DocId::reviews(MEMBER, year),
+        DocId::events("b-1", year),
+    );
+    let (mut checkins, mut reviews, mut events) =
+        (create_root(&cid), create_root(&rid), create_root(&eid));
+    let event = EventEntry {
+        event_id: "ev-1".into(),
+        kind: Kind::ThemeDay,
+        title: "十一月主题党日".into(),
+        start: DateTime::parse_from_rfc3339("2026-11-20T09:00:00+08:00").expect("time"),
+        end: None,
+        place: None,
+        geofence: None,
+        code_key: None,
+        cancelled: false,
+    };
+    put_event(&mut events, &event).expect("event");
+    let evs = vanguard_shared::documents::view::events(&events, &eid);
+    assert_eq!(evs, vec![event]);
+
+    add_record(
+        &mut checkins,
+        "r-vol",
+        &NewRecord {
+            hours: Some(2.0),
+            ..record("volunteer", "2026-03-01T10:00:00+08:00")
+        },
+    )
+    .expect("add");
+    add_record(
+        &mut checkins,
+        "r-study",
+        &record("study", "2026-04-01T10:00:00+08:00"),
+    )
+    .expect("add");
+    add_record(
+        &mut checkins,
+        "r-leave",
+        &NewRecord {
+            event_id: Some("ev-1".into()),
+            note: Some("出差".into()),
+            ..record("leave", "2026-11-19T10:00:00+08:00")
+        },
+    )
+    .expect("add");
+    add_record(
+        &mut checkins,
+        "r-talk",
+        &record("talk", "2026-05-01T10:00:00+08:00"),
+    )
+    .expect("add");
+    add_record(
+        &mut checkins,
+        "r-new",
+        &record("visit", "2026-06-01T10:00:00+08:00"),
+    )
+    .expect("add");
+    withdraw(&mut checkins, "r-talk").expect("withdraw");
+    let at = DateTime::parse_from_rfc3339("2026-11-21T10:00:00+08:00").expect("time");
+    decide(
+        &mut reviews,
+        "r-vol",
+        DecisionStatus::Approved,
+        None,
+        "sec",
+        at,
+    )
+    .expect("decide");
+    decide(
+        &mut reviews,
+        "r-study",
+        DecisionStatus::Returned,
+        Some("缺少学习笔记"),
+        "sec",
+        at,
+    )
+    .expect("decide");
+
+    let unconfirmed = BTreeSet::from(["r-new".to_string()]);
+    let views = records(
+        (&checkins, &cid),
+        Some((&reviews, &rid)),
+        &evs,
+        &unconfirmed,
+    );
+    let state = |id: &str| {
+        views
+            .iter()
+            .find(|v| v.record.record_id == id)
+            .map(|v| v.state.clone())
+    };
+    assert_eq!(state("r-vol"), Some(RecordState::Approved));
+    assert_eq!(
+        state("r-study"),
+        Some(RecordState::Returned {
+            reason: "缺少学习笔记".into()
+        })
+    );
+    assert_eq!(state("r-leave"), Some(RecordState::Submitted));
+    assert_eq!(state("r-talk"), Some(RecordState::Withdrawn));
+    assert_eq!(state("r-new"), Some(RecordState::Local));
+    assert_eq!(views[0].record.record_id, "r-leave", "newest first");
+    assert_eq!(views[0].title, "请假：十一月主题党日");
+
+    let priced = facts(&views, &evs);
+    let leave = priced
+        .iter()
+        .find(|f| &*f.record_id == "r-leave")
+        .expect("leave priced");
+    assert_eq!(
+        (leave.kind, leave.outcome),
+        (Kind::ThemeDay, Some(Outcome::Excused))
+    );
+    let talk = priced
+        .iter()
+        .find(|f| &*f.record_id == "r-talk")
+        .expect("talk");
+    assert_eq!(talk.review, Review::Withdrawn);
+    let new = priced
+        .iter()
+        .find(|f| &*f.record_id == "r-new")
+        .expect("local");
+    assert_eq!(new.review, Review::Pending);
+}

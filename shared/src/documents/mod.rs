@@ -5,6 +5,7 @@ pub mod edit;
 mod fields;
 pub mod id;
 pub mod schema;
+pub mod view;
 
 pub use edit::{EditError, NewRecord};
 pub use id::{DocId, DocIdError, DocKind};
