@@ -9,10 +9,14 @@ pkg=$site/pkg
 profile=wasm-release
 cargo build -p vanguard-app --lib --target wasm32-unknown-unknown --profile "$profile" --features hydrate
 mkdir -p "$pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name vanguard \
+wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir "$pkg" --out-name vanguard \
   "target/wasm32-unknown-unknown/$profile/vanguard_app.wasm"
 cp style/main.css "$pkg/vanguard.css"
 cp -r public/. "$site/"
+# The service worker's caches are named for this exact build, so a new
+# deployment installs beside the old one and replaces it cleanly.
+version=$(cat "$pkg"/vanguard.js "$pkg"/vanguard_bg.wasm "$pkg"/vanguard.css public/* | sha256sum | cut -c1-12)
+sed -i "s/__VERSION__/$version/" "$site/sw.js"
 # Pre-compressed copies, served by the static handler when the client accepts gzip.
 for f in "$pkg"/vanguard.js "$pkg"/vanguard_bg.wasm "$pkg"/vanguard.css; do
   gzip -9 -k -f "$f"

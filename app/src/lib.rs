@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod components;
 pub mod error;
+pub mod local;
 pub mod pages;
 pub mod session;
 
@@ -28,6 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#b71c1c" />
                 <link rel="icon" href="/icon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icon-192.png" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -42,6 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    local::Local::provide();
     view! {
         <Stylesheet id="vanguard" href="/pkg/vanguard.css" />
         <Title text="先锋台账" />
@@ -49,6 +53,11 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/login") view=pages::login::LoginPage />
+                    // The member's offline pages: no session lookup and no
+                    // member data in their HTML, so they can be cached.
+                    <Route path=path!("/checkin") view=pages::checkin::CheckinPage />
+                    <Route path=path!("/records") view=pages::records::RecordsPage />
+                    <Route path=path!("/ledger") view=pages::ledger::LedgerPage />
                     // Pages that depend on the session resolve it before the
                     // first byte, so an anonymous visit gets a real redirect.
                     <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />

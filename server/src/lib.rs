@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod cli;
+pub mod events;
 pub mod http;
 pub mod startup;
 pub mod state;

@@ -3,6 +3,7 @@
 
 use crate::accounts::demo;
 use crate::auth::{Auth, AuthConfig};
+use crate::events::EventHost;
 use crate::state::AppState;
 use crate::storage::{self, SharedStore, StoreError};
 use crate::sync::{compaction, SyncConfig, SyncService};
@@ -34,6 +35,8 @@ pub enum StartupError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("seeding the demo events failed: {0}")]
+    DemoEvents(String),
     #[error("seeding the demo organisation failed: {0}")]
     Demo(#[from] crate::accounts::AccountsError),
 }
@@ -64,8 +67,10 @@ impl Application {
         if purged > 0 {
             tracing::info!(purged, "removed expired sessions");
         }
+        let mut seeded = false;
         if config.demo {
-            if demo::seed_if_empty(&store).await? {
+            seeded = demo::seed_if_empty(&store).await?;
+            if seeded {
                 tracing::info!("seeded the demo organisation");
             }
             tracing::warn!(
@@ -94,8 +99,15 @@ impl Application {
             .build();
         let (sync, compaction_queue) = SyncService::new(store.clone(), config.sync.clone());
         let sync = Arc::new(sync);
+        let events = Arc::new(EventHost::new(store.clone(), sync.clone()));
+        if seeded {
+            demo::seed_events(&store, &events)
+                .await
+                .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
+        }
         let state = AppState {
             leptos_options,
+            events,
             sync,
             auth: Arc::new(Auth::new(store.clone(), config.auth.clone())),
             store,

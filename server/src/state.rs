@@ -1,6 +1,7 @@
 //! What every handler can reach.
 
 use crate::auth::Auth;
+use crate::events::EventHost;
 use crate::storage::SharedStore;
 use crate::sync::SyncService;
 use axum::extract::FromRef;
@@ -13,4 +14,5 @@ pub struct AppState {
     pub store: SharedStore,
     pub auth: Arc<Auth>,
     pub sync: Arc<SyncService>,
+    pub events: Arc<EventHost>,
 }

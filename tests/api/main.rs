@@ -6,6 +6,7 @@ mod sync_client;
 
 mod accounts;
 mod crash;
+mod events;
 mod import;
 mod login;
 mod pages;

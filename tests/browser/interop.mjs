@@ -6,7 +6,7 @@ import * as A from '@automerge/automerge';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 
-async function login(base, username) {
+export async function login(base, username) {
   const res = await fetch(`${base}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -18,7 +18,7 @@ async function login(base, username) {
 
 // Syncs until the server answers 204 or the client has nothing to say.
 // Answers the statuses seen; stops at the first refusal with its body.
-async function sync(base, token, peer, docId, replica) {
+export async function sync(base, token, peer, docId, replica) {
   const statuses = [];
   for (let i = 0; i < 20; i++) {
     const [state, message] = A.generateSyncMessage(replica.doc, replica.state);
@@ -40,7 +40,7 @@ async function sync(base, token, peer, docId, replica) {
 }
 
 // Now in China time, RFC 3339 with its offset, as the schema wants.
-function chinaNow() {
+export function chinaNow() {
   const t = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 19);
   return `${t}+08:00`;
 }

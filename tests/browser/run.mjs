@@ -2,69 +2,18 @@
 // `make run` serves) on a scratch SQLite database, driven in Debian's headless
 // Chromium. Prints "browser: N passed, N failed".
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import net from 'node:net';
+import { rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { jsAutomergeSyncsWithTheServer } from './interop.mjs';
-
-const root = resolve(import.meta.dirname, '..', '..');
-const serverBin = process.env.VANGUARD_BIN ?? join(root, 'target', 'debug', 'vanguard');
+import { memberAppTests } from './member_app.mjs';
+import { openPage, signIn, startServer } from './harness.mjs';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => ok(port)); });
-    srv.on('error', fail);
-  });
-}
-
-async function startServer() {
-  const dir = mkdtempSync(join(tmpdir(), 'vanguard-e2e-'));
-  const port = await freePort();
-  const child = spawn(serverBin, ['serve'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`, VANGUARD_ADDR: `127.0.0.1:${port}`,
-      VANGUARD_SITE_ROOT: join(root, 'target', 'site'), VANGUARD_DEMO: '1', RUST_LOG: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${base}/healthz`)).ok) return { base, child, dir }; } catch { /* not up yet */ }
-    await new Promise(r => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
-}
-
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
-
-// Opens a page that records console errors and failed requests.
-async function openPage(browser) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', m => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', r => problems.push(`request failed: ${r.url()}`));
-  return { context, page, problems };
-}
-
-// Signs in through the login page, as a person would.
-async function signIn(page, base, username, password = 'demo-password') {
-  await page.goto(`${base}/login`);
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
-}
 
 test('the login page hydrates: an empty form is refused without a page load', async ({ browser, base }) => {
   const { context, page, problems } = await openPage(browser);
@@ -140,6 +89,8 @@ test('the official JavaScript Automerge syncs a record into the server', async (
   await jsAutomergeSyncsWithTheServer(base);
 });
 
+memberAppTests(test);
+
 // The bytes a first visit transfers for the app itself, gzipped.
 async function firstLoadBytes(base) {
   let total = 0;
@@ -156,7 +107,7 @@ let passed = 0, failed = 0;
 try {
   for (const { name, fn } of tests) {
     try {
-      await fn({ browser, base: server.base });
+      await fn({ browser, base: server.base, chromiumPath, flags: FLAGS });
       passed++;
       console.log(`ok - ${name}`);
     } catch (e) {

@@ -1,8 +1,10 @@
 //! The frame of every page behind the login: resolves the session, sends an
 //! anonymous visitor to `/login`, and shows the header with the logout button.
 
+use crate::local::Local;
 use crate::session::{current_member, Logout};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::{Redirect, A};
 use vanguard_shared::Me;
 
@@ -14,6 +16,10 @@ where
     V: IntoView + 'static,
 {
     let me = Resource::new(|| (), |_| current_member());
+    // Signed in online: keep this member's documents on the device now, so
+    // the offline pages have them later.
+    let local = Local::get();
+    Effect::new(move |_| local.start());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
             {move || {
@@ -35,18 +41,26 @@ where
     }
 }
 
+const LOGOUT_PATH: &str = <Logout as ServerFn>::PATH;
+
 #[component]
 fn Header(me: Me) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
+    let local = Local::get();
+    // Once hydrated, logout also clears this device (warning first about
+    // unsynced records); the plain form is the fallback before that.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        local.logout();
+    };
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">
                 "先锋台账"
             </A>
             <span class="who">{me.name.clone()}</span>
-            <ActionForm action=logout attr:class="logout">
+            <form method="post" action=LOGOUT_PATH class="logout" on:submit=on_submit>
                 <button type="submit">"退出登录"</button>
-            </ActionForm>
+            </form>
         </header>
     }
 }

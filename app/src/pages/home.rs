@@ -40,6 +40,15 @@ fn Home(me: Me) -> impl IntoView {
         <nav class="card actions" aria-label="功能">
             <h2>"我能做的事"</h2>
             <ul>
+                <li>
+                    <A href="/checkin">"签到"</A>
+                </li>
+                <li>
+                    <A href="/records">"我的记录"</A>
+                </li>
+                <li>
+                    <A href="/ledger">"我的台账"</A>
+                </li>
                 {manages
                     .then(|| {
                         view! {

@@ -147,3 +147,98 @@ pub async fn seed_if_empty(store: &SharedStore) -> Result<bool, super::AccountsE
     store.insert_batch(&orgs, &members).await?;
     Ok(true)
 }
+
+/// The demo's branch events for this month and the next, each written by
+/// the branch secretary through the events document, as their phone would:
+/// today's 主题党日 with a rotating check-in code, a 党课 next week, and next
+/// month's 主题党日 and 支部党员大会.
+pub async fn seed_events(
+    store: &SharedStore,
+    host: &crate::events::EventHost,
+) -> Result<(), crate::events::EventError> {
+    use chrono::{Datelike, Duration, FixedOffset, NaiveDate, TimeZone as _, Timelike, Utc};
+    use vanguard_shared::ledger::Kind;
+    // Asia/Shanghai keeps no daylight saving time: a fixed +08:00 is exact.
+    let tz =
+        FixedOffset::east_opt(8 * 3600).ok_or(crate::events::EventError::Invalid("时区".into()))?;
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let next_month = NaiveDate::from_ymd_opt(
+        if today.month() == 12 {
+            today.year() + 1
+        } else {
+            today.year()
+        },
+        today.month() % 12 + 1,
+        1,
+    )
+    .unwrap_or(today);
+    let at = |day: NaiveDate, h: u32, m: u32| {
+        day.and_hms_opt(h, m, 0)
+            .and_then(|t| tz.from_local_datetime(&t).single())
+            .ok_or_else(|| crate::events::EventError::Invalid("demo time".into()))
+    };
+    for branch in store
+        .organisations()
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Branch)
+    {
+        let Some(secretary) = store
+            .members_under(&branch.id)
+            .await?
+            .into_iter()
+            .find(|m| m.org_id == branch.id && m.roles.contains(&Role::Secretary))
+        else {
+            continue;
+        };
+        // Today's 主题党日 spans the hour the demo starts in, whatever the
+        // clock says, so its code can be tried at once.
+        let opening = Utc::now().with_timezone(&tz) - Duration::hours(1);
+        let opening = at(opening.date_naive(), opening.hour(), 0)?;
+        let lecture = today + Duration::days(7);
+        let theme = next_month + Duration::days(9);
+        let meeting = next_month + Duration::days(19);
+        let events = [
+            (
+                Kind::ThemeDay,
+                format!("{}月主题党日：重温入党誓词", today.month()),
+                opening,
+                Some(opening + Duration::hours(8)),
+                true,
+            ),
+            (
+                Kind::PartyLecture,
+                "专题党课：学习党章".to_string(),
+                at(lecture, 15, 0)?,
+                Some(at(lecture, 17, 0)?),
+                false,
+            ),
+            (
+                Kind::ThemeDay,
+                format!("{}月主题党日：志愿服务进社区", next_month.month()),
+                at(theme, 9, 0)?,
+                Some(at(theme, 11, 30)?),
+                true,
+            ),
+            (
+                Kind::BranchMeeting,
+                "支部党员大会".to_string(),
+                at(meeting, 14, 30)?,
+                None,
+                false,
+            ),
+        ];
+        for (kind, title, start, end, with_code) in events {
+            let draft = crate::events::EventDraft {
+                kind,
+                title,
+                start,
+                end,
+                place: Some("党员活动室".into()),
+                with_code,
+            };
+            host.create(&secretary, draft).await?;
+        }
+    }
+    Ok(())
+}

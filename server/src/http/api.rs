@@ -121,6 +121,13 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /api/rulebook`: the points rulebook the member's ledger is priced
+/// by, for the phone to compute the provisional ledger offline.
+pub async fn rulebook(_current: CurrentMember) -> Json<vanguard_shared::ledger::Rulebook> {
+    // Branches have no rulebooks of their own yet: the shipped one is in force.
+    Json(vanguard_shared::ledger::default_rulebook())
+}
+
 pub async fn members(
     State(state): State<AppState>,
     current: CurrentMember,

@@ -24,6 +24,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("请求体超过 {0} 字节的上限")]
     TooLarge(usize),
     /// The detail is logged, the client sees a generic message.
@@ -40,6 +42,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,6 +58,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unprocessable(_) => "invalid_input",
+            ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
             ApiError::Internal => "internal",
         }
@@ -67,7 +71,7 @@ impl ApiError {
             .into_bytes()
     }
 
-    fn internal(err: &dyn std::error::Error) -> Self {
+    pub(crate) fn internal(err: &dyn std::error::Error) -> Self {
         tracing::error!(error = %err, "internal error");
         ApiError::Internal
     }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod events;
 pub mod session;
 pub mod sync;
 
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me", get(api::me))
         .route("/api/me/password", post(api::change_password))
         .route("/api/members", get(api::members))
+        .route("/api/rulebook", get(api::rulebook))
         .route(
             "/api/members/{member_id}/password",
             post(api::reset_password),
@@ -30,6 +32,8 @@ pub fn router(state: AppState) -> Router {
             "/api/members/{member_id}/records",
             get(sync::member_records),
         )
+        .route("/api/events", post(events::create))
+        .route("/api/events/{event_id}/code", get(events::current_code))
         .route("/api/sync", post(sync::sync_batch))
         .route("/api/sync/{doc_id}", post(sync::sync_one))
         .route("/api/{*rest}", any(api::not_found))

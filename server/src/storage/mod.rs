@@ -129,6 +129,20 @@ pub trait Store: DocumentStore + Send + Sync + 'static {
         now: i64,
     ) -> Result<Option<String>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Keeps the secret seed of an event's check-in codes.
+    async fn put_event_seed(&self, seed: &EventSeed) -> Result<(), StoreError>;
+    async fn event_seed(&self, event_id: &str) -> Result<Option<EventSeed>, StoreError>;
+}
+
+/// The host's secret for one event's rotating check-in codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSeed {
+    pub event_id: String,
+    pub branch_id: String,
+    pub seed: u64,
+    pub code_key: String,
+    pub created_at: i64,
 }
 
 /// One line of the audit log.

@@ -344,6 +344,47 @@ macro_rules! sql_store {
                     .await?;
                 Ok(())
             }
+
+            async fn put_event_seed(
+                &self,
+                seed: &$crate::storage::EventSeed,
+            ) -> Result<(), $crate::storage::StoreError> {
+                // Seeds are 50-bit, so they fit a signed BIGINT on both backends.
+                sqlx::query(
+                    "INSERT INTO event_code_seeds (event_id, branch_id, seed, code_key, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&seed.event_id)
+                .bind(&seed.branch_id)
+                .bind(seed.seed as i64)
+                .bind(&seed.code_key)
+                .bind(seed.created_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn event_seed(
+                &self,
+                event_id: &str,
+            ) -> Result<Option<$crate::storage::EventSeed>, $crate::storage::StoreError> {
+                let row: Option<(String, String, i64, String, i64)> = sqlx::query_as(
+                    "SELECT event_id, branch_id, seed, code_key, created_at \
+                     FROM event_code_seeds WHERE event_id = $1",
+                )
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(event_id, branch_id, seed, code_key, created_at)| {
+                    $crate::storage::EventSeed {
+                        event_id,
+                        branch_id,
+                        seed: seed as u64,
+                        code_key,
+                        created_at,
+                    }
+                }))
+            }
         }
     };
 }

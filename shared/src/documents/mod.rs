@@ -3,6 +3,7 @@
 
 pub mod edit;
 mod fields;
+pub mod form;
 pub mod id;
 pub mod schema;
 pub mod view;

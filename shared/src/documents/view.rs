@@ -132,7 +132,7 @@ pub fn records(
             }
         })
         .collect();
-    out.sort_by(|a, b| b.record.occurred_at.cmp(&a.record.occurred_at));
+    out.sort_by_key(|r| std::cmp::Reverse(r.record.occurred_at));
     out
 }
 

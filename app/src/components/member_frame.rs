@@ -1,0 +1,112 @@
+//! The frame of the member's offline pages (`/checkin`, `/records`,
+//! `/ledger`): navigation, the sync status line, storage use, the update
+//! notice and logout. It renders no member data on the server, so the
+//! service worker may cache the page for anyone; local data fills it in
+//! after hydration.
+
+use crate::local::Local;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn MemberFrame(children: ChildrenFn) -> impl IntoView {
+    let local = Local::get();
+    // Only a change of this, not every sync, renders the page anew, so a
+    // form being filled in keeps its focus.
+    let ready = Memo::new(move |_| match (local.loaded.get(), local.has_member()) {
+        (false, _) => None,
+        (true, has) => Some(has),
+    });
+    // After hydration only: local data is never read during render.
+    Effect::new(move |_| local.start());
+    view! {
+        <header class="topbar">
+            <a href="/" class="brand">
+                "先锋台账"
+            </a>
+            <nav class="member-nav" aria-label="党员功能">
+                <A href="/checkin">"签到"</A>
+                <A href="/records">"我的记录"</A>
+                <A href="/ledger">"我的台账"</A>
+            </nav>
+            <button type="button" class="logout" on:click=move |_| local.logout()>
+                "退出登录"
+            </button>
+        </header>
+        <div class="page">
+            <p role="status" class="sync-status">
+                {move || local.status.get().text()}
+            </p>
+            <UpdateNotice />
+            {move || {
+                match ready.get() {
+                    Some(true) => children().into_any(),
+                    Some(false) => {
+                        view! {
+                            <section class="card">
+                                <p>"本机还没有登录的党员。请联网后登录一次，之后无网络也能签到。"</p>
+                                <p>
+                                    <a href="/login">"去登录"</a>
+                                </p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    None => view! { <p class="loading">"正在加载…"</p> }.into_any(),
+                }
+            }}
+            <StorageLine />
+        </div>
+    }
+}
+
+#[component]
+fn UpdateNotice() -> impl IntoView {
+    let local = Local::get();
+    move || {
+        local.update_ready.get().then(|| {
+            view! {
+                <div class="card notice" role="alert">
+                    "新版本已就绪。"
+                    <button type="button" on:click=move |_| local.apply_update()>
+                        "刷新使用新版本"
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+fn kib(bytes: f64) -> String {
+    if bytes >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", bytes / 1024.0 / 1024.0)
+    } else {
+        format!("{:.0} KB", (bytes / 1024.0).ceil())
+    }
+}
+
+#[component]
+fn StorageLine() -> impl IntoView {
+    let local = Local::get();
+    move || {
+        local.storage.get().map(|s| {
+            let quota = match (s.usage, s.quota) {
+                (Some(u), Some(q)) => format!("，浏览器已用 {} / 可用 {}", kib(u), kib(q)),
+                _ => String::new(),
+            };
+            let kept = if s.persisted { "，已申请持久保存" } else { "" };
+            view! {
+                <p class="storage">{format!("本机数据 {}{quota}{kept}", kib(s.local_bytes as f64))}</p>
+                {s
+                    .nearly_full()
+                    .then(|| {
+                        view! {
+                            <p class="error" role="alert">
+                                "本机存储空间快满了：请联网同步，并清理浏览器中不需要的数据。"
+                            </p>
+                        }
+                    })}
+            }
+        })
+    }
+}

@@ -1,0 +1,188 @@
+//! This device's member and their documents, held in memory for the page's
+//! life and saved to local storage after every change. Edits go through the
+//! same `shared` functions every client uses, and are read back through the
+//! server's own validation before they are kept: nothing half-saved.
+
+use super::model::{CachedMe, Snapshot};
+use super::storage;
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use vanguard_shared::documents::edit::{self, EditError};
+use vanguard_shared::documents::{view, DocId, Layout, NewRecord};
+use vanguard_shared::ledger::Rulebook;
+use vanguard_shared::sync::{Replica, SyncClient};
+
+pub struct Device {
+    pub me: CachedMe,
+    pub peer_id: String,
+    pub client: SyncClient,
+    /// The rulebook the server last sent, for the provisional ledger.
+    pub rulebook: Option<Rulebook>,
+}
+
+thread_local! {
+    static DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
+}
+
+pub fn with<R>(f: impl FnOnce(&mut Device) -> R) -> Option<R> {
+    DEVICE.with(|d| d.borrow_mut().as_mut().map(f))
+}
+
+/// Opens the member's documents from local storage.
+pub fn open(me: CachedMe) {
+    let replicas = me.docs().iter().map(storage::load_replica).collect();
+    let device = Device {
+        me,
+        peer_id: storage::peer_id(),
+        client: SyncClient::new(replicas),
+        rulebook: storage::load_rulebook(),
+    };
+    DEVICE.with(|d| *d.borrow_mut() = Some(device));
+}
+
+/// Another member signed in, or the year turned: start over from storage.
+pub fn reopen_if_changed(me: CachedMe) {
+    let same = with(|d| d.me == me).unwrap_or(false);
+    if !same {
+        open(me);
+    }
+}
+
+pub fn close() {
+    DEVICE.with(|d| *d.borrow_mut() = None);
+}
+
+pub fn now(me: &CachedMe) -> DateTime<FixedOffset> {
+    let millis = js_sys::Date::now() as i64;
+    let utc = Utc
+        .timestamp_millis_opt(millis)
+        .single()
+        .unwrap_or_default();
+    utc.with_timezone(&me.tz()).fixed_offset()
+}
+
+fn checkins_id(me: &CachedMe) -> DocId {
+    DocId::checkins(&me.member_id, me.year)
+}
+
+pub fn pending(device: &Device) -> usize {
+    device
+        .client
+        .unconfirmed(&checkins_id(&device.me).to_string(), "records")
+        .len()
+}
+
+pub fn snapshot() -> Option<Snapshot> {
+    with(|d| {
+        let me = d.me.clone();
+        let [checkins, reviews, events] = [
+            DocId::checkins(&me.member_id, me.year),
+            DocId::reviews(&me.member_id, me.year),
+            me.branch_id
+                .as_deref()
+                .map(|b| DocId::events(b, me.year))
+                .unwrap_or_else(|| DocId::events("-", me.year)),
+        ];
+        let replica = |id: &DocId| d.client.replica(&id.to_string());
+        let events = replica(&events)
+            .map(|r| view::events(&r.doc, &r.id))
+            .unwrap_or_default();
+        let unconfirmed: BTreeSet<String> = d
+            .client
+            .unconfirmed(&checkins.to_string(), "records")
+            .into_iter()
+            .collect();
+        let own = replica(&checkins);
+        let records = own
+            .map(|c| {
+                view::records(
+                    (&c.doc, &c.id),
+                    replica(&reviews).map(|r| (&r.doc, &r.id)),
+                    &events,
+                    &unconfirmed,
+                )
+            })
+            .unwrap_or_default();
+        Snapshot {
+            rulebook: d.rulebook.clone(),
+            writable: own.is_some_and(Replica::has_root),
+            now: now(&me),
+            me,
+            records,
+            events,
+        }
+    })
+}
+
+/// Runs one edit of the member's checkins document: the edited entry must
+/// read back valid, and the document must reach storage, or the edit is
+/// undone and the reason given.
+fn edit_checkins(
+    record_id: &str,
+    apply: impl FnOnce(&mut automerge::Automerge) -> Result<(), EditError>,
+) -> Result<(), String> {
+    with(|d| {
+        let id = checkins_id(&d.me);
+        let replica = d
+            .client
+            .replica_mut(&id.to_string())
+            .ok_or_else(|| EditError::NoRoot.to_string())?;
+        if !replica.has_root() {
+            return Err(EditError::NoRoot.to_string());
+        }
+        let before = replica.doc.get_heads();
+        let undo = |replica: &mut Replica| {
+            replica.doc = replica
+                .doc
+                .fork_at(&before)
+                .unwrap_or_else(|_| replica.doc.fork())
+        };
+        apply(&mut replica.doc).map_err(|e| e.to_string())?;
+        let layout = Layout::find(&replica.doc, &id);
+        if let Some(Err(e)) = layout.map(|l| l.read(&replica.doc, "records", record_id)) {
+            undo(replica);
+            return Err(e.to_string());
+        }
+        if let Err(e) = storage::save_replica(replica) {
+            undo(replica);
+            return Err(e.to_string());
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|| Err("本机尚无登录的党员，请联网登录".into()))
+}
+
+pub fn add_record(record: NewRecord) -> Result<String, String> {
+    let record_id = uuid::Uuid::new_v4().to_string();
+    edit_checkins(&record_id, |doc| edit::add_record(doc, &record_id, &record))?;
+    Ok(record_id)
+}
+
+pub fn withdraw(record_id: &str) -> Result<(), String> {
+    edit_checkins(record_id, |doc| edit::withdraw(doc, record_id))
+}
+
+pub fn correct(record_id: &str, note: Option<String>, hours: Option<f64>) -> Result<(), String> {
+    let mut fields: Vec<(&str, automerge::ScalarValue)> = Vec::new();
+    if let Some(note) = note {
+        fields.push(("note", note.into()));
+    }
+    if let Some(hours) = hours {
+        fields.push(("hours", hours.into()));
+    }
+    edit_checkins(record_id, |doc| {
+        edit::set_fields(doc, "records", record_id, &fields)
+    })
+}
+
+/// Saves every document and its sync state after a sync round.
+pub fn save_all() -> Result<(), storage::StorageError> {
+    with(|d| {
+        d.client
+            .replicas()
+            .iter()
+            .try_for_each(storage::save_replica)
+    })
+    .unwrap_or(Ok(()))
+}

@@ -1,0 +1,155 @@
+//! The member's data on this device: their documents kept in the browser,
+//! the sync that carries them to the server, and the signals pages read.
+//! Pages render the same thing on the server and at hydration (nothing read
+//! yet); local data arrives in an `Effect`, after hydration, never during
+//! render.
+
+#[cfg(feature = "hydrate")]
+mod device;
+#[cfg(feature = "hydrate")]
+mod driver;
+pub mod model;
+#[cfg(feature = "hydrate")]
+mod net;
+#[cfg(feature = "hydrate")]
+mod storage;
+
+use leptos::prelude::*;
+pub use model::{CachedMe, Snapshot, SyncStatus};
+use vanguard_shared::documents::NewRecord;
+
+/// The signals every member page shares; provided once by the app.
+#[derive(Clone, Copy)]
+pub struct Local {
+    /// Bumped whenever a document on this device changes.
+    pub revision: RwSignal<u64>,
+    pub status: RwSignal<SyncStatus>,
+    /// Set once local data has been read (or found missing).
+    pub loaded: RwSignal<bool>,
+    /// Local storage use, in bytes, and the browser's quota estimate.
+    pub storage: RwSignal<Option<model::StorageUse>>,
+    /// A new version of the app is installed and waits for a reload.
+    pub update_ready: RwSignal<bool>,
+}
+
+impl Local {
+    pub fn provide() -> Local {
+        let local = Local {
+            revision: RwSignal::new(0),
+            status: RwSignal::new(SyncStatus::Starting),
+            loaded: RwSignal::new(false),
+            storage: RwSignal::new(None),
+            update_ready: RwSignal::new(false),
+        };
+        provide_context(local);
+        local
+    }
+
+    pub fn get() -> Local {
+        expect_context::<Local>()
+    }
+
+    /// Reads this device's data and starts syncing; once per page load.
+    pub fn start(self) {
+        #[cfg(feature = "hydrate")]
+        driver::start(self);
+    }
+
+    /// What the pages show, or `None` before local data is read or when no
+    /// member has signed in on this device.
+    pub fn snapshot(self) -> Option<Snapshot> {
+        self.revision.track();
+        #[cfg(feature = "hydrate")]
+        {
+            device::snapshot()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            None
+        }
+    }
+
+    /// A member has signed in on this device (their data may be offline).
+    pub fn has_member(self) -> bool {
+        self.revision.track();
+        #[cfg(feature = "hydrate")]
+        {
+            device::with(|_| ()).is_some()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            false
+        }
+    }
+
+    /// Saves a check-in or leave request on this device, then syncs it.
+    /// Answers the new record's id, or what is wrong in words.
+    pub fn add_record(self, record: NewRecord) -> Result<String, String> {
+        #[cfg(feature = "hydrate")]
+        {
+            let id = device::add_record(record)?;
+            self.changed();
+            Ok(id)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = record;
+            Err("页面尚未加载完成".into())
+        }
+    }
+
+    /// Withdraws a record (撤回); the document keeps its history.
+    pub fn withdraw(self, record_id: &str) -> Result<(), String> {
+        #[cfg(feature = "hydrate")]
+        {
+            device::withdraw(record_id)?;
+            self.changed();
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = record_id;
+            Err("页面尚未加载完成".into())
+        }
+    }
+
+    /// Corrects a record's note and hours (更正); earlier values stay in
+    /// the document's history.
+    pub fn correct(
+        self,
+        record_id: &str,
+        note: Option<String>,
+        hours: Option<f64>,
+    ) -> Result<(), String> {
+        #[cfg(feature = "hydrate")]
+        {
+            device::correct(record_id, note, hours)?;
+            self.changed();
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (record_id, note, hours);
+            Err("页面尚未加载完成".into())
+        }
+    }
+
+    /// Signs out: warns first when records are not on the server yet, then
+    /// clears this member's documents and cached pages.
+    pub fn logout(self) {
+        #[cfg(feature = "hydrate")]
+        driver::logout(self);
+    }
+
+    /// Reloads into the new version of the app.
+    pub fn apply_update(self) {
+        #[cfg(feature = "hydrate")]
+        driver::apply_update();
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn changed(self) {
+        self.revision.update(|r| *r += 1);
+        driver::sync_soon(self);
+    }
+}

@@ -1,0 +1,122 @@
+//! The three requests the phone makes: who am I, one batch sync round, and
+//! logout. Answers are sorted into what the sync driver acts on.
+
+use super::model::CachedMe;
+use gloo_net::http::Request;
+use serde::Deserialize;
+use vanguard_shared::sync::batch::CONTENT_TYPE;
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetError {
+    /// No network, or the server did not answer.
+    Unreachable,
+    /// The session ended: the member must sign in again (data is kept).
+    SignedOut,
+    /// The server answered an error.
+    Server(String),
+}
+
+#[derive(Deserialize)]
+struct OrgRef {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct MeAnswer {
+    member_id: String,
+    name: String,
+    branch: Option<OrgRef>,
+    time_zone: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorAnswer {
+    #[serde(default)]
+    message: String,
+}
+
+async fn error_of(response: gloo_net::http::Response) -> NetError {
+    match response.status() {
+        401 => NetError::SignedOut,
+        status => {
+            let body: ErrorAnswer = response.json().await.unwrap_or_default();
+            NetError::Server(if body.message.is_empty() {
+                format!("服务器错误（{status}）")
+            } else {
+                body.message
+            })
+        }
+    }
+}
+
+/// `GET /api/me` for the year: who is signed in, in which branch.
+pub async fn me(year: i32) -> Result<CachedMe, NetError> {
+    let response = Request::get(&format!("/api/me?year={year}"))
+        .send()
+        .await
+        .map_err(|_| NetError::Unreachable)?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    let me: MeAnswer = response
+        .json()
+        .await
+        .map_err(|_| NetError::Server("服务器应答格式错误".into()))?;
+    Ok(CachedMe {
+        member_id: me.member_id,
+        name: me.name,
+        branch_id: me.branch.as_ref().map(|b| b.id.clone()),
+        branch_name: me.branch.map(|b| b.name),
+        time_zone: me.time_zone,
+        year,
+    })
+}
+
+/// `GET /api/rulebook`: what the ledger is priced by.
+pub async fn rulebook() -> Result<vanguard_shared::ledger::Rulebook, NetError> {
+    let response = Request::get("/api/rulebook")
+        .send()
+        .await
+        .map_err(|_| NetError::Unreachable)?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    response
+        .json()
+        .await
+        .map_err(|_| NetError::Server("服务器应答格式错误".into()))
+}
+
+/// One batch round (`POST /api/sync`): the answer's body, `None` for 204.
+pub async fn sync_round(peer_id: &str, body: Vec<u8>) -> Result<Option<Vec<u8>>, NetError> {
+    let bytes = js_sys::Uint8Array::from(body.as_slice());
+    let response = Request::post("/api/sync")
+        .header("X-Peer-Id", peer_id)
+        .header("Content-Type", CONTENT_TYPE)
+        .body(bytes)
+        .map_err(|_| NetError::Unreachable)?
+        .send()
+        .await
+        .map_err(|_| NetError::Unreachable)?;
+    match response.status() {
+        204 => Ok(None),
+        200 => response
+            .binary()
+            .await
+            .map(Some)
+            .map_err(|_| NetError::Unreachable),
+        // A gateway with no server behind it is the same as no network.
+        502..=504 => Err(NetError::Unreachable),
+        _ => Err(error_of(response).await),
+    }
+}
+
+pub async fn logout() -> Result<(), NetError> {
+    Request::post("/api/logout")
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|_| NetError::Unreachable)
+}

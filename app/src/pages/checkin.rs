@@ -1,0 +1,261 @@
+//! `/checkin`: check in to a branch event (with its code) or record a free
+//! check-in, and ask leave for an upcoming event. Works with no network: the
+//! record is saved on this device and synced when a connection returns.
+
+use crate::components::member_frame::MemberFrame;
+use crate::local::Local;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use vanguard_shared::documents::form::{
+    event_choice, CheckinForm, FormError, LeaveForm, FREE_KINDS,
+};
+use vanguard_shared::documents::EventEntry;
+use vanguard_shared::ledger::Kind;
+
+#[component]
+pub fn CheckinPage() -> impl IntoView {
+    view! {
+        <Title text="签到 · 先锋台账" />
+        <MemberFrame>
+            <CheckIn />
+            <Leave />
+        </MemberFrame>
+    }
+}
+
+/// How a free check-in's kind is offered.
+fn free_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Study => "学习",
+        other => other.label(),
+    }
+}
+
+fn event_label(e: &EventEntry) -> String {
+    format!("{}（{}）", e.title, e.start.format("%m月%d日 %H:%M"))
+}
+
+/// The message for one field, shown under it.
+fn field_error(error: RwSignal<Option<FormError>>, field: &'static str) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .filter(|e| e.field == field)
+            .map(|e| view! { <p class="error field-error" role="alert">{e.message}</p> })
+    }
+}
+
+#[component]
+fn CheckIn() -> impl IntoView {
+    let local = Local::get();
+    let snapshot = Memo::new(move |_| local.snapshot());
+    let choice = RwSignal::new(String::new());
+    let when = RwSignal::new(String::new());
+    let hours = RwSignal::new(String::new());
+    let place = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<FormError>);
+    let done = RwSignal::new(None::<String>);
+
+    let events = move || {
+        snapshot
+            .get()
+            .map(|s| s.upcoming().into_iter().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    let chosen_event = move || {
+        let c = choice.get();
+        events()
+            .into_iter()
+            .find(|e| event_choice(&e.event_id) == c)
+    };
+    let needs_hours = move || choice.get() == Kind::Volunteer.as_str();
+    let has_code = move || chosen_event().is_some_and(|e| e.code_key.is_some());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        done.set(None);
+        let Some(s) = snapshot.get_untracked() else {
+            return;
+        };
+        let form = CheckinForm {
+            choice: choice.get_untracked(),
+            when: when.get_untracked(),
+            hours: hours.get_untracked(),
+            place: place.get_untracked(),
+            note: note.get_untracked(),
+            code: code.get_untracked(),
+        };
+        let saved = form.parse(s.now, s.me.year, &s.events).and_then(|record| {
+            let verified = record.code.is_some();
+            local
+                .add_record(record)
+                .map(|_| verified)
+                .map_err(|message| FormError {
+                    field: "form",
+                    message,
+                })
+        });
+        match saved {
+            Ok(verified) => {
+                error.set(None);
+                for field in [when, hours, place, note, code] {
+                    field.set(String::new());
+                }
+                done.set(Some(if verified {
+                    "已签到（签到码已验证），已保存在本机".into()
+                } else {
+                    "已签到，已保存在本机".into()
+                }));
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+
+    view! {
+        <section class="card">
+            <h1>"签到"</h1>
+            {move || {
+                snapshot
+                    .get()
+                    .filter(|s| !s.writable)
+                    .map(|_| {
+                        view! {
+                            <p class="notice">"本机还没有从服务器取得您的台账，请联网同步一次后再签到。"</p>
+                        }
+                    })
+            }}
+            <form class="checkin" on:submit=submit novalidate>
+                <label for="choice">"类型"</label>
+                <select
+                    id="choice"
+                    prop:value=move || choice.get()
+                    on:change=move |ev| {
+                        choice.set(event_target_value(&ev));
+                        error.set(None);
+                    }
+                >
+                    <option value="">"请选择"</option>
+                    <optgroup label="支部活动">
+                        {move || {
+                            events()
+                                .into_iter()
+                                .map(|e| {
+                                    let value = event_choice(&e.event_id);
+                                    let selected = choice.get_untracked() == value;
+                                    view! {
+                                        <option value=value selected=selected>
+                                            {event_label(&e)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </optgroup>
+                    <optgroup label="自主签到">
+                        {FREE_KINDS
+                            .iter()
+                            .map(|k| view! { <option value=k.as_str()>{free_label(*k)}</option> })
+                            .collect_view()}
+                    </optgroup>
+                </select>
+                {field_error(error, "choice")}
+
+                <label for="when">"时间（不填为现在）"</label>
+                <input id="when" type="datetime-local" prop:value=move || when.get() on:input=move |ev| when.set(event_target_value(&ev)) />
+                {field_error(error, "when")}
+
+                <Show when=needs_hours>
+                    <label for="hours">"时长（小时）"</label>
+                    <input id="hours" type="text" inputmode="decimal" prop:value=move || hours.get() on:input=move |ev| hours.set(event_target_value(&ev)) />
+                    {field_error(error, "hours")}
+                </Show>
+
+                <Show when=has_code>
+                    <label for="code">"签到码"</label>
+                    <input id="code" type="text" autocomplete="off" autocapitalize="characters" placeholder="主持人手机上显示的 10 位码" prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev)) />
+                    {field_error(error, "code")}
+                </Show>
+
+                <label for="place">"地点（可选）"</label>
+                <input id="place" type="text" prop:value=move || place.get() on:input=move |ev| place.set(event_target_value(&ev)) />
+                {field_error(error, "place")}
+
+                <label for="note">"备注"</label>
+                <textarea id="note" rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                {field_error(error, "note")}
+
+                {field_error(error, "form")}
+                <button type="submit">"签到"</button>
+                {move || done.get().map(|m| view! { <p class="ok">{m}</p> })}
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Leave() -> impl IntoView {
+    let local = Local::get();
+    let snapshot = Memo::new(move |_| local.snapshot());
+    let event_id = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<FormError>);
+    let done = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        done.set(None);
+        let Some(s) = snapshot.get_untracked() else {
+            return;
+        };
+        let form = LeaveForm {
+            event_id: event_id.get_untracked(),
+            reason: reason.get_untracked(),
+        };
+        let saved = form.parse(s.now, &s.events).and_then(|record| {
+            local.add_record(record).map_err(|message| FormError {
+                field: "form",
+                message,
+            })
+        });
+        match saved {
+            Ok(_) => {
+                error.set(None);
+                reason.set(String::new());
+                done.set(Some("请假申请已保存，等待书记审核".into()));
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <section class="card">
+            <h2>"请假"</h2>
+            <form class="leave" on:submit=submit novalidate>
+                <label for="leave-event">"活动"</label>
+                <select id="leave-event" prop:value=move || event_id.get() on:change=move |ev| event_id.set(event_target_value(&ev))>
+                    <option value="">"请选择"</option>
+                    {move || {
+                        snapshot
+                            .get()
+                            .map(|s| {
+                                s.upcoming()
+                                    .into_iter()
+                                    .map(|e| {
+                                        let selected = event_id.get_untracked() == e.event_id;
+                                        view! { <option value=e.event_id.clone() selected=selected>{event_label(e)}</option> }
+                                    })
+                                    .collect_view()
+                            })
+                    }}
+                </select>
+                {field_error(error, "event")}
+                <label for="leave-reason">"请假事由"</label>
+                <textarea id="leave-reason" rows="2" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                {field_error(error, "reason")}
+                {field_error(error, "form")}
+                <button type="submit">"提交请假"</button>
+                {move || done.get().map(|m| view! { <p class="ok">{m}</p> })}
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,165 @@
+//! Branch events and their check-in codes: created through the events
+//! document, shown only to the branch's hosts, checked offline by members.
+
+use crate::helpers::{error_code, spawn_app, stored_doc, Db};
+use crate::on_both;
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use vanguard_shared::documents::view::events;
+use vanguard_shared::documents::DocId;
+use vanguard_shared::event_code::CodeKey;
+use vanguard_shared::ledger::Kind;
+
+async fn branch_of(app: &crate::helpers::TestApp, token: &str) -> String {
+    let me: Value = app.get("/api/me", token).await.json().await.expect("me");
+    me["branch"]["id"].as_str().expect("branch").to_string()
+}
+
+async fn a_hosts_code_verifies_against_the_events_document(db: Db) {
+    let app = spawn_app(db).await;
+    let secretary = app.token("secretary01").await;
+    let member = app.token("member01").await;
+    let branch = branch_of(&app, &secretary).await;
+    let start = Utc::now().fixed_offset() - Duration::minutes(10);
+    let created = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({
+                "kind": "party_lecture",
+                "title": "专题党课",
+                "start": start.to_rfc3339(),
+                "end": (start + Duration::hours(2)).to_rfc3339(),
+                "place": "三楼会议室",
+                "with_code": true,
+            }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.expect("event");
+    let event_id = created["event_id"].as_str().expect("id").to_string();
+
+    // The event is in the branch's events document, with only the public part.
+    let year: i32 = start.format("%Y").to_string().parse().expect("year");
+    let doc_id = DocId::events(&branch, year);
+    let doc = stored_doc(&app, &doc_id.to_string()).await;
+    let event = events(&doc, &doc_id)
+        .into_iter()
+        .find(|e| e.event_id == event_id)
+        .expect("event in the document");
+    assert_eq!(
+        (event.kind, event.title.as_str()),
+        (Kind::PartyLecture, "专题党课")
+    );
+    let key = CodeKey::parse(event.code_key.as_deref().expect("code key")).expect("key");
+
+    let shown = app
+        .get(&format!("/api/events/{event_id}/code"), &secretary)
+        .await;
+    assert_eq!(shown.status(), StatusCode::OK);
+    let shown: Value = shown.json().await.expect("code");
+    let code = shown["code"].as_str().expect("code");
+    assert_eq!(
+        key.verify(&event_id, code, Utc::now().fixed_offset()),
+        Ok(())
+    );
+    assert_ne!(code, created["code_key"].as_str().unwrap_or_default());
+
+    // Only the branch's hosts see codes; members and other branches do not.
+    let denied = app
+        .get(&format!("/api/events/{event_id}/code"), &member)
+        .await;
+    assert_eq!(
+        error_code(denied).await,
+        (StatusCode::FORBIDDEN, "forbidden".into())
+    );
+    let other = app.token("secretary02").await;
+    let denied = app
+        .get(&format!("/api/events/{event_id}/code"), &other)
+        .await;
+    assert_eq!(error_code(denied).await.0, StatusCode::FORBIDDEN);
+    let unknown = app.get("/api/events/no-such-event/code", &secretary).await;
+    assert_eq!(
+        error_code(unknown).await,
+        (StatusCode::NOT_FOUND, "not_found".into())
+    );
+
+    // Members cannot create events; bad input is refused whole.
+    let body = |kind: &str, start: &str| json!({"kind": kind, "title": "x", "start": start, "with_code": true});
+    let by_member = app
+        .post("/api/events", &member, body("study", &start.to_rfc3339()))
+        .await;
+    assert_eq!(error_code(by_member).await.0, StatusCode::FORBIDDEN);
+    let bad_kind = app
+        .post(
+            "/api/events",
+            &secretary,
+            body("karaoke", &start.to_rfc3339()),
+        )
+        .await;
+    assert_eq!(
+        error_code(bad_kind).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input".into())
+    );
+    let bad_time = app
+        .post("/api/events", &secretary, body("study", "tomorrow"))
+        .await;
+    assert_eq!(
+        error_code(bad_time).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let after = events(&stored_doc(&app, &doc_id.to_string()).await, &doc_id);
+    assert!(
+        after.iter().all(|e| e.title != "x"),
+        "nothing refused was stored"
+    );
+}
+on_both!(a_hosts_code_verifies_against_the_events_document);
+
+async fn an_event_outside_its_time_shows_no_code(db: Db) {
+    let app = spawn_app(db).await;
+    let secretary = app.token("secretary01").await;
+    let start = Utc::now().fixed_offset() + Duration::days(3);
+    let created: Value = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({"kind": "theme_day", "title": "下周主题党日", "start": start.to_rfc3339(), "with_code": true}),
+        )
+        .await
+        .json()
+        .await
+        .expect("event");
+    let event_id = created["event_id"].as_str().expect("id");
+    let shown = app
+        .get(&format!("/api/events/{event_id}/code"), &secretary)
+        .await;
+    assert_eq!(
+        error_code(shown).await,
+        (StatusCode::CONFLICT, "conflict".into())
+    );
+}
+on_both!(an_event_outside_its_time_shows_no_code);
+
+/// The demo branch has this month's and next month's events, today's
+/// 主题党日 with a code its secretary can show now.
+async fn the_demo_has_events_with_a_code_open_now(db: Db) {
+    let app = spawn_app(db).await;
+    let secretary = app.token("secretary01").await;
+    let branch = branch_of(&app, &secretary).await;
+    let now = Utc::now().fixed_offset() + Duration::hours(8);
+    let year: i32 = now.format("%Y").to_string().parse().expect("year");
+    let doc_id = DocId::events(&branch, year);
+    let listed = events(&stored_doc(&app, &doc_id.to_string()).await, &doc_id);
+    assert!(listed.len() >= 2, "{listed:?}");
+    let today = listed
+        .iter()
+        .find(|e| e.kind == Kind::ThemeDay && e.code_key.is_some())
+        .expect("a theme day with a code");
+    let shown = app
+        .get(&format!("/api/events/{}/code", today.event_id), &secretary)
+        .await;
+    assert_eq!(shown.status(), StatusCode::OK);
+}
+on_both!(the_demo_has_events_with_a_code_open_now);

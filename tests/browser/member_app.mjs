@@ -1,0 +1,237 @@
+// The member's phone app in real Chromium: offline check-in through the
+// service worker, two devices of one member, a secretary's decision, and
+// event codes. Each test runs its own server so that it can stop it: that is
+// what takes the network away from the service worker too (playwright
+// #2311), beside `context.setOffline(true)` for the page.
+import * as A from '@automerge/automerge';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { login, sync, chinaNow } from './interop.mjs';
+import { openPage, signIn, startServer, stopServer } from './harness.mjs';
+
+const status = page => page.getByRole('status').first();
+
+async function waitStatus(page, pattern, timeout = 20000) {
+  await page.waitForFunction(
+    p => [...document.querySelectorAll('[role=status]')].some(e => new RegExp(p).test(e.textContent)),
+    pattern.source, { timeout });
+}
+
+// Signs in, opens /checkin, and waits until the documents are on the device
+// and the service worker controls the page.
+async function readyMember(browser, base, username) {
+  const opened = await openPage(browser);
+  const { page } = opened;
+  await signIn(page, base, username);
+  await page.waitForURL(`${base}/`, { timeout: 10000 });
+  await page.getByRole('link', { name: '签到' }).click();
+  await page.waitForURL(`${base}/checkin`);
+  await waitStatus(page, /已同步/);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
+  return opened;
+}
+
+async function checkIn(page, { kind, hours, note, code }) {
+  await page.getByLabel('类型').selectOption({ label: kind });
+  if (hours !== undefined) await page.getByLabel('时长（小时）').fill(String(hours));
+  if (code !== undefined) await page.getByLabel('签到码').fill(code);
+  if (note !== undefined) await page.getByLabel('备注').fill(note);
+  await page.getByRole('button', { name: '签到', exact: true }).click();
+}
+
+function recordItem(page, text) {
+  return page.locator('li.record').filter({ hasText: text });
+}
+
+async function withServer(fn) {
+  let server = await startServer();
+  const handle = {
+    get base() { return server.base; },
+    stop: () => stopServer(server),
+    restart: async () => { server = await startServer({ port: server.port, dir: server.dir }); },
+  };
+  try {
+    await fn(handle);
+  } finally {
+    await stopServer(server);
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+}
+
+// Retries until `fn` answers something truthy: for what arrives by a
+// background sync.
+async function eventually(fn, what, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+const sessions = new Map();
+
+async function serverRecords(base, username) {
+  const key = `${base} ${username}`;
+  if (!sessions.has(key)) sessions.set(key, await login(base, username));
+  const session = sessions.get(key);
+  const year = new Date(Date.now() + 8 * 3600e3).getUTCFullYear();
+  const res = await fetch(`${base}/api/members/${session.member_id}/records?year=${year}`, {
+    headers: { authorization: `Bearer ${session.token}` },
+  });
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+export function memberAppTests(test) {
+  test('a check-in made offline survives a reload and a closed page, and syncs with no click', async ({ browser }) => {
+    await withServer(async server => {
+      const { context, page, problems } = await readyMember(browser, server.base, 'member01');
+      await context.setOffline(true);
+      await server.stop();
+      await page.reload();
+      await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      await waitStatus(page, /离线/);
+      await checkIn(page, { kind: '志愿服务', hours: 'abc', note: '社区志愿服务（离线）' });
+      await page.getByRole('alert').filter({ hasText: '时长应为数字' }).waitFor({ timeout: 5000 });
+      await page.getByLabel('时长（小时）').fill('2');
+      await page.getByRole('button', { name: '签到', exact: true }).click();
+      await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
+      await waitStatus(page, /离线，1 条待同步/);
+      await page.getByRole('link', { name: '我的记录' }).click();
+      await recordItem(page, '社区志愿服务（离线）').getByText('待同步').waitFor({ timeout: 5000 });
+
+      // A new page, still with no network: the record is still there.
+      await page.close();
+      const again = await context.newPage();
+      await again.goto(`${server.base}/records`);
+      await again.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      await recordItem(again, '社区志愿服务（离线）').getByText('待同步').waitFor({ timeout: 5000 });
+
+      // The network returns: the record goes up without a click.
+      await server.restart();
+      await context.setOffline(false);
+      await recordItem(again, '社区志愿服务（离线）').getByText('已提交').waitFor({ timeout: 20000 });
+      await waitStatus(again, /已同步/);
+      const stored = await eventually(async () =>
+        (await serverRecords(server.base, 'member01')).find(r => r.note === '社区志愿服务（离线）'), 'the record on the server');
+      assert.equal(stored.kind, 'volunteer');
+      assert.equal(stored.hours, 2);
+      assert.equal(stored.status, 'submitted');
+      // Offline, the only failures are the requests the stopped server could not answer.
+      assert.deepEqual(problems.filter(p => !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|Failed to load resource/.test(p)), []);
+      await context.close();
+    });
+  });
+
+  test('two browsers of one member check in offline and each sees both records', async ({ browser }) => {
+    await withServer(async server => {
+      const a = await readyMember(browser, server.base, 'member02');
+      const b = await readyMember(browser, server.base, 'member02');
+      await a.context.setOffline(true);
+      await b.context.setOffline(true);
+      await server.stop();
+      await checkIn(a.page, { kind: '走访', note: '走访困难党员（手机）' });
+      await checkIn(b.page, { kind: '学习', note: '学习党章（电脑）' });
+      await a.page.getByText('已签到').waitFor();
+      await b.page.getByText('已签到').waitFor();
+      await server.restart();
+      await a.context.setOffline(false);
+      await waitStatus(a.page, /已同步/);
+      await b.context.setOffline(false);
+      await waitStatus(b.page, /已同步/);
+      // A syncs again on its next start, and gets B's record.
+      await a.page.goto(`${server.base}/records`);
+      for (const { page } of [a, b]) {
+        if (!page.url().endsWith('/records')) await page.getByRole('link', { name: '我的记录' }).click();
+        await recordItem(page, '走访困难党员（手机）').waitFor({ timeout: 20000 });
+        await recordItem(page, '学习党章（电脑）').waitFor({ timeout: 20000 });
+      }
+      await a.context.close();
+      await b.context.close();
+    });
+  });
+
+  test('a returned record shows its reason, and a withdrawn one leaves the score', async ({ browser }) => {
+    await withServer(async server => {
+      const { context, page } = await readyMember(browser, server.base, 'member03');
+      await checkIn(page, { kind: '志愿服务', hours: 3, note: '义务植树' });
+      await checkIn(page, { kind: '学习', note: '自学党史' });
+      // The secretary returns the study record through the sync endpoint, as
+      // the secretary's device will.
+      const study = await eventually(async () =>
+        (await serverRecords(server.base, 'member03')).find(r => r.note === '自学党史'), 'the study record on the server');
+      const secretary = await login(server.base, 'secretary01');
+      const member = await login(server.base, 'member03');
+      const year = new Date(Date.now() + 8 * 3600e3).getUTCFullYear();
+      const reviews = `reviews:${member.member_id}:${year}`;
+      const replica = { doc: A.init(), state: A.initSyncState() };
+      await sync(server.base, secretary.token, 'secretary-phone', reviews, replica);
+      replica.doc = A.change(replica.doc, d => {
+        d.decisions[study.record_id] = { status: 'returned', reason: '请补充学习笔记', by: secretary.member_id, at: chinaNow() };
+      });
+      const sent = await sync(server.base, secretary.token, 'secretary-phone', reviews, replica);
+      assert.equal(sent.refusal, undefined, JSON.stringify(sent.refusal));
+
+      await page.goto(`${server.base}/records`);
+      const returned = recordItem(page, '自学党史');
+      await returned.getByText('已退回').waitFor({ timeout: 20000 });
+      await returned.getByText('退回原因：请补充学习笔记').waitFor();
+
+      // The score counts the volunteering until it is withdrawn.
+      await page.getByRole('link', { name: '我的台账' }).click();
+      const total = async () => Number(await page.locator('[data-total]').textContent());
+      await page.locator('[data-total]').waitFor();
+      const before = await total();
+      await page.getByRole('link', { name: '我的记录' }).click();
+      await recordItem(page, '义务植树').getByRole('button', { name: '撤回' }).click();
+      await recordItem(page, '义务植树').getByText('已撤回').waitFor();
+      await page.getByRole('link', { name: '我的台账' }).click();
+      await page.waitForFunction(b => Number(document.querySelector('[data-total]')?.textContent) < b, before, { timeout: 5000 });
+      const after = await total();
+      assert.ok(after < before, `${after} < ${before}`);
+      await eventually(async () =>
+        (await serverRecords(server.base, 'member03')).find(r => r.note === '义务植树')?.status === 'withdrawn',
+      'the withdrawal on the server');
+      await context.close();
+    });
+  });
+
+  test('an event code is checked offline: a wrong one is refused, the right one verifies', async ({ browser }) => {
+    await withServer(async server => {
+      const { context, page } = await readyMember(browser, server.base, 'member04');
+      // Today's 主题党日 of the demo carries a code.
+      const option = page.locator('#choice option', { hasText: '主题党日' }).first();
+      const value = await option.getAttribute('value');
+      const label = (await option.textContent()).trim();
+      const eventId = value.replace(/^event:/, '');
+      const secretary = await login(server.base, 'secretary01');
+      const shown = await (await fetch(`${server.base}/api/events/${eventId}/code`, {
+        headers: { authorization: `Bearer ${secretary.token}` },
+      })).json();
+      assert.match(shown.code, /^[0-9A-Z]{5}-[0-9A-Z]{5}$/, JSON.stringify(shown));
+      // A member may not ask for the code.
+      const member = await login(server.base, 'member04');
+      const denied = await fetch(`${server.base}/api/events/${eventId}/code`, {
+        headers: { authorization: `Bearer ${member.token}` },
+      });
+      assert.equal(denied.status, 403);
+
+      await context.setOffline(true);
+      await server.stop();
+      await page.getByLabel('类型').selectOption({ label });
+      await page.getByLabel('签到码').fill('ABCDE-FGHJK');
+      await page.getByRole('button', { name: '签到', exact: true }).click();
+      await page.getByRole('alert').filter({ hasText: '签到码不正确' }).waitFor({ timeout: 5000 });
+      await page.getByLabel('签到码').fill(shown.code.toLowerCase());
+      await page.getByRole('button', { name: '签到', exact: true }).click();
+      await page.getByText('已签到（签到码已验证）').waitFor({ timeout: 5000 });
+      await page.getByRole('link', { name: '我的记录' }).click();
+      const item = recordItem(page, '主题党日');
+      await item.getByText('签到码已验证').waitFor();
+      await item.getByText('待同步').waitFor();
+      await context.close();
+    });
+  });
+}
