@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { jsAutomergeSyncsWithTheServer } from './interop.mjs';
-import { memberAppTests } from './member_app.mjs';
+import { memberAppFigures, memberAppTests } from './member_app.mjs';
 import { openPage, signIn, startServer } from './harness.mjs';
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -90,6 +90,7 @@ test('the official JavaScript Automerge syncs a record into the server', async (
 });
 
 memberAppTests(test);
+memberAppFigures(test);
 
 // The bytes a first visit transfers for the app itself, gzipped.
 async function firstLoadBytes(base) {
@@ -105,7 +106,7 @@ const server = await startServer();
 const browser = await chromium.launch({ executablePath: chromiumPath, args: FLAGS });
 let passed = 0, failed = 0;
 try {
-  for (const { name, fn } of tests) {
+  for (const { name, fn } of tests.filter(t => t.name.includes(process.env.ONLY ?? ''))) {
     try {
       await fn({ browser, base: server.base, chromiumPath, flags: FLAGS });
       passed++;

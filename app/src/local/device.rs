@@ -23,6 +23,9 @@ pub struct Device {
 
 thread_local! {
     static DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
+    /// The last snapshot and the revision it was read at: every page part
+    /// shares one reading of the documents per change.
+    static SNAPSHOT: RefCell<Option<(u64, Snapshot)>> = const { RefCell::new(None) };
 }
 
 pub fn with<R>(f: impl FnOnce(&mut Device) -> R) -> Option<R> {
@@ -51,6 +54,7 @@ pub fn reopen_if_changed(me: CachedMe) {
 
 pub fn close() {
     DEVICE.with(|d| *d.borrow_mut() = None);
+    SNAPSHOT.with(|s| *s.borrow_mut() = None);
 }
 
 pub fn now(me: &CachedMe) -> DateTime<FixedOffset> {
@@ -73,7 +77,21 @@ pub fn pending(device: &Device) -> usize {
         .len()
 }
 
-pub fn snapshot() -> Option<Snapshot> {
+pub fn snapshot(revision: u64) -> Option<Snapshot> {
+    if let Some(hit) = SNAPSHOT.with(|s| {
+        s.borrow()
+            .as_ref()
+            .filter(|(r, _)| *r == revision)
+            .map(|(_, snap)| snap.clone())
+    }) {
+        return Some(hit);
+    }
+    let fresh = read_snapshot()?;
+    SNAPSHOT.with(|s| *s.borrow_mut() = Some((revision, fresh.clone())));
+    Some(fresh)
+}
+
+fn read_snapshot() -> Option<Snapshot> {
     with(|d| {
         let me = d.me.clone();
         let [checkins, reviews, events] = [

@@ -58,10 +58,24 @@ impl Local {
     /// What the pages show, or `None` before local data is read or when no
     /// member has signed in on this device.
     pub fn snapshot(self) -> Option<Snapshot> {
-        self.revision.track();
+        let revision = self.revision.get();
         #[cfg(feature = "hydrate")]
         {
-            device::snapshot()
+            device::snapshot(revision)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = revision;
+            None
+        }
+    }
+
+    /// The time now in the member's time zone (a snapshot's `now` is from
+    /// when it was read).
+    pub fn now(self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        #[cfg(feature = "hydrate")]
+        {
+            device::with(|d| device::now(&d.me))
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -87,7 +101,20 @@ impl Local {
     pub fn add_record(self, record: NewRecord) -> Result<String, String> {
         #[cfg(feature = "hydrate")]
         {
+            let performance = web_sys::window().and_then(|w| w.performance());
+            let started = performance.as_ref().map(|p| p.now());
             let id = device::add_record(record)?;
+            // How long saving took (edit, validation, local storage): a mark
+            // the browser tests read and report.
+            if let (Some(p), Some(t0), Some(root)) = (
+                performance,
+                started,
+                web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.document_element()),
+            ) {
+                let _ = root.set_attribute("data-last-save-ms", &format!("{:.1}", p.now() - t0));
+            }
             self.changed();
             Ok(id)
         }

@@ -87,16 +87,18 @@ fn CheckIn() -> impl IntoView {
             note: note.get_untracked(),
             code: code.get_untracked(),
         };
-        let saved = form.parse(s.now, s.me.year, &s.events).and_then(|record| {
-            let verified = record.code.is_some();
-            local
-                .add_record(record)
-                .map(|_| verified)
-                .map_err(|message| FormError {
-                    field: "form",
-                    message,
-                })
-        });
+        let saved = form
+            .parse(local.now().unwrap_or(s.now), s.me.year, &s.events)
+            .and_then(|record| {
+                let verified = record.code.is_some();
+                local
+                    .add_record(record)
+                    .map(|_| verified)
+                    .map_err(|message| FormError {
+                        field: "form",
+                        message,
+                    })
+            });
         match saved {
             Ok(verified) => {
                 error.set(None);
@@ -212,12 +214,14 @@ fn Leave() -> impl IntoView {
             event_id: event_id.get_untracked(),
             reason: reason.get_untracked(),
         };
-        let saved = form.parse(s.now, &s.events).and_then(|record| {
-            local.add_record(record).map_err(|message| FormError {
-                field: "form",
-                message,
-            })
-        });
+        let saved = form
+            .parse(local.now().unwrap_or(s.now), &s.events)
+            .and_then(|record| {
+                local.add_record(record).map_err(|message| FormError {
+                    field: "form",
+                    message,
+                })
+            });
         match saved {
             Ok(_) => {
                 error.set(None);
