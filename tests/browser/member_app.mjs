@@ -97,6 +97,11 @@ export function memberAppTests(test) {
       await checkIn(page, { kind: '志愿服务', hours: 'abc', note: '社区志愿服务（离线）' });
       await page.getByRole('alert').filter({ hasText: '时长应为数字' }).waitFor({ timeout: 5000 });
       await page.getByLabel('时长（小时）').fill('2');
+      // The position only when asked for, and it works with no network.
+      await context.grantPermissions(['geolocation']);
+      await context.setGeolocation({ latitude: 39.9042, longitude: 116.4074 });
+      await page.getByRole('button', { name: '添加当前位置' }).click();
+      await page.getByText('已添加位置').waitFor({ timeout: 5000 });
       await page.getByRole('button', { name: '签到', exact: true }).click();
       await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
       await waitStatus(page, /离线，1 条待同步/);
@@ -119,6 +124,7 @@ export function memberAppTests(test) {
         (await serverRecords(server.base, 'member01')).find(r => r.note === '社区志愿服务（离线）'), 'the record on the server');
       assert.equal(stored.kind, 'volunteer');
       assert.equal(stored.hours, 2);
+      assert.deepEqual([stored.lat, stored.lon], [39.9042, 116.4074]);
       assert.equal(stored.status, 'submitted');
       // Offline, the only failures are the requests the stopped server could not answer.
       assert.deepEqual(problems.filter(p => !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|Failed to load resource/.test(p)), []);

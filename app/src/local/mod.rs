@@ -8,6 +8,8 @@
 mod device;
 #[cfg(feature = "hydrate")]
 mod driver;
+#[cfg(feature = "hydrate")]
+mod geo;
 pub mod model;
 #[cfg(feature = "hydrate")]
 mod net;
@@ -166,6 +168,14 @@ impl Local {
     pub fn logout(self) {
         #[cfg(feature = "hydrate")]
         driver::logout(self);
+    }
+
+    /// The phone's position, asked for once; `done` gets it or why not.
+    pub fn locate(self, done: impl Fn(Result<(f64, f64), String>) + 'static) {
+        #[cfg(feature = "hydrate")]
+        geo::locate(done);
+        #[cfg(not(feature = "hydrate"))]
+        done(Err("页面尚未加载完成".into()));
     }
 
     /// Reloads into the new version of the app.

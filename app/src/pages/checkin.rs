@@ -55,8 +55,23 @@ fn CheckIn() -> impl IntoView {
     let place = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
+    let position = RwSignal::new(None::<(f64, f64)>);
+    let locating = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<FormError>);
     let done = RwSignal::new(None::<String>);
+    let locate = move |_| {
+        locating.set(Some("正在定位…".into()));
+        local.locate(move |found| match found {
+            Ok(p) => {
+                position.set(Some(p));
+                locating.set(Some(format!("已添加位置（{:.4}, {:.4}）", p.0, p.1)));
+            }
+            Err(why) => {
+                position.set(None);
+                locating.set(Some(why));
+            }
+        });
+    };
 
     let events = move || {
         snapshot
@@ -86,6 +101,7 @@ fn CheckIn() -> impl IntoView {
             place: place.get_untracked(),
             note: note.get_untracked(),
             code: code.get_untracked(),
+            position: position.get_untracked(),
         };
         let saved = form
             .parse(local.now().unwrap_or(s.now), s.me.year, &s.events)
@@ -105,6 +121,8 @@ fn CheckIn() -> impl IntoView {
                 for field in [when, hours, place, note, code] {
                     field.set(String::new());
                 }
+                position.set(None);
+                locating.set(None);
                 done.set(Some(if verified {
                     "已签到（签到码已验证），已保存在本机".into()
                 } else {
@@ -182,6 +200,10 @@ fn CheckIn() -> impl IntoView {
 
                 <label for="place">"地点（可选）"</label>
                 <input id="place" type="text" prop:value=move || place.get() on:input=move |ev| place.set(event_target_value(&ev)) />
+                <button type="button" class="secondary locate" on:click=locate>
+                    "添加当前位置"
+                </button>
+                {move || locating.get().map(|m| view! { <span class="muted">{m}</span> })}
                 {field_error(error, "place")}
 
                 <label for="note">"备注"</label>

@@ -28,6 +28,8 @@ pub struct CheckinForm {
     pub place: String,
     pub note: String,
     pub code: String,
+    /// (lat, lon), when the member asked the phone for it.
+    pub position: Option<(f64, f64)>,
 }
 
 /// The leave form: which event, and why.
@@ -101,6 +103,15 @@ impl CheckinForm {
         let occurred_at = parse_when(&self.when, now, year)?;
         let note = optional(&self.note, "note", "备注")?;
         let place = optional(&self.place, "place", "地点")?;
+        let (lat, lon) = match self.position {
+            Some((lat, lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+            {
+                (Some(lat), Some(lon))
+            }
+            Some(_) => return Err(wrong("place", "位置无效")),
+            None => (None, None),
+        };
         if let Some(event_id) = self.choice.strip_prefix("event:") {
             let event = events
                 .iter()
@@ -122,6 +133,8 @@ impl CheckinForm {
                 occurred_at: Some(occurred_at),
                 event_id: Some(event.event_id.clone()),
                 place: place.or_else(|| event.place.clone()),
+                lat,
+                lon,
                 note,
                 code,
                 ..Default::default()
@@ -154,6 +167,8 @@ impl CheckinForm {
             occurred_at: Some(occurred_at),
             hours,
             place,
+            lat,
+            lon,
             note,
             ..Default::default()
         })
