@@ -54,6 +54,15 @@ self.addEventListener('message', event => {
   if (event.data === 'precache') event.waitUntil(precache());
 });
 
+// After a logout emptied the caches, with no network: still a page, never
+// the browser's error.
+function signedOutOffline() {
+  const html = '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>先锋台账</title></head>' +
+    '<body><h1>当前没有网络</h1><p>已退出登录，本机数据已清除。联网后请重新登录。</p></body></html>';
+  return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+}
+
 self.addEventListener('fetch', event => {
   const request = event.request;
   const url = new URL(request.url);
@@ -77,6 +86,6 @@ self.addEventListener('fetch', event => {
     // Other pages need the server; with none, a page that says so and links
     // to the ones that work offline, never the browser's error page.
     event.respondWith(fetch(request).catch(async () =>
-      (await caches.match('/offline.html')) ?? Response.error()));
+      (await caches.match('/offline.html')) ?? signedOutOffline()));
   }
 });

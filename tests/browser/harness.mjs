@@ -20,18 +20,18 @@ function freePort() {
 
 // Starts the server on a scratch SQLite database with demo data; pass an
 // earlier server's `port` and `dir` to bring it back.
-export async function startServer({ port, dir } = {}) {
+export async function startServer({ port, dir, site } = {}) {
   dir ??= mkdtempSync(join(tmpdir(), 'vanguard-e2e-'));
   port ??= await freePort();
   const child = spawn(serverBin, ['serve'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'e2e.db')}`, VANGUARD_ADDR: `127.0.0.1:${port}`,
-      VANGUARD_SITE_ROOT: join(root, 'target', 'site'), VANGUARD_DEMO: '1', RUST_LOG: 'warn' },
+      VANGUARD_SITE_ROOT: site ?? join(root, 'target', 'site'), VANGUARD_DEMO: '1', RUST_LOG: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${base}/healthz`)).ok) return { base, child, dir, port }; } catch { /* not up yet */ }
+    try { if ((await fetch(`${base}/healthz`)).ok) return { base, child, dir, port, site }; } catch { /* not up yet */ }
     await new Promise(r => setTimeout(r, 100));
   }
   child.kill('SIGKILL');

@@ -5,10 +5,12 @@
 // #2311), beside `context.setOffline(true)` for the page.
 import * as A from '@automerge/automerge';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { login, sync, chinaNow } from './interop.mjs';
-import { openPage, signIn, startServer, stopServer } from './harness.mjs';
+import { openPage, root, signIn, startServer, stopServer } from './harness.mjs';
 
 const status = page => page.getByRole('status').first();
 
@@ -44,12 +46,12 @@ function recordItem(page, text) {
   return page.locator('li.record').filter({ hasText: text });
 }
 
-async function withServer(fn) {
-  let server = await startServer();
+async function withServer(fn, options = {}) {
+  let server = await startServer(options);
   const handle = {
     get base() { return server.base; },
     stop: () => stopServer(server),
-    restart: async () => { server = await startServer({ port: server.port, dir: server.dir }); },
+    restart: async () => { server = await startServer({ port: server.port, dir: server.dir, site: server.site }); },
   };
   try {
     await fn(handle);
@@ -86,6 +88,62 @@ async function serverRecords(base, username) {
 }
 
 export function memberAppTests(test) {
+  test('a new deployment is announced, and taken when the member presses the button', async ({ browser }) => {
+    // A copy of the built site, so that "deploying" a new version touches nothing else.
+    const site = mkdtempSync(join(tmpdir(), 'vanguard-site-'));
+    cpSync(join(root, 'target', 'site'), site, { recursive: true });
+    try {
+      await withServer(async server => {
+        const { context, page } = await readyMember(browser, server.base, 'member06');
+        const cacheNames = () => page.evaluate(async () => (await caches.keys()).filter(n => n.startsWith('vanguard-shell-')));
+        const [before] = await cacheNames();
+        const sw = join(site, 'sw.js');
+        writeFileSync(sw, readFileSync(sw, 'utf8').replace(/const VERSION = '[^']*'/, "const VERSION = 'next-release'"));
+        await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+        const notice = page.getByRole('alert').filter({ hasText: '新版本已就绪' });
+        await notice.waitFor({ timeout: 20000 });
+        // Until the member presses it, the old version keeps serving.
+        assert.deepEqual(await cacheNames(), [before, 'vanguard-shell-next-release'].sort());
+        await Promise.all([
+          page.waitForEvent('load', { timeout: 20000 }),
+          page.getByRole('button', { name: '刷新使用新版本' }).click(),
+        ]);
+        await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+        await page.waitForFunction(async () => (await caches.keys()).filter(n => n.startsWith('vanguard-shell-')).join() === 'vanguard-shell-next-release', null, { timeout: 20000 });
+        assert.equal(await notice.count(), 0);
+        await context.close();
+      }, { site });
+    } finally {
+      rmSync(site, { recursive: true, force: true });
+    }
+  });
+
+  test('logging out with an unsynced record warns first, then clears this device', async ({ browser }) => {
+    await withServer(async server => {
+      const { context, page } = await readyMember(browser, server.base, 'member07');
+      await context.setOffline(true);
+      await server.stop();
+      await checkIn(page, { kind: '谈心谈话', note: '与入党积极分子谈心' });
+      await page.getByText('已签到').waitFor();
+      const asked = [];
+      page.once('dialog', d => { asked.push(d.message()); d.dismiss(); });
+      await page.getByRole('button', { name: '退出登录' }).click();
+      await page.waitForTimeout(300);
+      assert.match(asked[0] ?? '', /1 条记录尚未同步/);
+      await page.getByRole('link', { name: '我的记录' }).click();
+      await recordItem(page, '与入党积极分子谈心').getByText('待同步').waitFor();
+      page.once('dialog', d => d.accept());
+      await page.getByRole('button', { name: '退出登录' }).click();
+      await page.waitForURL(/\/login$/, { timeout: 20000 });
+      const left = await page.evaluate(async () => ({
+        keys: Object.keys(localStorage).filter(k => k.startsWith('vanguard/') && k !== 'vanguard/peer'),
+        caches: await caches.keys(),
+      }));
+      assert.deepEqual(left, { keys: [], caches: [] });
+      await context.close();
+    });
+  });
+
   test('a check-in made offline survives a reload and a closed page, and syncs with no click', async ({ browser }) => {
     await withServer(async server => {
       const { context, page, problems } = await readyMember(browser, server.base, 'member01');
