@@ -66,17 +66,6 @@ pub fn now(me: &CachedMe) -> DateTime<FixedOffset> {
     utc.with_timezone(&me.tz()).fixed_offset()
 }
 
-fn checkins_id(me: &CachedMe) -> DocId {
-    DocId::checkins(&me.member_id, me.year)
-}
-
-pub fn pending(device: &Device) -> usize {
-    device
-        .client
-        .unconfirmed(&checkins_id(&device.me).to_string(), "records")
-        .len()
-}
-
 pub fn snapshot(revision: u64) -> Option<Snapshot> {
     if let Some(hit) = SNAPSHOT.with(|s| {
         s.borrow()
@@ -94,16 +83,11 @@ pub fn snapshot(revision: u64) -> Option<Snapshot> {
 fn read_snapshot() -> Option<Snapshot> {
     with(|d| {
         let me = d.me.clone();
-        let [checkins, reviews, events] = [
-            DocId::checkins(&me.member_id, me.year),
-            DocId::reviews(&me.member_id, me.year),
-            me.branch_id
-                .as_deref()
-                .map(|b| DocId::events(b, me.year))
-                .unwrap_or_else(|| DocId::events("-", me.year)),
-        ];
+        let (checkins, reviews) = (me.checkins_doc(), me.reviews_doc());
         let replica = |id: &DocId| d.client.replica(&id.to_string());
-        let events = replica(&events)
+        let events = me
+            .events_doc()
+            .and_then(|id| replica(&id))
             .map(|r| view::events(&r.doc, &r.id))
             .unwrap_or_default();
         let unconfirmed: BTreeSet<String> = d
@@ -141,7 +125,7 @@ fn edit_checkins(
     apply: impl FnOnce(&mut automerge::Automerge) -> Result<(), EditError>,
 ) -> Result<(), String> {
     with(|d| {
-        let id = checkins_id(&d.me);
+        let id = d.me.checkins_doc();
         let replica = d
             .client
             .replica_mut(&id.to_string())

@@ -70,19 +70,27 @@ fn listen(local: Local) {
     on_visible.forget();
 }
 
-fn pending() -> usize {
-    device::with(|d| device::pending(d)).unwrap_or(0)
+/// Records only on this device, from the reading the pages share: the
+/// check is costly, and every change bumps the revision.
+fn pending(local: Local) -> usize {
+    device::snapshot(local.revision.get_untracked())
+        .map(|s| s.pending())
+        .unwrap_or(0)
 }
 
 fn show_idle_status(local: Local) {
     let status = if device::with(|_| ()).is_none() {
         SyncStatus::SignedOut
     } else if !online() {
-        SyncStatus::Offline { pending: pending() }
+        SyncStatus::Offline {
+            pending: pending(local),
+        }
     } else {
         match local.status.get_untracked() {
             s @ (SyncStatus::Synced { .. } | SyncStatus::Failed { .. } | SyncStatus::Syncing) => s,
-            _ => SyncStatus::Pending { pending: pending() },
+            _ => SyncStatus::Pending {
+                pending: pending(local),
+            },
         }
     };
     local.status.set(status);
@@ -132,11 +140,8 @@ fn schedule(local: Local, delay: Duration) {
     });
 }
 
-fn clock(local: Local) -> String {
-    device::with(|d| device::now(&d.me).format("%H:%M").to_string()).unwrap_or_else(|| {
-        let _ = local;
-        String::new()
-    })
+fn clock() -> String {
+    device::with(|d| device::now(&d.me).format("%H:%M").to_string()).unwrap_or_default()
 }
 
 async fn sync_once(local: Local) -> Result<(), NetError> {
@@ -145,9 +150,9 @@ async fn sync_once(local: Local) -> Result<(), NetError> {
         return Err(NetError::Unreachable);
     }
     let result = poll(local).await;
-    let pending = pending();
+    let pending = pending(local);
     local.status.set(match &result {
-        Ok(None) if pending == 0 => SyncStatus::Synced { at: clock(local) },
+        Ok(None) if pending == 0 => SyncStatus::Synced { at: clock() },
         Ok(None) => SyncStatus::Pending { pending },
         Ok(Some(refused)) => SyncStatus::Failed {
             message: refused.clone(),
@@ -173,14 +178,10 @@ async fn poll(local: Local) -> Result<Option<String>, NetError> {
     local.status.set(SyncStatus::Syncing);
     if !IDENTIFIED.get() {
         let me = net::me(this_year()).await?;
-        if storage::save_me(&me).is_err() {
-            return Err(NetError::Server(storage::StorageError::Full.to_string()));
-        }
+        storage::save_me(&me)?;
         device::reopen_if_changed(me);
         let book = net::rulebook().await?;
-        if storage::save_rulebook(&book).is_err() {
-            return Err(NetError::Server(storage::StorageError::Full.to_string()));
-        }
+        storage::save_rulebook(&book)?;
         device::with(|d| d.rulebook = Some(book));
         IDENTIFIED.set(true);
         local.revision.update(|r| *r += 1);
@@ -212,9 +213,7 @@ async fn poll(local: Local) -> Result<Option<String>, NetError> {
             }
         })
         .ok_or(NetError::SignedOut)?;
-        if device::save_all().is_err() {
-            return Err(NetError::Server(storage::StorageError::Full.to_string()));
-        }
+        device::save_all()?;
         local.revision.update(|r| *r += 1);
         answer?;
         refusals.extend(handled.map_err(NetError::Server)?);
@@ -333,7 +332,7 @@ pub fn apply_update() {
 /// Signs out: a warning first when records would be lost, then the
 /// member's documents and every cached page go.
 pub fn logout(local: Local) {
-    let waiting = pending();
+    let waiting = pending(local);
     if waiting > 0 {
         let question = format!(
             "还有 {waiting} 条记录尚未同步到服务器，退出后本机上的这些记录将被删除。确定退出吗？"

@@ -23,15 +23,25 @@ impl CachedMe {
         self.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
+    pub fn checkins_doc(&self) -> DocId {
+        DocId::checkins(&self.member_id, self.year)
+    }
+
+    pub fn reviews_doc(&self) -> DocId {
+        DocId::reviews(&self.member_id, self.year)
+    }
+
+    /// The branch's events; a member outside a branch has none.
+    pub fn events_doc(&self) -> Option<DocId> {
+        self.branch_id
+            .as_deref()
+            .map(|branch| DocId::events(branch, self.year))
+    }
+
     /// The member's own documents for the year: the phone syncs only these.
     pub fn docs(&self) -> Vec<DocId> {
-        let mut docs = vec![
-            DocId::checkins(&self.member_id, self.year),
-            DocId::reviews(&self.member_id, self.year),
-        ];
-        if let Some(branch) = &self.branch_id {
-            docs.push(DocId::events(branch, self.year));
-        }
+        let mut docs = vec![self.checkins_doc(), self.reviews_doc()];
+        docs.extend(self.events_doc());
         docs
     }
 }

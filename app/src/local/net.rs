@@ -2,6 +2,7 @@
 //! logout. Answers are sorted into what the sync driver acts on.
 
 use super::model::CachedMe;
+use super::storage::StorageError;
 use gloo_net::http::Request;
 use serde::Deserialize;
 use vanguard_shared::sync::batch::CONTENT_TYPE;
@@ -51,19 +52,30 @@ async fn error_of(response: gloo_net::http::Response) -> NetError {
     }
 }
 
-/// `GET /api/me` for the year: who is signed in, in which branch.
-pub async fn me(year: i32) -> Result<CachedMe, NetError> {
-    let response = Request::get(&format!("/api/me?year={year}"))
+impl From<StorageError> for NetError {
+    fn from(err: StorageError) -> Self {
+        NetError::Server(err.to_string())
+    }
+}
+
+/// A GET answered with JSON.
+async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, NetError> {
+    let response = Request::get(url)
         .send()
         .await
         .map_err(|_| NetError::Unreachable)?;
     if !response.ok() {
         return Err(error_of(response).await);
     }
-    let me: MeAnswer = response
+    response
         .json()
         .await
-        .map_err(|_| NetError::Server("服务器应答格式错误".into()))?;
+        .map_err(|_| NetError::Server("服务器应答格式错误".into()))
+}
+
+/// `GET /api/me` for the year: who is signed in, in which branch.
+pub async fn me(year: i32) -> Result<CachedMe, NetError> {
+    let me: MeAnswer = get_json(&format!("/api/me?year={year}")).await?;
     Ok(CachedMe {
         member_id: me.member_id,
         name: me.name,
@@ -76,17 +88,7 @@ pub async fn me(year: i32) -> Result<CachedMe, NetError> {
 
 /// `GET /api/rulebook`: what the ledger is priced by.
 pub async fn rulebook() -> Result<vanguard_shared::ledger::Rulebook, NetError> {
-    let response = Request::get("/api/rulebook")
-        .send()
-        .await
-        .map_err(|_| NetError::Unreachable)?;
-    if !response.ok() {
-        return Err(error_of(response).await);
-    }
-    response
-        .json()
-        .await
-        .map_err(|_| NetError::Server("服务器应答格式错误".into()))
+    get_json("/api/rulebook").await
 }
 
 /// One batch round (`POST /api/sync`): the answer's body, `None` for 204.

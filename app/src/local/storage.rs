@@ -84,19 +84,23 @@ pub fn save_replica(replica: &Replica) -> Result<(), StorageError> {
     .map_err(|_| StorageError::Full)
 }
 
-/// Bytes this app keeps (UTF-16, as browsers count them).
-pub fn used_bytes() -> u64 {
-    let Ok(storage) = web_sys::window()
-        .ok_or(())
-        .and_then(|w| w.local_storage().map_err(|_| ()))
-        .and_then(|s| s.ok_or(()))
-    else {
-        return 0;
-    };
+/// The browser's local storage and the keys this app keeps in it.
+fn app_keys() -> Option<(web_sys::Storage, Vec<String>)> {
+    let storage = web_sys::window()?.local_storage().ok().flatten()?;
     let len = storage.length().unwrap_or(0);
-    (0..len)
+    let keys = (0..len)
         .filter_map(|i| storage.key(i).ok().flatten())
         .filter(|k| k.starts_with(PREFIX))
+        .collect();
+    Some((storage, keys))
+}
+
+/// Bytes this app keeps (UTF-16, as browsers count them).
+pub fn used_bytes() -> u64 {
+    let Some((storage, keys)) = app_keys() else {
+        return 0;
+    };
+    keys.into_iter()
         .map(|k| {
             let v = storage.get_item(&k).ok().flatten().unwrap_or_default();
             ((k.len() + v.len()) * 2) as u64
@@ -107,15 +111,10 @@ pub fn used_bytes() -> u64 {
 
 /// Forgets the member: every document, state and the identity.
 pub fn clear_member() {
-    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+    let Some((storage, keys)) = app_keys() else {
         return;
     };
-    let len = storage.length().unwrap_or(0);
-    let keys: Vec<String> = (0..len)
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| k.starts_with(PREFIX) && k != PEER)
-        .collect();
-    for k in keys {
-        let _ = storage.remove_item(&k);
+    for k in keys.iter().filter(|k| *k != PEER) {
+        let _ = storage.remove_item(k);
     }
 }
