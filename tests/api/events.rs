@@ -3,7 +3,7 @@
 
 use crate::helpers::{error_code, spawn_app, stored_doc, Db};
 use crate::on_both;
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use vanguard_shared::documents::view::events;
@@ -41,7 +41,7 @@ async fn a_hosts_code_verifies_against_the_events_document(db: Db) {
     let event_id = created["event_id"].as_str().expect("id").to_string();
 
     // The event is in the branch's events document, with only the public part.
-    let year: i32 = start.format("%Y").to_string().parse().expect("year");
+    let year = start.year();
     let doc_id = DocId::events(&branch, year);
     let doc = stored_doc(&app, &doc_id.to_string()).await;
     let event = events(&doc, &doc_id)
@@ -109,6 +109,29 @@ async fn a_hosts_code_verifies_against_the_events_document(db: Db) {
         error_code(bad_time).await.0,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+    let backwards = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({"kind": "study", "title": "x", "start": start.to_rfc3339(),
+                   "end": (start - Duration::hours(1)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(
+        error_code(backwards).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input".into())
+    );
+    let untitled = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({"kind": "study", "title": "  ", "start": start.to_rfc3339(), "with_code": true}),
+        )
+        .await;
+    assert_eq!(
+        error_code(untitled).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let after = events(&stored_doc(&app, &doc_id.to_string()).await, &doc_id);
     assert!(
         after.iter().all(|e| e.title != "x"),
@@ -148,8 +171,7 @@ async fn the_demo_has_events_with_a_code_open_now(db: Db) {
     let app = spawn_app(db).await;
     let secretary = app.token("secretary01").await;
     let branch = branch_of(&app, &secretary).await;
-    let now = Utc::now().fixed_offset() + Duration::hours(8);
-    let year: i32 = now.format("%Y").to_string().parse().expect("year");
+    let year = (Utc::now().fixed_offset() + Duration::hours(8)).year();
     let doc_id = DocId::events(&branch, year);
     let listed = events(&stored_doc(&app, &doc_id.to_string()).await, &doc_id);
     assert!(listed.len() >= 2, "{listed:?}");

@@ -5,7 +5,7 @@
 
 use crate::storage::{EventSeed, Member, SharedStore, StoreError};
 use crate::sync::{Peer, SyncError, SyncService};
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
 use rand::RngCore;
 use std::sync::Arc;
 use vanguard_shared::documents::edit::{put_event, EditError};
@@ -13,7 +13,6 @@ use vanguard_shared::documents::{DocId, EventEntry};
 use vanguard_shared::event_code::{seed_from_bytes, CodeKey};
 use vanguard_shared::ledger::Kind;
 use vanguard_shared::sync::Replica;
-use vanguard_shared::Role;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
@@ -61,9 +60,7 @@ const HOST_PEER: &str = "server-event-host";
 const MAX_ROUNDS: usize = 8;
 
 fn hosts(member: &Member, branch_id: &str) -> bool {
-    member.active
-        && member.org_id == branch_id
-        && (member.roles.contains(&Role::Secretary) || member.roles.contains(&Role::OrgOfficer))
+    member.org_id == branch_id && crate::sync::access::officer(member)
 }
 
 pub struct EventHost {
@@ -125,10 +122,7 @@ impl EventHost {
             code_key,
             cancelled: false,
         };
-        let doc = DocId::events(
-            &branch,
-            draft.start.format("%Y").to_string().parse().unwrap_or(2000),
-        );
+        let doc = DocId::events(&branch, draft.start.year());
         self.sync
             .ensure_documents(std::slice::from_ref(&doc))
             .await?;

@@ -14,7 +14,8 @@ pub enum Access {
     Write,
 }
 
-fn officer(member: &Member) -> bool {
+/// A secretary or org officer: who looks after a branch's members and events.
+pub(crate) fn officer(member: &Member) -> bool {
     member.active
         && (member.roles.contains(&Role::Secretary) || member.roles.contains(&Role::OrgOfficer))
 }
