@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use http::{HeaderMap, HeaderValue};
 use std::net::IpAddr;
 use std::sync::Arc;
+use vanguard_shared::event_code::{HostedEvent, ShownCode};
 use vanguard_shared::{Me, MemberSummary};
 
 /// A successful sign-in: who, and the cookie that carries the session.
@@ -41,6 +42,10 @@ pub trait Backend: Send + Sync + 'static {
         member_id: &str,
         new: &str,
     ) -> Result<(), UiError>;
+    /// The events whose check-in codes the caller may show.
+    async fn hosted_events(&self, headers: &HeaderMap) -> Result<Vec<HostedEvent>, UiError>;
+    /// An event's code of this minute, with its link as a QR code.
+    async fn event_code(&self, headers: &HeaderMap, event_id: &str) -> Result<ShownCode, UiError>;
 }
 
 /// How the server hands its implementation to the server functions.

@@ -66,6 +66,12 @@ pub fn App() -> impl IntoView {
                         view=pages::password::PasswordPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/host") view=pages::host::HostListPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/host/:event_id")
+                        view=pages::host::HostCodePage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=path!("/members")
                         view=pages::members::MembersPage
@@ -77,12 +83,23 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// A named moment of the page's start, for the start-up figures the browser
+/// tests print (`performance.getEntriesByType('mark')`).
+#[cfg(feature = "hydrate")]
+pub(crate) fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
 /// The browser's entry point: attach to the server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    mark("vanguard-wasm-running");
     leptos::mount::hydrate_body(App);
+    mark("vanguard-hydrated");
     // A mark that hydration finished, for tests and for styles that should
     // only apply once the page is interactive.
     if let Some(root) = web_sys::window()

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use std::net::IpAddr;
 use vanguard_app::backend::{Backend, SignedIn};
 use vanguard_app::error::UiError;
+use vanguard_shared::event_code::{HostedEvent, ShownCode};
 use vanguard_shared::{Me, MemberSummary};
 
 impl From<ApiError> for UiError {
@@ -106,6 +107,19 @@ impl Backend for AppState {
         let CurrentMember { member, .. } = self.signed_in(headers).await?;
         Directory::new(&self.store)
             .reset_password(&self.auth, &member, member_id, new)
+            .await
+            .map_err(ui)
+    }
+
+    async fn hosted_events(&self, headers: &HeaderMap) -> Result<Vec<HostedEvent>, UiError> {
+        let CurrentMember { member, .. } = self.signed_in(headers).await?;
+        self.events.hosted(&member).await.map_err(ui)
+    }
+
+    async fn event_code(&self, headers: &HeaderMap, event_id: &str) -> Result<ShownCode, UiError> {
+        let CurrentMember { member, .. } = self.signed_in(headers).await?;
+        self.events
+            .current_code(&member, event_id, &crate::http::events::origin(headers))
             .await
             .map_err(ui)
     }

@@ -118,6 +118,12 @@ impl Me {
         self.has(Role::Secretary) || self.has(Role::OrgOfficer) || self.has(Role::CommitteeAdmin)
     }
 
+    /// A branch's secretary and org officer host its events and show their
+    /// check-in codes.
+    pub fn hosts_events(&self) -> bool {
+        self.has(Role::Secretary) || self.has(Role::OrgOfficer)
+    }
+
     /// Only a secretary or a committee admin may reset another's password.
     pub fn may_reset_passwords(&self) -> bool {
         self.has(Role::Secretary) || self.has(Role::CommitteeAdmin)

@@ -11,6 +11,7 @@
 //! of Crockford's base32, shown as `XXXXX-XXXXX`.
 
 use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 const VERSION: &str = "v1";
@@ -19,6 +20,37 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// How far a code's window may be from the check-in time, in windows: phone
 /// clocks drift, and a member may type a code a little after it rotated.
 pub const TOLERANCE: i64 = 5;
+
+/// An event whose codes a host may show, as the host's list has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostedEvent {
+    pub event_id: String,
+    pub title: String,
+    pub start: DateTime<FixedOffset>,
+    pub end: Option<DateTime<FixedOffset>>,
+    pub place: Option<String>,
+}
+
+/// What the host's phone shows: the code of this minute, until when it
+/// holds, and the check-in link as a QR picture that any phone camera opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShownCode {
+    pub event_id: String,
+    pub title: String,
+    pub code: String,
+    pub valid_until: DateTime<FixedOffset>,
+    /// `{origin}/checkin?event=…&code=…`: opens the check-in form filled in.
+    pub checkin_url: String,
+    /// The link as an SVG QR code.
+    pub qr_svg: String,
+}
+
+/// The path and query of the check-in form filled in with an event's code;
+/// event ids are plain (letters, digits, `-`, `_`), codes base32, so neither
+/// needs escaping.
+pub fn checkin_link(event_id: &str, code: &str) -> String {
+    format!("/checkin?event={event_id}&code={code}")
+}
 
 /// The public part of an event's codes, as written in `code_key`.
 #[derive(Debug, Clone, PartialEq, Eq)]

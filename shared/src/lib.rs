@@ -6,6 +6,7 @@
 pub mod account;
 pub mod documents;
 pub mod event_code;
+pub mod geofence;
 pub mod ledger;
 pub mod org;
 pub mod sync;

@@ -65,6 +65,41 @@ async fn a_hosts_code_verifies_against_the_events_document(db: Db) {
         Ok(())
     );
     assert_ne!(code, created["code_key"].as_str().unwrap_or_default());
+    // The QR code carries the check-in form's link, filled in, on the
+    // origin the host's browser reached.
+    assert_eq!(shown["title"], "专题党课");
+    let link = shown["checkin_url"].as_str().expect("link");
+    assert!(
+        link.starts_with(&app.url("/checkin?")),
+        "{link} under {}",
+        app.url("")
+    );
+    assert!(
+        link.ends_with(&format!("/checkin?event={event_id}&code={code}")),
+        "{link}"
+    );
+    assert!(shown["qr_svg"].as_str().expect("svg").starts_with("<svg"));
+
+    // The host's list has it; a member hosts nothing.
+    let hosted: Value = app
+        .get("/api/events/hosted", &secretary)
+        .await
+        .json()
+        .await
+        .expect("hosted");
+    let hosted = hosted.as_array().expect("list");
+    assert!(
+        hosted.iter().any(|e| e["event_id"] == event_id.as_str()),
+        "{hosted:?}"
+    );
+    assert!(hosted.iter().all(|e| e["title"].is_string()));
+    let none: Value = app
+        .get("/api/events/hosted", &member)
+        .await
+        .json()
+        .await
+        .expect("hosted");
+    assert_eq!(none, json!([]));
 
     // Only the branch's hosts see codes; members and other branches do not.
     let denied = app
@@ -185,3 +220,111 @@ async fn the_demo_has_events_with_a_code_open_now(db: Db) {
     assert_eq!(shown.status(), StatusCode::OK);
 }
 on_both!(the_demo_has_events_with_a_code_open_now);
+
+/// A geofence travels with the event in its document, where phones check
+/// positions against it; an impossible fence is refused whole.
+async fn an_events_geofence_is_written_into_its_document(db: Db) {
+    let app = spawn_app(db).await;
+    let secretary = app.token("secretary01").await;
+    let branch = branch_of(&app, &secretary).await;
+    let start = Utc::now().fixed_offset() + Duration::days(2);
+    let body = |radius: f64, title: &str| {
+        json!({"kind": "volunteer", "title": title, "start": start.to_rfc3339(),
+               "geofence": {"lat": 30.2741, "lon": 120.1551, "radius_m": radius}})
+    };
+    let created = app
+        .post("/api/events", &secretary, body(250.0, "社区志愿服务"))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.expect("event");
+    let doc_id = DocId::events(&branch, start.year());
+    let stored = events(&stored_doc(&app, &doc_id.to_string()).await, &doc_id);
+    let fence = stored
+        .iter()
+        .find(|e| e.event_id == created["event_id"].as_str().unwrap_or_default())
+        .and_then(|e| e.geofence.clone())
+        .expect("the fence is in the document");
+    assert_eq!(
+        (fence.lat, fence.lon, fence.radius_m),
+        (30.2741, 120.1551, 250.0)
+    );
+    assert!(fence.contains(30.2750, 120.1551) && !fence.contains(30.2800, 120.1551));
+
+    let refused = app
+        .post("/api/events", &secretary, body(0.0, "没有范围"))
+        .await;
+    assert_eq!(
+        error_code(refused).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input".into())
+    );
+    let after = events(&stored_doc(&app, &doc_id.to_string()).await, &doc_id);
+    assert!(after.iter().all(|e| e.title != "没有范围"));
+}
+on_both!(an_events_geofence_is_written_into_its_document);
+
+fn today_start(event: &Value) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(event["start"].as_str().expect("start")).expect("time")
+}
+
+/// The host's pages render on the server: the list of events with codes,
+/// and the code screen with the code as text and the QR picture.
+async fn the_host_pages_show_the_code_as_text_and_qr(db: Db) {
+    let app = spawn_app(db).await;
+    let secretary = app.token("secretary01").await;
+    let hosted: Value = app
+        .get("/api/events/hosted", &secretary)
+        .await
+        .json()
+        .await
+        .expect("hosted");
+    let today = hosted
+        .as_array()
+        .and_then(|l| l.first())
+        .expect("the demo's open theme day");
+    let event_id = today["event_id"].as_str().expect("id");
+    let list = app.html("/host").await;
+    assert!(
+        list.contains(&format!(r#"href="/host/{event_id}""#)),
+        "{list}"
+    );
+    let home = app.html("/").await;
+    assert!(
+        home.contains(r#"href="/host""#),
+        "a host's home page links there"
+    );
+    let screen = app.html(&format!("/host/{event_id}")).await;
+    assert!(screen.contains("<svg"), "{screen}");
+    // The code on the screen is a real code of this event, checked the way
+    // a member's phone checks it.
+    let shown = screen
+        .split("class=\"code-text\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("the code as text in {screen}"));
+    let branch = branch_of(&app, &secretary).await;
+    let doc_id = DocId::events(&branch, today_start(today).year());
+    let key = events(&stored_doc(&app, &doc_id.to_string()).await, &doc_id)
+        .into_iter()
+        .find(|e| e.event_id == event_id)
+        .and_then(|e| e.code_key)
+        .map(|k| CodeKey::parse(&k).expect("key"))
+        .expect("the event's key");
+    assert_eq!(
+        key.verify(event_id, shown, Utc::now().fixed_offset()),
+        Ok(())
+    );
+
+    // A member is told, in words, that hosting is not theirs.
+    app.token("member01").await;
+    let refused = app.html("/host").await;
+    assert!(
+        refused.contains("只有支部书记或组织委员可以主持签到"),
+        "{refused}"
+    );
+    let refused = app.html(&format!("/host/{event_id}")).await;
+    assert!(
+        refused.contains("只有本支部的书记或组织委员可以主持活动"),
+        "{refused}"
+    );
+}
+on_both!(the_host_pages_show_the_code_as_text_and_qr);

@@ -6,10 +6,12 @@ use crate::components::member_frame::MemberFrame;
 use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 use vanguard_shared::documents::form::{
     event_choice, CheckinForm, FormError, LeaveForm, FREE_KINDS,
 };
 use vanguard_shared::documents::EventEntry;
+use vanguard_shared::geofence::distance_label;
 use vanguard_shared::ledger::Kind;
 
 #[component]
@@ -85,7 +87,36 @@ fn CheckIn() -> impl IntoView {
             .into_iter()
             .find(|e| event_choice(&e.event_id) == c)
     };
+    // Scanned from the host's QR code (`/checkin?event=…&code=…`): choose
+    // that event and fill its code once the events document is read, after
+    // hydration, so the cached page stays the same for every URL.
+    let query = use_query_map();
+    let scanned = RwSignal::new(None::<String>);
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(event_id) = query.with_untracked(|q| q.get("event")) else {
+            return true;
+        };
+        let Some(s) = snapshot.get() else {
+            return false;
+        };
+        if !s.upcoming().iter().any(|e| e.event_id == event_id) {
+            scanned.set(Some(
+                "二维码中的活动还不在本机：请联网同步后再扫码，或手动选择活动".into(),
+            ));
+            return false;
+        }
+        scanned.set(None);
+        choice.set(event_choice(&event_id));
+        if let Some(c) = query.with_untracked(|q| q.get("code")) {
+            code.set(c);
+        }
+        true
+    });
     let needs_hours = move || choice.get() == Kind::Volunteer.as_str();
+    let fence = move || chosen_event().and_then(|e| e.geofence).map(|f| f.radius_m);
     let has_code = move || chosen_event().is_some_and(|e| e.code_key.is_some());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -146,6 +177,7 @@ fn CheckIn() -> impl IntoView {
                         }
                     })
             }}
+            {move || scanned.get().map(|m| view! { <p class="notice">{m}</p> })}
             <form class="checkin" on:submit=submit novalidate>
                 <label for="choice">"类型"</label>
                 <select
@@ -204,6 +236,38 @@ fn CheckIn() -> impl IntoView {
                     "添加当前位置"
                 </button>
                 {move || locating.get().map(|m| view! { <span class="muted">{m}</span> })}
+                {move || {
+                    position
+                        .get()
+                        .map(|_| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    on:click=move |_| {
+                                        position.set(None);
+                                        locating.set(None);
+                                        error.set(None);
+                                    }
+                                >
+                                    "移除位置"
+                                </button>
+                            }
+                        })
+                }}
+                {move || {
+                    fence()
+                        .map(|radius| {
+                            view! {
+                                <p class="muted">
+                                    {format!(
+                                        "此活动设有签到范围（{}），添加当前位置即可核验到场",
+                                        distance_label(radius),
+                                    )}
+                                </p>
+                            }
+                        })
+                }}
                 {field_error(error, "place")}
 
                 <label for="note">"备注"</label>

@@ -25,6 +25,7 @@ fn Home(me: Me) -> impl IntoView {
         .collect::<Vec<_>>()
         .join("、");
     let manages = me.manages_members();
+    let hosts = me.hosts_events();
     view! {
         <section class="card identity">
             <h1>{format!("您好，{}", me.name)}</h1>
@@ -49,6 +50,14 @@ fn Home(me: Me) -> impl IntoView {
                 <li>
                     <A href="/ledger">"我的台账"</A>
                 </li>
+                {hosts
+                    .then(|| {
+                        view! {
+                            <li>
+                                <A href="/host">"主持签到"</A>
+                            </li>
+                        }
+                    })}
                 {manages
                     .then(|| {
                         view! {

@@ -2,6 +2,7 @@
 
 pub mod checkin;
 pub mod home;
+pub mod host;
 pub mod ledger;
 pub mod login;
 pub mod members;

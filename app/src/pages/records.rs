@@ -72,6 +72,14 @@ fn RecordItem(
         rec.hours.map(|h| format!("{h} 小时")),
         rec.place.clone(),
         rec.code.as_ref().map(|_| "签到码已验证".to_string()),
+        r.at_event.map(|inside| {
+            if inside {
+                "位置已核验"
+            } else {
+                "位置在签到范围外"
+            }
+            .to_string()
+        }),
     ]
     .into_iter()
     .flatten()

@@ -5,9 +5,13 @@
 use super::new_id;
 use crate::auth::{now_secs, password};
 use crate::storage::{Member, NewMember, Organisation, SharedStore};
+use vanguard_shared::geofence::Geofence;
 use vanguard_shared::{MemberStatus, OrgKind, Role, TimeZone};
 
 pub const DEMO_PASSWORD: &str = "demo-password";
+/// Where the demo branches meet (latitude, longitude): today's 主题党日 is
+/// fenced 300 m around it. The browser tests stand a phone here.
+pub const DEMO_ROOM: (f64, f64) = (30.2741, 120.1551);
 
 const NAMES: [&str; 20] = [
     "王建国",
@@ -205,6 +209,8 @@ pub async fn seed_events(
                 opening,
                 Some(opening + Duration::hours(8)),
                 true,
+                // The branch's activity room, 300 m around it.
+                Geofence::new(DEMO_ROOM.0, DEMO_ROOM.1, 300.0).ok(),
             ),
             (
                 Kind::PartyLecture,
@@ -212,6 +218,7 @@ pub async fn seed_events(
                 at(lecture, 15, 0)?,
                 Some(at(lecture, 17, 0)?),
                 false,
+                None,
             ),
             (
                 Kind::ThemeDay,
@@ -219,6 +226,7 @@ pub async fn seed_events(
                 at(theme, 9, 0)?,
                 Some(at(theme, 11, 30)?),
                 true,
+                None,
             ),
             (
                 Kind::BranchMeeting,
@@ -226,9 +234,10 @@ pub async fn seed_events(
                 at(meeting, 14, 30)?,
                 None,
                 false,
+                None,
             ),
         ];
-        for (kind, title, start, end, with_code) in events {
+        for (kind, title, start, end, with_code, geofence) in events {
             let draft = crate::events::EventDraft {
                 kind,
                 title,
@@ -236,6 +245,7 @@ pub async fn seed_events(
                 end,
                 place: Some("党员活动室".into()),
                 with_code,
+                geofence,
             };
             host.create(&secretary, draft).await?;
         }

@@ -3,14 +3,17 @@
 //! own path, as a secretary's device would write it; the code's secret seed
 //! stays in the database, and the host's page asks for the current code.
 
-use crate::storage::{EventSeed, Member, SharedStore, StoreError};
+mod qr;
+
+use crate::storage::{CodeEventRow, EventSeed, Member, SharedStore, StoreError};
 use crate::sync::{Peer, SyncError, SyncService};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
 use rand::RngCore;
 use std::sync::Arc;
 use vanguard_shared::documents::edit::{put_event, EditError};
 use vanguard_shared::documents::{DocId, EventEntry};
-use vanguard_shared::event_code::{seed_from_bytes, CodeKey};
+use vanguard_shared::event_code::{checkin_link, seed_from_bytes, CodeKey, HostedEvent, ShownCode};
+use vanguard_shared::geofence::Geofence;
 use vanguard_shared::ledger::Kind;
 use vanguard_shared::sync::Replica;
 
@@ -40,14 +43,8 @@ pub struct EventDraft {
     pub place: Option<String>,
     /// Members check in with a rotating code the host shows.
     pub with_code: bool,
-}
-
-/// The code the host's phone shows now, and until when.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ShownCode {
-    pub event_id: String,
-    pub code: String,
-    pub valid_until: DateTime<FixedOffset>,
+    /// Where a check-in's position must be to count as at the event.
+    pub geofence: Option<Geofence>,
 }
 
 /// Check-in opens this long before the start; a code-less end closes it
@@ -92,10 +89,7 @@ impl EventHost {
             rand::thread_rng().fill_bytes(&mut bytes);
             let seed = seed_from_bytes(bytes);
             let opens = draft.start - Duration::minutes(OPENS_BEFORE);
-            let closes = draft
-                .end
-                .unwrap_or(draft.start + Duration::hours(DEFAULT_LENGTH_HOURS));
-            let key = CodeKey::new(&event_id, seed, opens, closes).encode();
+            let key = CodeKey::new(&event_id, seed, opens, closes(draft.start, draft.end)).encode();
             // The seed first: a seed without its event is never shown, an
             // event without its seed could never be checked in to.
             self.store
@@ -118,7 +112,7 @@ impl EventHost {
             start: draft.start,
             end: draft.end,
             place: draft.place.filter(|p| !p.trim().is_empty()),
-            geofence: None,
+            geofence: draft.geofence,
             code_key,
             cancelled: false,
         };
@@ -164,11 +158,32 @@ impl EventHost {
         Err(EventError::Invalid("活动未能写入".into()))
     }
 
-    /// The code the host shows now.
+    /// The events with codes the host may show: those not yet closed,
+    /// earliest first. Anyone who hosts no branch gets none.
+    pub async fn hosted(&self, viewer: &Member) -> Result<Vec<HostedEvent>, EventError> {
+        if !hosts(viewer, &viewer.org_id) {
+            return Ok(Vec::new());
+        }
+        let now = Utc::now().fixed_offset();
+        let mut events: Vec<HostedEvent> = self
+            .store
+            .code_events(&viewer.org_id)
+            .await?
+            .into_iter()
+            .filter_map(hosted_event)
+            .filter(|e| closes(e.start, e.end) >= now)
+            .collect();
+        events.sort_by_key(|e| e.start);
+        Ok(events)
+    }
+
+    /// The code the host shows now, with the check-in link under `origin`
+    /// (`https://host:port`, what the host's own browser reached) as a QR code.
     pub async fn current_code(
         &self,
         viewer: &Member,
         event_id: &str,
+        origin: &str,
     ) -> Result<ShownCode, EventError> {
         let seed = self
             .store
@@ -178,19 +193,57 @@ impl EventHost {
         if !hosts(viewer, &seed.branch_id) {
             return Err(EventError::Forbidden);
         }
+        let event = self
+            .store
+            .code_events(&seed.branch_id)
+            .await?
+            .into_iter()
+            .find(|e| e.event_id == event_id)
+            .and_then(hosted_event)
+            .ok_or(EventError::UnknownEvent)?;
         let key = CodeKey::parse(&seed.code_key).map_err(|_| EventError::UnknownEvent)?;
         let now = Utc::now().fixed_offset();
         let code = key
             .code_at(event_id, seed.seed, now)
             .ok_or(EventError::NotOpen)?;
         let window_end = key.opens + (key.window_at(now) + 1) * key.window_secs;
+        // In the event's own time zone, as the host reads the clock.
         let valid_until = DateTime::from_timestamp(window_end, 0)
             .unwrap_or_default()
-            .fixed_offset();
+            .with_timezone(event.start.offset());
+        let checkin_url = format!("{origin}{}", checkin_link(event_id, &code));
         Ok(ShownCode {
             event_id: event_id.to_string(),
+            title: event.title,
+            qr_svg: qr::svg(&checkin_url),
+            checkin_url,
             code,
             valid_until,
         })
     }
+}
+
+/// When check-in to an event closes: its end, or a few hours after its start.
+fn closes(
+    start: DateTime<FixedOffset>,
+    end: Option<DateTime<FixedOffset>>,
+) -> DateTime<FixedOffset> {
+    end.unwrap_or(start + Duration::hours(DEFAULT_LENGTH_HOURS))
+}
+
+/// A row as the host's list shows it; a row with unreadable times (never
+/// written by this server) is left out rather than failing the list.
+fn hosted_event(row: CodeEventRow) -> Option<HostedEvent> {
+    let start = DateTime::parse_from_rfc3339(&row.starts_at).ok()?;
+    let end = match row.ends_at {
+        Some(t) => Some(DateTime::parse_from_rfc3339(&t).ok()?),
+        None => None,
+    };
+    Some(HostedEvent {
+        event_id: row.event_id,
+        title: row.title,
+        start,
+        end,
+        place: row.place,
+    })
 }

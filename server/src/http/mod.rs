@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
             get(sync::member_records),
         )
         .route("/api/events", post(events::create))
+        .route("/api/events/hosted", get(events::hosted))
         .route("/api/events/{event_id}/code", get(events::current_code))
         .route("/api/sync", post(sync::sync_batch))
         .route("/api/sync/{doc_id}", post(sync::sync_one))

@@ -133,6 +133,9 @@ pub trait Store: DocumentStore + Send + Sync + 'static {
     /// Keeps the secret seed of an event's check-in codes.
     async fn put_event_seed(&self, seed: &EventSeed) -> Result<(), StoreError>;
     async fn event_seed(&self, event_id: &str) -> Result<Option<EventSeed>, StoreError>;
+    /// The branch's events that have codes and are not cancelled, as
+    /// materialized from its events documents.
+    async fn code_events(&self, branch_id: &str) -> Result<Vec<CodeEventRow>, StoreError>;
 }
 
 /// The host's secret for one event's rotating check-in codes.
@@ -143,6 +146,17 @@ pub struct EventSeed {
     pub seed: u64,
     pub code_key: String,
     pub created_at: i64,
+}
+
+/// An event with a check-in code, as the events table holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeEventRow {
+    pub event_id: String,
+    pub title: String,
+    /// RFC 3339, as materialized.
+    pub starts_at: String,
+    pub ends_at: Option<String>,
+    pub place: Option<String>,
 }
 
 /// One line of the audit log.

@@ -385,6 +385,34 @@ macro_rules! sql_store {
                     }
                 }))
             }
+
+            async fn code_events(
+                &self,
+                branch_id: &str,
+            ) -> Result<Vec<$crate::storage::CodeEventRow>, $crate::storage::StoreError> {
+                let rows: Vec<(String, String, String, Option<String>, Option<String>)> =
+                    sqlx::query_as(
+                        "SELECT e.event_id, e.title, e.starts_at, e.ends_at, e.place \
+                         FROM events e JOIN event_code_seeds s ON s.event_id = e.event_id \
+                         WHERE s.branch_id = $1 AND e.cancelled = $2",
+                    )
+                    .bind(branch_id)
+                    .bind(false)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(event_id, title, starts_at, ends_at, place)| {
+                        $crate::storage::CodeEventRow {
+                            event_id,
+                            title,
+                            starts_at,
+                            ends_at,
+                            place,
+                        }
+                    })
+                    .collect())
+            }
         }
     };
 }

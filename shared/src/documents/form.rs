@@ -5,6 +5,7 @@
 use super::edit::NewRecord;
 use super::schema::{EventEntry, LEAVE, MAX_HOURS, MAX_TEXT};
 use crate::event_code::CodeKey;
+use crate::geofence::{distance_label, valid_position};
 use crate::ledger::Kind;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDateTime, TimeZone};
 use std::str::FromStr;
@@ -104,11 +105,7 @@ impl CheckinForm {
         let note = optional(&self.note, "note", "备注")?;
         let place = optional(&self.place, "place", "地点")?;
         let (lat, lon) = match self.position {
-            Some((lat, lon))
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-            {
-                (Some(lat), Some(lon))
-            }
+            Some((lat, lon)) if valid_position(lat, lon) => (Some(lat), Some(lon)),
             Some(_) => return Err(wrong("place", "位置无效")),
             None => (None, None),
         };
@@ -117,6 +114,19 @@ impl CheckinForm {
                 .iter()
                 .find(|e| e.event_id == event_id)
                 .ok_or_else(|| wrong("choice", "活动不存在或已取消"))?;
+            if let (Some(fence), Some((lat, lon))) = (&event.geofence, self.position) {
+                let away = fence.distance_m(lat, lon);
+                if away > fence.radius_m {
+                    return Err(wrong(
+                        "place",
+                        format!(
+                            "当前位置距活动地点约 {}，超出签到范围（{}）。请到活动地点后重新定位，或移除位置后签到，由书记审核",
+                            distance_label(away),
+                            distance_label(fence.radius_m)
+                        ),
+                    ));
+                }
+            }
             let code = self.code.trim();
             let code = match (&event.code_key, code.is_empty()) {
                 (_, true) => None,
@@ -294,6 +304,45 @@ mod tests {
         assert_eq!(
             form("").parse(now, 2026, &events).expect("unverified").code,
             None
+        );
+    }
+
+    #[test]
+    fn a_position_outside_the_events_fence_is_refused_and_none_is_fine() {
+        let now = at("2026-11-23T09:30:00+08:00");
+        let mut event = theme_day(None);
+        event.geofence = Some(crate::geofence::Geofence::new(30.0, 120.0, 200.0).expect("fence"));
+        let events = [event];
+        let form = |position| CheckinForm {
+            choice: event_choice("ev-1"),
+            position,
+            ..Default::default()
+        };
+        let inside = form(Some((30.001, 120.0001)))
+            .parse(now, 2026, &events)
+            .expect("inside the fence");
+        assert_eq!((inside.lat, inside.lon), (Some(30.001), Some(120.0001)));
+        let outside = form(Some((30.02, 120.0)))
+            .parse(now, 2026, &events)
+            .expect_err("2.2 km away");
+        assert_eq!(outside.field, "place");
+        assert!(
+            outside
+                .message
+                .starts_with("当前位置距活动地点约 2.2 公里，超出签到范围（200 米）"),
+            "{}",
+            outside.message
+        );
+        // The position is never required: without one the record is kept
+        // for the secretary to review.
+        let unplaced = form(None).parse(now, 2026, &events).expect("no position");
+        assert_eq!(unplaced.lat, None);
+        assert_eq!(
+            form(Some((95.0, 0.0)))
+                .parse(now, 2026, &events)
+                .expect_err("not on Earth")
+                .message,
+            "位置无效"
         );
     }
 

@@ -4,6 +4,7 @@
 
 use super::fields::{child_map, Fields};
 use super::id::{is_plain_id, DocId, DocKind};
+use crate::geofence::{self, Geofence};
 use crate::ledger::{Grade, Kind, Outcome, Section, Side};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc, ROOT};
@@ -158,13 +159,6 @@ pub struct GradeEntry {
     pub by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Geofence {
-    pub lat: f64,
-    pub lon: f64,
-    pub radius_m: f64,
-}
-
 /// A branch event members check in to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventEntry {
@@ -256,8 +250,8 @@ fn read_record(
         event_id,
         hours,
         place: f.opt_str("place", 200)?,
-        lat: f.opt_range("lat", -90.0..=90.0)?,
-        lon: f.opt_range("lon", -180.0..=180.0)?,
+        lat: f.opt_range("lat", geofence::LAT)?,
+        lon: f.opt_range("lon", geofence::LON)?,
         note: f.opt_str("note", MAX_TEXT)?,
         code: f.opt_str("code", 512)?,
         withdrawn: f.opt_bool("withdrawn")?.unwrap_or(false),
@@ -337,9 +331,9 @@ fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry,
                     .ok_or_else(|| g.error(field, "必填"))
             };
             Some(Geofence {
-                lat: need("lat", -90.0..=90.0)?,
-                lon: need("lon", -180.0..=180.0)?,
-                radius_m: need("radius_m", 1.0..=100_000.0)?,
+                lat: need("lat", geofence::LAT)?,
+                lon: need("lon", geofence::LON)?,
+                radius_m: need("radius_m", geofence::RADIUS_M)?,
             })
         }
     };

@@ -43,6 +43,9 @@ pub struct RecordView {
     pub state: RecordState,
     /// What the record is about, in words: the event's title or the kind.
     pub title: String,
+    /// Whether the record's position is inside its event's geofence; `None`
+    /// when the record has no position or the event no fence.
+    pub at_event: Option<bool>,
 }
 
 /// Every readable entry of one collection; an entry another device wrote
@@ -125,10 +128,19 @@ pub fn records(
                 (Some(ev), _) => ev.title.clone(),
                 (None, kind) => kind_label(kind).to_string(),
             };
+            let at_event = match (
+                event.and_then(|e| e.geofence.as_ref()),
+                record.lat,
+                record.lon,
+            ) {
+                (Some(fence), Some(lat), Some(lon)) => Some(fence.contains(lat, lon)),
+                _ => None,
+            };
             RecordView {
                 record,
                 state,
                 title,
+                at_event,
             }
         })
         .collect();
