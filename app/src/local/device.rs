@@ -75,7 +75,9 @@ pub fn snapshot(revision: u64) -> Option<Snapshot> {
     }) {
         return Some(hit);
     }
+    crate::mark("vanguard-snapshot-start");
     let fresh = read_snapshot()?;
+    crate::mark("vanguard-snapshot-read");
     SNAPSHOT.with(|s| *s.borrow_mut() = Some((revision, fresh.clone())));
     Some(fresh)
 }
@@ -90,11 +92,13 @@ fn read_snapshot() -> Option<Snapshot> {
             .and_then(|id| replica(&id))
             .map(|r| view::events(&r.doc, &r.id))
             .unwrap_or_default();
+        crate::mark("vanguard-snapshot-events");
         let unconfirmed: BTreeSet<String> = d
             .client
             .unconfirmed(&checkins.to_string(), "records")
             .into_iter()
             .collect();
+        crate::mark("vanguard-snapshot-unconfirmed");
         let own = replica(&checkins);
         let records = own
             .map(|c| {

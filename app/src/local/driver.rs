@@ -43,9 +43,11 @@ pub fn start(local: Local) {
     if STARTED.replace(true) {
         return;
     }
+    crate::mark("vanguard-local-start");
     if let Some(me) = storage::load_me() {
         device::open(me);
     }
+    crate::mark("vanguard-documents-open");
     local.loaded.set(true);
     local.revision.update(|r| *r += 1);
     show_idle_status(local);

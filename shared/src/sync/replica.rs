@@ -4,7 +4,8 @@ use crate::documents::edit::copy_map;
 use crate::documents::schema::{collections, Layout};
 use crate::documents::DocId;
 use automerge::sync::{Have, Message, State, SyncDoc};
-use automerge::{Automerge, AutomergeError, ReadDoc, ROOT};
+use automerge::{Automerge, AutomergeError, ObjId, Patch, PatchAction, Prop, ReadDoc, ROOT};
+use std::collections::BTreeSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
@@ -16,6 +17,32 @@ pub enum ReplicaError {
     NoBase,
     #[error(transparent)]
     Automerge(#[from] AutomergeError),
+}
+
+/// The key of the entry of `collection` a patch changes. A patch's path
+/// leads from the root to the object it changes, so a change inside an
+/// entry passes through the collection, keyed by the entry; a change to the
+/// collection itself names the key in its action.
+fn entry_key(collection: &ObjId, patch: &Patch) -> Option<String> {
+    let prop = if &patch.obj == collection {
+        match &patch.action {
+            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                Prop::Map(key.clone())
+            }
+            PatchAction::Conflict { prop } | PatchAction::Increment { prop, .. } => prop.clone(),
+            _ => return None,
+        }
+    } else {
+        patch
+            .path
+            .iter()
+            .find(|(o, _)| o == collection)
+            .map(|(_, p)| p.clone())?
+    };
+    match prop {
+        Prop::Map(key) => Some(key),
+        Prop::Seq(_) => None,
+    }
 }
 
 pub struct Replica {
@@ -123,15 +150,32 @@ impl Replica {
         out
     }
 
-    /// Keys of `collection` the server does not hold as they are here (待同步).
+    /// Keys of `collection` the server does not hold as they are here (待同步):
+    /// the entries that changes since the heads both sides share touched.
+    /// Read as a diff of the collection alone, never a fork of the document:
+    /// a page asks on every start, and a year's document holds hundreds of
+    /// entries the server confirmed long ago.
     pub fn unconfirmed(&self, collection: &str) -> Vec<String> {
-        let Ok(base) = self.confirmed() else {
+        let heads = self.doc.get_heads();
+        let shared = &self.state.shared_heads;
+        if heads.iter().all(|h| shared.contains(h)) {
+            return Vec::new();
+        }
+        let Some(layout) = Layout::find(&self.doc, &self.id) else {
             return Vec::new();
         };
-        self.local_changes(&base)
+        let Some(obj) = layout.collection_obj(collection) else {
+            return Vec::new();
+        };
+        let Ok(patches) = self.doc.diff_obj(obj, shared, &heads, true) else {
+            return Vec::new();
+        };
+        let touched: BTreeSet<String> = patches.iter().filter_map(|p| entry_key(obj, p)).collect();
+        // An entry deleted here is not listed: there is nothing to show.
+        layout
+            .keys(&self.doc, collection)
             .into_iter()
-            .filter(|(name, _, _)| *name == collection)
-            .map(|(_, key, _)| key)
+            .filter(|k| touched.contains(k))
             .collect()
     }
 
@@ -185,5 +229,91 @@ impl Replica {
         self.doc = base.fork();
         self.state = State::new();
         Ok(dropped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::edit::{add_record, withdraw, NewRecord};
+    use crate::documents::schema::create_root;
+    use chrono::DateTime;
+
+    fn study(day: u32) -> NewRecord {
+        NewRecord {
+            kind: "study".into(),
+            occurred_at: DateTime::parse_from_rfc3339(&format!("2026-03-{day:02}T09:00:00+08:00"))
+                .ok(),
+            ..Default::default()
+        }
+    }
+
+    /// Syncs the replica with a server document until neither has more to say.
+    fn sync(replica: &mut Replica, server: &mut Automerge, state: &mut State) {
+        for _ in 0..16 {
+            let up = replica.outgoing();
+            if let Some(m) = &up {
+                let m = Message::decode(m).expect("message");
+                server
+                    .receive_sync_message(state, m)
+                    .expect("server receives");
+            }
+            let down = server.generate_sync_message(state).map(Message::encode);
+            if let Some(m) = &down {
+                replica.incoming(m).expect("replica receives");
+            }
+            if up.is_none() && down.is_none() {
+                return;
+            }
+        }
+        panic!("sync did not settle");
+    }
+
+    /// The slow reading the diff replaces: every entry compared with the
+    /// document as the server confirmed it.
+    fn compared(replica: &Replica) -> Vec<String> {
+        let base = replica.confirmed().expect("base");
+        let mut keys: Vec<String> = replica
+            .local_changes(&base)
+            .into_iter()
+            .filter(|(name, _, _)| *name == "records")
+            .map(|(_, key, _)| key)
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn unconfirmed_entries_are_those_changed_since_the_shared_heads() {
+        let id: DocId = "checkins:m1:2026".parse().expect("id");
+        let mut server = create_root(&id);
+        let mut state = State::new();
+        let mut phone = Replica::empty(id);
+        sync(&mut phone, &mut server, &mut state);
+        assert!(phone.has_root() && phone.unconfirmed("records").is_empty());
+
+        add_record(&mut phone.doc, "r1", &study(1)).expect("add");
+        add_record(&mut phone.doc, "r2", &study(2)).expect("add");
+        assert_eq!(phone.unconfirmed("records"), vec!["r1", "r2"]);
+        assert_eq!(phone.unconfirmed("records"), compared(&phone));
+        sync(&mut phone, &mut server, &mut state);
+        assert!(phone.unconfirmed("records").is_empty());
+
+        // A new entry and a change inside a confirmed one; the others stay
+        // confirmed. A restored state (a reload) reads the same.
+        add_record(&mut phone.doc, "r3", &study(3)).expect("add");
+        withdraw(&mut phone.doc, "r1").expect("withdraw");
+        let restored = Replica::restore(
+            phone.id.clone(),
+            &phone.save_doc(),
+            Some(&phone.save_state()),
+        )
+        .expect("restore");
+        for r in [&phone, &restored] {
+            assert_eq!(r.unconfirmed("records"), vec!["r1", "r3"]);
+            assert_eq!(r.unconfirmed("records"), compared(r));
+        }
+        sync(&mut phone, &mut server, &mut state);
+        assert!(phone.unconfirmed("records").is_empty());
     }
 }
