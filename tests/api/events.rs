@@ -12,7 +12,7 @@ use vanguard_shared::event_code::CodeKey;
 use vanguard_shared::ledger::Kind;
 
 async fn branch_of(app: &crate::helpers::TestApp, token: &str) -> String {
-    let me: Value = app.get("/api/me", token).await.json().await.expect("me");
+    let me = app.get_json("/api/me", token).await;
     me["branch"]["id"].as_str().expect("branch").to_string()
 }
 
@@ -81,24 +81,14 @@ async fn a_hosts_code_verifies_against_the_events_document(db: Db) {
     assert!(shown["qr_svg"].as_str().expect("svg").starts_with("<svg"));
 
     // The host's list has it; a member hosts nothing.
-    let hosted: Value = app
-        .get("/api/events/hosted", &secretary)
-        .await
-        .json()
-        .await
-        .expect("hosted");
+    let hosted = app.get_json("/api/events/hosted", &secretary).await;
     let hosted = hosted.as_array().expect("list");
     assert!(
         hosted.iter().any(|e| e["event_id"] == event_id.as_str()),
         "{hosted:?}"
     );
     assert!(hosted.iter().all(|e| e["title"].is_string()));
-    let none: Value = app
-        .get("/api/events/hosted", &member)
-        .await
-        .json()
-        .await
-        .expect("hosted");
+    let none = app.get_json("/api/events/hosted", &member).await;
     assert_eq!(none, json!([]));
 
     // Only the branch's hosts see codes; members and other branches do not.
@@ -271,12 +261,7 @@ fn today_start(event: &Value) -> chrono::DateTime<chrono::FixedOffset> {
 async fn the_host_pages_show_the_code_as_text_and_qr(db: Db) {
     let app = spawn_app(db).await;
     let secretary = app.token("secretary01").await;
-    let hosted: Value = app
-        .get("/api/events/hosted", &secretary)
-        .await
-        .json()
-        .await
-        .expect("hosted");
+    let hosted = app.get_json("/api/events/hosted", &secretary).await;
     let today = hosted
         .as_array()
         .and_then(|l| l.first())

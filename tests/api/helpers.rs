@@ -251,6 +251,13 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A GET that must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, token).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
         client()
             .post(self.url(path))
