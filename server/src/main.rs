@@ -1,3 +1,6 @@
+#[global_allocator]
+static ALLOCATOR: vanguard_server::ServerAllocator = vanguard_server::ServerAllocator;
+
 fn main() -> std::process::ExitCode {
     vanguard_server::cli::main()
 }

@@ -10,6 +10,10 @@
 //!   BENCH_DEVICES=200 BENCH_SYNCS=20000 BENCH_DB=sqlite,postgres BENCH_COMPACT_AFTER=32
 //!   VANGUARD_BENCH_PG=postgres://postgres@127.0.0.1/postgres
 
+// The server binary's allocator, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: vanguard_server::ServerAllocator = vanguard_server::ServerAllocator;
+
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
