@@ -9,7 +9,8 @@ use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use vanguard_shared::documents::edit::{self, EditError};
-use vanguard_shared::documents::{view, DocId, Layout, NewRecord};
+use vanguard_shared::documents::view::RecordView;
+use vanguard_shared::documents::{view, DocId, EventEntry, Layout, NewRecord};
 use vanguard_shared::ledger::Rulebook;
 use vanguard_shared::sync::{Replica, SyncClient};
 
@@ -26,6 +27,7 @@ thread_local! {
     /// The last snapshot and the revision it was read at: every page part
     /// shares one reading of the documents per change.
     static SNAPSHOT: RefCell<Option<(u64, Snapshot)>> = const { RefCell::new(None) };
+    static RECORDS: RefCell<Option<(u64, Vec<RecordView>)>> = const { RefCell::new(None) };
 }
 
 pub fn with<R>(f: impl FnOnce(&mut Device) -> R) -> Option<R> {
@@ -55,6 +57,7 @@ pub fn reopen_if_changed(me: CachedMe) {
 pub fn close() {
     DEVICE.with(|d| *d.borrow_mut() = None);
     SNAPSHOT.with(|s| *s.borrow_mut() = None);
+    RECORDS.with(|r| *r.borrow_mut() = None);
 }
 
 pub fn now(me: &CachedMe) -> DateTime<FixedOffset> {
@@ -76,49 +79,76 @@ pub fn snapshot(revision: u64) -> Option<Snapshot> {
         return Some(hit);
     }
     crate::mark("vanguard-snapshot-start");
-    let fresh = read_snapshot()?;
+    let fresh = read_snapshot(revision)?;
     crate::mark("vanguard-snapshot-read");
     SNAPSHOT.with(|s| *s.borrow_mut() = Some((revision, fresh.clone())));
     Some(fresh)
 }
 
-fn read_snapshot() -> Option<Snapshot> {
-    with(|d| {
-        let me = d.me.clone();
-        let (checkins, reviews) = (me.checkins_doc(), me.reviews_doc());
-        let replica = |id: &DocId| d.client.replica(&id.to_string());
-        let events = me
-            .events_doc()
-            .and_then(|id| replica(&id))
+/// The branch's events and the member's records not on the server yet:
+/// both cheap, whatever the number of records.
+fn events_and_unconfirmed(d: &Device) -> (Vec<EventEntry>, BTreeSet<String>) {
+    let events =
+        d.me.events_doc()
+            .and_then(|id| d.client.replica(&id.to_string()))
             .map(|r| view::events(&r.doc, &r.id))
             .unwrap_or_default();
-        crate::mark("vanguard-snapshot-events");
-        let unconfirmed: BTreeSet<String> = d
+    let unconfirmed = d
+        .client
+        .unconfirmed(&d.me.checkins_doc().to_string(), "records")
+        .into_iter()
+        .collect();
+    (events, unconfirmed)
+}
+
+fn read_snapshot(revision: u64) -> Option<Snapshot> {
+    with(|d| {
+        let (events, unconfirmed) = events_and_unconfirmed(d);
+        let writable = d
             .client
-            .unconfirmed(&checkins.to_string(), "records")
-            .into_iter()
-            .collect();
-        crate::mark("vanguard-snapshot-unconfirmed");
-        let own = replica(&checkins);
-        let records = own
+            .replica(&d.me.checkins_doc().to_string())
+            .is_some_and(Replica::has_root);
+        Snapshot {
+            rulebook: d.rulebook.clone(),
+            writable,
+            now: now(&d.me),
+            me: d.me.clone(),
+            pending: unconfirmed.len(),
+            revision,
+            events,
+        }
+    })
+}
+
+/// Every record of the year with its state, read when a page shows them
+/// (not for the check-in form: a year's records take a while to read on a
+/// slow phone). Kept for `revision` like the snapshot.
+pub fn records(revision: u64) -> Vec<RecordView> {
+    if let Some(hit) = RECORDS.with(|r| {
+        r.borrow()
+            .as_ref()
+            .filter(|(at, _)| *at == revision)
+            .map(|(_, records)| records.clone())
+    }) {
+        return hit;
+    }
+    let fresh = with(|d| {
+        let (events, unconfirmed) = events_and_unconfirmed(d);
+        let replica = |id: &DocId| d.client.replica(&id.to_string());
+        replica(&d.me.checkins_doc())
             .map(|c| {
                 view::records(
                     (&c.doc, &c.id),
-                    replica(&reviews).map(|r| (&r.doc, &r.id)),
+                    replica(&d.me.reviews_doc()).map(|r| (&r.doc, &r.id)),
                     &events,
                     &unconfirmed,
                 )
             })
-            .unwrap_or_default();
-        Snapshot {
-            rulebook: d.rulebook.clone(),
-            writable: own.is_some_and(Replica::has_root),
-            now: now(&me),
-            me,
-            records,
-            events,
-        }
+            .unwrap_or_default()
     })
+    .unwrap_or_default();
+    RECORDS.with(|r| *r.borrow_mut() = Some((revision, fresh.clone())));
+    fresh
 }
 
 /// Runs one edit of the member's checkins document: the edited entry must

@@ -72,11 +72,10 @@ fn listen(local: Local) {
     on_visible.forget();
 }
 
-/// Records only on this device, from the reading the pages share: the
-/// check is costly, and every change bumps the revision.
+/// Records only on this device, from the reading the pages share.
 fn pending(local: Local) -> usize {
     device::snapshot(local.revision.get_untracked())
-        .map(|s| s.pending())
+        .map(|s| s.pending)
         .unwrap_or(0)
 }
 

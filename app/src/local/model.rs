@@ -52,17 +52,33 @@ pub struct Snapshot {
     pub me: CachedMe,
     /// The server's root of the checkins document has arrived: writing is safe.
     pub writable: bool,
-    pub records: Vec<RecordView>,
     pub events: Vec<EventEntry>,
+    /// Records changed on this device and not on the server yet (待同步).
+    pub pending: usize,
+    /// The change of local data this was read at; the records are read
+    /// from it only when a page asks for them.
+    pub revision: u64,
     pub now: DateTime<FixedOffset>,
     /// Fetched with the identity; `None` until the device has been online once.
     pub rulebook: Option<Rulebook>,
 }
 
 impl Snapshot {
+    /// The year's records with their states, newest first.
+    pub fn records(&self) -> Vec<RecordView> {
+        #[cfg(feature = "hydrate")]
+        {
+            super::device::records(self.revision)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            Vec::new()
+        }
+    }
+
     /// The provisional ledger, by the same engine the server runs.
     pub fn ledger(&self) -> Option<Ledger> {
-        let facts = vanguard_shared::documents::view::facts(&self.records, &self.events);
+        let facts = vanguard_shared::documents::view::facts(&self.records(), &self.events);
         let book = self.rulebook.as_ref()?;
         Some(ledger::compute(
             book,
@@ -92,13 +108,6 @@ impl Snapshot {
                     >= today
             })
             .collect()
-    }
-
-    pub fn pending(&self) -> usize {
-        self.records
-            .iter()
-            .filter(|r| r.state == vanguard_shared::documents::view::RecordState::Local)
-            .count()
     }
 }
 

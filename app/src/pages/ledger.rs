@@ -32,7 +32,7 @@ fn LedgerView() -> impl IntoView {
     let ledger = Memo::new(move |_| {
         local
             .snapshot()
-            .map(|s| (s.ledger().zip(s.rulebook), s.records))
+            .map(|s| (s.ledger().zip(s.rulebook.clone()), s.records()))
     });
     move || {
         ledger.get().map(|(ledger, records)| {

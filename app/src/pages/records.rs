@@ -30,7 +30,7 @@ fn state_class(state: &RecordState) -> &'static str {
 #[component]
 fn Records() -> impl IntoView {
     let local = Local::get();
-    let records = Memo::new(move |_| local.snapshot().map(|s| s.records).unwrap_or_default());
+    let records = Memo::new(move |_| local.snapshot().map(|s| s.records()).unwrap_or_default());
     let editing = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     view! {
