@@ -7,7 +7,7 @@ use super::id::{is_plain_id, DocId, DocKind};
 use crate::geofence::{self, Geofence};
 use crate::ledger::{Grade, Kind, Outcome, Section, Side};
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, Automerge, ObjId, ObjType, Patch, PatchAction, Prop, ReadDoc, ROOT};
+use automerge::{ActorId, Automerge, ObjId, ObjType, Prop, ReadDoc, ROOT};
 use chrono::{DateTime, Datelike, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -499,43 +499,47 @@ impl Layout {
         Ok(entries)
     }
 
-    /// The entries a set of patches touched, read and validated. Deleting an
-    /// entry is refused: a record is withdrawn, never removed.
-    pub fn read_touched(
+    /// The entries a set of new changes wrote to, read and validated: the
+    /// entries are found from the changes' own operations, so receiving them
+    /// needs no patch log. Deleting an entry is refused: a record is
+    /// withdrawn, never removed.
+    pub fn read_changed(
         &self,
         doc: &Automerge,
-        patches: &[Patch],
+        changes: &[automerge::Change],
     ) -> Result<Vec<Entry>, SchemaError> {
         let mut touched = BTreeSet::new();
-        for patch in patches {
-            if patch.obj == ROOT {
-                // Root keys are checked by `check`; extra keys are kept as sent.
-                continue;
-            }
-            let Some((collection, first)) = self.locate(patch) else {
-                continue;
-            };
-            match first {
-                Some(key) => {
-                    touched.insert((collection, key));
+        // Objects met before: most changes write several fields of one entry.
+        let mut placed: std::collections::HashMap<String, Option<(&'static str, String)>> =
+            std::collections::HashMap::new();
+        for change in changes {
+            for op in change.decode().operations {
+                let obj = op.obj.to_string();
+                if obj == "_root" {
+                    // Root keys are checked by `check`; extra keys are kept as sent.
+                    continue;
                 }
-                None => {
-                    // A patch on the collection map itself: an entry put or deleted.
-                    match &patch.action {
-                        PatchAction::PutMap { key, .. } => {
-                            touched.insert((collection, key.clone()));
-                        }
-                        PatchAction::DeleteMap { key } if collection != "grade" => {
-                            return Err(SchemaError::new(
-                                Some(key.clone()),
-                                collection,
-                                "不可删除（记录只能撤回）",
-                            ));
-                        }
-                        _ => {
-                            touched.insert((collection, String::new()));
-                        }
+                if let Some(name) = self.collection_named_by(doc, &obj) {
+                    let key = match &op.key {
+                        automerge::legacy::Key::Map(key) => key.to_string(),
+                        automerge::legacy::Key::Seq(_) => String::new(),
+                    };
+                    if matches!(op.action, automerge::legacy::OpType::Delete) && name != "grade" {
+                        return Err(SchemaError::new(
+                            Some(key),
+                            name,
+                            "不可删除（记录只能撤回）",
+                        ));
                     }
+                    let key = if name == "grade" { String::new() } else { key };
+                    touched.insert((name, key));
+                    continue;
+                }
+                let entry = placed
+                    .entry(obj.clone())
+                    .or_insert_with(|| self.entry_holding(doc, &obj));
+                if let Some(entry) = entry.clone() {
+                    touched.insert(entry);
                 }
             }
         }
@@ -545,26 +549,27 @@ impl Layout {
             .collect()
     }
 
-    /// Which collection a patch lies in, and which entry of it (`None` when
-    /// the patch is on the collection map itself).
-    fn locate(&self, patch: &Patch) -> Option<(&'static str, Option<String>)> {
-        let collection_of = |obj: &ObjId| {
-            self.collections
-                .iter()
-                .find(|(_, o)| o == obj)
-                .map(|(n, _)| *n)
-        };
-        if let Some(name) = collection_of(&patch.obj) {
-            return Some((name, None));
+    /// The collection whose map object is `obj` (as `counter@actor`).
+    fn collection_named_by(&self, doc: &Automerge, obj: &str) -> Option<&'static str> {
+        let id = doc.import_obj(obj).ok()?;
+        self.collections
+            .iter()
+            .find(|(_, o)| *o == id)
+            .map(|(n, _)| *n)
+    }
+
+    /// The entry an object inside a collection belongs to: walking up from
+    /// it, the step whose parent is a collection names the entry.
+    fn entry_holding(&self, doc: &Automerge, obj: &str) -> Option<(&'static str, String)> {
+        let id = doc.import_obj(obj).ok()?;
+        for parent in doc.parents(&id).ok()? {
+            if let Some((name, _)) = self.collections.iter().find(|(_, o)| *o == parent.obj) {
+                return match parent.prop {
+                    Prop::Map(key) if *name != "grade" => Some((name, key)),
+                    _ => Some((name, String::new())),
+                };
+            }
         }
-        // path[0] is (root, collection); path[1] is (collection, entry key).
-        let (_, Prop::Map(name)) = patch.path.first()? else {
-            return None;
-        };
-        let name = self.collections.iter().find(|(n, _)| n == name)?.0;
-        match patch.path.get(1) {
-            Some((_, Prop::Map(key))) if name != "grade" => Some((name, Some(key.clone()))),
-            _ => Some((name, None)),
-        }
+        None
     }
 }

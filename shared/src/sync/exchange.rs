@@ -6,7 +6,7 @@
 use crate::documents::schema::{Entry, Layout, SchemaError};
 use crate::documents::DocId;
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash, PatchLog, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
@@ -72,9 +72,8 @@ pub fn exchange(
     }
     let heads_before = doc.get_heads();
     let mut forked = doc.fork();
-    let mut log = PatchLog::active();
     forked
-        .receive_sync_message_log_patches(&mut state, message, &mut log)
+        .receive_sync_message(&mut state, message)
         .map_err(|e| ExchangeError::Malformed(e.to_string()))?;
     let changes: Vec<Change> = forked.get_changes(&heads_before);
     if !forked.get_missing_deps(&[]).is_empty() {
@@ -94,8 +93,7 @@ pub fn exchange(
             state,
         });
     }
-    let patches = forked.make_patches(&mut log);
-    let entries = Layout::check(&forked, id)?.read_touched(&forked, &patches)?;
+    let entries = Layout::check(&forked, id)?.read_changed(&forked, &changes)?;
     let reply = reply(&forked, &mut state);
     Ok(Exchange {
         applied: Some(Applied {
