@@ -69,20 +69,36 @@ pub fn now(me: &CachedMe) -> DateTime<FixedOffset> {
     utc.with_timezone(&me.tz()).fixed_offset()
 }
 
-pub fn snapshot(revision: u64) -> Option<Snapshot> {
-    if let Some(hit) = SNAPSHOT.with(|s| {
-        s.borrow()
+/// A reading kept for one revision of local data: every page part asks for
+/// it, and it changes only when the revision does.
+type Cached<T> = std::thread::LocalKey<RefCell<Option<(u64, T)>>>;
+
+fn cached<T: Clone>(
+    cell: &'static Cached<T>,
+    revision: u64,
+    read: impl FnOnce() -> Option<T>,
+) -> Option<T> {
+    let hit = cell.with(|c| {
+        c.borrow()
             .as_ref()
-            .filter(|(r, _)| *r == revision)
-            .map(|(_, snap)| snap.clone())
-    }) {
-        return Some(hit);
+            .filter(|(at, _)| *at == revision)
+            .map(|(_, value)| value.clone())
+    });
+    if hit.is_some() {
+        return hit;
     }
-    crate::mark("vanguard-snapshot-start");
-    let fresh = read_snapshot(revision)?;
-    crate::mark("vanguard-snapshot-read");
-    SNAPSHOT.with(|s| *s.borrow_mut() = Some((revision, fresh.clone())));
+    let fresh = read()?;
+    cell.with(|c| *c.borrow_mut() = Some((revision, fresh.clone())));
     Some(fresh)
+}
+
+pub fn snapshot(revision: u64) -> Option<Snapshot> {
+    cached(&SNAPSHOT, revision, || {
+        crate::mark("vanguard-snapshot-start");
+        let fresh = read_snapshot(revision);
+        crate::mark("vanguard-snapshot-read");
+        fresh
+    })
 }
 
 /// The branch's events and the member's records not on the server yet:
@@ -124,31 +140,23 @@ fn read_snapshot(revision: u64) -> Option<Snapshot> {
 /// (not for the check-in form: a year's records take a while to read on a
 /// slow phone). Kept for `revision` like the snapshot.
 pub fn records(revision: u64) -> Vec<RecordView> {
-    if let Some(hit) = RECORDS.with(|r| {
-        r.borrow()
-            .as_ref()
-            .filter(|(at, _)| *at == revision)
-            .map(|(_, records)| records.clone())
-    }) {
-        return hit;
-    }
-    let fresh = with(|d| {
-        let (events, unconfirmed) = events_and_unconfirmed(d);
-        let replica = |id: &DocId| d.client.replica(&id.to_string());
-        replica(&d.me.checkins_doc())
-            .map(|c| {
-                view::records(
-                    (&c.doc, &c.id),
-                    replica(&d.me.reviews_doc()).map(|r| (&r.doc, &r.id)),
-                    &events,
-                    &unconfirmed,
-                )
-            })
-            .unwrap_or_default()
+    cached(&RECORDS, revision, || {
+        with(|d| {
+            let (events, unconfirmed) = events_and_unconfirmed(d);
+            let replica = |id: &DocId| d.client.replica(&id.to_string());
+            replica(&d.me.checkins_doc())
+                .map(|c| {
+                    view::records(
+                        (&c.doc, &c.id),
+                        replica(&d.me.reviews_doc()).map(|r| (&r.doc, &r.id)),
+                        &events,
+                        &unconfirmed,
+                    )
+                })
+                .unwrap_or_default()
+        })
     })
-    .unwrap_or_default();
-    RECORDS.with(|r| *r.borrow_mut() = Some((revision, fresh.clone())));
-    fresh
+    .unwrap_or_default()
 }
 
 /// Runs one edit of the member's checkins document: the edited entry must
