@@ -499,15 +499,15 @@ impl Layout {
         Ok(entries)
     }
 
-    /// The entries a set of new changes wrote to, read and validated: the
-    /// entries are found from the changes' own operations, so receiving them
-    /// needs no patch log. Deleting an entry is refused: a record is
-    /// withdrawn, never removed.
-    pub fn read_changed(
+    /// The entries a set of changes wrote to, found from the changes' own
+    /// operations (no patch log, no diff): each as (collection, key, and
+    /// whether the change deleted it from its collection). Grade is one
+    /// entry, with an empty key.
+    pub fn touched(
         &self,
         doc: &Automerge,
         changes: &[automerge::Change],
-    ) -> Result<Vec<Entry>, SchemaError> {
+    ) -> BTreeSet<(&'static str, String, bool)> {
         let mut touched = BTreeSet::new();
         // Objects met before: most changes write several fields of one entry.
         let mut placed: std::collections::HashMap<String, Option<(&'static str, String)>> =
@@ -520,30 +520,46 @@ impl Layout {
                     continue;
                 }
                 if let Some(name) = self.collection_named_by(doc, &obj) {
-                    let key = match &op.key {
-                        automerge::legacy::Key::Map(key) => key.to_string(),
-                        automerge::legacy::Key::Seq(_) => String::new(),
+                    let key = match (&op.key, name) {
+                        (_, "grade") | (automerge::legacy::Key::Seq(_), _) => String::new(),
+                        (automerge::legacy::Key::Map(key), _) => key.to_string(),
                     };
-                    if matches!(op.action, automerge::legacy::OpType::Delete) && name != "grade" {
-                        return Err(SchemaError::new(
-                            Some(key),
-                            name,
-                            "不可删除（记录只能撤回）",
-                        ));
-                    }
-                    let key = if name == "grade" { String::new() } else { key };
-                    touched.insert((name, key));
+                    let deleted =
+                        matches!(op.action, automerge::legacy::OpType::Delete) && name != "grade";
+                    touched.insert((name, key, deleted));
                     continue;
                 }
                 let entry = placed
                     .entry(obj.clone())
                     .or_insert_with(|| self.entry_holding(doc, &obj));
-                if let Some(entry) = entry.clone() {
-                    touched.insert(entry);
+                if let Some((name, key)) = entry.clone() {
+                    touched.insert((name, key, false));
                 }
             }
         }
         touched
+    }
+
+    /// The entries a set of new changes wrote to, read and validated.
+    /// Deleting an entry is refused: a record is withdrawn, never removed.
+    pub fn read_changed(
+        &self,
+        doc: &Automerge,
+        changes: &[automerge::Change],
+    ) -> Result<Vec<Entry>, SchemaError> {
+        let touched = self.touched(doc, changes);
+        if let Some((name, key, _)) = touched.iter().find(|(_, _, deleted)| *deleted) {
+            return Err(SchemaError::new(
+                Some(key.clone()),
+                name,
+                "不可删除（记录只能撤回）",
+            ));
+        }
+        let entries: BTreeSet<(&'static str, String)> = touched
+            .into_iter()
+            .map(|(name, key, _)| (name, key))
+            .collect();
+        entries
             .into_iter()
             .map(|(collection, key)| self.read(doc, collection, &key))
             .collect()

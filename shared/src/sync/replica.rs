@@ -4,7 +4,7 @@ use crate::documents::edit::copy_map;
 use crate::documents::schema::{collections, Layout};
 use crate::documents::DocId;
 use automerge::sync::{Have, Message, State, SyncDoc};
-use automerge::{Automerge, AutomergeError, ObjId, Patch, PatchAction, Prop, ReadDoc, ROOT};
+use automerge::{Automerge, AutomergeError, ReadDoc, ROOT};
 use std::collections::BTreeSet;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,32 +17,6 @@ pub enum ReplicaError {
     NoBase,
     #[error(transparent)]
     Automerge(#[from] AutomergeError),
-}
-
-/// The key of the entry of `collection` a patch changes. A patch's path
-/// leads from the root to the object it changes, so a change inside an
-/// entry passes through the collection, keyed by the entry; a change to the
-/// collection itself names the key in its action.
-fn entry_key(collection: &ObjId, patch: &Patch) -> Option<String> {
-    let prop = if &patch.obj == collection {
-        match &patch.action {
-            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                Prop::Map(key.clone())
-            }
-            PatchAction::Conflict { prop } | PatchAction::Increment { prop, .. } => prop.clone(),
-            _ => return None,
-        }
-    } else {
-        patch
-            .path
-            .iter()
-            .find(|(o, _)| o == collection)
-            .map(|(_, p)| p.clone())?
-    };
-    match prop {
-        Prop::Map(key) => Some(key),
-        Prop::Seq(_) => None,
-    }
 }
 
 pub struct Replica {
@@ -151,26 +125,24 @@ impl Replica {
     }
 
     /// Keys of `collection` the server does not hold as they are here (待同步):
-    /// the entries that changes since the heads both sides share touched.
-    /// Read as a diff of the collection alone, never a fork of the document:
-    /// a page asks on every start, and a year's document holds hundreds of
+    /// the entries that changes since the heads both sides share wrote to.
+    /// Read from those changes' operations, never a fork of the document: a
+    /// page asks on every start, and a year's document holds hundreds of
     /// entries the server confirmed long ago.
     pub fn unconfirmed(&self, collection: &str) -> Vec<String> {
-        let heads = self.doc.get_heads();
-        let shared = &self.state.shared_heads;
-        if heads.iter().all(|h| shared.contains(h)) {
+        let local = self.doc.get_changes(&self.state.shared_heads);
+        if local.is_empty() {
             return Vec::new();
         }
         let Some(layout) = Layout::find(&self.doc, &self.id) else {
             return Vec::new();
         };
-        let Some(obj) = layout.collection_obj(collection) else {
-            return Vec::new();
-        };
-        let Ok(patches) = self.doc.diff_obj(obj, shared, &heads, true) else {
-            return Vec::new();
-        };
-        let touched: BTreeSet<String> = patches.iter().filter_map(|p| entry_key(obj, p)).collect();
+        let touched: BTreeSet<String> = layout
+            .touched(&self.doc, &local)
+            .into_iter()
+            .filter(|(name, _, _)| *name == collection)
+            .map(|(_, key, _)| key)
+            .collect();
         // An entry deleted here is not listed: there is nothing to show.
         layout
             .keys(&self.doc, collection)
