@@ -40,14 +40,8 @@ pub struct NewEvent {
     pub place: Option<String>,
     #[serde(default)]
     pub with_code: bool,
-    pub geofence: Option<FenceInput>,
-}
-
-#[derive(Deserialize)]
-pub struct FenceInput {
-    pub lat: f64,
-    pub lon: f64,
-    pub radius_m: f64,
+    /// As sent: checked by `Geofence::new` before anything is written.
+    pub geofence: Option<Geofence>,
 }
 
 fn time(field: &str, text: &str) -> Result<DateTime<FixedOffset>, ApiError> {
