@@ -76,7 +76,8 @@ struct CreateAdminArgs {
     /// The committee to administer; created at the top of the tree if absent.
     #[arg(long, default_value = "机关党委")]
     committee: String,
-    /// The committee's time zone (decides which year a record belongs to).
+    /// The committee's time zone (decides which year a record belongs to): one
+    /// of the zones the build keeps, see docs/architecture.md.
     #[arg(long, default_value = "Asia/Shanghai")]
     time_zone: String,
     /// The password; generated and printed when not given.

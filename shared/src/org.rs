@@ -183,7 +183,9 @@ impl FromStr for MemberStatus {
 }
 
 /// An IANA time zone name, checked against the zone database. The
-/// organisation's zone decides which year a record belongs to.
+/// organisation's zone decides which year a record belongs to. The database
+/// is built with China's zones only (`.cargo/config.toml`), the same on the
+/// server and in the phone's bundle, so both compute a ledger alike.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct TimeZone(String);
@@ -198,7 +200,7 @@ impl TimeZone {
             .map_err(|_| VocabularyError {
                 what: "time zone",
                 value: name.to_string(),
-                expected: "an IANA zone name such as Asia/Shanghai",
+                expected: "Asia/Shanghai, Asia/Urumqi, Asia/Hong_Kong, Asia/Macau, UTC",
             })
     }
 
@@ -256,7 +258,11 @@ mod tests {
     #[test]
     fn time_zone_is_checked() {
         assert_eq!(TimeZone::default().as_str(), "Asia/Shanghai");
-        assert!(TimeZone::parse("Europe/Berlin").is_ok());
+        assert_eq!(TimeZone::parse(" Asia/Urumqi ").unwrap().as_str(), "Asia/Urumqi");
+        // The build keeps only China's zones (.cargo/config.toml): a zone
+        // the phone could not compute with is refused where it is entered.
+        let err = TimeZone::parse("Europe/Berlin").unwrap_err();
+        assert!(err.to_string().contains("Asia/Shanghai"), "{err}");
         assert!(TimeZone::parse("Mars/Olympus").is_err());
         let json = serde_json::to_string(&TimeZone::default()).unwrap();
         assert_eq!(json, "\"Asia/Shanghai\"");
