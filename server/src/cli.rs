@@ -1,5 +1,5 @@
 //! The `vanguard` command line: `serve` (the default), `migrate`,
-//! `create-admin`, `import-members FILE` and `rebuild`. Every failure is one line on
+//! `create-admin`, `import-members FILE`, `rebuild` and `precompress DIR`. Every failure is one line on
 //! stderr and a non-zero exit.
 
 use crate::accounts::admin::{create_admin, NewAdmin};
@@ -45,6 +45,10 @@ enum Command {
     ImportMembers(ImportArgs),
     /// Re-materialize the ledger tables from the stored documents.
     Rebuild,
+    /// Write a gzip copy (zopfli) beside each .wasm, .js and .css file in
+    /// DIR, served to browsers that accept gzip; `make build` runs it on
+    /// target/site/pkg.
+    Precompress { dir: PathBuf },
 }
 
 #[derive(Args)]
@@ -154,6 +158,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             match generated {
                 Some(password) => println!("created admin {username}; password: {password}"),
                 None => println!("created admin {username}"),
+            }
+            Ok(())
+        }
+        Command::Precompress { dir } => {
+            let done = crate::precompress::precompress_dir(&dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+            for c in done {
+                println!(
+                    "[site] {} {} bytes ({} gzipped)",
+                    c.path.display(),
+                    c.original,
+                    c.gzipped
+                );
             }
             Ok(())
         }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod events;
 pub mod http;
+pub mod precompress;
 pub mod startup;
 pub mod state;
 pub mod storage;

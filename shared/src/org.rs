@@ -258,7 +258,10 @@ mod tests {
     #[test]
     fn time_zone_is_checked() {
         assert_eq!(TimeZone::default().as_str(), "Asia/Shanghai");
-        assert_eq!(TimeZone::parse(" Asia/Urumqi ").unwrap().as_str(), "Asia/Urumqi");
+        assert_eq!(
+            TimeZone::parse(" Asia/Urumqi ").unwrap().as_str(),
+            "Asia/Urumqi"
+        );
         // The build keeps only China's zones (.cargo/config.toml): a zone
         // the phone could not compute with is refused where it is entered.
         let err = TimeZone::parse("Europe/Berlin").unwrap_err();

@@ -169,6 +169,71 @@ fn schema_breaks_are_refused_naming_entry_and_field() {
 }
 
 #[test]
+fn the_roots_own_keys_cannot_be_rewritten_but_extra_keys_are_kept() {
+    let rid = "11111111-2222-3333-4444-555555555555";
+    // A fresh, empty records map would hide every record the member has.
+    let err = refused(|d| {
+        d.transact::<_, _, automerge::AutomergeError>(|tx| {
+            let fresh = tx.put_object(ROOT, "records", automerge::ObjType::Map)?;
+            let r = tx.put_object(&fresh, rid, automerge::ObjType::Map)?;
+            tx.put(&r, "kind", "study")?;
+            tx.put(&r, "occurred_at", "2026-03-01T10:00:00+08:00")
+        })
+        .map_err(|f| f.error)
+        .expect("put");
+    });
+    assert!(
+        err.contains("records") && err.contains("不可替换或删除"),
+        "{err}"
+    );
+    let err = refused(|d| {
+        d.transact::<_, _, automerge::AutomergeError>(|tx| tx.delete(ROOT, "records"))
+            .map_err(|f| f.error)
+            .expect("delete");
+    });
+    assert!(err.contains("records"), "{err}");
+    let err = refused(|d| {
+        d.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "year", 2027i64))
+            .map_err(|f| f.error)
+            .expect("put");
+    });
+    assert!(err.contains("year") && err.contains("不可修改"), "{err}");
+    let err = refused(|d| {
+        d.transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "schema", 2i64))
+            .map_err(|f| f.error)
+            .expect("put");
+    });
+    assert!(err.contains("schema"), "{err}");
+
+    // A key the schema does not know is kept as sent, with the record beside it.
+    let id = DocId::checkins(MEMBER, 2026);
+    let (mut client, mut server) = joined(&id);
+    client
+        .doc
+        .transact::<_, _, automerge::AutomergeError>(|tx| tx.put(ROOT, "device_note", "备用手机"))
+        .map_err(|f| f.error)
+        .expect("put");
+    add_record(
+        &mut client.doc,
+        rid,
+        &record("study", "2026-03-01T10:00:00+08:00"),
+    )
+    .expect("add");
+    let (_, entries) = sync(&mut client, &mut server).expect("accepted");
+    assert!(
+        matches!(&entries[..], [Entry::Record(r)] if r.record_id == rid),
+        "{entries:?}"
+    );
+    assert_eq!(server.doc.get_heads(), client.doc.get_heads());
+    let kept = server
+        .doc
+        .get(ROOT, "device_note")
+        .expect("read")
+        .map(|(v, _)| v.to_string());
+    assert_eq!(kept.as_deref(), Some("\"备用手机\""));
+}
+
+#[test]
 fn deleting_a_record_is_refused_and_withdrawing_is_accepted() {
     let id = DocId::checkins(MEMBER, 2026);
     let (mut client, mut server) = joined(&id);

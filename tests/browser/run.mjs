@@ -92,12 +92,22 @@ test('the official JavaScript Automerge syncs a record into the server', async (
 memberAppTests(test);
 memberAppFigures(test);
 
-// The bytes a first visit transfers for the app itself, gzipped.
+// The bytes a first visit transfers for the app itself: the gzip copies the
+// server sends a browser that accepts gzip (written by `vanguard precompress`).
 async function firstLoadBytes(base) {
   let total = 0;
   for (const f of ['vanguard_bg.wasm', 'vanguard.js', 'vanguard.css']) {
-    const body = Buffer.from(await (await fetch(`${base}/pkg/${f}`)).arrayBuffer());
-    total += gzipSync(body, { level: 9 }).length;
+    const res = await fetch(`${base}/pkg/${f}`, { headers: { 'accept-encoding': 'gzip' } });
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.headers.get('content-encoding') !== 'gzip') {
+      throw new Error(`${f} was not served gzipped`);
+    }
+    const sent = Number(res.headers.get('content-length'));
+    // What arrived unpacks to the file, and gzip -9 of it is no smaller.
+    if (!(sent > 0 && sent <= gzipSync(body, { level: 9 }).length)) {
+      throw new Error(`${f}: ${sent} bytes sent, gzip -9 would send ${gzipSync(body, { level: 9 }).length}`);
+    }
+    total += sent;
   }
   return total;
 }

@@ -15,7 +15,7 @@ pub(crate) const MATERIALIZED: &[(&str, &str)] = &[
 ];
 
 macro_rules! doc_store {
-    ($store:ty, $db:ty, $txn:ident, $begin:literal, $lock:literal) => {
+    ($store:ty, $db:ty, $txn:ident, $writer:ident, $writer_setup:expr, $begin:literal, $lock:literal) => {
         /// Upserts record rows, from any number of documents, in one
         /// statement. A record listed twice keeps its last version.
         async fn upsert_records(
@@ -390,6 +390,34 @@ macro_rules! doc_store {
             Ok(())
         }
 
+        /// The group committer's own connection (`CommitWriter`).
+        pub struct $writer {
+            conn: <$db as sqlx::Database>::Connection,
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::storage::CommitWriter for $writer {
+            async fn commit_many(
+                &mut self,
+                commits: &[$crate::storage::PendingCommit],
+            ) -> Result<Vec<bool>, $crate::storage::StoreError> {
+                if commits.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = sqlx::Connection::begin_with(&mut self.conn, $begin).await?;
+                let stored = write_commits(&mut tx, commits).await?;
+                // Ended here either way: a dropped transaction on a connection
+                // that never returns to a pool would stay open, holding the
+                // row locks its claim took, until the next group.
+                if stored.contains(&true) {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                Ok(stored)
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::storage::DocumentStore for $store {
             async fn create_documents(&self, docs: &[$crate::storage::NewDocument]) -> Result<(), $crate::storage::StoreError> {
@@ -460,19 +488,13 @@ macro_rules! doc_store {
                 }))
             }
 
-            async fn commit_many(
-                &self,
-                commits: &[$crate::storage::PendingCommit],
-            ) -> Result<Vec<bool>, $crate::storage::StoreError> {
-                if commits.is_empty() {
-                    return Ok(Vec::new());
+            async fn commit_writer(&self) -> Result<Box<dyn $crate::storage::CommitWriter>, $crate::storage::StoreError> {
+                // Detached: the pool opens another for the readers.
+                let mut conn = self.pool.acquire().await?.detach();
+                for statement in $writer_setup {
+                    sqlx::query(statement).execute(&mut conn).await?;
                 }
-                let mut tx = self.pool.begin_with($begin).await?;
-                let stored = write_commits(&mut tx, commits).await?;
-                if stored.contains(&true) {
-                    tx.commit().await?;
-                }
-                Ok(stored)
+                Ok(Box::new($writer { conn }))
             }
 
             async fn sync_state(

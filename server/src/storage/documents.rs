@@ -71,6 +71,15 @@ pub trait DocTx: Send {
     ) -> Result<(), StoreError>;
 }
 
+/// The group committer's connection (`DocumentStore::commit_writer`).
+#[async_trait]
+pub trait CommitWriter: Send {
+    /// Commits several accepted messages in one transaction, each only if
+    /// its document is still at the expected sequence number. Answers, per
+    /// commit, whether it was stored; one that was not left no trace.
+    async fn commit_many(&mut self, commits: &[PendingCommit]) -> Result<Vec<bool>, StoreError>;
+}
+
 /// One materialized record with its review, as the records API shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordRow {

@@ -10,7 +10,9 @@ mod postgres;
 mod sql_store;
 mod sqlite;
 
-pub use documents::{DocHead, DocTx, NewDocument, PendingCommit, RecordRow, StoredDoc};
+pub use documents::{
+    CommitWriter, DocHead, DocTx, NewDocument, PendingCommit, RecordRow, StoredDoc,
+};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -181,10 +183,10 @@ pub trait DocumentStore: Send + Sync + 'static {
     /// Begins a transaction holding the document's write lock; `None` if
     /// there is no such document.
     async fn begin_document(&self, id: &str) -> Result<Option<Box<dyn DocTx>>, StoreError>;
-    /// Commits several accepted messages in one transaction, each only if
-    /// its document is still at the expected sequence number. Answers, per
-    /// commit, whether it was stored; one that was not left no trace.
-    async fn commit_many(&self, commits: &[PendingCommit]) -> Result<Vec<bool>, StoreError>;
+    /// A connection of its own for the group committer, outside the pool:
+    /// its transactions then never wait in line behind the requests' reads
+    /// for a pooled connection, which on SQLite cost more than the writes.
+    async fn commit_writer(&self) -> Result<Box<dyn CommitWriter>, StoreError>;
     async fn sync_state(
         &self,
         doc_id: &str,

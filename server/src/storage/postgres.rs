@@ -28,6 +28,8 @@ super::doc_sql::doc_store!(
     PgStore,
     sqlx::Postgres,
     PgDocTx,
+    PgCommitWriter,
+    [] as [&str; 0],
     "BEGIN",
     "SELECT seq, snapshot_seq FROM documents WHERE id = $1 FOR UPDATE"
 );

@@ -29,6 +29,7 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
+        tokio::spawn(checkpoints(pool.clone()));
         Ok(SqliteStore { pool })
     }
 }
@@ -41,6 +42,33 @@ super::doc_sql::doc_store!(
     SqliteStore,
     sqlx::Sqlite,
     SqliteDocTx,
+    SqliteCommitWriter,
+    // The committer never checkpoints: `checkpoints` does, beside it.
+    ["PRAGMA wal_autocheckpoint = 0"],
     "BEGIN IMMEDIATE",
     "SELECT seq, snapshot_seq FROM documents WHERE id = $1"
 );
+
+/// Copies the write-ahead log into the database twice a second, on a
+/// connection of the pool. The group committer's connection has automatic
+/// checkpoints turned off: otherwise every few hundred commits one of its
+/// commits would also copy the log and wait for the disk, and every sync
+/// waiting for that group would wait with it. A passive checkpoint never
+/// blocks the writer; the readers' own automatic checkpoints remain as a
+/// fallback.
+async fn checkpoints(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!("checkpoint failed: {e}");
+        }
+    }
+}

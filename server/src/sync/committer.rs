@@ -1,9 +1,11 @@
 //! Group commit: accepted messages from many requests are written in one
 //! transaction. A transaction's fixed cost (begin, commit, on SQLite the
 //! database's one write lock) is then paid once per group instead of once
-//! per message, which is what lets sync keep up with a plain insert.
+//! per message, which is what lets sync keep up with a plain insert. The
+//! committer writes through a connection of its own, so a group never waits
+//! for a pooled connection behind the requests' reads.
 
-use crate::storage::{PendingCommit, SharedStore, StoreError};
+use crate::storage::{CommitWriter, PendingCommit, SharedStore, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most messages one transaction carries.
@@ -36,7 +38,27 @@ impl Committer {
     }
 }
 
+/// The committer's connection, opened when first needed and again after
+/// any failure, since a failed connection may be a broken one.
+struct Writer {
+    store: SharedStore,
+    open: Option<Box<dyn CommitWriter>>,
+}
+
+impl Writer {
+    async fn commit_many(&mut self, commits: &[PendingCommit]) -> Result<Vec<bool>, StoreError> {
+        let mut writer = match self.open.take() {
+            Some(writer) => writer,
+            None => self.store.commit_writer().await?,
+        };
+        let stored = writer.commit_many(commits).await?;
+        self.open = Some(writer);
+        Ok(stored)
+    }
+}
+
 async fn run(store: SharedStore, mut jobs: mpsc::UnboundedReceiver<(PendingCommit, Reply)>) {
+    let mut writer = Writer { store, open: None };
     while let Some(first) = jobs.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -46,7 +68,7 @@ async fn run(store: SharedStore, mut jobs: mpsc::UnboundedReceiver<(PendingCommi
             }
         }
         let (commits, replies): (Vec<PendingCommit>, Vec<Reply>) = group.into_iter().unzip();
-        match store.commit_many(&commits).await {
+        match writer.commit_many(&commits).await {
             Ok(stored) => {
                 for (reply, ok) in replies.into_iter().zip(stored) {
                     let _ = reply.send(Ok(ok));
@@ -55,7 +77,7 @@ async fn run(store: SharedStore, mut jobs: mpsc::UnboundedReceiver<(PendingCommi
             // One bad message must not fail the others: retry each alone.
             Err(_) if commits.len() > 1 => {
                 for (commit, reply) in commits.into_iter().zip(replies) {
-                    let result = store
+                    let result = writer
                         .commit_many(std::slice::from_ref(&commit))
                         .await
                         .map(|stored| stored.first().copied().unwrap_or(false));

@@ -3,30 +3,41 @@
 //! objects (what JavaScript Automerge writes for a plain string).
 
 use super::schema::SchemaError;
+use automerge::iter::MapRangeItem;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{DateTime, FixedOffset};
 
 /// One map (a record, a decision, an event) and the name errors give it.
 pub struct Fields<'a> {
     pub doc: &'a Automerge,
-    pub obj: ObjId,
     /// The entry's id, quoted in every error.
     pub entry: String,
+    /// The map's current values, read in one pass: one walk of the map
+    /// instead of a search for each of a record's dozen fields, which the
+    /// server does on every sync and the phone for every record it lists.
+    values: Vec<MapRangeItem<'a>>,
 }
 
 impl<'a> Fields<'a> {
+    pub fn new(doc: &'a Automerge, obj: ObjId, entry: impl Into<String>) -> Self {
+        let values = doc.map_range(&obj, ..).collect();
+        Fields {
+            doc,
+            entry: entry.into(),
+            values,
+        }
+    }
+
     pub fn error(&self, field: &str, message: impl Into<String>) -> SchemaError {
         SchemaError::new(Some(self.entry.clone()), field, message)
     }
 
-    fn value(&self, field: &str) -> Option<Value<'a>> {
-        // A read error on a map we just resolved means a corrupt document:
-        // treat it as absent, and the required-field checks report it.
-        self.doc
-            .get(&self.obj, field)
-            .ok()
-            .flatten()
-            .map(|(v, _)| v)
+    fn item(&self, field: &str) -> Option<&MapRangeItem<'a>> {
+        self.values.iter().find(|item| item.key == field)
+    }
+
+    fn value(&self, field: &str) -> Option<Value<'static>> {
+        self.item(field).map(|item| item.value.clone().into_value())
     }
 
     pub fn opt_str(&self, field: &str, max_chars: usize) -> Result<Option<String>, SchemaError> {
@@ -38,11 +49,9 @@ impl<'a> Fields<'a> {
                 _ => return Err(self.error(field, "应为文本")),
             },
             Some(Value::Object(ObjType::Text)) => {
-                let (_, id) = self
-                    .doc
-                    .get(&self.obj, field)
-                    .ok()
-                    .flatten()
+                let id = self
+                    .item(field)
+                    .map(MapRangeItem::id)
                     .ok_or_else(|| self.error(field, "无法读取"))?;
                 self.doc
                     .text(&id)

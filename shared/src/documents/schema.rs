@@ -220,11 +220,7 @@ fn read_record(
     record_id: &str,
     year: i32,
 ) -> Result<CheckinRecord, SchemaError> {
-    let f = Fields {
-        doc,
-        obj,
-        entry: record_id.to_string(),
-    };
+    let f = Fields::new(doc, obj, record_id.to_string());
     let kind = f.req_str("kind", 64)?;
     if kind != LEAVE && kind.parse::<Kind>().is_err() {
         return Err(f.error("kind", format!("未知的类型“{kind}”")));
@@ -259,11 +255,7 @@ fn read_record(
 }
 
 fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decision, SchemaError> {
-    let f = Fields {
-        doc,
-        obj,
-        entry: record_id.to_string(),
-    };
+    let f = Fields::new(doc, obj, record_id.to_string());
     let status = f.req_code("status", DecisionStatus::parse)?;
     let reason = f.opt_str("reason", MAX_TEXT)?;
     if status == DecisionStatus::Returned && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
@@ -279,11 +271,7 @@ fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decisio
 }
 
 fn read_adjustment(doc: &Automerge, obj: ObjId, id: &str) -> Result<AdjustmentEntry, SchemaError> {
-    let f = Fields {
-        doc,
-        obj,
-        entry: id.to_string(),
-    };
+    let f = Fields::new(doc, obj, id.to_string());
     let points = f
         .opt_range("points", -100.0..=100.0)?
         .ok_or_else(|| f.error("points", "必填"))?;
@@ -299,11 +287,7 @@ fn read_adjustment(doc: &Automerge, obj: ObjId, id: &str) -> Result<AdjustmentEn
 }
 
 fn read_grade(doc: &Automerge, obj: ObjId) -> Result<GradeEntry, SchemaError> {
-    let f = Fields {
-        doc,
-        obj,
-        entry: "grade".to_string(),
-    };
+    let f = Fields::new(doc, obj, "grade".to_string());
     let override_grade = f.opt_code("override", |s| s.parse().ok())?;
     let reason = f.opt_str("reason", MAX_TEXT)?;
     if override_grade.is_some() && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
@@ -321,11 +305,7 @@ fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry,
     let geofence = match child_map(doc, &obj, "geofence") {
         None => None,
         Some(g) => {
-            let g = Fields {
-                doc,
-                obj: g,
-                entry: event_id.to_string(),
-            };
+            let g = Fields::new(doc, g, event_id.to_string());
             let need = |field: &str, range| {
                 g.opt_range(field, range)?
                     .ok_or_else(|| g.error(field, "必填"))
@@ -337,11 +317,7 @@ fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry,
             })
         }
     };
-    let f = Fields {
-        doc,
-        obj,
-        entry: event_id.to_string(),
-    };
+    let f = Fields::new(doc, obj, event_id.to_string());
     let start = f.req_time("start")?;
     let end = f.opt_time("end")?;
     if end.is_some_and(|end| end < start) {
@@ -370,11 +346,7 @@ fn read_attendance(
         check_entry_id("attendance", &member_id)?;
         let row = child_map(doc, &obj, &member_id)
             .ok_or_else(|| SchemaError::new(Some(event_id.to_string()), &member_id, "应为对象"))?;
-        let f = Fields {
-            doc,
-            obj: row,
-            entry: format!("{event_id}/{member_id}"),
-        };
+        let f = Fields::new(doc, row, format!("{event_id}/{member_id}"));
         rows.push(AttendanceEntry {
             event_id: event_id.to_string(),
             member_id,
@@ -396,11 +368,7 @@ impl Layout {
     /// Checks the root (schema, owner, year, one map per collection, none
     /// replaced or written twice concurrently) and finds the collections.
     pub fn check(doc: &Automerge, id: &DocId) -> Result<Layout, SchemaError> {
-        let root = Fields {
-            doc,
-            obj: ROOT,
-            entry: String::new(),
-        };
+        let root = Fields::new(doc, ROOT, String::new());
         let root_error = |field: &str, message: &str| SchemaError::new(None, field, message);
         let single = |key: &str| doc.get_all(ROOT, key).map(|v| v.len()).unwrap_or(0) == 1;
         let schema = root
@@ -508,7 +476,17 @@ impl Layout {
         doc: &Automerge,
         changes: &[automerge::Change],
     ) -> BTreeSet<(&'static str, String, bool)> {
+        self.scan(doc, changes).0
+    }
+
+    /// `touched`, and the keys of the root the changes wrote.
+    fn scan(
+        &self,
+        doc: &Automerge,
+        changes: &[automerge::Change],
+    ) -> (BTreeSet<(&'static str, String, bool)>, BTreeSet<String>) {
         let mut touched = BTreeSet::new();
+        let mut root_keys = BTreeSet::new();
         // Objects met before: most changes write several fields of one entry.
         let mut placed: std::collections::HashMap<String, Option<(&'static str, String)>> =
             std::collections::HashMap::new();
@@ -516,7 +494,9 @@ impl Layout {
             for op in change.decode().operations {
                 let obj = op.obj.to_string();
                 if obj == "_root" {
-                    // Root keys are checked by `check`; extra keys are kept as sent.
+                    if let automerge::legacy::Key::Map(key) = &op.key {
+                        root_keys.insert(key.to_string());
+                    }
                     continue;
                 }
                 if let Some(name) = self.collection_named_by(doc, &obj) {
@@ -537,17 +517,35 @@ impl Layout {
                 }
             }
         }
-        touched
+        (touched, root_keys)
     }
 
     /// The entries a set of new changes wrote to, read and validated.
     /// Deleting an entry is refused: a record is withdrawn, never removed.
+    /// So is any write to the root's own keys (the schema, the owner, the
+    /// year, the collections): the server made them once, and a new value
+    /// or a replaced collection would hide what the document holds. Other
+    /// root keys are kept as sent. With the root untouched, the layout a
+    /// document was accepted with still holds, so `check` need not run again.
     pub fn read_changed(
         &self,
         doc: &Automerge,
         changes: &[automerge::Change],
     ) -> Result<Vec<Entry>, SchemaError> {
-        let touched = self.touched(doc, changes);
+        let (touched, root_keys) = self.scan(doc, changes);
+        let kind = self.id.kind;
+        if let Some(key) = root_keys.iter().find(|key| {
+            let key = key.as_str();
+            key == "schema" || key == "year" || key == kind.owner_key()
+        }) {
+            return Err(SchemaError::new(None, key, "不可修改"));
+        }
+        if let Some(key) = root_keys
+            .iter()
+            .find(|key| collections(kind).contains(&key.as_str()))
+        {
+            return Err(SchemaError::new(None, key, "不可替换或删除"));
+        }
         if let Some((name, key, _)) = touched.iter().find(|(_, _, deleted)| *deleted) {
             return Err(SchemaError::new(
                 Some(key.clone()),
