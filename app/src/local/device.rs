@@ -7,10 +7,9 @@ use super::model::{CachedMe, Snapshot};
 use super::storage;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use vanguard_shared::documents::edit::{self, EditError};
 use vanguard_shared::documents::view::RecordView;
-use vanguard_shared::documents::{view, DocId, EventEntry, Layout, NewRecord};
+use vanguard_shared::documents::{view, DocId, Layout, NewRecord};
 use vanguard_shared::ledger::Rulebook;
 use vanguard_shared::sync::{Replica, SyncClient};
 
@@ -101,25 +100,19 @@ pub fn snapshot(revision: u64) -> Option<Snapshot> {
     })
 }
 
-/// The branch's events and the member's records not on the server yet:
-/// both cheap, whatever the number of records.
-fn events_and_unconfirmed(d: &Device) -> (Vec<EventEntry>, BTreeSet<String>) {
-    let events =
-        d.me.events_doc()
-            .and_then(|id| d.client.replica(&id.to_string()))
-            .map(|r| view::events(&r.doc, &r.id))
-            .unwrap_or_default();
-    let unconfirmed = d
-        .client
-        .unconfirmed(&d.me.checkins_doc().to_string(), "records")
-        .into_iter()
-        .collect();
-    (events, unconfirmed)
-}
-
 fn read_snapshot(revision: u64) -> Option<Snapshot> {
     with(|d| {
-        let (events, unconfirmed) = events_and_unconfirmed(d);
+        // Both cheap, whatever the number of records.
+        let events =
+            d.me.events_doc()
+                .and_then(|id| d.client.replica(&id.to_string()))
+                .map(|r| view::events(&r.doc, &r.id))
+                .unwrap_or_default();
+        let unconfirmed = d
+            .client
+            .unconfirmed(&d.me.checkins_doc().to_string(), "records")
+            .into_iter()
+            .collect();
         let writable = d
             .client
             .replica(&d.me.checkins_doc().to_string())
@@ -129,7 +122,7 @@ fn read_snapshot(revision: u64) -> Option<Snapshot> {
             writable,
             now: now(&d.me),
             me: d.me.clone(),
-            pending: unconfirmed.len(),
+            unconfirmed,
             revision,
             events,
         }
@@ -138,19 +131,19 @@ fn read_snapshot(revision: u64) -> Option<Snapshot> {
 
 /// Every record of the year with its state, read when a page shows them
 /// (not for the check-in form: a year's records take a while to read on a
-/// slow phone). Kept for `revision` like the snapshot.
-pub fn records(revision: u64) -> Vec<RecordView> {
-    cached(&RECORDS, revision, || {
+/// slow phone). Kept for the snapshot's revision, from its events and
+/// unconfirmed records.
+pub fn records(snapshot: &Snapshot) -> Vec<RecordView> {
+    cached(&RECORDS, snapshot.revision, || {
         with(|d| {
-            let (events, unconfirmed) = events_and_unconfirmed(d);
             let replica = |id: &DocId| d.client.replica(&id.to_string());
             replica(&d.me.checkins_doc())
                 .map(|c| {
                     view::records(
                         (&c.doc, &c.id),
                         replica(&d.me.reviews_doc()).map(|r| (&r.doc, &r.id)),
-                        &events,
-                        &unconfirmed,
+                        &snapshot.events,
+                        &snapshot.unconfirmed,
                     )
                 })
                 .unwrap_or_default()

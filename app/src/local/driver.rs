@@ -75,7 +75,7 @@ fn listen(local: Local) {
 /// Records only on this device, from the reading the pages share.
 fn pending(local: Local) -> usize {
     device::snapshot(local.revision.get_untracked())
-        .map(|s| s.pending)
+        .map(|s| s.pending())
         .unwrap_or(0)
 }
 

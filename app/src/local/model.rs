@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use vanguard_shared::documents::view::RecordView;
 use vanguard_shared::documents::{DocId, EventEntry};
 use vanguard_shared::ledger::{self, Ledger, LedgerInput, Mode, Rulebook};
@@ -54,7 +55,7 @@ pub struct Snapshot {
     pub writable: bool,
     pub events: Vec<EventEntry>,
     /// Records changed on this device and not on the server yet (待同步).
-    pub pending: usize,
+    pub unconfirmed: BTreeSet<String>,
     /// The change of local data this was read at; the records are read
     /// from it only when a page asks for them.
     pub revision: u64,
@@ -68,12 +69,17 @@ impl Snapshot {
     pub fn records(&self) -> Vec<RecordView> {
         #[cfg(feature = "hydrate")]
         {
-            super::device::records(self.revision)
+            super::device::records(self)
         }
         #[cfg(not(feature = "hydrate"))]
         {
             Vec::new()
         }
+    }
+
+    /// How many records wait for the server (待同步).
+    pub fn pending(&self) -> usize {
+        self.unconfirmed.len()
     }
 
     /// The provisional ledger, by the same engine the server runs.

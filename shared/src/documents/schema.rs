@@ -391,7 +391,13 @@ impl Layout {
                 return Err(root_error(name, "不可替换或删除"));
             }
         }
-        Layout::find(doc, id).ok_or_else(|| root_error(collections(id.kind)[0], "不可替换或删除"))
+        Layout::located(doc, id)
+    }
+
+    /// `find`, with the error a document without its collections gives.
+    pub fn located(doc: &Automerge, id: &DocId) -> Result<Layout, SchemaError> {
+        Layout::find(doc, id)
+            .ok_or_else(|| SchemaError::new(None, collections(id.kind)[0], "不可替换或删除"))
     }
 
     /// Finds the collections without judging the root: for reading a

@@ -3,7 +3,7 @@
 //! produce the reply. The caller decides (authorization, storage) whether the
 //! fork replaces the document; until then nothing has changed.
 
-use crate::documents::schema::{collections, Entry, Layout, SchemaError};
+use crate::documents::schema::{Entry, Layout, SchemaError};
 use crate::documents::DocId;
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
@@ -95,9 +95,7 @@ pub fn exchange(
     }
     // `read_changed` refuses any write to the root's own keys, so the
     // layout found is the one the document was created and accepted with.
-    let layout = Layout::find(&forked, id)
-        .ok_or_else(|| SchemaError::new(None, collections(id.kind)[0], "不可替换或删除"))?;
-    let entries = layout.read_changed(&forked, &changes)?;
+    let entries = Layout::located(&forked, id)?.read_changed(&forked, &changes)?;
     let reply = reply(&forked, &mut state);
     Ok(Exchange {
         applied: Some(Applied {
