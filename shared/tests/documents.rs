@@ -42,11 +42,12 @@ impl Server {
             .transpose()?;
         // The server keeps only the persisted part of the state between requests.
         let state = State::decode(&self.state.encode()).expect("state");
-        let ex = exchange(&mut self.doc, &self.id, state, message).map_err(|e| e.to_string())?;
+        let (ex, forked) =
+            exchange(&mut self.doc, &self.id, state, message).map_err(|e| e.to_string())?;
         self.state = ex.state;
         let mut entries = Vec::new();
-        if let Some(applied) = ex.applied {
-            self.doc = applied.doc;
+        if let (Some(applied), Some(forked)) = (ex.applied, forked) {
+            self.doc = forked;
             entries = applied.entries;
         }
         Ok((ex.reply, entries))

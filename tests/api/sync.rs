@@ -652,6 +652,88 @@ async fn rebuild_and_compaction_keep_the_same_tables(db: Db) {
 }
 on_both!(rebuild_and_compaction_keep_the_same_tables);
 
+/// A document loaded without a lock while it is compacted: the head and the
+/// changes come from two reads, and a compaction between them must never
+/// leave a copy that claims changes it lacks.
+async fn a_document_read_during_compaction_is_never_torn(db: Db) {
+    let app = spawn_app(db).await;
+    let (token, id, _) = member(&app, "member01").await;
+    let checkins = DocId::checkins(&id, YEAR);
+    let name = checkins.to_string();
+    let phone = Device::new(app.url(""), &token, "phone");
+    let mut mine = phone.fetch(&checkins).await;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = tokio::spawn({
+        let (store, name, done) = (app.state.store.clone(), name.clone(), done.clone());
+        async move {
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let stored = store
+                    .load_document(&name)
+                    .await
+                    .expect("load")
+                    .expect("doc");
+                let mut doc = automerge::Automerge::load(&stored.snapshot).expect("snapshot");
+                for (_, change) in &stored.changes {
+                    doc.load_incremental(change).expect("change");
+                }
+                let phone_changes = doc
+                    .get_changes(&[])
+                    .iter()
+                    .filter(|c| *c.actor_id() != vanguard_shared::documents::root_actor())
+                    .count();
+                // One stored change per accepted message, one record each.
+                assert_eq!(phone_changes as i64, stored.head.seq, "{:?}", stored.head);
+                reads += 1;
+            }
+            reads
+        }
+    });
+    for n in 1..=40 {
+        add_record(&mut mine.doc, &rid(n), &volunteer(n)).expect("add");
+        phone.sync(&mut mine).await.expect("accepted");
+        compaction::compact(&app.state.sync, &name)
+            .await
+            .expect("compact");
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let reads = reader.await.expect("reads agree with their heads");
+    assert!(reads > 0);
+}
+on_both!(a_document_read_during_compaction_is_never_torn);
+
+/// Sync states are written behind the exchanges: a device's state reaches
+/// the store within a few seconds, and is the state after its last sync.
+async fn a_devices_sync_state_is_stored_soon_after_it_syncs(db: Db) {
+    let app = spawn_app(db).await;
+    let (token, id, _) = member(&app, "member01").await;
+    let checkins = DocId::checkins(&id, YEAR);
+    let name = checkins.to_string();
+    let phone = Device::new(app.url(""), &token, "phone");
+    let mut mine = phone.fetch(&checkins).await;
+    add_record(&mut mine.doc, &rid(1), &volunteer(1)).expect("add");
+    phone.sync(&mut mine).await.expect("accepted");
+    let mut stored = None;
+    for _ in 0..50 {
+        stored = app
+            .state
+            .store
+            .sync_state(&name, &id, "phone")
+            .await
+            .expect("read state");
+        let shared = stored
+            .as_deref()
+            .and_then(|s| automerge::sync::State::decode(s).ok())
+            .map(|s| s.shared_heads);
+        if shared.as_deref() == Some(mine.doc.get_heads().as_slice()) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the state after the last sync was not stored within 5 s: {stored:?}");
+}
+on_both!(a_devices_sync_state_is_stored_soon_after_it_syncs);
+
 async fn two_processes_on_one_database_lose_nothing(db: Db) {
     let app = spawn_app(db).await;
     let sibling = app.sibling().await;

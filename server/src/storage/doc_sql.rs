@@ -206,24 +206,41 @@ macro_rules! doc_store {
                 .await?)
         }
 
+        /// The snapshot and the changes after it. Outside a transaction
+        /// the two reads are separate snapshots (PostgreSQL's read
+        /// committed; SQLite between statements), and a compaction may fall
+        /// between them and delete changes the first read's snapshot lacks:
+        /// the changes must run on from the snapshot without a gap, or the
+        /// document is read again.
         async fn fetch_document(
             conn: &mut <$db as sqlx::Database>::Connection,
             id: &str,
         ) -> Result<Option<$crate::storage::StoredDoc>, $crate::storage::StoreError> {
-            let row: Option<(Vec<u8>, i64, i64)> =
-                sqlx::query_as("SELECT snapshot, snapshot_seq, seq FROM documents WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            let Some((snapshot, snapshot_seq, seq)) = row else {
-                return Ok(None);
-            };
-            let changes = fetch_changes(conn, id, snapshot_seq).await?;
-            Ok(Some($crate::storage::StoredDoc {
-                head: $crate::storage::DocHead { seq, snapshot_seq },
-                snapshot,
-                changes,
-            }))
+            for _ in 0..8 {
+                let row: Option<(Vec<u8>, i64, i64)> =
+                    sqlx::query_as("SELECT snapshot, snapshot_seq, seq FROM documents WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                let Some((snapshot, snapshot_seq, seq)) = row else {
+                    return Ok(None);
+                };
+                let mut changes = fetch_changes(conn, id, snapshot_seq).await?;
+                // Later changes than the row's head may have arrived meanwhile.
+                changes.retain(|(s, _)| *s <= seq);
+                let whole = changes.len() as i64 == seq - snapshot_seq
+                    && changes.iter().zip(snapshot_seq + 1..).all(|((s, _), want)| *s == want);
+                if whole {
+                    return Ok(Some($crate::storage::StoredDoc {
+                        head: $crate::storage::DocHead { seq, snapshot_seq },
+                        snapshot,
+                        changes,
+                    }));
+                }
+            }
+            Err($crate::storage::StoreError::Unavailable(format!(
+                "document {id} kept being compacted while it was read"
+            )))
         }
 
         pub struct $txn {
@@ -294,7 +311,7 @@ macro_rules! doc_store {
         /// Stores accepted messages, each only if its document is still at
         /// the expected sequence number: claims the next numbers (one
         /// statement for all), then multi-row inserts of the changes, audit
-        /// lines, sync states and record rows. Answers, per commit, whether
+        /// lines and record rows. Answers, per commit, whether
         /// it was stored. The caller's transaction makes it all or nothing.
         async fn write_commits(
             conn: &mut <$db as sqlx::Database>::Connection,
@@ -340,18 +357,6 @@ macro_rules! doc_store {
                     .push_bind(c.change_hashes.join(","));
             });
             audit.build().execute(&mut *conn).await?;
-            // One state per document in a group: a process commits one
-            // message per document at a time.
-            let mut states = sqlx::QueryBuilder::<$db>::new("INSERT INTO sync_states (doc_id, member_id, peer_id, state, updated_at) ");
-            states.push_values(&ours, |mut row, c| {
-                row.push_bind(c.id.to_string())
-                    .push_bind(c.member_id.as_str())
-                    .push_bind(c.peer_id.as_str())
-                    .push_bind(c.sync_state.as_slice())
-                    .push_bind(c.at);
-            });
-            states.push(" ON CONFLICT (doc_id, member_id, peer_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at");
-            states.build().execute(&mut *conn).await?;
             let records: Vec<_> = ours
                 .iter()
                 .flat_map(|c| {
@@ -368,25 +373,27 @@ macro_rules! doc_store {
             Ok(stored)
         }
 
-        async fn put_sync_state(
+        async fn put_sync_states(
             conn: &mut <$db as sqlx::Database>::Connection,
-            doc_id: &str,
-            member_id: &str,
-            peer_id: &str,
-            state: &[u8],
-            at: i64,
+            rows: &[$crate::storage::SyncStateRow],
         ) -> Result<(), $crate::storage::StoreError> {
-            sqlx::query(
-                "INSERT INTO sync_states (doc_id, member_id, peer_id, state, updated_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (doc_id, member_id, peer_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            )
-            .bind(doc_id)
-            .bind(member_id)
-            .bind(peer_id)
-            .bind(state)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+            // Five binds a row, well under either database's limit.
+            for chunk in rows.chunks(1000) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO sync_states (doc_id, member_id, peer_id, state, updated_at) ",
+                );
+                q.push_values(chunk, |mut row, r| {
+                    row.push_bind(r.doc_id.as_str())
+                        .push_bind(r.member_id.as_str())
+                        .push_bind(r.peer_id.as_str())
+                        .push_bind(r.state.as_slice())
+                        .push_bind(r.at);
+                });
+                q.push(
+                    " ON CONFLICT (doc_id, member_id, peer_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                );
+                q.build().execute(&mut *conn).await?;
+            }
             Ok(())
         }
 
@@ -514,16 +521,17 @@ macro_rules! doc_store {
                 Ok(row.map(|(s,)| s))
             }
 
-            async fn put_sync_state(
+            async fn put_sync_states(
                 &self,
-                doc_id: &str,
-                member_id: &str,
-                peer_id: &str,
-                state: &[u8],
-                at: i64,
+                rows: &[$crate::storage::SyncStateRow],
             ) -> Result<(), $crate::storage::StoreError> {
-                let mut conn = self.pool.acquire().await?;
-                put_sync_state(&mut conn, doc_id, member_id, peer_id, state, at).await
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.pool.begin().await?;
+                put_sync_states(&mut *tx, rows).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn compact_document(

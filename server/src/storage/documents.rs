@@ -32,8 +32,7 @@ pub struct StoredDoc {
 }
 
 /// Everything one accepted message writes, all or nothing: the change
-/// (stored as `expected_seq + 1`), the audit line, the materialized rows and
-/// the peer's sync state. It is stored only if the document is still at
+/// (stored as `expected_seq + 1`), the audit line and the materialized rows. It is stored only if the document is still at
 /// `expected_seq`, so a writer in another process that got there first is
 /// never overwritten.
 #[derive(Debug, Clone)]
@@ -45,7 +44,16 @@ pub struct PendingCommit {
     pub change: Vec<u8>,
     pub change_hashes: Vec<String>,
     pub entries: Vec<Entry>,
-    pub sync_state: Vec<u8>,
+    pub at: i64,
+}
+
+/// One peer's sync state for one document (`sync::states`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncStateRow {
+    pub doc_id: String,
+    pub member_id: String,
+    pub peer_id: String,
+    pub state: Vec<u8>,
     pub at: i64,
 }
 

@@ -11,7 +11,7 @@ mod sql_store;
 mod sqlite;
 
 pub use documents::{
-    CommitWriter, DocHead, DocTx, NewDocument, PendingCommit, RecordRow, StoredDoc,
+    CommitWriter, DocHead, DocTx, NewDocument, PendingCommit, RecordRow, StoredDoc, SyncStateRow,
 };
 
 pub use postgres::PgStore;
@@ -193,14 +193,8 @@ pub trait DocumentStore: Send + Sync + 'static {
         member_id: &str,
         peer_id: &str,
     ) -> Result<Option<Vec<u8>>, StoreError>;
-    async fn put_sync_state(
-        &self,
-        doc_id: &str,
-        member_id: &str,
-        peer_id: &str,
-        state: &[u8],
-        at: i64,
-    ) -> Result<(), StoreError>;
+    /// Stores sync states, replacing older ones, in one transaction.
+    async fn put_sync_states(&self, rows: &[SyncStateRow]) -> Result<(), StoreError>;
     /// Replaces the snapshot with one holding every change up to
     /// `through_seq`, and drops those changes. False when another process
     /// compacted first.

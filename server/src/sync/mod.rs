@@ -17,6 +17,7 @@ pub mod committer;
 pub mod compaction;
 pub mod hot;
 pub mod rebuild;
+pub mod states;
 
 use crate::storage::{DocTx, Member, NewDocument, PendingCommit, SharedStore, StoreError};
 use access::Access;
@@ -86,6 +87,7 @@ pub struct SyncService {
     actors: std::sync::Mutex<HashMap<String, String>>,
     config: SyncConfig,
     compactor: mpsc::UnboundedSender<String>,
+    states: std::sync::Arc<states::SyncStates>,
 }
 
 /// The actors of changes that write: refused where the user may only read,
@@ -109,30 +111,22 @@ fn writable_actors(
     Ok(actors)
 }
 
-/// What an accepted message stores, and the document it leaves.
-fn pending(
-    id: &DocId,
-    peer: &Peer<'_>,
-    expected_seq: i64,
-    applied: Applied,
-    sync_state: Vec<u8>,
-) -> (PendingCommit, automerge::Automerge) {
-    let commit = PendingCommit {
+/// What an accepted message stores.
+fn pending(id: &DocId, peer: &Peer<'_>, expected_seq: i64, applied: Applied) -> PendingCommit {
+    PendingCommit {
         id: id.clone(),
         expected_seq,
         member_id: peer.member.id.clone(),
         peer_id: peer.peer_id.to_string(),
-        change: applied.doc.save_after(&applied.heads_before),
+        change: applied.change_bytes(),
         change_hashes: applied
             .changes
             .iter()
             .map(|c| c.hash().to_string())
             .collect(),
         entries: applied.entries,
-        sync_state,
         at: now(),
-    };
-    (commit, applied.doc)
+    }
 }
 
 /// Makes a stored message's document the cached copy, keeping the cached
@@ -148,6 +142,18 @@ fn install(
     hot.insert(hot::HotDoc { doc, seq, states })
         .states
         .insert(key, state);
+}
+
+/// A write request as the hot path needs it.
+struct HotWrite<'a, 'p> {
+    id: &'a DocId,
+    peer: &'a Peer<'p>,
+    /// (member, device)
+    key: (String, String),
+    /// The peer's state as stored (or cached) before this request.
+    stored_state: &'a Option<Vec<u8>>,
+    state: &'a State,
+    message: &'a automerge::sync::Message,
 }
 
 fn foreign_actor() -> SyncError {
@@ -166,6 +172,7 @@ impl SyncService {
         let service = SyncService {
             hot: HotDocs::new(config.hot_capacity),
             committer: committer::Committer::start(store.clone()),
+            states: states::SyncStates::start(store.clone()),
             actors: Default::default(),
             store,
             config,
@@ -252,8 +259,8 @@ impl SyncService {
         let stored_state = match cached_state {
             Some(s) => Some(s),
             None => {
-                self.store
-                    .sync_state(&name, &peer.member.id, peer.peer_id)
+                self.states
+                    .get(&name, &peer.member.id, peer.peer_id)
                     .await?
             }
         };
@@ -269,37 +276,44 @@ impl SyncService {
             let Some(doc) = hot.as_mut() else {
                 return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
             };
-            let ex = exchange::exchange(&mut doc.doc, &id, state, message)?;
+            let ex = exchange::receive(&mut doc.doc, &id, state, message)?;
             self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
                 .await?;
             return Ok(ex.reply);
         }
 
         // The common write: the cached copy is current as far as this
-        // process knows, and every actor is already bound to this member.
-        // Applied here and stored by the group committer, with no lock held;
-        // stored only if no other process moved the document on meanwhile.
-        if let Some(doc) = hot.as_mut() {
-            let seq = doc.seq;
-            if let Ok(ex) = exchange::exchange(&mut doc.doc, &id, state.clone(), message.clone()) {
-                let Some(applied) = ex.applied else {
-                    // Changes the server already had: only the state.
-                    self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
-                        .await?;
-                    return Ok(ex.reply);
-                };
-                let actors = writable_actors(access, &applied.changes)?;
-                if self.all_bound(&actors, &peer.member.id) {
-                    let (commit, doc) = pending(&id, peer, seq, applied, ex.state.encode());
-                    let state = commit.sync_state.clone();
-                    if self.committer.commit(commit).await? {
-                        install(&mut hot, doc, seq + 1, key, state);
-                        drop(hot);
-                        if (seq + 1) % self.config.compact_after.max(1) == 0 {
-                            let _ = self.compactor.send(name);
-                        }
-                        return Ok(ex.reply);
-                    }
+        // process knows, and the message's changes are all by actors known
+        // to be this member's. Applied to the cached copy itself (no copy of
+        // the document per change) and stored by the group committer, with
+        // no lock held; stored only if no other process moved the document
+        // on meanwhile. Whatever goes wrong after the changes are applied
+        // drops the copy, which is then loaded afresh from what is stored.
+        if let Some(message) = message.as_ref().filter(|_| writes) {
+            if let Some(taken) = hot.take_if(|_| {
+                access == Access::Write
+                    && exchange::change_actors(message).is_some_and(|actors| {
+                        !actors.contains(&root_actor().to_hex_string())
+                            && self.all_bound(&actors, &peer.member.id)
+                    })
+            }) {
+                if let Some(reply) = self
+                    .write_hot(
+                        &mut hot,
+                        taken,
+                        HotWrite {
+                            id: &id,
+                            peer,
+                            key: key.clone(),
+                            stored_state: &stored_state,
+                            state: &state,
+                            message,
+                        },
+                    )
+                    .await?
+                {
+                    drop(hot);
+                    return Ok(reply);
                 }
             }
         }
@@ -316,8 +330,8 @@ impl SyncService {
         let Some(doc) = hot.as_mut() else {
             return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
         };
-        let ex = exchange::exchange(&mut doc.doc, &id, state, message)?;
-        let Some(applied) = ex.applied else {
+        let (ex, forked) = exchange::exchange(&mut doc.doc, &id, state, message)?;
+        let (Some(applied), Some(forked)) = (ex.applied, forked) else {
             // Changes the server already had: nothing to write but the state.
             drop(tx);
             self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
@@ -329,10 +343,18 @@ impl SyncService {
             .check_actors(tx.as_mut(), actors, &peer.member.id)
             .await?;
         let head = tx.head();
-        let (commit, doc) = pending(&id, peer, head.seq, applied, ex.state.encode());
+        let commit = pending(&id, peer, head.seq, applied);
         tx.commit(&commit, &new_actors).await?;
         self.remember_actors(&new_actors, &peer.member.id);
-        install(&mut hot, doc, head.seq + 1, key, commit.sync_state);
+        let state = ex.state.encode();
+        self.states.put(
+            &name,
+            &peer.member.id,
+            peer.peer_id,
+            state.clone(),
+            commit.at,
+        );
+        install(&mut hot, forked, head.seq + 1, key, state);
         drop(hot);
         if head.seq + 1 - head.snapshot_seq >= self.config.compact_after {
             // The queue outlives requests; a closed one means shutdown.
@@ -341,8 +363,74 @@ impl SyncService {
         Ok(ex.reply)
     }
 
-    /// Stores a peer's new sync state when it differs from the stored one,
-    /// and keeps it with the cached document.
+    /// The hot write: `taken` is the cached copy, out of its slot while
+    /// the changes are applied to it. Answers the reply once the message is
+    /// stored (or held nothing new) and the copy is back in `hot`; `None`
+    /// when the locked path must redo the message on the stored document.
+    async fn write_hot(
+        &self,
+        hot: &mut Option<hot::HotDoc>,
+        mut taken: hot::HotDoc,
+        write: HotWrite<'_, '_>,
+    ) -> Result<Option<Option<Vec<u8>>>, SyncError> {
+        let HotWrite {
+            id,
+            peer,
+            key,
+            stored_state: stored,
+            state,
+            message,
+        } = write;
+        let seq = taken.seq;
+        // A refusal is confirmed (or not) on the stored document.
+        let Ok(ex) = exchange::receive(&mut taken.doc, id, state.clone(), Some(message.clone()))
+        else {
+            return Ok(None);
+        };
+        let Some(applied) = ex.applied else {
+            if exchange::missing_deps(&taken.doc) {
+                // Changes waiting for others are not stored: not kept either.
+                return Ok(None);
+            }
+            // Changes the server already had: only the state.
+            *hot = Some(taken);
+            if let Some(doc) = hot.as_mut() {
+                self.keep_state(
+                    &id.to_string(),
+                    peer,
+                    doc,
+                    key,
+                    stored.clone(),
+                    ex.state.encode(),
+                )
+                .await?;
+            }
+            return Ok(Some(ex.reply));
+        };
+        let commit = pending(id, peer, seq, applied);
+        let at = commit.at;
+        if !self.committer.commit(commit).await? {
+            return Ok(None);
+        }
+        let state = ex.state.encode();
+        self.states.put(
+            &id.to_string(),
+            &peer.member.id,
+            peer.peer_id,
+            state.clone(),
+            at,
+        );
+        taken.seq = seq + 1;
+        taken.states.insert(key, state);
+        *hot = Some(taken);
+        if (seq + 1) % self.config.compact_after.max(1) == 0 {
+            let _ = self.compactor.send(id.to_string());
+        }
+        Ok(Some(ex.reply))
+    }
+
+    /// Keeps a peer's new sync state with the cached document, and has it
+    /// stored (`states`) when it differs from the one it replaces.
     async fn keep_state(
         &self,
         name: &str,
@@ -353,9 +441,8 @@ impl SyncService {
         state: Vec<u8>,
     ) -> Result<(), StoreError> {
         if stored.as_deref() != Some(state.as_slice()) {
-            self.store
-                .put_sync_state(name, &peer.member.id, peer.peer_id, &state, now())
-                .await?;
+            self.states
+                .put(name, &peer.member.id, peer.peer_id, state.clone(), now());
         }
         doc.states.insert(key, state);
         Ok(())

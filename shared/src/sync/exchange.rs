@@ -7,6 +7,7 @@ use crate::documents::schema::{Entry, Layout, SchemaError};
 use crate::documents::DocId;
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use std::collections::BTreeSet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
@@ -19,14 +20,24 @@ pub enum ExchangeError {
 
 /// What a message changed, ready to be committed.
 pub struct Applied {
-    /// The document with the message's changes: replaces the stored one once
-    /// the caller has authorized and stored the changes.
-    pub doc: Automerge,
     /// The changes new to the server, in causal order.
     pub changes: Vec<Change>,
     /// The entries those changes touched, read and valid.
     pub entries: Vec<Entry>,
     pub heads_before: Vec<ChangeHash>,
+}
+
+impl Applied {
+    /// The new changes as `load_incremental` reads them back: each one's
+    /// own bytes, in order (what `save_after` gives, without finding the
+    /// changes a second time).
+    pub fn change_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.changes.iter().map(|c| c.raw_bytes().len()).sum());
+        for change in &self.changes {
+            bytes.extend_from_slice(change.raw_bytes());
+        }
+        bytes
+    }
 }
 
 pub struct Exchange {
@@ -42,9 +53,29 @@ pub fn decode(bytes: &[u8]) -> Result<Message, ExchangeError> {
 }
 
 /// Receives `message` (or begins, when `None`) against `doc` with the peer's
-/// sync `state`. `doc` is left as it was: a message without changes reads
-/// it, and one with changes is applied to a fork.
+/// sync `state`, leaving `doc` as it was: a message with changes is applied
+/// to a fork, answered with the exchange when it applied anything.
 pub fn exchange(
+    doc: &mut Automerge,
+    id: &DocId,
+    state: State,
+    message: Option<Message>,
+) -> Result<(Exchange, Option<Automerge>), ExchangeError> {
+    if message.as_ref().is_none_or(|m| m.changes.is_empty()) {
+        return Ok((receive(doc, id, state, message)?, None));
+    }
+    let mut forked = doc.fork();
+    let ex = receive(&mut forked, id, state, message)?;
+    let forked = ex.applied.is_some().then_some(forked);
+    Ok((ex, forked))
+}
+
+/// `exchange` on `doc` itself, which saves copying the whole document for
+/// every change. The changes are applied before they are validated, so
+/// after an error, an `Applied` the caller does not store, or changes left
+/// waiting for what they depend on (`missing_deps`), `doc` holds what was
+/// not accepted and must be dropped. A message without changes only reads.
+pub fn receive(
     doc: &mut Automerge,
     id: &DocId,
     mut state: State,
@@ -71,22 +102,21 @@ pub fn exchange(
         });
     }
     let heads_before = doc.get_heads();
-    let mut forked = doc.fork();
-    forked
-        .receive_sync_message(&mut state, message)
+    doc.receive_sync_message(&mut state, message)
         .map_err(|e| ExchangeError::Malformed(e.to_string()))?;
-    let changes: Vec<Change> = forked.get_changes(&heads_before);
-    if !forked.get_missing_deps(&[]).is_empty() {
+    let changes: Vec<Change> = doc.get_changes(&heads_before);
+    if missing_deps(doc) {
         // Some changes arrived before what they depend on (a lost request,
         // a bloom filter false positive). A long-lived peer would queue them;
         // this server keeps nothing between requests but what it stores, so
         // it asks the client to forget what it sent and send it again. The
-        // reply is made from the fork, whose queue names the missing changes.
+        // reply is made from the document whose queue names the missing
+        // changes.
         state.needs_reset = true;
     }
     if changes.is_empty() {
         // Only changes the server already had, or could not place yet.
-        let reply = reply(&forked, &mut state);
+        let reply = reply(doc, &mut state);
         return Ok(Exchange {
             applied: None,
             reply,
@@ -95,11 +125,10 @@ pub fn exchange(
     }
     // `read_changed` refuses any write to the root's own keys, so the
     // layout found is the one the document was created and accepted with.
-    let entries = Layout::located(&forked, id)?.read_changed(&forked, &changes)?;
-    let reply = reply(&forked, &mut state);
+    let entries = Layout::located(doc, id)?.read_changed(doc, &changes)?;
+    let reply = reply(doc, &mut state);
     Ok(Exchange {
         applied: Some(Applied {
-            doc: forked,
             changes,
             entries,
             heads_before,
@@ -107,6 +136,26 @@ pub fn exchange(
         reply,
         state,
     })
+}
+
+/// The actors (hex) of a message's changes, read from the changes before
+/// anything is applied; `None` when a chunk is not one change (a message
+/// may carry a whole document), so the caller cannot know in advance.
+pub fn change_actors(message: &Message) -> Option<BTreeSet<String>> {
+    message
+        .changes
+        .iter()
+        .map(|chunk| {
+            Change::try_from(chunk)
+                .ok()
+                .map(|c| c.actor_id().to_hex_string())
+        })
+        .collect()
+}
+
+/// True when `doc` holds changes it cannot apply until others arrive.
+pub fn missing_deps(doc: &Automerge) -> bool {
+    !doc.get_missing_deps(&[]).is_empty()
 }
 
 /// The next message for the peer, or `None` when it is up to date: it has

@@ -566,8 +566,60 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
             .load_document(&id)
             .await?
             .ok_or("document vanished")?;
-        if hot::from_stored(&id, stored)?.doc.get_heads() != replica.doc.get_heads() {
-            return Err(format!("{id}: the server's document differs from the phone's").into());
+        let detail = {
+            let snap = automerge::Automerge::load(&stored.snapshot)?;
+            let snap_max = snap
+                .get_changes(&[])
+                .iter()
+                .filter(|c| c.actor_id() != &vanguard_shared::documents::root_actor())
+                .map(|c| c.seq())
+                .max();
+            let rows: Vec<String> = stored
+                .changes
+                .iter()
+                .map(|(seq, bytes)| {
+                    let mut d = automerge::Automerge::new();
+                    let n = d.load_incremental(bytes).unwrap_or(0);
+                    let cs: Vec<String> = d
+                        .get_changes(&[])
+                        .iter()
+                        .map(|c| c.seq().to_string())
+                        .collect();
+                    format!(
+                        "{seq}:{n}:[{}]q{}",
+                        cs.join(","),
+                        automerge::ReadDoc::get_missing_deps(&d, &[]).len()
+                    )
+                })
+                .collect();
+            format!(
+                "head {:?}, snapshot through phone seq {snap_max:?}, rows {}",
+                stored.head,
+                rows.join(" ")
+            )
+        };
+        let server = hot::from_stored(&id, stored)?.doc;
+        if server.get_heads() != replica.doc.get_heads() {
+            let describe = |cs: Vec<automerge::Change>| {
+                cs.iter()
+                    .map(|c| {
+                        format!(
+                            "{}:{}:{}",
+                            &c.actor_id().to_hex_string()[..6],
+                            c.seq(),
+                            c.len()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let only_phone = describe(replica.doc.get_changes(&server.get_heads()));
+            let only_server = describe(server.get_changes(&replica.doc.get_heads()));
+            return Err(format!(
+                "{id}: the server's document differs from the phone's: {only_phone} changes only on the phone, \
+                 {only_server} only on the server, {loads} loaded from scratch; {detail}"
+            )
+            .into());
         }
     }
 
