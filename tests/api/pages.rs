@@ -12,7 +12,7 @@ async fn login_page_and_guarded_pages(db: Db) {
         "{html}"
     );
     assert!(html.contains(r#"<label for="password">密码</label>"#));
-    assert!(html.contains("登录</button>"));
+    assert!(html.contains(r#"<button type="submit">登录"#), "{html}");
     assert!(html.contains("/pkg/vanguard.js"), "hydration script");
 
     // An anonymous browser is sent to the login page.
