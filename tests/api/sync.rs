@@ -652,16 +652,21 @@ async fn rebuild_and_compaction_keep_the_same_tables(db: Db) {
 }
 on_both!(rebuild_and_compaction_keep_the_same_tables);
 
+/// A member's phone holding its check-ins document, fetched.
+async fn member_phone(db: Db) -> (TestApp, String, Device, Replica) {
+    let app = spawn_app(db).await;
+    let (token, id, _) = member(&app, "member01").await;
+    let phone = Device::new(app.url(""), &token, "phone");
+    let mine = phone.fetch(&DocId::checkins(&id, YEAR)).await;
+    (app, id, phone, mine)
+}
+
 /// A document loaded without a lock while it is compacted: the head and the
 /// changes come from two reads, and a compaction between them must never
 /// leave a copy that claims changes it lacks.
 async fn a_document_read_during_compaction_is_never_torn(db: Db) {
-    let app = spawn_app(db).await;
-    let (token, id, _) = member(&app, "member01").await;
-    let checkins = DocId::checkins(&id, YEAR);
-    let name = checkins.to_string();
-    let phone = Device::new(app.url(""), &token, "phone");
-    let mut mine = phone.fetch(&checkins).await;
+    let (app, _, phone, mut mine) = member_phone(db).await;
+    let name = mine.id.to_string();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reader = tokio::spawn({
         let (store, name, done) = (app.state.store.clone(), name.clone(), done.clone());
@@ -705,12 +710,8 @@ on_both!(a_document_read_during_compaction_is_never_torn);
 /// Sync states are written behind the exchanges: a device's state reaches
 /// the store within a few seconds, and is the state after its last sync.
 async fn a_devices_sync_state_is_stored_soon_after_it_syncs(db: Db) {
-    let app = spawn_app(db).await;
-    let (token, id, _) = member(&app, "member01").await;
-    let checkins = DocId::checkins(&id, YEAR);
-    let name = checkins.to_string();
-    let phone = Device::new(app.url(""), &token, "phone");
-    let mut mine = phone.fetch(&checkins).await;
+    let (app, id, phone, mut mine) = member_phone(db).await;
+    let name = mine.id.to_string();
     add_record(&mut mine.doc, &rid(1), &volunteer(1)).expect("add");
     phone.sync(&mut mine).await.expect("accepted");
     let mut stored = None;
