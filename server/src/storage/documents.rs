@@ -32,9 +32,9 @@ pub struct StoredDoc {
 }
 
 /// Everything one accepted message writes, all or nothing: the change
-/// (stored as `expected_seq + 1`), the audit line and the materialized rows. It is stored only if the document is still at
-/// `expected_seq`, so a writer in another process that got there first is
-/// never overwritten.
+/// (stored as `expected_seq + 1`), the audit line and the materialized
+/// rows. It is stored only if the document is still at `expected_seq`, so a
+/// writer in another process that got there first is never overwritten.
 #[derive(Debug, Clone)]
 pub struct PendingCommit {
     pub id: DocId,

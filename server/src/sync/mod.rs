@@ -130,23 +130,17 @@ fn pending(id: &DocId, peer: &Peer<'_>, expected_seq: i64, applied: Applied) -> 
 }
 
 /// Makes a stored message's document the cached copy, keeping the cached
-/// sync states, and the peer's new one.
-fn install(
-    hot: &mut Option<hot::HotDoc>,
-    doc: automerge::Automerge,
-    seq: i64,
-    key: (String, String),
-    state: Vec<u8>,
-) {
+/// sync states.
+fn install(hot: &mut Option<hot::HotDoc>, doc: automerge::Automerge, seq: i64) -> &mut hot::HotDoc {
     let states = hot.take().map(|h| h.states).unwrap_or_default();
     hot.insert(hot::HotDoc { doc, seq, states })
-        .states
-        .insert(key, state);
 }
 
 /// A write request as the hot path needs it.
 struct HotWrite<'a, 'p> {
     id: &'a DocId,
+    /// `id` as text.
+    name: &'a str,
     peer: &'a Peer<'p>,
     /// (member, device)
     key: (String, String),
@@ -277,8 +271,7 @@ impl SyncService {
                 return Err(StoreError::Corrupt(format!("{name} not loaded")).into());
             };
             let ex = exchange::receive(&mut doc.doc, &id, state, message)?;
-            self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
-                .await?;
+            self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode());
             return Ok(ex.reply);
         }
 
@@ -303,6 +296,7 @@ impl SyncService {
                         taken,
                         HotWrite {
                             id: &id,
+                            name: &name,
                             peer,
                             key: key.clone(),
                             stored_state: &stored_state,
@@ -334,8 +328,7 @@ impl SyncService {
         let (Some(applied), Some(forked)) = (ex.applied, forked) else {
             // Changes the server already had: nothing to write but the state.
             drop(tx);
-            self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode())
-                .await?;
+            self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode());
             return Ok(ex.reply);
         };
         let actors = writable_actors(access, &applied.changes)?;
@@ -346,15 +339,8 @@ impl SyncService {
         let commit = pending(&id, peer, head.seq, applied);
         tx.commit(&commit, &new_actors).await?;
         self.remember_actors(&new_actors, &peer.member.id);
-        let state = ex.state.encode();
-        self.states.put(
-            &name,
-            &peer.member.id,
-            peer.peer_id,
-            state.clone(),
-            commit.at,
-        );
-        install(&mut hot, forked, head.seq + 1, key, state);
+        let doc = install(&mut hot, forked, head.seq + 1);
+        self.keep_state(&name, peer, doc, key, stored_state, ex.state.encode());
         drop(hot);
         if head.seq + 1 - head.snapshot_seq >= self.config.compact_after {
             // The queue outlives requests; a closed one means shutdown.
@@ -375,6 +361,7 @@ impl SyncService {
     ) -> Result<Option<Option<Vec<u8>>>, SyncError> {
         let HotWrite {
             id,
+            name,
             peer,
             key,
             stored_state: stored,
@@ -393,45 +380,43 @@ impl SyncService {
                 return Ok(None);
             }
             // Changes the server already had: only the state.
+            self.keep_state(
+                name,
+                peer,
+                &mut taken,
+                key,
+                stored.clone(),
+                ex.state.encode(),
+            );
             *hot = Some(taken);
-            if let Some(doc) = hot.as_mut() {
-                self.keep_state(
-                    &id.to_string(),
-                    peer,
-                    doc,
-                    key,
-                    stored.clone(),
-                    ex.state.encode(),
-                )
-                .await?;
-            }
             return Ok(Some(ex.reply));
         };
-        let commit = pending(id, peer, seq, applied);
-        let at = commit.at;
-        if !self.committer.commit(commit).await? {
+        if !self
+            .committer
+            .commit(pending(id, peer, seq, applied))
+            .await?
+        {
             return Ok(None);
         }
-        let state = ex.state.encode();
-        self.states.put(
-            &id.to_string(),
-            &peer.member.id,
-            peer.peer_id,
-            state.clone(),
-            at,
-        );
         taken.seq = seq + 1;
-        taken.states.insert(key, state);
+        self.keep_state(
+            name,
+            peer,
+            &mut taken,
+            key,
+            stored.clone(),
+            ex.state.encode(),
+        );
         *hot = Some(taken);
         if (seq + 1) % self.config.compact_after.max(1) == 0 {
-            let _ = self.compactor.send(id.to_string());
+            let _ = self.compactor.send(name.to_string());
         }
         Ok(Some(ex.reply))
     }
 
     /// Keeps a peer's new sync state with the cached document, and has it
     /// stored (`states`) when it differs from the one it replaces.
-    async fn keep_state(
+    fn keep_state(
         &self,
         name: &str,
         peer: &Peer<'_>,
@@ -439,13 +424,12 @@ impl SyncService {
         key: (String, String),
         stored: Option<Vec<u8>>,
         state: Vec<u8>,
-    ) -> Result<(), StoreError> {
+    ) {
         if stored.as_deref() != Some(state.as_slice()) {
             self.states
                 .put(name, &peer.member.id, peer.peer_id, state.clone(), now());
         }
         doc.states.insert(key, state);
-        Ok(())
     }
 
     /// Every actor of the changes must be bound to this member, or new (and

@@ -220,7 +220,7 @@ fn read_record(
     record_id: &str,
     year: i32,
 ) -> Result<CheckinRecord, SchemaError> {
-    let f = Fields::new(doc, obj, record_id.to_string());
+    let f = Fields::new(doc, obj, record_id);
     let kind = f.req_str("kind", 64)?;
     if kind != LEAVE && kind.parse::<Kind>().is_err() {
         return Err(f.error("kind", format!("未知的类型“{kind}”")));
@@ -255,7 +255,7 @@ fn read_record(
 }
 
 fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decision, SchemaError> {
-    let f = Fields::new(doc, obj, record_id.to_string());
+    let f = Fields::new(doc, obj, record_id);
     let status = f.req_code("status", DecisionStatus::parse)?;
     let reason = f.opt_str("reason", MAX_TEXT)?;
     if status == DecisionStatus::Returned && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
@@ -271,7 +271,7 @@ fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decisio
 }
 
 fn read_adjustment(doc: &Automerge, obj: ObjId, id: &str) -> Result<AdjustmentEntry, SchemaError> {
-    let f = Fields::new(doc, obj, id.to_string());
+    let f = Fields::new(doc, obj, id);
     let points = f
         .opt_range("points", -100.0..=100.0)?
         .ok_or_else(|| f.error("points", "必填"))?;
@@ -287,7 +287,7 @@ fn read_adjustment(doc: &Automerge, obj: ObjId, id: &str) -> Result<AdjustmentEn
 }
 
 fn read_grade(doc: &Automerge, obj: ObjId) -> Result<GradeEntry, SchemaError> {
-    let f = Fields::new(doc, obj, "grade".to_string());
+    let f = Fields::new(doc, obj, "grade");
     let override_grade = f.opt_code("override", |s| s.parse().ok())?;
     let reason = f.opt_str("reason", MAX_TEXT)?;
     if override_grade.is_some() && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
@@ -305,7 +305,7 @@ fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry,
     let geofence = match child_map(doc, &obj, "geofence") {
         None => None,
         Some(g) => {
-            let g = Fields::new(doc, g, event_id.to_string());
+            let g = Fields::new(doc, g, event_id);
             let need = |field: &str, range| {
                 g.opt_range(field, range)?
                     .ok_or_else(|| g.error(field, "必填"))
@@ -317,7 +317,7 @@ fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry,
             })
         }
     };
-    let f = Fields::new(doc, obj, event_id.to_string());
+    let f = Fields::new(doc, obj, event_id);
     let start = f.req_time("start")?;
     let end = f.opt_time("end")?;
     if end.is_some_and(|end| end < start) {
