@@ -34,10 +34,13 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p vanguard-app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 	cargo check -p vanguard-shared --target wasm32-unknown-unknown
+	cargo clippy -p vanguard-shared --features phone-automerge --tests -- -D warnings
 
 unit:
 	scripts/postgres.sh start
 	cargo test --workspace
+	# The phone's Automerge (0.6) against the server's (0.12), natively.
+	cargo test -p vanguard-shared --features phone-automerge --test phone_automerge
 
 browser:
 	cd tests/browser && node run.mjs

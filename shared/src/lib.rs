@@ -3,7 +3,16 @@
 //! Nothing here performs I/O: every function is pure, tested natively and
 //! compiled to wasm32 for the browser.
 
+// The phone builds against Automerge 0.6, the server against 0.12: the same
+// formats and nearly the same API (`automerge_versions`), and 0.6 is 180 KB
+// smaller to download. One name for both; the app uses it through here.
+#[cfg(not(any(target_arch = "wasm32", feature = "phone-automerge")))]
+pub extern crate automerge;
+#[cfg(any(target_arch = "wasm32", feature = "phone-automerge"))]
+pub extern crate automerge_phone as automerge;
+
 pub mod account;
+mod automerge_versions;
 pub mod documents;
 pub mod event_code;
 pub mod geofence;

@@ -3,6 +3,9 @@
 //! server's exchange, with requests lost, responses lost, requests delayed
 //! and replayed out of order. Once the network heals, every replica holds
 //! the server's documents and nothing anyone created is missing.
+// The server's side runs here, on the server's Automerge; with the
+// phone's (feature phone-automerge) see phone_automerge.rs instead.
+#![cfg(not(feature = "phone-automerge"))]
 
 use automerge::sync::State;
 use automerge::Automerge;

@@ -1,5 +1,8 @@
 //! Documents and the sync exchange, natively: roots, validation, and the
 //! steady-state cost of one new record.
+// The server's side runs here, on the server's Automerge; with the
+// phone's (feature phone-automerge) see phone_automerge.rs instead.
+#![cfg(not(feature = "phone-automerge"))]
 
 use automerge::sync::State;
 use automerge::transaction::Transactable;

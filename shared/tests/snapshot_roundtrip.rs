@@ -2,6 +2,9 @@
 //! it in place, and compaction stores `save()` of that copy. The stored
 //! snapshot must load back to the very same changes (the same hashes), or
 //! a phone's next changes no longer fit the server's history.
+// The server's side runs here, on the server's Automerge; with the
+// phone's (feature phone-automerge) see phone_automerge.rs instead.
+#![cfg(not(feature = "phone-automerge"))]
 
 use automerge::sync::State;
 use automerge::Automerge;

@@ -157,7 +157,7 @@ pub fn records(snapshot: &Snapshot) -> Vec<RecordView> {
 /// undone and the reason given.
 fn edit_checkins(
     record_id: &str,
-    apply: impl FnOnce(&mut automerge::Automerge) -> Result<(), EditError>,
+    apply: impl FnOnce(&mut vanguard_shared::automerge::Automerge) -> Result<(), EditError>,
 ) -> Result<(), String> {
     with(|d| {
         let id = d.me.checkins_doc();
@@ -201,7 +201,7 @@ pub fn withdraw(record_id: &str) -> Result<(), String> {
 }
 
 pub fn correct(record_id: &str, note: Option<String>, hours: Option<f64>) -> Result<(), String> {
-    let mut fields: Vec<(&str, automerge::ScalarValue)> = Vec::new();
+    let mut fields: Vec<(&str, vanguard_shared::automerge::ScalarValue)> = Vec::new();
     if let Some(note) = note {
         fields.push(("note", note.into()));
     }
@@ -217,8 +217,8 @@ pub fn correct(record_id: &str, note: Option<String>, hours: Option<f64>) -> Res
 pub fn save_all() -> Result<(), storage::StorageError> {
     with(|d| {
         d.client
-            .replicas()
-            .iter()
+            .replicas_mut()
+            .iter_mut()
             .try_for_each(storage::save_replica)
     })
     .unwrap_or(Ok(()))

@@ -19,6 +19,15 @@ fn doc_key(id: &DocId) -> String {
     format!("{PREFIX}doc/{id}")
 }
 
+/// Changes saved since the document's last full save, appended in order.
+fn tail_key(id: &DocId) -> String {
+    format!("{PREFIX}tail/{id}")
+}
+
+/// Past this many bytes of appended changes, the next save writes the
+/// document whole again, so a start never replays a long tail.
+const TAIL_LIMIT: usize = 32 * 1024;
+
 fn state_key(id: &DocId) -> String {
     format!("{PREFIX}state/{id}")
 }
@@ -29,8 +38,15 @@ pub enum StorageError {
     Full,
 }
 
+/// A stored JSON value. Read as bytes, the way every other JSON answer is
+/// read: serde_json then builds one parser per type instead of two.
+fn load_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    let text = LocalStorage::raw().get_item(key).ok().flatten()?;
+    serde_json::from_slice(text.as_bytes()).ok()
+}
+
 pub fn load_me() -> Option<CachedMe> {
-    LocalStorage::get(ME).ok()
+    load_json(ME)
 }
 
 pub fn save_me(me: &CachedMe) -> Result<(), StorageError> {
@@ -38,7 +54,7 @@ pub fn save_me(me: &CachedMe) -> Result<(), StorageError> {
 }
 
 pub fn load_rulebook() -> Option<Rulebook> {
-    LocalStorage::get(RULEBOOK).ok()
+    load_json(RULEBOOK)
 }
 
 pub fn save_rulebook(book: &Rulebook) -> Result<(), StorageError> {
@@ -47,7 +63,7 @@ pub fn save_rulebook(book: &Rulebook) -> Result<(), StorageError> {
 
 /// A stable id for this browser, made once (X-Peer-Id).
 pub fn peer_id() -> String {
-    if let Ok(id) = LocalStorage::get::<String>(PEER) {
+    if let Some(id) = load_json::<String>(PEER) {
         return id;
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -57,26 +73,49 @@ pub fn peer_id() -> String {
     id
 }
 
+fn load_bytes(key: &str) -> Option<Vec<u8>> {
+    load_json::<String>(key).and_then(|b| STANDARD.decode(b).ok())
+}
+
 /// The document as this device last saved it, or an empty one to receive.
 pub fn load_replica(id: &DocId) -> Replica {
-    let doc = LocalStorage::get::<String>(doc_key(id))
-        .ok()
-        .and_then(|b| STANDARD.decode(b).ok());
-    let state = LocalStorage::get::<String>(state_key(id))
-        .ok()
-        .and_then(|b| STANDARD.decode(b).ok());
-    match doc {
-        Some(doc) => Replica::restore(id.clone(), &doc, state.as_deref())
-            .unwrap_or_else(|_| Replica::empty(id.clone())),
-        None => Replica::empty(id.clone()),
-    }
+    let state = load_bytes(&state_key(id));
+    let Some(doc) = load_bytes(&doc_key(id)) else {
+        return Replica::empty(id.clone());
+    };
+    // A full save followed by the changes appended since: Automerge loads
+    // the concatenation as one document. Should the appended part be
+    // unreadable, the full save alone is still better than nothing.
+    let mut whole = doc.clone();
+    whole.extend(load_bytes(&tail_key(id)).unwrap_or_default());
+    Replica::restore(id.clone(), &whole, state.as_deref())
+        .or_else(|_| Replica::restore(id.clone(), &doc, state.as_deref()))
+        .unwrap_or_else(|_| Replica::empty(id.clone()))
 }
 
 /// Saves the document and its sync state; the document first, so a full
 /// disk never leaves a state that claims more than the saved document holds.
-pub fn save_replica(replica: &Replica) -> Result<(), StorageError> {
-    LocalStorage::set(doc_key(&replica.id), STANDARD.encode(replica.save_doc()))
-        .map_err(|_| StorageError::Full)?;
+/// Usually only the new changes are appended (a check-in costs its own few
+/// hundred bytes, not a save of the whole year); now and then the document
+/// is written whole and the appended changes dropped.
+pub fn save_replica(replica: &mut Replica) -> Result<(), StorageError> {
+    let tail = replica.unsaved().and_then(|new| {
+        let mut tail = load_bytes(&tail_key(&replica.id)).unwrap_or_default();
+        tail.extend(new);
+        (tail.len() <= TAIL_LIMIT).then_some(tail)
+    });
+    match tail {
+        Some(tail) => LocalStorage::set(tail_key(&replica.id), STANDARD.encode(tail)),
+        None => {
+            LocalStorage::set(doc_key(&replica.id), STANDARD.encode(replica.save_doc())).map(|()| {
+                // A crash before this removal only replays changes the
+                // full save already holds, which Automerge ignores.
+                LocalStorage::delete(tail_key(&replica.id))
+            })
+        }
+    }
+    .map_err(|_| StorageError::Full)?;
+    replica.mark_saved();
     LocalStorage::set(
         state_key(&replica.id),
         STANDARD.encode(replica.save_state()),

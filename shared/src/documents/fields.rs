@@ -3,6 +3,7 @@
 //! objects (what JavaScript Automerge writes for a plain string).
 
 use super::schema::SchemaError;
+use crate::automerge_versions;
 use automerge::iter::MapRangeItem;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};
 use chrono::{DateTime, FixedOffset};
@@ -37,7 +38,7 @@ impl<'a> Fields<'a> {
     }
 
     fn value(&self, field: &str) -> Option<Value<'static>> {
-        self.item(field).map(|item| item.value.clone().into_value())
+        self.item(field).map(automerge_versions::item_value)
     }
 
     pub fn opt_str(&self, field: &str, max_chars: usize) -> Result<Option<String>, SchemaError> {
@@ -51,7 +52,7 @@ impl<'a> Fields<'a> {
             Some(Value::Object(ObjType::Text)) => {
                 let id = self
                     .item(field)
-                    .map(MapRangeItem::id)
+                    .map(automerge_versions::item_id)
                     .ok_or_else(|| self.error(field, "无法读取"))?;
                 self.doc
                     .text(&id)

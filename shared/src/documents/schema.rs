@@ -4,12 +4,14 @@
 
 use super::fields::{child_map, Fields};
 use super::id::{is_plain_id, DocId, DocKind};
+use crate::automerge_versions;
 use crate::geofence::{self, Geofence};
 use crate::ledger::{Grade, Kind, Outcome, Section, Side};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ObjId, ObjType, Prop, ReadDoc, ROOT};
 use chrono::{DateTime, Datelike, FixedOffset};
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -477,19 +479,19 @@ impl Layout {
     /// operations (no patch log, no diff): each as (collection, key, and
     /// whether the change deleted it from its collection). Grade is one
     /// entry, with an empty key.
-    pub fn touched(
+    pub fn touched<C: Borrow<automerge::Change>>(
         &self,
         doc: &Automerge,
-        changes: &[automerge::Change],
+        changes: &[C],
     ) -> BTreeSet<(&'static str, String, bool)> {
         self.scan(doc, changes).0
     }
 
     /// `touched`, and the keys of the root the changes wrote.
-    fn scan(
+    fn scan<C: Borrow<automerge::Change>>(
         &self,
         doc: &Automerge,
-        changes: &[automerge::Change],
+        changes: &[C],
     ) -> (BTreeSet<(&'static str, String, bool)>, BTreeSet<String>) {
         let mut touched = BTreeSet::new();
         let mut root_keys = BTreeSet::new();
@@ -497,21 +499,20 @@ impl Layout {
         let mut placed: std::collections::HashMap<String, Option<(&'static str, String)>> =
             std::collections::HashMap::new();
         for change in changes {
-            for op in change.decode().operations {
-                let obj = op.obj.to_string();
+            for op in automerge_versions::operations(change.borrow()) {
+                let obj = op.obj;
                 if obj == "_root" {
-                    if let automerge::legacy::Key::Map(key) = &op.key {
-                        root_keys.insert(key.to_string());
+                    if let Some(key) = op.map_key {
+                        root_keys.insert(key);
                     }
                     continue;
                 }
                 if let Some(name) = self.collection_named_by(doc, &obj) {
-                    let key = match (&op.key, name) {
-                        (_, "grade") | (automerge::legacy::Key::Seq(_), _) => String::new(),
-                        (automerge::legacy::Key::Map(key), _) => key.to_string(),
+                    let key = match op.map_key {
+                        Some(key) if name != "grade" => key,
+                        _ => String::new(),
                     };
-                    let deleted =
-                        matches!(op.action, automerge::legacy::OpType::Delete) && name != "grade";
+                    let deleted = op.delete && name != "grade";
                     touched.insert((name, key, deleted));
                     continue;
                 }

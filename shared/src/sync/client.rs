@@ -64,6 +64,10 @@ impl SyncClient {
         &self.replicas
     }
 
+    pub fn replicas_mut(&mut self) -> &mut [Replica] {
+        &mut self.replicas
+    }
+
     pub fn replica(&self, doc_id: &str) -> Option<&Replica> {
         self.replicas.iter().find(|r| r.id.to_string() == doc_id)
     }
