@@ -58,8 +58,8 @@ mod phone {
     use automerge::{Change, ObjId, Value};
 
     /// A change's operations, decoded. 0.6 keeps its key and action types
-    /// private: a map key serializes (untagged) as the key's own text, and
-    /// the derived `Debug` of the unit variant `Delete` is its name.
+    /// private; both serialize: a map key (untagged) as the key's own text,
+    /// an action as its short name, "del" for a deletion.
     pub(crate) fn operations(change: &Change) -> impl Iterator<Item = OpTarget> {
         change.decode().operations.into_iter().map(|op| OpTarget {
             obj: op.obj.to_string(),
@@ -70,7 +70,7 @@ mod phone {
             } else {
                 None
             },
-            delete: format!("{:?}", op.action) == "Delete",
+            delete: serde_json::to_value(&op.action).is_ok_and(|v| v == "del"),
         })
     }
 

@@ -75,7 +75,7 @@ pub fn distance_label(metres: f64) -> String {
     if metres < 1000.0 {
         format!("{} 米", metres.round() as i64)
     } else {
-        format!("{:.1} 公里", metres / 1000.0)
+        format!("{} 公里", crate::decimal::fixed(metres / 1000.0, 1))
     }
 }
 

@@ -13,12 +13,14 @@ pub extern crate automerge_phone as automerge;
 
 pub mod account;
 mod automerge_versions;
+pub mod decimal;
 pub mod documents;
 pub mod event_code;
 pub mod geofence;
 pub mod ledger;
 pub mod org;
 pub mod sync;
+pub mod time_text;
 
 pub use account::{AccountError, Me, MemberSummary, OrgRef, Password, PersonName, Username};
 pub use org::{MemberStatus, OrgKind, Role, TimeZone, VocabularyError};

@@ -7,6 +7,7 @@
 use crate::local::Local;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use vanguard_shared::decimal::fixed;
 
 #[component]
 pub fn MemberFrame(children: ChildrenFn) -> impl IntoView {
@@ -79,9 +80,9 @@ fn UpdateNotice() -> impl IntoView {
 
 fn kib(bytes: f64) -> String {
     if bytes >= 1024.0 * 1024.0 {
-        format!("{:.1} MB", bytes / 1024.0 / 1024.0)
+        format!("{} MB", fixed(bytes / 1024.0 / 1024.0, 1))
     } else {
-        format!("{:.0} KB", (bytes / 1024.0).ceil())
+        format!("{} KB", fixed((bytes / 1024.0).ceil(), 0))
     }
 }
 

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
+use vanguard_shared::time_text;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -142,7 +143,7 @@ fn schedule(local: Local, delay: Duration) {
 }
 
 fn clock() -> String {
-    device::with(|d| device::now(&d.me).format("%H:%M").to_string()).unwrap_or_default()
+    device::with(|d| time_text::hm(&device::now(&d.me))).unwrap_or_default()
 }
 
 async fn sync_once(local: Local) -> Result<(), NetError> {

@@ -115,7 +115,10 @@ impl Local {
                     .and_then(|w| w.document())
                     .and_then(|d| d.document_element()),
             ) {
-                let _ = root.set_attribute("data-last-save-ms", &format!("{:.1}", p.now() - t0));
+                let _ = root.set_attribute(
+                    "data-last-save-ms",
+                    &vanguard_shared::decimal::fixed(p.now() - t0, 1),
+                );
             }
             self.changed();
             Ok(id)

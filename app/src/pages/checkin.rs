@@ -7,12 +7,14 @@ use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use vanguard_shared::decimal::fixed;
 use vanguard_shared::documents::form::{
     event_choice, CheckinForm, FormError, LeaveForm, FREE_KINDS,
 };
 use vanguard_shared::documents::EventEntry;
 use vanguard_shared::geofence::distance_label;
 use vanguard_shared::ledger::Kind;
+use vanguard_shared::time_text;
 
 #[component]
 pub fn CheckinPage() -> impl IntoView {
@@ -34,7 +36,7 @@ fn free_label(kind: Kind) -> &'static str {
 }
 
 fn event_label(e: &EventEntry) -> String {
-    format!("{}（{}）", e.title, e.start.format("%m月%d日 %H:%M"))
+    format!("{}（{}）", e.title, time_text::md_hm(&e.start))
 }
 
 /// The message for one field, shown under it.
@@ -66,7 +68,11 @@ fn CheckIn() -> impl IntoView {
         local.locate(move |found| match found {
             Ok(p) => {
                 position.set(Some(p));
-                locating.set(Some(format!("已添加位置（{:.4}, {:.4}）", p.0, p.1)));
+                locating.set(Some(format!(
+                    "已添加位置（{}, {}）",
+                    fixed(p.0, 4),
+                    fixed(p.1, 4)
+                )));
             }
             Err(why) => {
                 position.set(None);

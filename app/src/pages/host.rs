@@ -10,6 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use std::time::Duration;
 use vanguard_shared::event_code::{HostedEvent, ShownCode};
+use vanguard_shared::time_text;
 use vanguard_shared::Me;
 
 #[server(prefix = "/sfn", endpoint = "hosted_events")]
@@ -36,12 +37,12 @@ pub async fn event_code(event_id: String) -> Result<ShownCode, UiError> {
 const REFRESH: Duration = Duration::from_secs(10);
 
 fn when(e: &HostedEvent) -> String {
-    let start = e.start.format("%m月%d日 %H:%M");
+    let start = time_text::md_hm(&e.start);
     match e.end {
         Some(end) if end.date_naive() == e.start.date_naive() => {
-            format!("{start}–{}", end.format("%H:%M"))
+            format!("{start}–{}", time_text::hm(&end))
         }
-        Some(end) => format!("{start} 至 {}", end.format("%m月%d日 %H:%M")),
+        Some(end) => format!("{start} 至 {}", time_text::md_hm(&end)),
         None => start.to_string(),
     }
 }
@@ -153,7 +154,7 @@ fn CodeScreen() -> impl IntoView {
                                     <p class="muted">
                                         {format!(
                                             "有效至 {}，每分钟更新。党员用手机扫码，或在“签到”页输入签到码。",
-                                            s.valid_until.format("%H:%M"),
+                                            time_text::hm(&s.valid_until),
                                         )}
                                     </p>
                                     <p class="muted link">{s.checkin_url.clone()}</p>

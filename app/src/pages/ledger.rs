@@ -6,6 +6,7 @@ use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use vanguard_shared::ledger::{Entry, Ledger, Points, Rulebook, Section, Side, Source};
+use vanguard_shared::time_text;
 
 #[component]
 pub fn LedgerPage() -> impl IntoView {
@@ -18,11 +19,10 @@ pub fn LedgerPage() -> impl IntoView {
 }
 
 fn points(p: Points) -> String {
-    let v = p.as_f64();
-    if v > 0.0 {
-        format!("+{v}")
+    if p.is_positive() {
+        format!("+{p}")
     } else {
-        format!("{v}")
+        p.to_string()
     }
 }
 
@@ -43,17 +43,10 @@ fn LedgerView() -> impl IntoView {
                 .into_any();
             };
             let titles = move |source: &Source| match source {
-                Source::Record(id) => {
-                    records
-                        .iter()
-                        .find(|r| r.record.record_id == **id)
-                        .map(|r| {
-                            (
-                                r.title.clone(),
-                                r.record.occurred_at.format("%m-%d").to_string(),
-                            )
-                        })
-                }
+                Source::Record(id) => records
+                    .iter()
+                    .find(|r| r.record.record_id == **id)
+                    .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at))),
                 Source::Adjustment(_) => None,
             };
             view! { <Sheet ledger book titles=titles.clone() /> }.into_any()
@@ -126,8 +119,8 @@ where
         <section class="card ledger-total">
             <h1>"我的台账（预估）"</h1>
             <p class="total">
-                "预估总分 " <strong data-total>{ledger.total.as_f64()}</strong> " 分"
-                <span class="muted">{format!("（基础分 {}，增减 {}）", ledger.base.as_f64(), points(ledger.sum))}</span>
+                "预估总分 " <strong data-total>{ledger.total.to_string()}</strong> " 分"
+                <span class="muted">{format!("（基础分 {}，增减 {}）", ledger.base, points(ledger.sum))}</span>
             </p>
             <p>{format!("双好：党建 {} · 业务 {}", side(Side::Party), side(Side::Job))}</p>
             <p>{format!("预估等次：{}", ledger.proposed.label())}</p>

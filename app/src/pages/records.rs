@@ -5,7 +5,9 @@ use crate::components::member_frame::MemberFrame;
 use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use vanguard_shared::decimal::short;
 use vanguard_shared::documents::view::{RecordState, RecordView};
+use vanguard_shared::time_text;
 
 #[component]
 pub fn RecordsPage() -> impl IntoView {
@@ -44,7 +46,7 @@ fn Records() -> impl IntoView {
                 <ul class="records">
                     <For
                         each=move || records.get()
-                        key=|r| (r.record.record_id.clone(), format!("{:?}", r.state), r.record.note.clone(), r.record.hours.map(f64::to_bits))
+                        key=|r| (r.record.record_id.clone(), r.state.clone(), r.record.note.clone(), r.record.hours.map(f64::to_bits))
                         children=move |r| view! { <RecordItem r editing error /> }
                     />
                 </ul>
@@ -67,9 +69,9 @@ fn RecordItem(
         RecordState::Returned { reason } => Some(reason.clone()),
         _ => None,
     };
-    let when = rec.occurred_at.format("%Y-%m-%d %H:%M").to_string();
+    let when = time_text::ymd_hm(&rec.occurred_at);
     let details = [
-        rec.hours.map(|h| format!("{h} 小时")),
+        rec.hours.map(|h| format!("{} 小时", short(h, 2))),
         rec.place.clone(),
         rec.code.as_ref().map(|_| "签到码已验证".to_string()),
         r.at_event.map(|inside| {
@@ -92,7 +94,7 @@ fn RecordItem(
         move || editing.get().as_deref() == Some(id.as_str())
     };
     let note = RwSignal::new(rec.note.clone().unwrap_or_default());
-    let hours = RwSignal::new(rec.hours.map(|h| h.to_string()).unwrap_or_default());
+    let hours = RwSignal::new(rec.hours.map(|h| short(h, 2)).unwrap_or_default());
     let has_hours = rec.hours.is_some();
     let save_id = id.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {

@@ -7,7 +7,7 @@ use super::schema::{EventEntry, LEAVE, MAX_HOURS, MAX_TEXT};
 use crate::event_code::CodeKey;
 use crate::geofence::{distance_label, valid_position};
 use crate::ledger::Kind;
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, TimeZone};
 use std::str::FromStr;
 
 /// The free check-ins a member may record without an event.
@@ -76,8 +76,8 @@ fn parse_when(
     let at = if when.trim().is_empty() {
         now
     } else {
-        let naive = NaiveDateTime::parse_from_str(when.trim(), "%Y-%m-%dT%H:%M")
-            .map_err(|_| wrong("when", "时间格式不对"))?;
+        let naive = crate::time_text::parse_local_minute(when.trim())
+            .ok_or_else(|| wrong("when", "时间格式不对"))?;
         now.timezone()
             .from_local_datetime(&naive)
             .single()
@@ -165,7 +165,10 @@ impl CheckinForm {
             if !(hours > 0.0 && hours <= MAX_HOURS) {
                 return Err(wrong(
                     "hours",
-                    format!("时长应大于 0 且不超过 {MAX_HOURS} 小时"),
+                    format!(
+                        "时长应大于 0 且不超过 {} 小时",
+                        crate::decimal::short(MAX_HOURS, 2)
+                    ),
                 ));
             }
             Some(hours)

@@ -234,7 +234,10 @@ fn read_record(
     let hours = f.opt_f64("hours")?;
     if let Some(h) = hours {
         if h <= 0.0 || h > MAX_HOURS {
-            return Err(f.error("hours", format!("应大于 0 且不超过 {MAX_HOURS}")));
+            return Err(f.error(
+                "hours",
+                format!("应大于 0 且不超过 {}", crate::decimal::short(MAX_HOURS, 2)),
+            ));
         }
     }
     let event_id = f.opt_str("event_id", 64)?;

@@ -12,7 +12,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 /// Where a record stands, as the member sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RecordState {
     /// Only on this device (待同步).
     Local,

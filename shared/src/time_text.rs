@@ -1,0 +1,80 @@
+//! Times as the interface writes and reads them. Plain digits, because
+//! chrono's strftime machinery (its format-string parser and formatter)
+//! costs the phone's bundle more than these few fixed shapes.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+
+/// 09:30
+pub fn hm(t: &impl Timelike) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// 05-12
+pub fn md(t: &impl Datelike) -> String {
+    format!("{:02}-{:02}", t.month(), t.day())
+}
+
+/// 05月12日 09:30
+pub fn md_hm<T: Datelike + Timelike>(t: &T) -> String {
+    format!("{:02}月{:02}日 {}", t.month(), t.day(), hm(t))
+}
+
+/// 2026-05-12 09:30
+pub fn ymd_hm<T: Datelike + Timelike>(t: &T) -> String {
+    format!("{}-{} {}", t.year(), md(t), hm(t))
+}
+
+/// A local time as a `datetime-local` input gives it: 2026-05-12T09:30.
+pub fn parse_local_minute(text: &str) -> Option<NaiveDateTime> {
+    const SHAPE: &[u8; 16] = b"dddd-dd-ddTdd:dd";
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == SHAPE.len()
+        && bytes.iter().zip(SHAPE).all(|(b, s)| match s {
+            b'd' => b.is_ascii_digit(),
+            s => b == s,
+        });
+    if !shaped {
+        return None;
+    }
+    let number = |from: usize, to: usize| text[from..to].parse::<u32>().ok();
+    NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?)?.and_hms_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        0,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    #[test]
+    fn shapes_match_strftime() {
+        let t = DateTime::parse_from_rfc3339("2026-05-02T09:05:00+08:00").expect("t");
+        assert_eq!(hm(&t), t.format("%H:%M").to_string());
+        assert_eq!(md(&t), t.format("%m-%d").to_string());
+        assert_eq!(md_hm(&t), t.format("%m月%d日 %H:%M").to_string());
+        assert_eq!(ymd_hm(&t), t.format("%Y-%m-%d %H:%M").to_string());
+    }
+
+    #[test]
+    fn reads_what_a_datetime_input_gives_and_nothing_else() {
+        let want = NaiveDateTime::parse_from_str("2026-05-12T09:30", "%Y-%m-%dT%H:%M").ok();
+        assert_eq!(parse_local_minute("2026-05-12T09:30"), want);
+        for bad in [
+            "",
+            "2026-05-12",
+            "2026-05-12T9:30",
+            "2026-13-12T09:30",
+            "2026-02-30T09:30",
+            "2026-05-12T24:00",
+            "2026-05-12T09:30:00",
+            "2026/05/12T09:30",
+            "２026-05-12T09:30",
+            "+026-05-12T09:30",
+        ] {
+            assert_eq!(parse_local_minute(bad), None, "{bad}");
+        }
+    }
+}
