@@ -42,7 +42,7 @@ async fn error_of(response: gloo_net::http::Response) -> NetError {
     match response.status() {
         401 => NetError::SignedOut,
         status => {
-            let body: ErrorAnswer = json_body(response).await.unwrap_or_default();
+            let body: ErrorAnswer = response.json().await.unwrap_or_default();
             NetError::Server(if body.message.is_empty() {
                 format!("服务器错误（{status}）")
             } else {
@@ -58,15 +58,6 @@ impl From<StorageError> for NetError {
     }
 }
 
-/// A JSON answer, read as bytes: serde_json then builds one parser per type,
-/// shared with the server functions' answers.
-async fn json_body<T: serde::de::DeserializeOwned>(
-    response: gloo_net::http::Response,
-) -> Option<T> {
-    let bytes = response.binary().await.ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
 /// A GET answered with JSON.
 async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, NetError> {
     let response = Request::get(url)
@@ -76,9 +67,10 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, NetErr
     if !response.ok() {
         return Err(error_of(response).await);
     }
-    json_body(response)
+    response
+        .json()
         .await
-        .ok_or_else(|| NetError::Server("服务器应答格式错误".into()))
+        .map_err(|_| NetError::Server("服务器应答格式错误".into()))
 }
 
 /// `GET /api/me` for the year: who is signed in, in which branch.

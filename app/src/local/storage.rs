@@ -38,15 +38,8 @@ pub enum StorageError {
     Full,
 }
 
-/// A stored JSON value. Read as bytes, the way every other JSON answer is
-/// read: serde_json then builds one parser per type instead of two.
-fn load_json<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
-    let text = LocalStorage::raw().get_item(key).ok().flatten()?;
-    serde_json::from_slice(text.as_bytes()).ok()
-}
-
 pub fn load_me() -> Option<CachedMe> {
-    load_json(ME)
+    LocalStorage::get(ME).ok()
 }
 
 pub fn save_me(me: &CachedMe) -> Result<(), StorageError> {
@@ -54,7 +47,7 @@ pub fn save_me(me: &CachedMe) -> Result<(), StorageError> {
 }
 
 pub fn load_rulebook() -> Option<Rulebook> {
-    load_json(RULEBOOK)
+    LocalStorage::get(RULEBOOK).ok()
 }
 
 pub fn save_rulebook(book: &Rulebook) -> Result<(), StorageError> {
@@ -63,7 +56,7 @@ pub fn save_rulebook(book: &Rulebook) -> Result<(), StorageError> {
 
 /// A stable id for this browser, made once (X-Peer-Id).
 pub fn peer_id() -> String {
-    if let Some(id) = load_json::<String>(PEER) {
+    if let Ok(id) = LocalStorage::get::<String>(PEER) {
         return id;
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -74,7 +67,9 @@ pub fn peer_id() -> String {
 }
 
 fn load_bytes(key: &str) -> Option<Vec<u8>> {
-    load_json::<String>(key).and_then(|b| STANDARD.decode(b).ok())
+    LocalStorage::get::<String>(key)
+        .ok()
+        .and_then(|b| STANDARD.decode(b).ok())
 }
 
 /// The document as this device last saved it, or an empty one to receive.
@@ -83,14 +78,15 @@ pub fn load_replica(id: &DocId) -> Replica {
     let Some(doc) = load_bytes(&doc_key(id)) else {
         return Replica::empty(id.clone());
     };
+    let restore = |bytes: &[u8]| Replica::restore(id.clone(), bytes, state.as_deref()).ok();
     // A full save followed by the changes appended since: Automerge loads
     // the concatenation as one document. Should the appended part be
     // unreadable, the full save alone is still better than nothing.
-    let mut whole = doc.clone();
-    whole.extend(load_bytes(&tail_key(id)).unwrap_or_default());
-    Replica::restore(id.clone(), &whole, state.as_deref())
-        .or_else(|_| Replica::restore(id.clone(), &doc, state.as_deref()))
-        .unwrap_or_else(|_| Replica::empty(id.clone()))
+    let with_tail =
+        load_bytes(&tail_key(id)).and_then(|tail| restore(&[doc.as_slice(), &tail].concat()));
+    with_tail
+        .or_else(|| restore(&doc))
+        .unwrap_or_else(|| Replica::empty(id.clone()))
 }
 
 /// Saves the document and its sync state; the document first, so a full

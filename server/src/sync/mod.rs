@@ -374,31 +374,23 @@ impl SyncService {
         else {
             return Ok(None);
         };
-        let Some(applied) = ex.applied else {
-            if exchange::missing_deps(&taken.doc) {
-                // Changes waiting for others are not stored: not kept either.
-                return Ok(None);
-            }
+        let committed = match ex.applied {
+            // Changes waiting for others are not stored: not kept either.
+            None if exchange::missing_deps(&taken.doc) => return Ok(None),
             // Changes the server already had: only the state.
-            self.keep_state(
-                name,
-                peer,
-                &mut taken,
-                key,
-                stored.clone(),
-                ex.state.encode(),
-            );
-            *hot = Some(taken);
-            return Ok(Some(ex.reply));
+            None => false,
+            Some(applied) => {
+                if !self
+                    .committer
+                    .commit(pending(id, peer, seq, applied))
+                    .await?
+                {
+                    return Ok(None);
+                }
+                taken.seq = seq + 1;
+                true
+            }
         };
-        if !self
-            .committer
-            .commit(pending(id, peer, seq, applied))
-            .await?
-        {
-            return Ok(None);
-        }
-        taken.seq = seq + 1;
         self.keep_state(
             name,
             peer,
@@ -408,7 +400,7 @@ impl SyncService {
             ex.state.encode(),
         );
         *hot = Some(taken);
-        if (seq + 1) % self.config.compact_after.max(1) == 0 {
+        if committed && (seq + 1) % self.config.compact_after.max(1) == 0 {
             let _ = self.compactor.send(name.to_string());
         }
         Ok(Some(ex.reply))
