@@ -1,7 +1,7 @@
 //! The error every server function of the UI returns: a stable code and a
 //! message in Chinese that the page shows as is.
 
-use leptos::server_fn::codec::JsonEncoding;
+use crate::codec::TextJsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +35,7 @@ impl UiError {
 }
 
 impl FromServerFnError for UiError {
-    type Encoder = JsonEncoding;
+    type Encoder = TextJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

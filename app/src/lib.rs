@@ -6,6 +6,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod codec;
 pub mod components;
 pub mod error;
 pub mod local;

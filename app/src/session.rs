@@ -6,13 +6,13 @@ use leptos::prelude::*;
 use vanguard_shared::Me;
 
 /// The signed-in member, or `None` for an anonymous visitor.
-#[server(prefix = "/sfn", endpoint = "me")]
+#[server(prefix = "/sfn", endpoint = "me", output = crate::codec::TextJson)]
 pub async fn current_member() -> Result<Option<Me>, UiError> {
     use crate::backend::{answer, backend, request_headers};
     answer(async { backend()?.me(&request_headers().await?).await }.await)
 }
 
-#[server(prefix = "/sfn", endpoint = "logout")]
+#[server(prefix = "/sfn", endpoint = "logout", output = crate::codec::TextJson)]
 pub async fn logout() -> Result<(), UiError> {
     use crate::backend::{answer, backend, request_headers};
     let clear = answer(async { backend()?.logout(&request_headers().await?).await }.await)?;

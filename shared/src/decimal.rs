@@ -36,9 +36,70 @@ pub fn short(value: f64, places: u32) -> String {
     }
 }
 
+/// A plain decimal as people type one (`2`, `1.5`, `0.25`, `.5`): ASCII
+/// digits with at most one point, 15 digits at most. Anything else, signs
+/// and exponents included, is `None`. The value is the one `str::parse`
+/// gives, without bringing Rust's general float parser to the phone.
+pub fn parse(text: &str) -> Option<f64> {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let digits = whole.len() + frac.len();
+    let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if digits == 0 || digits > 15 || !plain(whole) || !plain(frac) {
+        return None;
+    }
+    // Every digit as one integer below 10^15 < 2^53, so it and the power
+    // of ten are exact as f64 and the one division rounds correctly.
+    let n = whole
+        .bytes()
+        .chain(frac.bytes())
+        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    Some(n as f64 / 10u64.pow(frac.len() as u32) as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_gives_what_rust_gives(whole in "[0-9]{0,8}", frac in proptest::option::of("[0-9]{0,7}")) {
+            let text = match &frac {
+                Some(f) => format!("{whole}.{f}"),
+                None => whole.clone(),
+            };
+            let want = if whole.is_empty() && frac.as_deref().unwrap_or("").is_empty() {
+                None
+            } else {
+                text.parse::<f64>().ok()
+            };
+            prop_assert_eq!(parse(&text), want, "{}", text);
+        }
+    }
+
+    #[test]
+    fn parse_refuses_what_is_not_a_plain_decimal() {
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "+1",
+            "1e2",
+            "inf",
+            "NaN",
+            "1.2.3",
+            " 1",
+            "１.5",
+            "1,5",
+            "1234567890123456",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        assert_eq!(parse("2"), Some(2.0));
+        assert_eq!(parse(".5"), Some(0.5));
+        assert_eq!(parse("5."), Some(5.0));
+        assert_eq!(parse("0.1"), Some(0.1));
+    }
 
     #[test]
     fn fixed_places_round_half_away_from_zero() {

@@ -26,7 +26,9 @@ pub const TOLERANCE: i64 = 5;
 pub struct HostedEvent {
     pub event_id: String,
     pub title: String,
+    #[serde(with = "crate::time_text::rfc3339")]
     pub start: DateTime<FixedOffset>,
+    #[serde(default, with = "crate::time_text::opt_rfc3339")]
     pub end: Option<DateTime<FixedOffset>>,
     pub place: Option<String>,
 }
@@ -38,6 +40,7 @@ pub struct ShownCode {
     pub event_id: String,
     pub title: String,
     pub code: String,
+    #[serde(with = "crate::time_text::rfc3339")]
     pub valid_until: DateTime<FixedOffset>,
     /// `{origin}/checkin?event=…&code=…`: opens the check-in form filled in.
     pub checkin_url: String,

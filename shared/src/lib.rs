@@ -19,6 +19,7 @@ pub mod event_code;
 pub mod geofence;
 pub mod ledger;
 pub mod org;
+pub mod sorting;
 pub mod sync;
 pub mod time_text;
 

@@ -44,6 +44,45 @@ pub fn parse_local_minute(text: &str) -> Option<NaiveDateTime> {
     )
 }
 
+/// Serde for a time in JSON, read with chrono's RFC 3339 parser only.
+/// chrono's own `Deserialize` goes through its general `FromStr`, which
+/// brings its whole format-item parser (RFC 2822 included) to the phone;
+/// what chrono writes is RFC 3339, so this reads the same JSON.
+pub mod rfc3339 {
+    use chrono::{DateTime, FixedOffset};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+        t.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// [`rfc3339`] for an optional time (`null` or absent is `None`).
+pub mod opt_rfc3339 {
+    use chrono::{DateTime, FixedOffset};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        t: &Option<DateTime<FixedOffset>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        t.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| DateTime::parse_from_rfc3339(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +114,49 @@ mod tests {
             "+026-05-12T09:30",
         ] {
             assert_eq!(parse_local_minute(bad), None, "{bad}");
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Timed {
+        #[serde(with = "super::rfc3339")]
+        at: chrono::DateTime<chrono::FixedOffset>,
+        #[serde(default, with = "super::opt_rfc3339")]
+        until: Option<chrono::DateTime<chrono::FixedOffset>>,
+    }
+
+    #[test]
+    fn json_times_read_what_chrono_writes() {
+        for text in ["2026-05-02T09:05:00+08:00", "2026-05-02T01:05:00.250Z"] {
+            let t = DateTime::parse_from_rfc3339(text).expect("t");
+            let timed = Timed {
+                at: t,
+                until: Some(t),
+            };
+            let json = serde_json::to_string(&timed).expect("json");
+            // Written exactly as chrono's own Serialize writes it.
+            assert_eq!(
+                json,
+                format!(
+                    r#"{{"at":{0},"until":{0}}}"#,
+                    serde_json::to_string(&t).expect("t")
+                )
+            );
+            assert_eq!(serde_json::from_str::<Timed>(&json).expect("read"), timed);
+        }
+        let absent: Timed =
+            serde_json::from_str(r#"{"at":"2026-05-02T09:05:00+08:00"}"#).expect("absent");
+        assert_eq!(absent.until, None);
+        let null: Timed =
+            serde_json::from_str(r#"{"at":"2026-05-02T09:05:00+08:00","until":null}"#)
+                .expect("null");
+        assert_eq!(null.until, None);
+        for bad in [
+            r#"{"at":"2026-05-02 09:05"}"#,
+            r#"{"at":"Sat, 2 May 2026 09:05:00 +0800"}"#,
+            r#"{"at":5}"#,
+        ] {
+            assert!(serde_json::from_str::<Timed>(bad).is_err(), "{bad}");
         }
     }
 }

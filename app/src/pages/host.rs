@@ -13,13 +13,13 @@ use vanguard_shared::event_code::{HostedEvent, ShownCode};
 use vanguard_shared::time_text;
 use vanguard_shared::Me;
 
-#[server(prefix = "/sfn", endpoint = "hosted_events")]
+#[server(prefix = "/sfn", endpoint = "hosted_events", output = crate::codec::TextJson)]
 pub async fn hosted_events() -> Result<Vec<HostedEvent>, UiError> {
     use crate::backend::{answer, backend, request_headers};
     answer(async { backend()?.hosted_events(&request_headers().await?).await }.await)
 }
 
-#[server(prefix = "/sfn", endpoint = "event_code")]
+#[server(prefix = "/sfn", endpoint = "event_code", output = crate::codec::TextJson)]
 pub async fn event_code(event_id: String) -> Result<ShownCode, UiError> {
     use crate::backend::{answer, backend, request_headers};
     answer(

@@ -5,7 +5,7 @@ use crate::error::UiError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-#[server(prefix = "/sfn", endpoint = "login")]
+#[server(prefix = "/sfn", endpoint = "login", output = crate::codec::TextJson)]
 pub async fn login(username: String, password: String) -> Result<(), UiError> {
     use crate::backend::{answer, backend, client_ip};
     let signed_in = answer(

@@ -7,13 +7,13 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use vanguard_shared::{Me, MemberSummary, Password};
 
-#[server(prefix = "/sfn", endpoint = "members")]
+#[server(prefix = "/sfn", endpoint = "members", output = crate::codec::TextJson)]
 pub async fn list_members() -> Result<Vec<MemberSummary>, UiError> {
     use crate::backend::{answer, backend, request_headers};
     answer(async { backend()?.members(&request_headers().await?).await }.await)
 }
 
-#[server(prefix = "/sfn", endpoint = "reset_password")]
+#[server(prefix = "/sfn", endpoint = "reset_password", output = crate::codec::TextJson)]
 pub async fn reset_password(member_id: String, new: String) -> Result<(), UiError> {
     use crate::backend::{answer, backend, request_headers};
     answer(

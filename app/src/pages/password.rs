@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use vanguard_shared::{Me, Password};
 
-#[server(prefix = "/sfn", endpoint = "change_password")]
+#[server(prefix = "/sfn", endpoint = "change_password", output = crate::codec::TextJson)]
 pub async fn change_password(current: String, new: String) -> Result<(), UiError> {
     use crate::backend::{answer, backend, request_headers};
     answer(

@@ -159,9 +159,8 @@ impl CheckinForm {
             if text.is_empty() {
                 return Err(wrong("hours", "请填写志愿服务时长"));
             }
-            let hours: f64 = text
-                .parse()
-                .map_err(|_| wrong("hours", "时长应为数字，如 1.5"))?;
+            let hours = crate::decimal::parse(text)
+                .ok_or_else(|| wrong("hours", "时长应为数字，如 1.5"))?;
             if !(hours > 0.0 && hours <= MAX_HOURS) {
                 return Err(wrong(
                     "hours",

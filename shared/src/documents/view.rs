@@ -70,7 +70,7 @@ pub fn events(doc: &Automerge, id: &DocId) -> Vec<EventEntry> {
             _ => None,
         })
         .collect();
-    out.sort_by_key(|e| e.start);
+    crate::sorting::stable_by(&mut out, |a, b| a.start.cmp(&b.start));
     out
 }
 
@@ -90,15 +90,17 @@ pub fn records(
     events: &[EventEntry],
     unconfirmed: &BTreeSet<String>,
 ) -> Vec<RecordView> {
-    let decisions: BTreeMap<String, (DecisionStatus, Option<String>)> = reviews
+    // Inserted one by one rather than collected, which would sort: one
+    // copy of the sort code fewer on the phone (crate::sorting).
+    let mut decisions: BTreeMap<String, (DecisionStatus, Option<String>)> = BTreeMap::new();
+    for e in reviews
         .map(|(doc, id)| entries(doc, id, "decisions"))
         .unwrap_or_default()
-        .into_iter()
-        .filter_map(|e| match e {
-            Entry::Decision(d) => Some((d.record_id, (d.status, d.reason))),
-            _ => None,
-        })
-        .collect();
+    {
+        if let Entry::Decision(d) = e {
+            decisions.insert(d.record_id, (d.status, d.reason));
+        }
+    }
     let mut out: Vec<RecordView> = entries(checkins.0, checkins.1, "records")
         .into_iter()
         .filter_map(|e| match e {
@@ -144,7 +146,9 @@ pub fn records(
             }
         })
         .collect();
-    out.sort_by_key(|r| std::cmp::Reverse(r.record.occurred_at));
+    crate::sorting::stable_by(&mut out, |a, b| {
+        b.record.occurred_at.cmp(&a.record.occurred_at)
+    });
     out
 }
 

@@ -375,7 +375,7 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
         .enumerate()
         .map(|(i, r)| (r.occurred_at.timestamp(), i as u32))
         .collect();
-    keys.sort_unstable_by_key(|k| k.0);
+    crate::sorting::stable_by(&mut keys, |a, b| a.0.cmp(&b.0));
     let mut start = 0;
     while start < keys.len() {
         let mut end = start + 1;
@@ -383,8 +383,9 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
             end += 1;
         }
         if end - start > 1 {
-            keys[start..end]
-                .sort_by(|a, b| same_second_order(&records[a.1 as usize], &records[b.1 as usize]));
+            crate::sorting::stable_by(&mut keys[start..end], |a, b| {
+                same_second_order(&records[a.1 as usize], &records[b.1 as usize])
+            });
         }
         start = end;
     }
@@ -401,7 +402,7 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
     }
 
     let mut adjustments: Vec<&Adjustment> = input.adjustments.iter().collect();
-    adjustments.sort_by(|a, b| a.id.cmp(&b.id));
+    crate::sorting::stable_by(&mut adjustments, |a, b| a.id.cmp(&b.id));
     for adj in adjustments {
         let (counted, note) = if adj.reason.trim().is_empty() {
             (false, Some(Note::MissingReason))
@@ -440,14 +441,16 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
             by_side[side as usize] += e.granted;
         }
     }
-    let sections: BTreeMap<Section, Points> = Section::ALL
-        .iter()
-        .map(|s| (*s, by_section[*s as usize]))
-        .collect();
-    let sides: BTreeMap<Side, Points> = Side::ALL
-        .iter()
-        .map(|s| (*s, by_side[*s as usize]))
-        .collect();
+    // Inserted one by one: collecting into a BTreeMap sorts its input,
+    // one more copy of the sort code on the phone (crate::sorting).
+    let mut sections = BTreeMap::new();
+    for &s in Section::ALL {
+        sections.insert(s, by_section[s as usize]);
+    }
+    let mut sides = BTreeMap::new();
+    for &s in Side::ALL {
+        sides.insert(s, by_side[s as usize]);
+    }
     let sum: Points = entries
         .iter()
         .filter(|e| e.counted)
@@ -471,7 +474,9 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
                 })
         })
         .collect();
-    applied.sort_by(|a, b| (&a.veto_id, &a.reason, &a.by).cmp(&(&b.veto_id, &b.reason, &b.by)));
+    crate::sorting::stable_by(&mut applied, |a, b| {
+        (&a.veto_id, &a.reason, &a.by).cmp(&(&b.veto_id, &b.reason, &b.by))
+    });
 
     let (proposed, grade_reasons) = propose_grade(book, total, &sides, &applied);
     Ledger {

@@ -134,7 +134,12 @@ impl SyncClient {
                     status: 200, body, ..
                 }) => replica.incoming(body)?,
                 Some(frame) => {
-                    let parsed: ErrorBody = serde_json::from_slice(&frame.body).unwrap_or_default();
+                    // Read as text, as the phone reads all its JSON: one
+                    // serde_json reader in the bundle, not two.
+                    let parsed: ErrorBody = std::str::from_utf8(&frame.body)
+                        .ok()
+                        .and_then(|text| serde_json::from_str(text).ok())
+                        .unwrap_or_default();
                     let dropped = match frame.status {
                         422 => replica.recover()?,
                         403 => replica.discard_local()?,
