@@ -15,6 +15,7 @@ pub mod account;
 mod automerge_versions;
 pub mod decimal;
 pub mod documents;
+pub mod error_body;
 pub mod event_code;
 pub mod geofence;
 pub mod ledger;

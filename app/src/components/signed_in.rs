@@ -8,13 +8,11 @@ use leptos::server_fn::ServerFn;
 use leptos_router::components::{Redirect, A};
 use vanguard_shared::Me;
 
-/// Renders `children` with the signed-in member, or redirects to the login page.
+/// Renders `page` with the signed-in member, or redirects to the login page.
+/// `page` is a plain function returning an erased view, so this frame (and
+/// its session resource) is compiled once for all pages, not once per page.
 #[component]
-pub fn SignedIn<F, V>(children: F) -> impl IntoView
-where
-    F: Fn(Me) -> V + Send + Sync + Clone + 'static,
-    V: IntoView + 'static,
-{
+pub fn SignedIn(page: fn(Me) -> AnyView) -> impl IntoView {
     let me = Resource::new(|| (), |_| current_member());
     // Signed in online: keep this member's documents on the device now, so
     // the offline pages have them later.
@@ -23,13 +21,12 @@ where
     view! {
         <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
             {move || {
-                let children = children.clone();
                 me.get()
                     .map(move |result| match result {
                         Ok(Some(me)) => {
                             view! {
                                 <Header me=me.clone() />
-                                <div class="page">{children(me)}</div>
+                                <div class="page">{page(me)}</div>
                             }
                                 .into_any()
                         }

@@ -4,8 +4,9 @@
 use super::model::CachedMe;
 use super::storage::StorageError;
 use gloo_net::http::Request;
-use serde::Deserialize;
+use vanguard_shared::error_body::ErrorBody;
 use vanguard_shared::sync::batch::CONTENT_TYPE;
+use vanguard_shared::Me;
 
 /// Why a request got no usable answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,31 +19,11 @@ pub enum NetError {
     Server(String),
 }
 
-#[derive(Deserialize)]
-struct OrgRef {
-    id: String,
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct MeAnswer {
-    member_id: String,
-    name: String,
-    branch: Option<OrgRef>,
-    time_zone: String,
-}
-
-#[derive(Deserialize, Default)]
-struct ErrorAnswer {
-    #[serde(default)]
-    message: String,
-}
-
 async fn error_of(response: gloo_net::http::Response) -> NetError {
     match response.status() {
         401 => NetError::SignedOut,
         status => {
-            let body: ErrorAnswer = response.json().await.unwrap_or_default();
+            let body = ErrorBody::read(response.text().await.unwrap_or_default().as_bytes());
             NetError::Server(if body.message.is_empty() {
                 format!("服务器错误（{status}）")
             } else {
@@ -75,7 +56,9 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, NetErr
 
 /// `GET /api/me` for the year: who is signed in, in which branch.
 pub async fn me(year: i32) -> Result<CachedMe, NetError> {
-    let me: MeAnswer = get_json(&format!("/api/me?year={year}")).await?;
+    // Read as the shared `Me` the server functions also answer with (the
+    // answer's other fields are ignored): one JSON parser for both.
+    let me: Me = get_json(&format!("/api/me?year={year}")).await?;
     Ok(CachedMe {
         member_id: me.member_id,
         name: me.name,

@@ -7,7 +7,7 @@ use vanguard_shared::Me;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    view! { <SignedIn children=|me: Me| view! { <Home me /> } /> }
+    view! { <SignedIn page=|me: Me| view! { <Home me /> }.into_any() /> }
 }
 
 #[component]

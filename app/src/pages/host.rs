@@ -51,7 +51,7 @@ fn when(e: &HostedEvent) -> String {
 pub fn HostListPage() -> impl IntoView {
     view! {
         <Title text="主持签到 · 先锋台账" />
-        <SignedIn children=|me: Me| view! { <HostList me /> } />
+        <SignedIn page=|me: Me| view! { <HostList me /> }.into_any() />
     }
 }
 
@@ -114,7 +114,7 @@ fn HostList(me: Me) -> impl IntoView {
 pub fn HostCodePage() -> impl IntoView {
     view! {
         <Title text="签到码 · 先锋台账" />
-        <SignedIn children=|_me: Me| view! { <CodeScreen /> } />
+        <SignedIn page=|_me: Me| view! { <CodeScreen /> }.into_any() />
     }
 }
 

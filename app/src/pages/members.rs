@@ -28,7 +28,7 @@ pub async fn reset_password(member_id: String, new: String) -> Result<(), UiErro
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
-    view! { <SignedIn children=|me: Me| view! { <Members me /> } /> }
+    view! { <SignedIn page=|me: Me| view! { <Members me /> }.into_any() /> }
 }
 
 #[component]

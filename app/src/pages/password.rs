@@ -33,7 +33,7 @@ fn check(current: &str, new: &str, confirm: &str) -> Result<(), String> {
 
 #[component]
 pub fn PasswordPage() -> impl IntoView {
-    view! { <SignedIn children=|_me: Me| view! { <ChangePasswordForm /> } /> }
+    view! { <SignedIn page=|_me: Me| view! { <ChangePasswordForm /> }.into_any() /> }
 }
 
 #[component]

@@ -66,9 +66,11 @@ impl ApiError {
 
     /// The JSON body every error answers with.
     pub fn json_body(&self) -> Vec<u8> {
-        serde_json::json!({ "error": self.code(), "message": self.to_string() })
-            .to_string()
-            .into_bytes()
+        vanguard_shared::error_body::ErrorBody {
+            error: self.code().into(),
+            message: self.to_string(),
+        }
+        .to_bytes()
     }
 
     pub(crate) fn internal(err: &dyn std::error::Error) -> Self {

@@ -6,7 +6,7 @@
 
 use super::batch::{self, Frame};
 use super::replica::{Replica, ReplicaError};
-use serde::Deserialize;
+use crate::error_body::ErrorBody;
 
 /// A document the server refused in the last answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,14 +30,6 @@ pub enum ClientError {
     Replica(#[from] ReplicaError),
     #[error("同步未能完成：服务器应答的轮次过多")]
     TooManyRounds,
-}
-
-#[derive(Deserialize, Default)]
-struct ErrorBody {
-    #[serde(default)]
-    error: String,
-    #[serde(default)]
-    message: String,
 }
 
 /// The most request/answer rounds one poll may take: a poll that needs
@@ -134,12 +126,7 @@ impl SyncClient {
                     status: 200, body, ..
                 }) => replica.incoming(body)?,
                 Some(frame) => {
-                    // Read as text, as the phone reads all its JSON: one
-                    // serde_json reader in the bundle, not two.
-                    let parsed: ErrorBody = std::str::from_utf8(&frame.body)
-                        .ok()
-                        .and_then(|text| serde_json::from_str(text).ok())
-                        .unwrap_or_default();
+                    let parsed = ErrorBody::read(&frame.body);
                     let dropped = match frame.status {
                         422 => replica.recover()?,
                         403 => replica.discard_local()?,
