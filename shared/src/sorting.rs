@@ -51,7 +51,7 @@ mod tests {
         fn sorts_as_the_standard_stable_sort(items in proptest::collection::vec((0u8..6, any::<u16>()), 0..200)) {
             // Sorting by the first field only: equal keys must keep their order.
             let mut want = items.clone();
-            want.sort_by(|a, b| a.0.cmp(&b.0));
+            want.sort_by_key(|a| a.0);
             let mut got = items;
             by_positions(&mut got, |a, b| a.0.cmp(&b.0));
             prop_assert_eq!(got, want);

@@ -182,8 +182,8 @@ async fn poll(local: Local) -> Result<Option<String>, NetError> {
         let me = net::me(this_year()).await?;
         storage::save_me(&me)?;
         device::reopen_if_changed(me);
-        let book = net::rulebook().await?;
-        storage::save_rulebook(&book)?;
+        let (book, json) = net::rulebook().await?;
+        storage::save_rulebook(&json)?;
         device::with(|d| d.rulebook = Some(book));
         IDENTIFIED.set(true);
         local.revision.update(|r| *r += 1);

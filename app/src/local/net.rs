@@ -5,6 +5,7 @@ use super::model::CachedMe;
 use super::storage::StorageError;
 use gloo_net::http::Request;
 use vanguard_shared::error_body::ErrorBody;
+use vanguard_shared::ledger::Rulebook;
 use vanguard_shared::sync::batch::CONTENT_TYPE;
 use vanguard_shared::Me;
 
@@ -39,8 +40,8 @@ impl From<StorageError> for NetError {
     }
 }
 
-/// A GET answered with JSON.
-async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, NetError> {
+/// A GET answered with JSON: the value, and the text it was read from.
+async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<(T, String), NetError> {
     let response = Request::get(url)
         .send()
         .await
@@ -48,17 +49,17 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, NetErr
     if !response.ok() {
         return Err(error_of(response).await);
     }
-    response
-        .json()
-        .await
-        .map_err(|_| NetError::Server("服务器应答格式错误".into()))
+    let malformed = || NetError::Server("服务器应答格式错误".into());
+    let text = response.text().await.map_err(|_| malformed())?;
+    let value = serde_json::from_str(&text).map_err(|_| malformed())?;
+    Ok((value, text))
 }
 
 /// `GET /api/me` for the year: who is signed in, in which branch.
 pub async fn me(year: i32) -> Result<CachedMe, NetError> {
     // Read as the shared `Me` the server functions also answer with (the
     // answer's other fields are ignored): one JSON parser for both.
-    let me: Me = get_json(&format!("/api/me?year={year}")).await?;
+    let (me, _): (Me, _) = get_json(&format!("/api/me?year={year}")).await?;
     Ok(CachedMe {
         member_id: me.member_id,
         name: me.name,
@@ -69,8 +70,10 @@ pub async fn me(year: i32) -> Result<CachedMe, NetError> {
     })
 }
 
-/// `GET /api/rulebook`: what the ledger is priced by.
-pub async fn rulebook() -> Result<vanguard_shared::ledger::Rulebook, NetError> {
+/// `GET /api/rulebook`: what the ledger is priced by, with the JSON it came
+/// as, which is what storage keeps: the phone never writes a rulebook out
+/// itself, so its download holds no code to.
+pub async fn rulebook() -> Result<(Rulebook, String), NetError> {
     get_json("/api/rulebook").await
 }
 

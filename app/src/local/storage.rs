@@ -50,8 +50,11 @@ pub fn load_rulebook() -> Option<Rulebook> {
     LocalStorage::get(RULEBOOK).ok()
 }
 
-pub fn save_rulebook(book: &Rulebook) -> Result<(), StorageError> {
-    LocalStorage::set(RULEBOOK, book).map_err(|_| StorageError::Full)
+/// Keeps the rulebook as the server's JSON, which `load_rulebook` reads.
+pub fn save_rulebook(json: &str) -> Result<(), StorageError> {
+    LocalStorage::raw()
+        .set_item(RULEBOOK, json)
+        .map_err(|_| StorageError::Full)
 }
 
 /// A stable id for this browser, made once (X-Peer-Id).
