@@ -169,7 +169,7 @@ fn a_record_written_on_the_phone_reaches_the_server_and_its_review_comes_back() 
     // The phone's own storage: a full save with an increment appended
     // loads on 0.6 as one document.
     let mut phone = reloaded;
-    let mut stored = phone.save_doc();
+    let full = phone.save_doc();
     phone.mark_saved();
     add_record(
         &mut phone.doc,
@@ -177,13 +177,25 @@ fn a_record_written_on_the_phone_reaches_the_server_and_its_review_comes_back() 
         &record,
     )
     .expect("add");
-    stored.extend(phone.unsaved().expect("increment"));
+    let mut tail = phone.unsaved().expect("increment");
+    let stored = [full.as_slice(), &tail].concat();
     let back = Replica::restore(checkins.clone(), &stored, None).expect("full save + increment");
     assert_eq!(back.doc.get_heads(), phone.doc.get_heads());
     assert_eq!(
         records((&back.doc, &checkins), None, &[], &BTreeSet::new()).len(),
         2
     );
+
+    // Should the appended part end in bytes 0.6 cannot read, the full save
+    // loads alone, the readable increment is salvaged from the rest, and
+    // the next save is whole.
+    tail.extend([0x85, 0x6f, 0x4a, 0x83, 0xde, 0xad, 0xbe, 0xef]);
+    let broken = [full.as_slice(), &tail].concat();
+    assert!(Replica::restore(checkins.clone(), &broken, None).is_err());
+    let mut back = Replica::restore(checkins.clone(), &full, None).expect("the full save alone");
+    back.salvage(&tail);
+    assert_eq!(back.doc.get_heads(), phone.doc.get_heads());
+    assert!(back.unsaved().is_none());
 }
 
 #[test]

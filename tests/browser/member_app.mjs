@@ -190,6 +190,44 @@ export function memberAppTests(test) {
     });
   });
 
+  test('a check-in whose appended save was spoiled is salvaged, and the next save replaces the bad bytes', async ({ browser }) => {
+    await withServer(async server => {
+      const { context, page, problems } = await readyMember(browser, server.base, 'member01');
+      await context.setOffline(true);
+      await server.stop();
+      await checkIn(page, { kind: '学习', note: '学习（追加保存）' });
+      await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
+      // The check-in was appended after the full save; bytes Automerge
+      // cannot read now follow it, so the two no longer load together.
+      const key = await page.evaluate(() => {
+        const key = Object.keys(localStorage).find(k => k.startsWith('vanguard/tail/checkins:'));
+        if (!key) return null;
+        // gloo-storage keeps each value as JSON: a quoted base64 string.
+        const spoiled = atob(JSON.parse(localStorage.getItem(key))) + '\x85\x6f\x4a\x83\xde\xad\xbe\xef';
+        localStorage.setItem(key, JSON.stringify(btoa(spoiled)));
+        return key;
+      });
+      assert.ok(key, 'the check-in went into the appended part');
+      await page.goto(`${server.base}/records`);
+      await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      await recordItem(page, '学习（追加保存）').getByText('待同步').waitFor({ timeout: 5000 });
+
+      // The next save writes the document whole and drops the bad bytes,
+      // so a later check-in survives a reload too.
+      await page.getByRole('link', { name: '签到' }).click();
+      await checkIn(page, { kind: '学习', note: '学习（整存之后）' });
+      await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
+      assert.equal(await page.evaluate(k => localStorage.getItem(k), key), null);
+      await page.goto(`${server.base}/records`);
+      await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      for (const note of ['学习（追加保存）', '学习（整存之后）']) {
+        await recordItem(page, note).getByText('待同步').waitFor({ timeout: 5000 });
+      }
+      assert.deepEqual(problems.filter(p => !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|Failed to load resource/.test(p)), []);
+      await context.close();
+    });
+  });
+
   test('two browsers of one member check in offline and each sees both records', async ({ browser }) => {
     await withServer(async server => {
       const a = await readyMember(browser, server.base, 'member02');

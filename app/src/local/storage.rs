@@ -83,12 +83,21 @@ pub fn load_replica(id: &DocId) -> Replica {
     };
     let restore = |bytes: &[u8]| Replica::restore(id.clone(), bytes, state.as_deref()).ok();
     // A full save followed by the changes appended since: Automerge loads
-    // the concatenation as one document. Should the appended part be
-    // unreadable, the full save alone is still better than nothing.
-    let with_tail =
-        load_bytes(&tail_key(id)).and_then(|tail| restore(&[doc.as_slice(), &tail].concat()));
+    // the concatenation as one document. Should the appended part not read,
+    // the full save loads alone with what can be salvaged of the rest, and
+    // the next save is whole, so the bad bytes do not stay in storage.
+    let tail = load_bytes(&tail_key(id));
+    let with_tail = tail
+        .as_ref()
+        .and_then(|tail| restore(&[doc.as_slice(), tail].concat()));
     with_tail
-        .or_else(|| restore(&doc))
+        .or_else(|| {
+            let mut replica = restore(&doc)?;
+            if let Some(tail) = &tail {
+                replica.salvage(tail);
+            }
+            Some(replica)
+        })
         .unwrap_or_else(|| Replica::empty(id.clone()))
 }
 

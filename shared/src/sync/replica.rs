@@ -72,6 +72,17 @@ impl Replica {
         self.stored.as_ref().map(|heads| self.doc.save_after(heads))
     }
 
+    /// Applies what can be read of increments that would not load together
+    /// with the full save before them, and makes the next save whole: storage
+    /// then drops the unreadable bytes instead of appending after them, which
+    /// would leave every later increment unreadable too.
+    pub fn salvage(&mut self, increments: &[u8]) {
+        // Automerge applies the changes before the first bad one; what is
+        // past it cannot be read, so its error says nothing more.
+        let _ = self.doc.load_incremental(increments);
+        self.stored = None;
+    }
+
     /// Storage now holds the document as it is (after `save_doc`, or after
     /// appending `unsaved`).
     pub fn mark_saved(&mut self) {
@@ -348,5 +359,31 @@ mod tests {
         withdraw(&mut phone.doc, "r1").expect("withdraw");
         phone.discard_local().expect("discard");
         assert!(phone.unsaved().is_none(), "{increments:?}");
+    }
+
+    /// Increments that end in bytes Automerge cannot read: the full save and
+    /// the readable increments still load, and the next save is whole.
+    #[test]
+    fn unreadable_increments_are_salvaged_and_then_saved_over() {
+        let id: DocId = "checkins:m1:2026".parse().expect("id");
+        let mut server = create_root(&id);
+        let mut state = State::new();
+        let mut phone = Replica::empty(id.clone());
+        sync(&mut phone, &mut server, &mut state);
+        let full = phone.save_doc();
+        phone.mark_saved();
+        add_record(&mut phone.doc, "r1", &study(1)).expect("add");
+        let mut tail = phone.unsaved().expect("increment");
+        tail.extend([0x85, 0x6f, 0x4a, 0x83, 0xde, 0xad, 0xbe, 0xef]);
+
+        let whole = [full.as_slice(), &tail].concat();
+        assert!(
+            Replica::restore(id.clone(), &whole, None).is_err(),
+            "a bad tail fails the load"
+        );
+        let mut back = Replica::restore(id.clone(), &full, None).expect("the full save alone");
+        back.salvage(&tail);
+        assert_eq!(back.doc.get_heads(), phone.doc.get_heads(), "r1 was read");
+        assert!(back.unsaved().is_none(), "the next save is whole");
     }
 }
