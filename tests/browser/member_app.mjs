@@ -228,6 +228,40 @@ export function memberAppTests(test) {
     });
   });
 
+  test('past 32 KiB of appended saves, the next save writes the document whole', async ({ browser }) => {
+    await withServer(async server => {
+      const { context, page, problems } = await readyMember(browser, server.base, 'member01');
+      await context.setOffline(true);
+      await server.stop();
+      await checkIn(page, { kind: '学习', note: '学习（长尾之前）' });
+      await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
+      // The same changes appended again and again: still a tail that loads
+      // (Automerge skips changes it has), now past the 32 KiB limit.
+      const before = await page.evaluate(() => {
+        const tail = Object.keys(localStorage).find(k => k.startsWith('vanguard/tail/checkins:'));
+        const doc = tail.replace('/tail/', '/doc/');
+        const bytes = atob(JSON.parse(localStorage.getItem(tail)));
+        localStorage.setItem(tail, JSON.stringify(btoa(bytes.repeat(Math.ceil(33 * 1024 / bytes.length)))));
+        return { tail, doc, full: localStorage.getItem(doc) };
+      });
+      await page.reload();
+      await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      await checkIn(page, { kind: '学习', note: '学习（长尾之后）' });
+      await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
+      const after = await page.evaluate(({ tail, doc }) =>
+        ({ tail: localStorage.getItem(tail), full: localStorage.getItem(doc) }), before);
+      assert.equal(after.tail, null, 'the tail is dropped');
+      assert.notEqual(after.full, before.full, 'the document was saved whole');
+      await page.goto(`${server.base}/records`);
+      await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      for (const note of ['学习（长尾之前）', '学习（长尾之后）']) {
+        await recordItem(page, note).getByText('待同步').waitFor({ timeout: 5000 });
+      }
+      assert.deepEqual(problems.filter(p => !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|Failed to load resource/.test(p)), []);
+      await context.close();
+    });
+  });
+
   test('two browsers of one member check in offline and each sees both records', async ({ browser }) => {
     await withServer(async server => {
       const a = await readyMember(browser, server.base, 'member02');
