@@ -6,7 +6,7 @@ use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use vanguard_shared::decimal::short;
-use vanguard_shared::documents::schema::MAX_HOURS;
+use vanguard_shared::documents::form::parse_hours;
 use vanguard_shared::documents::view::{RecordState, RecordView};
 use vanguard_shared::time_text;
 
@@ -101,10 +101,10 @@ fn RecordItem(
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let hours_value = if has_hours {
-            match vanguard_shared::decimal::parse(hours.get_untracked().trim()) {
-                Some(h) if h > 0.0 && h <= MAX_HOURS => Some(h),
-                _ => {
-                    error.set(Some("时长应大于 0 且不超过 24 小时".into()));
+            match parse_hours(&hours.get_untracked()) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    error.set(Some(e.message));
                     return;
                 }
             }

@@ -64,6 +64,28 @@ fn optional(text: &str, field: &'static str, label: &str) -> Result<Option<Strin
     Ok((!text.is_empty()).then(|| text.to_string()))
 }
 
+/// Volunteering hours as the member typed them, checked as the schema
+/// checks them (more than 0, at most `MAX_HOURS`): for a new check-in and
+/// for a correction alike.
+pub fn parse_hours(text: &str) -> Result<f64, FormError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(wrong("hours", "请填写志愿服务时长"));
+    }
+    let hours =
+        crate::decimal::parse(text).ok_or_else(|| wrong("hours", "时长应为数字，如 1.5"))?;
+    if !(hours > 0.0 && hours <= MAX_HOURS) {
+        return Err(wrong(
+            "hours",
+            format!(
+                "时长应大于 0 且不超过 {} 小时",
+                crate::decimal::short(MAX_HOURS, 2)
+            ),
+        ));
+    }
+    Ok(hours)
+}
+
 /// A check-in may be up to a few minutes ahead of the phone's clock, never
 /// days: a date in the future is a typo.
 const FUTURE_SLACK_MINUTES: i64 = 10;
@@ -155,22 +177,7 @@ impl CheckinForm {
             .filter(|k| FREE_KINDS.contains(k))
             .ok_or_else(|| wrong("choice", "请选择类型"))?;
         let hours = if kind == Kind::Volunteer {
-            let text = self.hours.trim();
-            if text.is_empty() {
-                return Err(wrong("hours", "请填写志愿服务时长"));
-            }
-            let hours = crate::decimal::parse(text)
-                .ok_or_else(|| wrong("hours", "时长应为数字，如 1.5"))?;
-            if !(hours > 0.0 && hours <= MAX_HOURS) {
-                return Err(wrong(
-                    "hours",
-                    format!(
-                        "时长应大于 0 且不超过 {} 小时",
-                        crate::decimal::short(MAX_HOURS, 2)
-                    ),
-                ));
-            }
-            Some(hours)
+            Some(parse_hours(&self.hours)?)
         } else {
             None
         };
@@ -233,6 +240,19 @@ mod tests {
             geofence: None,
             code_key,
             cancelled: false,
+        }
+    }
+
+    #[test]
+    fn hours_are_read_and_bounded_in_one_place() {
+        let message = |text: &str| parse_hours(text).map_err(|e| e.message);
+        assert_eq!(message(" 1.5 "), Ok(1.5));
+        assert_eq!(message("24"), Ok(24.0));
+        assert_eq!(message("").unwrap_err(), "请填写志愿服务时长");
+        assert_eq!(message("abc").unwrap_err(), "时长应为数字，如 1.5");
+        assert_eq!(message("1e1").unwrap_err(), "时长应为数字，如 1.5");
+        for out in ["0", "24.5"] {
+            assert_eq!(message(out).unwrap_err(), "时长应大于 0 且不超过 24 小时");
         }
     }
 
