@@ -282,6 +282,17 @@ mod tests {
         panic!("sync did not settle");
     }
 
+    /// A phone's replica of a checkins document, synced once with the
+    /// server's root; the server's document and its sync state with it.
+    fn synced_phone() -> (Replica, Automerge, State) {
+        let id: DocId = "checkins:m1:2026".parse().expect("id");
+        let mut server = create_root(&id);
+        let mut state = State::new();
+        let mut phone = Replica::empty(id);
+        sync(&mut phone, &mut server, &mut state);
+        (phone, server, state)
+    }
+
     /// The slow reading the diff replaces: every entry compared with the
     /// document as the server confirmed it.
     fn compared(replica: &Replica) -> Vec<String> {
@@ -298,11 +309,7 @@ mod tests {
 
     #[test]
     fn unconfirmed_entries_are_those_changed_since_the_shared_heads() {
-        let id: DocId = "checkins:m1:2026".parse().expect("id");
-        let mut server = create_root(&id);
-        let mut state = State::new();
-        let mut phone = Replica::empty(id);
-        sync(&mut phone, &mut server, &mut state);
+        let (mut phone, mut server, mut state) = synced_phone();
         assert!(phone.has_root() && phone.unconfirmed("records").is_empty());
 
         add_record(&mut phone.doc, "r1", &study(1)).expect("add");
@@ -333,11 +340,8 @@ mod tests {
     /// Storage as the phone keeps it: a full save, then increments appended.
     #[test]
     fn a_full_save_and_the_increments_after_it_restore_the_whole_document() {
-        let id: DocId = "checkins:m1:2026".parse().expect("id");
-        let mut server = create_root(&id);
-        let mut state = State::new();
-        let mut phone = Replica::empty(id.clone());
-        sync(&mut phone, &mut server, &mut state);
+        let (mut phone, _, _) = synced_phone();
+        let id = phone.id.clone();
         assert!(phone.unsaved().is_none(), "nothing stored yet: save whole");
         let mut stored = phone.save_doc();
         phone.mark_saved();
@@ -365,11 +369,8 @@ mod tests {
     /// the readable increments still load, and the next save is whole.
     #[test]
     fn unreadable_increments_are_salvaged_and_then_saved_over() {
-        let id: DocId = "checkins:m1:2026".parse().expect("id");
-        let mut server = create_root(&id);
-        let mut state = State::new();
-        let mut phone = Replica::empty(id.clone());
-        sync(&mut phone, &mut server, &mut state);
+        let (mut phone, _, _) = synced_phone();
+        let id = phone.id.clone();
         let full = phone.save_doc();
         phone.mark_saved();
         add_record(&mut phone.doc, "r1", &study(1)).expect("add");
