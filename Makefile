@@ -4,8 +4,10 @@ export DATABASE_URL ?= sqlite:data/vanguard.db
 export VANGUARD_ADDR ?= 127.0.0.1:3000
 export VANGUARD_SITE_ROOT ?= target/site
 SERVER := target/debug/vanguard
+# The browser bundles build only for wasm32 (scripts/build-site.sh).
+NATIVE := --workspace --exclude vanguard-phone --exclude vanguard-console
 
-.PHONY: run test build site server bootstrap bootstrap-test lint unit browser bench bench-sync bench-ledger clean
+.PHONY: run test build site server bootstrap bootstrap-test lint unit api browser bench bench-sync bench-ledger clean
 
 ## Build and serve the app on SQLite with demo data at http://$(VANGUARD_ADDR)
 run: bootstrap build
@@ -23,6 +25,7 @@ bootstrap-test:
 
 build: site server
 
+# Both bundles, and the server (which writes their gzip copies).
 site:
 	scripts/build-site.sh
 
@@ -31,19 +34,26 @@ server:
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p vanguard-app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+	cargo clippy $(NATIVE) --all-targets -- -D warnings
+	cargo clippy -p vanguard-app -p vanguard-phone -p vanguard-console --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo check -p vanguard-shared --target wasm32-unknown-unknown
 	cargo clippy -p vanguard-shared --features phone-automerge --tests -- -D warnings
 
 unit:
 	scripts/postgres.sh start
-	cargo test --workspace
+	cargo test $(NATIVE)
 	# The phone's Automerge (0.6) against the server's (0.12), natively.
 	cargo test -p vanguard-shared --features phone-automerge --test phone_automerge
 
+## A quick loop: the HTTP tests on SQLite only (no PostgreSQL needed).
+## `make api T=sync` runs those whose name contains `sync`.
+api:
+	VANGUARD_TEST_DBS=sqlite cargo test -p vanguard-tests --test api -- $(T)
+
+## The browser suite; `make browser ONLY=host` runs the tests whose name
+## contains `host`. Needs `make build` first.
 browser:
-	cd tests/browser && node run.mjs
+	cd tests/browser && ONLY="$(ONLY)" node run.mjs
 
 ## Benchmarks that print figures (not part of `make test`).
 bench: bench-sync bench-ledger

@@ -1,5 +1,6 @@
-// The app's service worker: keeps the member pages and the bundle so they
-// open with no network. Cache names carry the build's version, so a new
+// The app's service worker: keeps the member pages and the phone's bundle so
+// they open with no network. The console's bundle is kept too, but only on a
+// device that has opened the console (a member's phone never downloads it). Cache names carry the build's version, so a new
 // deployment installs beside the old one and takes over only when the user
 // reloads into it (the page shows 新版本已就绪).
 const VERSION = '__VERSION__';
@@ -17,6 +18,8 @@ const SHELL = [
   '/icon-192.png',
   '/icon-512.png',
 ];
+// The console's bundle: cached when first fetched, not precached.
+const CONSOLE = ['/pkg/console.js', '/pkg/console_bg.wasm'];
 
 async function precache() {
   const cache = await caches.open(CACHE);
@@ -69,7 +72,7 @@ self.addEventListener('fetch', event => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   // Data always goes to the network: the app keeps its own copy.
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/sfn/')) return;
-  const shell = SHELL.includes(url.pathname);
+  const shell = SHELL.includes(url.pathname) || CONSOLE.includes(url.pathname);
   if (shell) {
     // The shell of this version, from the cache first: instant and offline.
     event.respondWith((async () => {

@@ -1,27 +1,30 @@
 //! The Leptos user interface, rendered on the server (`ssr`) and hydrated in
-//! the browser (`hydrate`). Pages stay thin: rules live in `vanguard-shared`,
-//! and the server functions beside each page only reach the [`backend`].
+//! the browser (`hydrate`), as two bundles: the member's pages (`member`,
+//! the phone's bundle, offline-capable) and the console's (`console`, for
+//! secretaries, officers and committees). Each bundle has its own router,
+//! shell and entry point (`app/bundles/`), so the console never adds to what
+//! a phone downloads. Pages stay thin: rules live in `vanguard-shared`, and
+//! the server functions beside each page call the services in
+//! `vanguard-core` with the caller from context (`server`).
 
 #![recursion_limit = "256"]
 
-#[cfg(feature = "ssr")]
-pub mod backend;
 pub mod codec;
 pub mod components;
+pub mod console;
 pub mod error;
 pub mod local;
-pub mod pages;
+pub mod member;
+#[cfg(feature = "ssr")]
+pub mod server;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::{
-    components::{Route, Router, Routes},
-    path, SsrMode,
-};
+use leptos_meta::MetaTags;
 
-/// The HTML document around the app; only the server renders it.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document around a bundle's app; only the server renders it.
+/// `options` name the bundle (`vanguard` or `console`) its scripts load.
+pub(crate) fn document(options: LeptosOptions, app: impl IntoView + 'static) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="zh-CN">
@@ -36,51 +39,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body>
-                <App />
-            </body>
+            <body>{app}</body>
         </html>
-    }
-}
-
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    local::Local::provide();
-    view! {
-        <Stylesheet id="vanguard" href="/pkg/vanguard.css" />
-        <Title text="先锋台账" />
-        <Router>
-            <main>
-                <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/login") view=pages::login::LoginPage />
-                    // The member's offline pages: no session lookup and no
-                    // member data in their HTML, so they can be cached.
-                    <Route path=path!("/checkin") view=pages::checkin::CheckinPage />
-                    <Route path=path!("/records") view=pages::records::RecordsPage />
-                    <Route path=path!("/ledger") view=pages::ledger::LedgerPage />
-                    // Pages that depend on the session resolve it before the
-                    // first byte, so an anonymous visit gets a real redirect.
-                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/password")
-                        view=pages::password::PasswordPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route path=path!("/host") view=pages::host::HostListPage ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/host/:event_id")
-                        view=pages::host::HostCodePage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/members")
-                        view=pages::members::MembersPage
-                        ssr=SsrMode::Async
-                    />
-                </Routes>
-            </main>
-        </Router>
     }
 }
 
@@ -93,13 +53,17 @@ pub(crate) fn mark(name: &str) {
     }
 }
 
-/// The browser's entry point: attach to the server-rendered page.
+/// Attaches a bundle's app to the server-rendered page: what each bundle's
+/// entry point (`app/bundles/`) calls.
 #[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn hydrate() {
+pub fn hydrate<F, N>(app: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: IntoView,
+{
     console_error_panic_hook::set_once();
     mark("vanguard-wasm-running");
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_body(app);
     mark("vanguard-hydrated");
     // A mark that hydration finished, for tests and for styles that should
     // only apply once the page is interactive.

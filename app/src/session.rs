@@ -1,5 +1,5 @@
-//! Who is signed in, as the pages see it: the server functions that read and
-//! end the session.
+//! Who is signed in, as the pages of both bundles see it: the server
+//! functions that read and end the session.
 
 use crate::error::UiError;
 use leptos::prelude::*;
@@ -8,16 +8,26 @@ use vanguard_shared::Me;
 /// The signed-in member, or `None` for an anonymous visitor.
 #[server(prefix = "/sfn", endpoint = "me", output = crate::codec::TextJson)]
 pub async fn current_member() -> Result<Option<Me>, UiError> {
-    use crate::backend::{answer, backend, request_headers};
-    answer(async { backend()?.me(&request_headers().await?).await }.await)
+    use crate::server::{answer, visitor};
+    let (services, caller) = visitor()?;
+    match caller {
+        None => Ok(None),
+        Some(caller) => answer(services.directory().profile(&caller.member).await).map(Some),
+    }
 }
 
 #[server(prefix = "/sfn", endpoint = "logout", output = crate::codec::TextJson)]
 pub async fn logout() -> Result<(), UiError> {
-    use crate::backend::{answer, backend, request_headers};
-    let clear = answer(async { backend()?.logout(&request_headers().await?).await }.await)?;
+    use crate::server::{answer, visitor};
+    let (services, caller) = visitor()?;
+    if let Some(caller) = caller {
+        answer(services.auth.logout(&caller.token).await)?;
+    }
+    let clear = services.auth.clearing_cookie();
     let response = expect_context::<leptos_axum::ResponseOptions>();
-    response.insert_header(http::header::SET_COOKIE, clear);
+    if let Ok(value) = http::HeaderValue::from_str(&clear) {
+        response.insert_header(http::header::SET_COOKIE, value);
+    }
     leptos_axum::redirect("/login");
     Ok(())
 }

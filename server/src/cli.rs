@@ -2,17 +2,17 @@
 //! `create-admin`, `import-members FILE`, `rebuild` and `precompress DIR`. Every failure is one line on
 //! stderr and a non-zero exit.
 
-use crate::accounts::admin::{create_admin, NewAdmin};
-use crate::accounts::import::import_members;
-use crate::auth::AuthConfig;
 use crate::startup::{open_store, Application, Config};
-use crate::sync::SyncConfig;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
+use vanguard_core::accounts::admin::{create_admin, NewAdmin};
+use vanguard_core::accounts::import::import_members;
+use vanguard_core::auth::AuthConfig;
+use vanguard_core::sync::SyncConfig;
 
 #[derive(Parser)]
 #[command(
@@ -178,7 +178,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = open_store(&cli.database_url)
                 .await
                 .map_err(|e| e.to_string())?;
-            let count = crate::sync::rebuild::rebuild(&store)
+            let count = vanguard_core::sync::rebuild::rebuild(&store)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("rebuilt the ledger tables from {count} documents");

@@ -1,16 +1,11 @@
-//! The 先锋台账 server: HTTP, auth, storage, and the Leptos app it renders.
+//! The `vanguard` binary's library: configuration and the command line, the
+//! HTTP router, and startup. The services themselves are `vanguard-core`.
 
-pub mod accounts;
-pub mod auth;
 pub mod cli;
-pub mod events;
 pub mod http;
 pub mod precompress;
 pub mod startup;
 pub mod state;
-pub mod storage;
-pub mod sync;
-pub mod ui;
 
 /// The allocator the server binary runs on, and its benchmark with it:
 /// every sync applies, validates and encodes Automerge changes, which makes

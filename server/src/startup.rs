@@ -1,25 +1,25 @@
-//! Building and running the server: open and migrate the database, seed the
-//! demo if asked, bind, serve.
+//! Building and running the server: open and migrate the database, start
+//! the services, seed the demo if asked, bind, serve.
 
-use crate::accounts::demo;
-use crate::auth::{Auth, AuthConfig};
-use crate::events::EventHost;
-use crate::state::AppState;
-use crate::storage::{self, SharedStore, StoreError};
-use crate::sync::{compaction, SyncConfig, SyncService};
+use crate::state::{AppState, PageRoutes};
 use leptos::config::{Env, LeptosOptions};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use vanguard_core::accounts::demo;
+use vanguard_core::auth::AuthConfig;
+use vanguard_core::storage::{self, Store, StoreError};
+use vanguard_core::sync::SyncConfig;
+use vanguard_core::{Background, Services, ServicesConfig};
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: SocketAddr,
     pub database_url: String,
-    /// Where the built site lives: `pkg/` with the WASM, JS and CSS, and the
-    /// files of `public/`.
+    /// Where the built site lives: `pkg/` with the WASM, JS and CSS of both
+    /// bundles, and the files of `public/`.
     pub site_root: PathBuf,
     pub demo: bool,
     pub auth: AuthConfig,
@@ -38,19 +38,30 @@ pub enum StartupError {
     #[error("seeding the demo events failed: {0}")]
     DemoEvents(String),
     #[error("seeding the demo organisation failed: {0}")]
-    Demo(#[from] crate::accounts::AccountsError),
+    Demo(#[from] vanguard_core::accounts::AccountsError),
 }
 
 /// Opens the database and brings its schema up to date.
-pub async fn open_store(url: &str) -> Result<SharedStore, StoreError> {
+pub async fn open_store(url: &str) -> Result<Store, StoreError> {
     let store = storage::open(url).await?;
     store.migrate().await?;
     Ok(store)
 }
 
+/// The options of one bundle: the phone's is `vanguard`, the console's `console`.
+fn bundle_options(site_root: &std::path::Path, addr: SocketAddr, name: &str) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(name)
+        .site_root(site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(Env::PROD)
+        .build()
+}
+
 pub struct Application {
     listener: TcpListener,
-    compaction_queue: tokio::sync::mpsc::UnboundedReceiver<String>,
+    background: Background,
     router: axum::Router,
     state: AppState,
 }
@@ -62,7 +73,8 @@ impl Application {
         // Expired sessions no longer authenticate; a start is a good moment
         // to stop keeping them.
         let purged = store
-            .purge_expired_sessions(crate::auth::now_secs())
+            .sessions()
+            .purge_expired(vanguard_core::auth::now_secs())
             .await?;
         if purged > 0 {
             tracing::info!(purged, "removed expired sessions");
@@ -90,32 +102,31 @@ impl Application {
             addr: config.addr,
             source,
         })?;
-        let leptos_options = LeptosOptions::builder()
-            .output_name("vanguard")
-            .site_root(config.site_root.to_string_lossy().to_string())
-            .site_pkg_dir("pkg")
-            .site_addr(addr)
-            .env(Env::PROD)
-            .build();
-        let (sync, compaction_queue) = SyncService::new(store.clone(), config.sync.clone());
-        let sync = Arc::new(sync);
-        let events = Arc::new(EventHost::new(store.clone(), sync.clone()));
+        let (services, background) = Services::start(
+            store.clone(),
+            ServicesConfig {
+                auth: config.auth.clone(),
+                sync: config.sync.clone(),
+            },
+        );
         if seeded {
-            demo::seed_events(&store, &events)
+            demo::seed_events(&store, &services.events)
                 .await
                 .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
         }
         let state = AppState {
-            leptos_options,
-            events,
-            sync,
-            auth: Arc::new(Auth::new(store.clone(), config.auth.clone())),
-            store,
+            leptos_options: bundle_options(&config.site_root, addr, "vanguard"),
+            services,
+            routes: Arc::new(PageRoutes {
+                member: leptos_axum::generate_route_list(vanguard_app::member::App),
+                console: leptos_axum::generate_route_list(vanguard_app::console::App),
+                console_options: bundle_options(&config.site_root, addr, "console"),
+            }),
         };
         let router = crate::http::router(state.clone());
         Ok(Application {
             listener,
-            compaction_queue,
+            background,
             router,
             state,
         })
@@ -142,11 +153,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!("listening on http://{}", self.local_addr());
-        // Compaction lives as long as the server: it stops with it.
-        let compactor = tokio::spawn(compaction::run(
-            self.state.sync.clone(),
-            self.compaction_queue,
-        ));
+        // Background work lives as long as the server: it stops with it.
+        let background = self.background.spawn(&self.state.services);
         let served = axum::serve(
             self.listener,
             self.router
@@ -154,7 +162,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        compactor.abort();
+        background.abort();
         served
     }
 }

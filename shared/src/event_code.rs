@@ -1,5 +1,5 @@
 //! Event check-in codes that a phone checks with no network and a member
-//! cannot make up from the events document (docs/event-codes.md).
+//! cannot make up from the events document (docs/member-app.md, "Event check-in codes").
 //!
 //! The host keeps a random seed. A one-way step `h` applied `n` times to it
 //! plus once more gives the anchor, the public part written into the event

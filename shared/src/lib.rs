@@ -23,6 +23,7 @@ pub mod org;
 pub mod sorting;
 pub mod sync;
 pub mod time_text;
+pub mod year;
 
 pub use account::{AccountError, Me, MemberSummary, OrgRef, Password, PersonName, Username};
 pub use org::{MemberStatus, OrgKind, Role, TimeZone, VocabularyError};

@@ -195,9 +195,9 @@ async fn a_killed_server_keeps_every_record_it_accepted(db: Db) {
     }
 
     let app = start_configured(test_db, config("")).await;
-    let store = &app.state.store;
+    let store = &app.state.services.store;
     // Nothing partial: every stored document loads with all its changes.
-    for id in store.document_ids().await.expect("ids") {
+    for id in store.documents().ids().await.expect("ids") {
         let doc = stored_doc(&app, &id).await;
         assert!(doc.get_missing_deps(&[]).is_empty(), "{id} is complete");
     }
@@ -233,10 +233,10 @@ async fn a_killed_server_keeps_every_record_it_accepted(db: Db) {
         assert_eq!(listed, accepted.len() + 1, "every record the phone made");
     }
     assert!(accepted_sum >= 90);
-    let before = store.dump_materialized().await.expect("dump");
-    vanguard_server::sync::rebuild::rebuild(store)
+    let before = store.materialized().dump().await.expect("dump");
+    vanguard_core::sync::rebuild::rebuild(store)
         .await
         .expect("rebuild");
-    assert_eq!(store.dump_materialized().await.expect("dump"), before);
+    assert_eq!(store.materialized().dump().await.expect("dump"), before);
 }
 on_both!(a_killed_server_keeps_every_record_it_accepted);

@@ -5,10 +5,10 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::task::JoinHandle;
-use vanguard_server::auth::AuthConfig;
+use vanguard_core::auth::AuthConfig;
+use vanguard_core::sync::SyncConfig;
 use vanguard_server::startup::{Application, Config};
 use vanguard_server::state::AppState;
-use vanguard_server::sync::SyncConfig;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -258,6 +258,27 @@ impl TestApp {
         response.json().await.expect("JSON body")
     }
 
+    /// Calls a page's server function (`/sfn/{name}`) as the page's form
+    /// does: a form-encoded POST from the app's own origin with this
+    /// client's cookies, so the same permission checks apply.
+    pub async fn sfn(&self, name: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/sfn/{name}")))
+            .header("accept", "application/json")
+            .header("origin", self.url(""))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs this app's client in as `username` (its cookie then goes with
+    /// every request of `self.client`, as a browser's would).
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
         client()
             .post(self.url(path))
@@ -274,8 +295,10 @@ impl TestApp {
 pub async fn stored_doc(app: &TestApp, id: &str) -> automerge::Automerge {
     let stored = app
         .state
+        .services
         .store
-        .load_document(id)
+        .documents()
+        .load(id)
         .await
         .expect("load")
         .unwrap_or_else(|| panic!("{id} is stored"));
@@ -302,6 +325,16 @@ pub async fn error_code(response: Response) -> (StatusCode, String) {
     )
 }
 
+/// Whether this run tests `db`: every database unless `VANGUARD_TEST_DBS`
+/// names some (`make api` runs SQLite only, for a quick loop).
+pub fn wanted(db: Db) -> bool {
+    let name = match db {
+        Db::Sqlite => "sqlite",
+        Db::Postgres => "postgres",
+    };
+    std::env::var("VANGUARD_TEST_DBS").map_or(true, |dbs| dbs.split(',').any(|d| d.trim() == name))
+}
+
 /// Runs an async test body once per database.
 #[macro_export]
 macro_rules! on_both {
@@ -309,11 +342,15 @@ macro_rules! on_both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::helpers::Db::Sqlite).await
+                if $crate::helpers::wanted($crate::helpers::Db::Sqlite) {
+                    super::$name($crate::helpers::Db::Sqlite).await
+                }
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::helpers::Db::Postgres).await
+                if $crate::helpers::wanted($crate::helpers::Db::Postgres) {
+                    super::$name($crate::helpers::Db::Postgres).await
+                }
             }
         }
     };

@@ -2,7 +2,7 @@ use crate::helpers::*;
 use crate::on_both;
 use reqwest::StatusCode;
 use std::path::Path;
-use vanguard_server::accounts::import::{import_members, ImportError};
+use vanguard_core::accounts::import::{import_members, ImportError};
 use vanguard_server::startup::open_store;
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -57,14 +57,20 @@ async fn a_bad_row_imports_nothing(db: Db) {
 on_both!(a_bad_row_imports_nothing);
 
 /// How many organisations and members the store holds.
-async fn counts(store: &vanguard_server::storage::SharedStore) -> (usize, usize) {
-    let orgs = store.organisations().await.unwrap().len();
-    let members = store.members_under(&root(store).await).await.unwrap().len();
+async fn counts(store: &vanguard_core::storage::Store) -> (usize, usize) {
+    let orgs = store.accounts().organisations().await.unwrap().len();
+    let members = store
+        .accounts()
+        .members_under(&root(store).await)
+        .await
+        .unwrap()
+        .len();
     (orgs, members)
 }
 
-async fn root(store: &vanguard_server::storage::SharedStore) -> String {
+async fn root(store: &vanguard_core::storage::Store) -> String {
     store
+        .accounts()
         .organisations()
         .await
         .unwrap()

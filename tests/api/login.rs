@@ -99,7 +99,7 @@ async fn repeated_failures_are_throttled(db: Db) {
 on_both!(repeated_failures_are_throttled);
 
 async fn one_address_guessing_many_accounts_is_throttled(db: Db) {
-    let auth = vanguard_server::auth::AuthConfig {
+    let auth = vanguard_core::auth::AuthConfig {
         max_failures_per_ip: 3,
         ..Default::default()
     };

@@ -1,12 +1,14 @@
 //! The server over real HTTP, on a fresh SQLite file and a fresh PostgreSQL
 //! database per test. One binary, so the server compiles into tests once.
 
+mod fixtures;
 mod helpers;
 mod sync_client;
 
 mod accounts;
 mod crash;
 mod events;
+mod gate;
 mod import;
 mod login;
 mod pages;

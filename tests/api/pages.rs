@@ -55,3 +55,50 @@ async fn login_page_and_guarded_pages(db: Db) {
     );
 }
 on_both!(login_page_and_guarded_pages);
+
+/// The pages' server functions check permissions in the services, as the
+/// JSON API does: called as the page calls them.
+async fn server_functions_check_the_caller(db: Db) {
+    use crate::fixtures::{Branch, PASSWORD};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let target = &branch.members[0];
+    let form = [("member_id", target.id.as_str()), ("new", "reset-by-sfn-1")];
+
+    // Anonymous: 401.
+    let anonymous = app.sfn("reset_password", &form).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // A plain member of the branch: 403.
+    app.sign_in(&branch.members[1].username, PASSWORD).await;
+    let member = app.sfn("reset_password", &form).await;
+    assert_eq!(member.status(), StatusCode::FORBIDDEN);
+
+    // Another branch's secretary: as if the member did not exist.
+    app.sign_in("secretary01", DEMO_PASSWORD).await;
+    let outsider = app.sfn("reset_password", &form).await;
+    assert_eq!(outsider.status(), StatusCode::NOT_FOUND);
+    let listed = app.sfn("members", &[]).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    let listed: serde_json::Value = listed.json().await.expect("members");
+    assert!(!listed.to_string().contains(&target.id), "{listed}");
+
+    // The branch's org officer looks after its members but resets no password.
+    app.sign_in(&branch.officer.username, PASSWORD).await;
+    let listed: serde_json::Value = app.sfn("members", &[]).await.json().await.expect("members");
+    assert!(listed.to_string().contains(&branch.name), "{listed}");
+    let officer = app.sfn("reset_password", &form).await;
+    assert_eq!(officer.status(), StatusCode::FORBIDDEN);
+
+    // The branch's own secretary resets it, and the new password works.
+    app.sign_in(&branch.secretary.username, PASSWORD).await;
+    let reset = app.sfn("reset_password", &form).await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    let listed: serde_json::Value = app.sfn("members", &[]).await.json().await.expect("members");
+    assert!(listed.to_string().contains(&target.id), "{listed}");
+    assert_eq!(
+        app.login(&target.username, "reset-by-sfn-1").await.status(),
+        StatusCode::OK
+    );
+}
+on_both!(server_functions_check_the_caller);

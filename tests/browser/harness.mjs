@@ -1,11 +1,14 @@
 // What every browser test shares: the server under test (which can be
 // stopped and started again on the same port and database, to take the
 // network away from a service worker too), and pages that record problems.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { login } from './interop.mjs';
 
 export const root = resolve(import.meta.dirname, '..', '..');
 const serverBin = process.env.VANGUARD_BIN ?? join(root, 'target', 'debug', 'vanguard');
@@ -68,3 +71,104 @@ export async function signIn(page, base, username, password = 'demo-password') {
   await page.getByRole('button', { name: '登录' }).click();
 }
 
+
+export async function waitStatus(page, pattern, timeout = 20000) {
+  await page.waitForFunction(
+    p => [...document.querySelectorAll('[role=status]')].some(e => new RegExp(p).test(e.textContent)),
+    pattern.source, { timeout });
+}
+
+// Signs in, opens /checkin, and waits until the documents are on the device
+// and the service worker controls the page.
+export async function readyMember(browser, base, username) {
+  const opened = await openPage(browser);
+  const { page } = opened;
+  await signIn(page, base, username);
+  await page.waitForURL(`${base}/`, { timeout: 10000 });
+  await page.getByRole('link', { name: '签到' }).click();
+  await page.waitForURL(`${base}/checkin`);
+  await waitStatus(page, /已同步/);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
+  return opened;
+}
+
+export async function checkIn(page, { kind, hours, note, code }) {
+  await page.getByLabel('类型').selectOption({ label: kind });
+  if (hours !== undefined) await page.getByLabel('时长（小时）').fill(String(hours));
+  if (code !== undefined) await page.getByLabel('签到码').fill(code);
+  if (note !== undefined) await page.getByLabel('备注').fill(note);
+  await page.getByRole('button', { name: '签到', exact: true }).click();
+}
+
+export function recordItem(page, text) {
+  return page.locator('li.record').filter({ hasText: text });
+}
+
+export async function withServer(fn, options = {}) {
+  let server = await startServer(options);
+  const handle = {
+    get base() { return server.base; },
+    stop: () => stopServer(server),
+    restart: async () => { server = await startServer({ port: server.port, dir: server.dir, site: server.site }); },
+  };
+  try {
+    await fn(handle);
+  } finally {
+    await stopServer(server);
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+}
+
+// Retries until `fn` answers something truthy: for what arrives by a
+// background sync.
+export async function eventually(fn, what, timeout = 20000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+// Offline, the only failures allowed are the requests the stopped server
+// could not answer.
+export function onlyOfflineFailures(problems) {
+  assert.deepEqual(problems.filter(p => !/ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|Failed to load resource/.test(p)), []);
+}
+
+const sessions = new Map();
+
+export async function serverRecords(base, username) {
+  const key = `${base} ${username}`;
+  if (!sessions.has(key)) sessions.set(key, await login(base, username));
+  const session = sessions.get(key);
+  const year = new Date(Date.now() + 8 * 3600e3).getUTCFullYear();
+  const res = await fetch(`${base}/api/members/${session.member_id}/records?year=${year}`, {
+    headers: { authorization: `Bearer ${session.token}` },
+  });
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+// The bytes a first visit transfers for one bundle (`vanguard` for the
+// phone's, `console` for the console's): the gzip copies the server sends a
+// browser that accepts gzip (written by `vanguard precompress`), with the
+// stylesheet both share.
+export async function firstLoadBytes(base, bundle) {
+  let total = 0;
+  for (const f of [`${bundle}_bg.wasm`, `${bundle}.js`, 'vanguard.css']) {
+    const res = await fetch(`${base}/pkg/${f}`, { headers: { 'accept-encoding': 'gzip' } });
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.headers.get('content-encoding') !== 'gzip') {
+      throw new Error(`${f} was not served gzipped`);
+    }
+    const sent = Number(res.headers.get('content-length'));
+    // What arrived unpacks to the file, and gzip -9 of it is no smaller.
+    if (!(sent > 0 && sent <= gzipSync(body, { level: 9 }).length)) {
+      throw new Error(`${f}: ${sent} bytes sent, gzip -9 would send ${gzipSync(body, { level: 9 }).length}`);
+    }
+    total += sent;
+  }
+  return total;
+}

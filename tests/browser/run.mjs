@@ -1,13 +1,19 @@
-// Browser end-to-end tests: the built server (the same binary and bundle
-// `make run` serves) on a scratch SQLite database, driven in Debian's headless
-// Chromium. Prints "browser: N passed, N failed".
+// Browser end-to-end tests: the built server (the same binary and bundles
+// `make run` serves) on a scratch SQLite database, driven in Debian's
+// headless Chromium. One file per area; tests that change data start a
+// server of their own (`withServer`), the others share one. `ONLY=text`
+// runs the tests whose name contains it. Prints "browser: N passed, N failed".
 import { chromium } from 'playwright-core';
 import { rmSync } from 'node:fs';
-import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
+import { accountTests } from './accounts.mjs';
+import { consoleTests } from './console.mjs';
+import { eventTests } from './events.mjs';
+import { figureTests } from './figures.mjs';
+import { firstLoadBytes, startServer } from './harness.mjs';
 import { jsAutomergeSyncsWithTheServer } from './interop.mjs';
-import { memberAppFigures, memberAppTests } from './member_app.mjs';
-import { openPage, signIn, startServer } from './harness.mjs';
+import { offlineTests } from './offline.mjs';
+import { recordsTests } from './records.mjs';
+
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -15,102 +21,15 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
-test('the login page hydrates: an empty form is refused without a page load', async ({ browser, base }) => {
-  const { context, page, problems } = await openPage(browser);
-  await page.goto(`${base}/login`);
-  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
-  const loads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
-  let posted = false;
-  page.on('request', r => { if (r.method() === 'POST') posted = true; });
-  await page.getByRole('button', { name: '登录' }).click();
-  await assert.doesNotReject(page.getByRole('alert').filter({ hasText: '请输入用户名和密码' }).waitFor({ timeout: 5000 }));
-  assert.equal(posted, false, 'no request for an empty form');
-  assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), loads);
-  assert.equal(new URL(page.url()).pathname, '/login');
-  // Labels are real: the fields are reachable by their label text.
-  await page.getByLabel('用户名').fill('member01');
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.getByRole('alert').filter({ hasText: '请输入密码' }).waitFor({ timeout: 5000 });
-  assert.deepEqual(problems, []);
-  await context.close();
-});
-
-test('member01 logs in through the page, sees the home page, and logs out', async ({ browser, base }) => {
-  const { context, page, problems } = await openPage(browser);
-  await signIn(page, base, 'member01', 'wrong-password');
-  await page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor({ timeout: 10000 });
-  await page.getByLabel('密码').fill('demo-password');
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(`${base}/`, { timeout: 10000 });
-  await page.getByRole('heading', { name: '您好，王建国' }).waitFor({ timeout: 10000 });
-  const text = await page.textContent('body');
-  assert.match(text, /第一党支部/);
-  assert.match(text, /党小组长/);
-  // A plain member has no member management link, and every link works.
-  assert.equal(await page.getByRole('link', { name: '成员管理' }).count(), 0);
-  for (const href of await page.$$eval('a[href]', as => as.map(a => a.getAttribute('href')))) {
-    const res = await context.request.get(new URL(href, base).toString());
-    assert.equal(res.status(), 200, `link ${href}`);
-  }
-  await page.getByRole('button', { name: '退出登录' }).click();
-  await page.waitForURL(`${base}/login`, { timeout: 10000 });
-  const me = await context.request.get(`${base}/api/me`);
-  assert.equal(me.status(), 401, 'the session ended');
-  // The one failed request is the deliberate wrong password, answered 401.
-  assert.deepEqual(problems.filter(p => !p.includes('status of 401')), []);
-  assert.equal(problems.length, 1, problems.join('\n'));
-  await context.close();
-});
-
-test('a secretary resets a member password from the member list', async ({ browser, base }) => {
-  const { context, page, problems } = await openPage(browser);
-  await signIn(page, base, 'secretary01');
-  await page.getByRole('link', { name: '成员管理' }).click();
-  await page.waitForURL(`${base}/members`);
-  await page.getByLabel('刘洋 的新密码').fill('reset-by-secretary');
-  await page.getByRole('row', { name: /刘洋/ }).getByRole('button', { name: '重置' }).click();
-  await page.getByRole('row', { name: /刘洋/ }).getByRole('status').filter({ hasText: '已重置' }).waitFor({ timeout: 10000 });
-  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'member04', password: 'reset-by-secretary' }) });
-  assert.equal(login.status, 200);
-  assert.deepEqual(problems, []);
-  await context.close();
-});
-
-test('unknown routes get a 404 page', async ({ browser, base }) => {
-  const { context, page } = await openPage(browser);
-  const res = await page.goto(`${base}/no/such/page`);
-  assert.equal(res.status(), 404);
-  await page.getByRole('heading', { name: '页面不存在' }).waitFor();
-  await context.close();
-});
-
+accountTests(test);
+consoleTests(test);
 test('the official JavaScript Automerge syncs a record into the server', async ({ base }) => {
   await jsAutomergeSyncsWithTheServer(base);
 });
-
-memberAppTests(test);
-memberAppFigures(test);
-
-// The bytes a first visit transfers for the app itself: the gzip copies the
-// server sends a browser that accepts gzip (written by `vanguard precompress`).
-async function firstLoadBytes(base) {
-  let total = 0;
-  for (const f of ['vanguard_bg.wasm', 'vanguard.js', 'vanguard.css']) {
-    const res = await fetch(`${base}/pkg/${f}`, { headers: { 'accept-encoding': 'gzip' } });
-    const body = Buffer.from(await res.arrayBuffer());
-    if (res.headers.get('content-encoding') !== 'gzip') {
-      throw new Error(`${f} was not served gzipped`);
-    }
-    const sent = Number(res.headers.get('content-length'));
-    // What arrived unpacks to the file, and gzip -9 of it is no smaller.
-    if (!(sent > 0 && sent <= gzipSync(body, { level: 9 }).length)) {
-      throw new Error(`${f}: ${sent} bytes sent, gzip -9 would send ${gzipSync(body, { level: 9 }).length}`);
-    }
-    total += sent;
-  }
-  return total;
-}
+offlineTests(test);
+recordsTests(test);
+eventTests(test);
+figureTests(test);
 
 const server = await startServer();
 const browser = await chromium.launch({ executablePath: chromiumPath, args: FLAGS });
@@ -126,7 +45,9 @@ try {
       console.log(`not ok - ${name}\n  ${String(e?.stack ?? e).split('\n').join('\n  ')}`);
     }
   }
-  console.log(`first load (WASM + JS + CSS, gzipped): ${(await firstLoadBytes(server.base) / 1024).toFixed(1)} KiB`);
+  const kib = async bundle => (await firstLoadBytes(server.base, bundle) / 1024).toFixed(1);
+  console.log(`first load (WASM + JS + CSS, gzipped): ${await kib('vanguard')} KiB`);
+  console.log(`console first load (WASM + JS + CSS, gzipped): ${await kib('console')} KiB`);
 } finally {
   await browser.close();
   server.child.kill('SIGTERM');

@@ -1,12 +1,12 @@
 //! The frame of the member's offline pages (`/checkin`, `/records`,
-//! `/ledger`): navigation, the sync status line, storage use, the update
-//! notice and logout. It renders no member data on the server, so the
-//! service worker may cache the page for anyone; local data fills it in
-//! after hydration.
+//! `/ledger`): the common frame with who is signed in on this device, the
+//! sync status line, storage use and the update notice. It renders no member
+//! data on the server, so the service worker may cache the page for anyone;
+//! local data fills it in after hydration.
 
+use super::frame::{Bundle, Frame, Who};
 use crate::local::Local;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use vanguard_shared::decimal::fixed;
 
 #[component]
@@ -18,23 +18,17 @@ pub fn MemberFrame(children: ChildrenFn) -> impl IntoView {
         (false, _) => None,
         (true, has) => Some(has),
     });
+    let who = Memo::new(move |_| {
+        local.snapshot().map(|s| Who {
+            name: s.me.name.clone(),
+            unit: s.me.branch_name.clone(),
+            roles: s.me.roles.clone(),
+        })
+    });
     // After hydration only: local data is never read during render.
     Effect::new(move |_| local.start());
     view! {
-        <header class="topbar">
-            <a href="/" class="brand">
-                "先锋台账"
-            </a>
-            <nav class="member-nav" aria-label="党员功能">
-                <A href="/checkin">"签到"</A>
-                <A href="/records">"我的记录"</A>
-                <A href="/ledger">"我的台账"</A>
-            </nav>
-            <button type="button" class="logout" on:click=move |_| local.logout()>
-                "退出登录"
-            </button>
-        </header>
-        <div class="page">
+        <Frame who bundle=Bundle::Member>
             <p role="status" class="sync-status">
                 {move || local.status.get().text()}
             </p>
@@ -57,7 +51,7 @@ pub fn MemberFrame(children: ChildrenFn) -> impl IntoView {
                 }
             }}
             <StorageLine />
-        </div>
+        </Frame>
     }
 }
 

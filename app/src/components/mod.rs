@@ -1,4 +1,6 @@
-//! Pieces several pages share.
+//! Pieces both bundles' pages share.
 
+pub mod frame;
 pub mod member_frame;
+pub mod not_found;
 pub mod signed_in;

@@ -72,6 +72,20 @@ impl Local {
         }
     }
 
+    /// The snapshot's records of the year with their states, newest first:
+    /// read from the device's documents when a page shows them.
+    pub fn records(self, snapshot: &Snapshot) -> Vec<vanguard_shared::documents::view::RecordView> {
+        #[cfg(feature = "hydrate")]
+        {
+            device::records(snapshot)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = snapshot;
+            Vec::new()
+        }
+    }
+
     /// The time now in the member's time zone (a snapshot's `now` is from
     /// when it was read).
     pub fn now(self) -> Option<chrono::DateTime<chrono::FixedOffset>> {

@@ -7,12 +7,17 @@ use std::collections::BTreeSet;
 use vanguard_shared::documents::view::RecordView;
 use vanguard_shared::documents::{DocId, EventEntry};
 use vanguard_shared::ledger::{self, Ledger, LedgerInput, Mode, Rulebook};
+use vanguard_shared::Role;
 
 /// What this device remembers of `GET /api/me`, so pages work offline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CachedMe {
     pub member_id: String,
     pub name: String,
+    /// For the navigation: what the member's roles may open. Absent from
+    /// what older versions kept.
+    #[serde(default)]
+    pub roles: Vec<Role>,
     pub branch_id: Option<String>,
     pub branch_name: Option<String>,
     pub time_zone: String,
@@ -65,26 +70,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The year's records with their states, newest first.
-    pub fn records(&self) -> Vec<RecordView> {
-        #[cfg(feature = "hydrate")]
-        {
-            super::device::records(self)
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            Vec::new()
-        }
-    }
-
     /// How many records wait for the server (待同步).
     pub fn pending(&self) -> usize {
         self.unconfirmed.len()
     }
 
-    /// The provisional ledger, by the same engine the server runs.
-    pub fn ledger(&self) -> Option<Ledger> {
-        let facts = vanguard_shared::documents::view::facts(&self.records(), &self.events);
+    /// The provisional ledger of `records` (this snapshot's, read by
+    /// `Local::records`), by the same engine the server runs.
+    pub fn ledger(&self, records: &[RecordView]) -> Option<Ledger> {
+        let facts = vanguard_shared::documents::view::facts(records, &self.events);
         let book = self.rulebook.as_ref()?;
         Some(ledger::compute(
             book,

@@ -63,6 +63,7 @@ pub async fn me(year: i32) -> Result<CachedMe, NetError> {
     Ok(CachedMe {
         member_id: me.member_id,
         name: me.name,
+        roles: me.roles,
         branch_id: me.branch.as_ref().map(|b| b.id.clone()),
         branch_name: me.branch.map(|b| b.name),
         time_zone: me.time_zone,

@@ -1,13 +1,12 @@
-//! Finding the session a request carries: `Authorization: Bearer <token>` or
-//! the session cookie, on every route.
+//! Finding the session a request carries (`Authorization: Bearer <token>`
+//! or the session cookie), once per request, as the services' [`Caller`].
 
 use super::error::ApiError;
-use crate::auth::token::COOKIE_NAME;
-use crate::auth::Auth;
 use crate::state::AppState;
-use crate::storage::Member;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap};
+use vanguard_core::auth::{token::COOKIE_NAME, AuthError};
+use vanguard_core::{Caller, Services};
 
 /// The token in the request, Bearer first.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
@@ -28,29 +27,46 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// The signed-in member; rejects with 401 when there is none.
-pub struct CurrentMember {
-    pub member: Member,
-    pub token: String,
+/// The caller whose session the headers carry.
+pub async fn caller(headers: &HeaderMap, services: &Services) -> Result<Caller, AuthError> {
+    let token = token_from_headers(headers).ok_or(AuthError::Unauthenticated)?;
+    services.caller(&token).await
 }
 
-impl CurrentMember {
-    /// The member whose session the headers carry: the one check behind the
-    /// JSON API's extractor and the pages' server functions.
-    pub async fn from_headers(headers: &HeaderMap, auth: &Auth) -> Result<Self, ApiError> {
-        let token = token_from_headers(headers).ok_or(ApiError::Unauthenticated)?;
-        let member = auth.authenticate(&token).await?;
-        Ok(CurrentMember { member, token })
-    }
-}
+/// The signed-in caller; rejects with 401 when there is none.
+pub struct SignedIn(pub Caller);
 
-impl FromRequestParts<AppState> for CurrentMember {
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        CurrentMember::from_headers(&parts.headers, &state.auth).await
+        Ok(SignedIn(caller(&parts.headers, &state.services).await?))
+    }
+}
+
+/// The signed-in caller, if any: for pages, which also serve visitors. A
+/// session that cannot be checked (the database failing) is logged and the
+/// page served as to a visitor: its server functions then answer 401 in
+/// their own format, never an API error the page cannot read.
+pub struct MaybeSignedIn(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeSignedIn {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match caller(&parts.headers, &state.services).await {
+            Ok(caller) => Ok(MaybeSignedIn(Some(caller))),
+            Err(AuthError::Unauthenticated) => Ok(MaybeSignedIn(None)),
+            Err(e) => {
+                tracing::error!(error = %e, "checking a page's session failed");
+                Ok(MaybeSignedIn(None))
+            }
+        }
     }
 }

@@ -26,6 +26,31 @@ pub enum RecordState {
 }
 
 impl RecordState {
+    /// Where a record the server holds stands: withdrawn, or as its review
+    /// decided, or awaiting review. The one rule for the phone's list, the
+    /// records API and the ledgers.
+    pub fn of(withdrawn: bool, decision: Option<(DecisionStatus, Option<&str>)>) -> RecordState {
+        match (withdrawn, decision) {
+            (true, _) => RecordState::Withdrawn,
+            (false, Some((DecisionStatus::Approved, _))) => RecordState::Approved,
+            (false, Some((DecisionStatus::Returned, reason))) => RecordState::Returned {
+                reason: reason.unwrap_or_default().to_string(),
+            },
+            (false, None) => RecordState::Submitted,
+        }
+    }
+
+    /// The state's code in the JSON API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecordState::Local => "local",
+            RecordState::Submitted => "submitted",
+            RecordState::Approved => "approved",
+            RecordState::Returned { .. } => "returned",
+            RecordState::Withdrawn => "withdrawn",
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             RecordState::Local => "待同步",
@@ -108,18 +133,13 @@ pub fn records(
             _ => None,
         })
         .map(|record| {
-            let state = if record.withdrawn {
-                RecordState::Withdrawn
-            } else if unconfirmed.contains(&record.record_id) {
+            let state = if !record.withdrawn && unconfirmed.contains(&record.record_id) {
                 RecordState::Local
             } else {
-                match decisions.get(&record.record_id) {
-                    Some((DecisionStatus::Approved, _)) => RecordState::Approved,
-                    Some((DecisionStatus::Returned, reason)) => RecordState::Returned {
-                        reason: reason.clone().unwrap_or_default(),
-                    },
-                    None => RecordState::Submitted,
-                }
+                let decision = decisions
+                    .get(&record.record_id)
+                    .map(|(status, reason)| (*status, reason.as_deref()));
+                RecordState::of(record.withdrawn, decision)
             };
             let event = record
                 .event_id

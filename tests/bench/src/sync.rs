@@ -21,13 +21,13 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vanguard_server::auth::{now_secs, password, token};
+use vanguard_core::auth::{now_secs, password, token};
+use vanguard_core::storage::{Member, NewMember, SessionRow};
+use vanguard_core::sync::{compaction, hot, SyncConfig};
 use vanguard_server::http::error::ApiError;
-use vanguard_server::http::session::CurrentMember;
+use vanguard_server::http::session;
 use vanguard_server::startup::{Application, Config};
 use vanguard_server::state::AppState;
-use vanguard_server::storage::{Member, NewMember, SessionRow};
-use vanguard_server::sync::{compaction, hot, SyncConfig};
 use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::{DocId, NewRecord};
 use vanguard_shared::sync::Replica;
@@ -150,13 +150,13 @@ fn baseline_routes(state: AppState, baseline: Baseline) -> Router {
         post(move |headers: HeaderMap, Json(r): Json<RecordJson>| {
             let (state, baseline) = (state.clone(), baseline.clone());
             async move {
-                let me = CurrentMember::from_headers(&headers, &state.auth).await?;
+                let me = session::caller(&headers, &state.services).await?;
                 if r.kind.is_empty() {
-                    return Err(ApiError::BadRequest("kind".into()));
+                    return Err(ApiError::bad_request("kind"));
                 }
                 if let Err(e) = baseline.insert(&me.member.id, &r).await {
                     eprintln!("baseline insert: {e}");
-                    return Err(ApiError::Internal);
+                    return Err(ApiError(vanguard_core::ServiceError::Internal));
                 }
                 Ok::<_, ApiError>(StatusCode::CREATED)
             }
@@ -171,8 +171,9 @@ struct Phone {
 
 /// Members in the first branch, each with a session, as phones that logged in.
 async fn seed_phones(app: &Application, devices: usize) -> Result<Vec<Phone>, BoxError> {
-    let store = &app.state().store;
+    let store = &app.state().services.store;
     let branch = store
+        .accounts()
         .organisations()
         .await?
         .into_iter()
@@ -212,10 +213,10 @@ async fn seed_phones(app: &Application, devices: usize) -> Result<Vec<Phone>, Bo
             },
         ));
     }
-    store.insert_batch(&[], &members).await?;
+    store.accounts().insert_batch(&[], &members).await?;
     let mut out = Vec::new();
     for (phone, session) in phones {
-        store.insert_session(&session).await?;
+        store.sessions().insert(&session).await?;
         out.push(phone);
     }
     Ok(out)
@@ -562,8 +563,10 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
     for replica in &kept {
         let id = replica.id.to_string();
         let stored = state
+            .services
             .store
-            .load_document(&id)
+            .documents()
+            .load(&id)
             .await?
             .ok_or("document vanished")?;
         let detail = {
@@ -653,10 +656,12 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
         sync_once(&http, &base, phone, &mut replica, &mut Run::default()).await?;
     }
     let id = replica.id.to_string();
-    compaction::compact(&state.sync, &id).await?;
+    compaction::compact(&state.services.sync, &id).await?;
     let stored = state
+        .services
         .store
-        .load_document(&id)
+        .documents()
+        .load(&id)
         .await?
         .ok_or("document vanished")?;
     let size = stored.snapshot.len() + stored.changes.iter().map(|(_, c)| c.len()).sum::<usize>();

@@ -1,0 +1,63 @@
+//! `/console`: the console's start page (支部管理 / 党委管理), listing what
+//! the caller's role may open here.
+
+use crate::components::frame::Bundle;
+use crate::components::signed_in::SignedIn;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use vanguard_shared::Me;
+
+#[component]
+pub fn ConsoleHome() -> impl IntoView {
+    view! { <SignedIn page=|me: Me| view! { <Home me /> }.into_any() bundle=Bundle::Console /> }
+}
+
+#[component]
+fn Home(me: Me) -> impl IntoView {
+    let unit = me
+        .branch
+        .as_ref()
+        .or(me.committee.as_ref())
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
+    let items = [
+        (
+            me.hosts_events(),
+            "/host",
+            "主持签到",
+            "显示活动签到码和二维码，到场党员扫码签到",
+        ),
+        (
+            me.manages_members(),
+            "/members",
+            "成员管理",
+            "本支部（本党委）的党员名单，重置密码",
+        ),
+    ];
+    let shown: Vec<_> = items.into_iter().filter(|(may, ..)| *may).collect();
+    view! {
+        <section class="card">
+            <h1>{format!("{unit} 管理")}</h1>
+            {if shown.is_empty() {
+                view! { <p class="notice">"您的角色没有可用的管理功能。"</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="console-menu">
+                        {shown
+                            .into_iter()
+                            .map(|(_, href, label, about)| {
+                                view! {
+                                    <li>
+                                        <A href=href>{label}</A>
+                                        <span class="muted">{about}</span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}

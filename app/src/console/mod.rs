@@ -1,0 +1,39 @@
+//! The console's pages: the console's bundle, which a secretary's, officer's
+//! or committee admin's browser loads and a member's phone never does.
+//! Today the member list (`/members`) and the host's screen (`/host`);
+//! every page to come lives under `/console/…`.
+
+pub mod home;
+pub mod host;
+pub mod members;
+
+use crate::components::not_found::NotFound;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The console's HTML document; only the server renders it.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    crate::document(options, view! { <App /> })
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    crate::local::Local::provide();
+    view! {
+        <Stylesheet id="vanguard" href="/pkg/vanguard.css" />
+        <Title text="先锋台账" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/console") view=home::ConsoleHome ssr=SsrMode::Async />
+                <Route path=path!("/members") view=members::MembersPage ssr=SsrMode::Async />
+                <Route path=path!("/host") view=host::HostListPage ssr=SsrMode::Async />
+                <Route path=path!("/host/:event_id") view=host::HostCodePage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,132 @@
+//! `/ledger`: the member's provisional ledger and score, computed in the
+//! browser by the same engine the server runs, from this device's records.
+
+use crate::components::member_frame::MemberFrame;
+use crate::local::Local;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use vanguard_shared::ledger::{Entry, Ledger, Points, Rulebook, Section, Side, Source};
+use vanguard_shared::time_text;
+
+#[component]
+pub fn LedgerPage() -> impl IntoView {
+    view! {
+        <Title text="我的台账 · 先锋台账" />
+        <MemberFrame>
+            <LedgerView />
+        </MemberFrame>
+    }
+}
+
+fn points(p: Points) -> String {
+    if p.is_positive() {
+        format!("+{p}")
+    } else {
+        p.to_string()
+    }
+}
+
+#[component]
+fn LedgerView() -> impl IntoView {
+    let local = Local::get();
+    let ledger = Memo::new(move |_| {
+        local.snapshot().map(|s| {
+            let records = local.records(&s);
+            (s.ledger(&records).zip(s.rulebook.clone()), records)
+        })
+    });
+    move || {
+        ledger.get().map(|(ledger, records)| {
+            let Some((ledger, book)) = ledger else {
+                return view! {
+                    <p class="card notice">"本机还没有积分细则，请联网同步一次。"</p>
+                }
+                .into_any();
+            };
+            let titles = move |source: &Source| match source {
+                Source::Record(id) => records
+                    .iter()
+                    .find(|r| r.record.record_id == **id)
+                    .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at))),
+                Source::Adjustment(_) => None,
+            };
+            view! { <Sheet ledger book titles=titles.clone() /> }.into_any()
+        })
+    }
+}
+
+#[component]
+fn Sheet<T>(ledger: Ledger, book: Rulebook, titles: T) -> impl IntoView
+where
+    T: Fn(&Source) -> Option<(String, String)> + 'static,
+{
+    let rule_name = |e: &Entry| {
+        e.rule_id
+            .as_ref()
+            .and_then(|id| book.rules.iter().find(|r| r.id == *id))
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| "—".into())
+    };
+    let sections = Section::ALL
+        .iter()
+        .map(|section| {
+            let entries: Vec<_> = ledger
+                .entries
+                .iter()
+                .filter(|e| e.section == Some(*section))
+                .map(|e| {
+                    let (title, day) = titles(&e.source).unwrap_or_default();
+                    let note = e.note.as_ref().map(|n| n.label()).unwrap_or_default();
+                    view! {
+                        <tr class:uncounted=!e.counted>
+                            <td>{day}</td>
+                            <td>{title}</td>
+                            <td>{rule_name(e)}</td>
+                            <td class="num">{points(e.granted)}</td>
+                            <td class="muted">{note}</td>
+                        </tr>
+                    }
+                })
+                .collect();
+            let subtotal = ledger.sections.get(section).copied().unwrap_or_default();
+            view! {
+                <section class="card ledger-section">
+                    <h2>{format!("{}：{}", section.label(), points(subtotal))}</h2>
+                    {if entries.is_empty() {
+                        view! { <p class="muted">"暂无"</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="ledger">
+                                <thead>
+                                    <tr>
+                                        <th>"日期"</th>
+                                        <th>"事项"</th>
+                                        <th>"细则"</th>
+                                        <th class="num">"积分"</th>
+                                        <th>"说明"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>{entries}</tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }}
+                </section>
+            }
+        })
+        .collect_view();
+    let side = |s: Side| points(ledger.sides.get(&s).copied().unwrap_or_default());
+    view! {
+        <section class="card ledger-total">
+            <h1>"我的台账（预估）"</h1>
+            <p class="total">
+                "预估总分 " <strong data-total>{ledger.total.to_string()}</strong> " 分"
+                <span class="muted">{format!("（基础分 {}，增减 {}）", ledger.base, points(ledger.sum))}</span>
+            </p>
+            <p>{format!("双好：党建 {} · 业务 {}", side(Side::Party), side(Side::Job))}</p>
+            <p>{format!("预估等次：{}", ledger.proposed.label())}</p>
+            <p class="muted">"含待审核的记录；以支部书记审核后的正式台账为准。"</p>
+        </section>
+        {sections}
+    }
+}

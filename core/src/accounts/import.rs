@@ -1,0 +1,365 @@
+//! `import-members FILE`: members from a CSV or .xlsx sheet, all or nothing.
+//!
+//! The first row names the columns, in Chinese or English: 用户名/username,
+//! 姓名/name, 支部/branch, 党小组/group, 身份/status, 角色/roles, 密码/password.
+//! The first three are required. Branches and groups missing from the tree are
+//! created under the committee. A row without a password gets a generated one,
+//! reported back so the secretary can hand it over.
+
+use super::{new_id, AccountsError};
+use crate::auth::{now_secs, password, AuthError};
+use crate::storage::{Member, NewMember, Organisation, Store, StoreError};
+use rand::Rng;
+use std::collections::HashMap;
+use std::path::Path;
+use vanguard_shared::{MemberStatus, OrgKind, Password, PersonName, Role, Username};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: unsupported file type; use .csv or .xlsx")]
+    Format { path: String },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: missing column “{column}”")]
+    MissingColumn { path: String, column: &'static str },
+    #[error("{path}: no member rows")]
+    Empty { path: String },
+    #[error("no committee to import into: run create-admin first")]
+    NoCommittee,
+    #[error("several committees exist; name one with --committee")]
+    AmbiguousCommittee,
+    #[error("no committee named “{0}”")]
+    UnknownCommittee(String),
+    /// Every bad row, each naming its row number; nothing was imported.
+    #[error("{path}: nothing imported; {}", .rows.join("; "))]
+    Rows { path: String, rows: Vec<String> },
+    #[error(transparent)]
+    Accounts(#[from] AccountsError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Accounts(e.into())
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub members: usize,
+    pub organisations_created: usize,
+    /// (username, password) for rows that gave none.
+    pub generated_passwords: Vec<(String, String)>,
+}
+
+/// A readable random password: no look-alike characters.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A sheet: its header and its rows, each with the row number a spreadsheet
+/// program shows (the header is row 1).
+struct Sheet {
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+fn read_sheet(path: &Path) -> Result<Sheet, ImportError> {
+    let shown = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase);
+    match ext.as_deref() {
+        Some("csv") => read_csv(path, &shown),
+        Some("xlsx") => read_xlsx(path, &shown),
+        _ => Err(ImportError::Format { path: shown }),
+    }
+}
+
+fn read_csv(path: &Path, shown: &str) -> Result<Sheet, ImportError> {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        path: shown.into(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| ImportError::Parse {
+        path: shown.into(),
+        message: "not UTF-8 text; save the sheet as “CSV UTF-8”".into(),
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let parse_err = |e: csv::Error| ImportError::Parse {
+        path: shown.into(),
+        message: e.to_string(),
+    };
+    let header = reader
+        .headers()
+        .map_err(parse_err)?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(parse_err)?;
+        let line = record
+            .position()
+            .map(|p| p.line() as usize)
+            .unwrap_or(rows.len() + 2);
+        rows.push((line, record.iter().map(str::to_string).collect()));
+    }
+    Ok(Sheet { header, rows })
+}
+
+fn read_xlsx(path: &Path, shown: &str) -> Result<Sheet, ImportError> {
+    use calamine::{open_workbook, Reader, Xlsx};
+    let parse_err = |message: String| ImportError::Parse {
+        path: shown.into(),
+        message,
+    };
+    let mut book: Xlsx<_> =
+        open_workbook(path).map_err(|e: calamine::XlsxError| parse_err(e.to_string()))?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| parse_err("the workbook has no sheet".into()))?
+        .map_err(|e| parse_err(e.to_string()))?;
+    let mut cells = range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| (i + 1, row.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
+    let (_, header) = cells
+        .next()
+        .ok_or(ImportError::Empty { path: shown.into() })?;
+    let header = header.into_iter().map(|h| h.trim().to_string()).collect();
+    Ok(Sheet {
+        header,
+        rows: cells.collect(),
+    })
+}
+
+/// The column positions, found by any of their names.
+struct Columns {
+    username: usize,
+    name: usize,
+    branch: usize,
+    group: Option<usize>,
+    status: Option<usize>,
+    roles: Option<usize>,
+    password: Option<usize>,
+}
+
+impl Columns {
+    fn find(header: &[String], path: &str) -> Result<Self, ImportError> {
+        let pos = |names: &[&str]| {
+            header
+                .iter()
+                .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+        };
+        let required = |names: &[&str], column: &'static str| {
+            pos(names).ok_or(ImportError::MissingColumn {
+                path: path.into(),
+                column,
+            })
+        };
+        Ok(Columns {
+            username: required(&["用户名", "username"], "用户名/username")?,
+            name: required(&["姓名", "name"], "姓名/name")?,
+            branch: required(&["支部", "党支部", "branch"], "支部/branch")?,
+            group: pos(&["党小组", "小组", "group"]),
+            status: pos(&["身份", "党员身份", "status"]),
+            roles: pos(&["角色", "roles"]),
+            password: pos(&["密码", "初始密码", "password"]),
+        })
+    }
+}
+
+struct Row {
+    line: usize,
+    username: Username,
+    name: PersonName,
+    branch: String,
+    group: Option<String>,
+    status: MemberStatus,
+    roles: Vec<Role>,
+    password: Option<Password>,
+}
+
+fn parse_row(cols: &Columns, line: usize, cells: &[String]) -> Result<Row, String> {
+    let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
+    let opt = |i: Option<usize>| i.map(cell).filter(|s| !s.is_empty());
+    let at = |field: &str, e: &dyn std::fmt::Display| format!("第 {line} 行 {field}：{e}");
+    let branch = cell(cols.branch);
+    if branch.is_empty() {
+        return Err(at("支部", &"不能为空"));
+    }
+    Ok(Row {
+        line,
+        username: Username::parse(cell(cols.username)).map_err(|e| at("用户名", &e))?,
+        name: PersonName::parse(cell(cols.name)).map_err(|e| at("姓名", &e))?,
+        branch: branch.to_string(),
+        group: opt(cols.group).map(str::to_string),
+        status: opt(cols.status)
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| at("身份", &e))?
+            .unwrap_or(MemberStatus::Full),
+        roles: Role::parse_list(opt(cols.roles).unwrap_or("")).map_err(|e| at("角色", &e))?,
+        password: opt(cols.password)
+            .map(Password::parse)
+            .transpose()
+            .map_err(|e| at("密码", &e))?,
+    })
+}
+
+fn pick_committee(
+    orgs: &[Organisation],
+    wanted: Option<&str>,
+) -> Result<Organisation, ImportError> {
+    let mut committees = orgs
+        .iter()
+        .filter(|o| o.kind == OrgKind::Committee && o.parent_id.is_none());
+    match wanted {
+        Some(name) => committees
+            .find(|o| o.name == name)
+            .cloned()
+            .ok_or_else(|| ImportError::UnknownCommittee(name.to_string())),
+        None => match (committees.next(), committees.next()) {
+            (Some(c), None) => Ok(c.clone()),
+            (None, _) => Err(ImportError::NoCommittee),
+            (Some(_), Some(_)) => Err(ImportError::AmbiguousCommittee),
+        },
+    }
+}
+
+/// Imports every member of the file or none: all rows are checked first, and
+/// the inserts run in one transaction.
+pub async fn import_members(
+    store: &Store,
+    path: &Path,
+    committee: Option<&str>,
+) -> Result<ImportReport, ImportError> {
+    let shown = path.display().to_string();
+    let sheet = read_sheet(path)?;
+    let cols = Columns::find(&sheet.header, &shown)?;
+    let rows: Vec<_> = sheet
+        .rows
+        .iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        .collect();
+    if rows.is_empty() {
+        return Err(ImportError::Empty { path: shown });
+    }
+
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    let mut seen = HashMap::<String, usize>::new();
+    for (line, cells) in rows {
+        match parse_row(&cols, *line, cells) {
+            Err(e) => errors.push(e),
+            Ok(row) => {
+                let username = row.username.as_str().to_string();
+                if let Some(first) = seen.insert(username.clone(), row.line) {
+                    errors.push(format!(
+                        "第 {} 行 用户名：{username} 与第 {first} 行重复",
+                        row.line
+                    ));
+                } else if store.accounts().credentials(&username).await?.is_some() {
+                    errors.push(format!("第 {} 行 用户名：{username} 已存在", row.line));
+                }
+                parsed.push(row);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Rows {
+            path: shown,
+            rows: errors,
+        });
+    }
+
+    let orgs = store.accounts().organisations().await?;
+    let committee = pick_committee(&orgs, committee)?;
+    let at = now_secs();
+    let mut known: HashMap<(String, String), Organisation> = orgs
+        .iter()
+        .filter_map(|o| {
+            o.parent_id
+                .clone()
+                .map(|p| ((p, o.name.clone()), o.clone()))
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut place = |parent: &Organisation, kind: OrgKind, name: &str| -> Organisation {
+        known
+            .entry((parent.id.clone(), name.to_string()))
+            .or_insert_with(|| {
+                let org = Organisation {
+                    id: new_id(),
+                    parent_id: Some(parent.id.clone()),
+                    kind,
+                    name: name.to_string(),
+                    time_zone: parent.time_zone.clone(),
+                    created_at: at,
+                };
+                created.push(org.clone());
+                org
+            })
+            .clone()
+    };
+
+    let mut report = ImportReport::default();
+    let mut members = Vec::new();
+    for row in parsed {
+        let branch = place(&committee, OrgKind::Branch, &row.branch);
+        let group = row
+            .group
+            .as_deref()
+            .map(|g| place(&branch, OrgKind::Group, g));
+        let password = match row.password {
+            Some(p) => p.expose().to_string(),
+            None => {
+                let p = generate_password();
+                report
+                    .generated_passwords
+                    .push((row.username.as_str().to_string(), p.clone()));
+                p
+            }
+        };
+        let hash = password::hash(&password)
+            .await
+            .map_err(|e| AccountsError::from(AuthError::from(e)))?;
+        members.push(NewMember {
+            member: Member {
+                id: new_id(),
+                username: row.username.as_str().to_string(),
+                name: row.name.as_str().to_string(),
+                status: row.status,
+                org_id: branch.id.clone(),
+                group_id: group.map(|g| g.id),
+                roles: row.roles,
+                active: true,
+            },
+            password_hash: hash,
+            created_at: at,
+        });
+    }
+    report.members = members.len();
+    report.organisations_created = created.len();
+    match store.accounts().insert_batch(&created, &members).await {
+        Err(StoreError::Conflict(message)) => Err(ImportError::Rows {
+            path: shown,
+            rows: vec![format!("与已有数据冲突：{message}")],
+        }),
+        other => other.map_err(ImportError::from),
+    }?;
+    Ok(report)
+}

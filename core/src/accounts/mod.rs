@@ -1,0 +1,163 @@
+//! The organisation tree and its members as people see them: profiles, who
+//! looks after whom, and bringing members in (demo data, imports, the first
+//! admin).
+
+pub mod admin;
+pub mod demo;
+pub mod import;
+
+use crate::auth::{Auth, AuthError};
+use crate::storage::{Member, Organisation, Store, StoreError};
+use vanguard_shared::{Me, MemberSummary, OrgKind, OrgRef, Role, TimeZone};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    #[error("无权执行此操作")]
+    Forbidden,
+    #[error("成员不存在")]
+    UnknownMember,
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads of the tree for one request.
+pub struct Directory<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Directory<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Directory { store }
+    }
+
+    /// The organisation and all above it, nearest first.
+    pub async fn ancestry(&self, org_id: &str) -> Result<Vec<Organisation>, StoreError> {
+        let mut chain = Vec::new();
+        let mut next = Some(org_id.to_string());
+        while let Some(id) = next {
+            // The tree is at most four deep; a cycle would be corrupt data.
+            if chain.len() > 8 {
+                return Err(StoreError::Corrupt(format!(
+                    "organisation {org_id} has a cyclic parent chain"
+                )));
+            }
+            let Some(org) = self.store.accounts().organisation(&id).await? else {
+                break;
+            };
+            next = org.parent_id.clone();
+            chain.push(org);
+        }
+        Ok(chain)
+    }
+
+    pub async fn profile(&self, member: &Member) -> Result<Me, StoreError> {
+        let chain = self
+            .ancestry(member.group_id.as_deref().unwrap_or(&member.org_id))
+            .await?;
+        let find = |kind: OrgKind| chain.iter().find(|o| o.kind == kind).map(org_ref);
+        let committee = chain
+            .iter()
+            .rev()
+            .find(|o| o.kind == OrgKind::Committee)
+            .map(org_ref);
+        let time_zone = chain
+            .first()
+            .map(|o| o.time_zone.clone())
+            .unwrap_or_else(|| TimeZone::DEFAULT.to_string());
+        Ok(Me {
+            member_id: member.id.clone(),
+            username: member.username.clone(),
+            name: member.name.clone(),
+            status: member.status,
+            roles: member.roles.clone(),
+            committee,
+            branch: find(OrgKind::Branch),
+            group: find(OrgKind::Group),
+            time_zone,
+        })
+    }
+
+    /// The root of the part of the tree `actor` looks after, if any: a
+    /// committee admin their committee, a secretary or officer their branch.
+    fn scope_root(actor: &Member) -> Option<&str> {
+        let roles = &actor.roles;
+        if roles.contains(&Role::CommitteeAdmin)
+            || roles.contains(&Role::Secretary)
+            || roles.contains(&Role::OrgOfficer)
+        {
+            Some(&actor.org_id)
+        } else {
+            None
+        }
+    }
+
+    pub async fn managed_members(
+        &self,
+        actor: &Member,
+    ) -> Result<Vec<MemberSummary>, AccountsError> {
+        let root = Self::scope_root(actor).ok_or(AccountsError::Forbidden)?;
+        let members = self.store.accounts().members_under(root).await?;
+        // Only the actor's part of the tree: a province has thousands of units.
+        let orgs = self.store.accounts().organisations_under(root).await?;
+        let name_of = |id: &str| orgs.iter().find(|o| o.id == id).map(|o| o.name.clone());
+        Ok(members
+            .into_iter()
+            .map(|m| MemberSummary {
+                branch: name_of(&m.org_id),
+                group: m.group_id.as_deref().and_then(name_of),
+                member_id: m.id,
+                username: m.username,
+                name: m.name,
+                status: m.status,
+                roles: m.roles,
+            })
+            .collect())
+    }
+
+    /// Resets another member's password: a secretary for their branch, a
+    /// committee admin for everything below their committee.
+    pub async fn reset_password(
+        &self,
+        auth: &Auth,
+        actor: &Member,
+        target_id: &str,
+        new: &str,
+    ) -> Result<(), AccountsError> {
+        let may_reset =
+            actor.roles.contains(&Role::Secretary) || actor.roles.contains(&Role::CommitteeAdmin);
+        if !may_reset {
+            return Err(AccountsError::Forbidden);
+        }
+        let target = self
+            .store
+            .accounts()
+            .member(target_id)
+            .await?
+            .ok_or(AccountsError::UnknownMember)?;
+        let within = self
+            .ancestry(&target.org_id)
+            .await?
+            .iter()
+            .any(|o| o.id == actor.org_id);
+        if !within {
+            // Outside one's scope looks the same as absent: no probing for ids.
+            return Err(AccountsError::UnknownMember);
+        }
+        auth.set_password(&target.id, new).await?;
+        Ok(())
+    }
+}
+
+fn org_ref(org: &Organisation) -> OrgRef {
+    OrgRef {
+        id: org.id.clone(),
+        name: org.name.clone(),
+        kind: org.kind,
+    }
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

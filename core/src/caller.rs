@@ -1,0 +1,13 @@
+//! Who a request comes from. The edge (an API extractor, the pages' server
+//! function handler) authenticates once per request and hands this to the
+//! services, which check what it may do.
+
+use crate::storage::Member;
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub member: Member,
+    /// The session token the request carried: a password change keeps this
+    /// session and ends the member's others.
+    pub token: String,
+}

@@ -1,0 +1,190 @@
+//! What a refusal means to whoever called: one classification of every
+//! service's errors into a status, a stable code and a message in Chinese.
+//! The two doors (the JSON API and the pages' server functions) each turn a
+//! `ServiceError` into their own answer, and nothing else decides a status.
+//! Internal failures are logged here and never shown.
+
+use crate::accounts::{import::ImportError, AccountsError};
+use crate::auth::AuthError;
+use crate::events::EventError;
+use crate::records::RecordsError;
+use crate::storage::StoreError;
+use crate::sync::SyncError;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    #[error("请先登录")]
+    Unauthenticated,
+    #[error("用户名或密码错误")]
+    InvalidCredentials,
+    #[error("尝试次数过多，请 {} 秒后再试", .0.as_secs())]
+    Throttled(Duration),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("请求体超过 {0} 字节的上限")]
+    TooLarge(usize),
+    /// The detail is logged, the client sees a generic message.
+    #[error("服务器内部错误")]
+    Internal,
+}
+
+impl ServiceError {
+    /// The HTTP status this refusal answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            ServiceError::Unauthenticated | ServiceError::InvalidCredentials => 401,
+            ServiceError::Throttled(_) => 429,
+            ServiceError::Forbidden(_) => 403,
+            ServiceError::NotFound(_) => 404,
+            ServiceError::BadRequest(_) => 400,
+            ServiceError::Unprocessable(_) => 422,
+            ServiceError::Conflict(_) => 409,
+            ServiceError::TooLarge(_) => 413,
+            ServiceError::Internal => 500,
+        }
+    }
+
+    /// The stable, machine-readable code clients branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Unauthenticated => "unauthenticated",
+            ServiceError::InvalidCredentials => "invalid_credentials",
+            ServiceError::Throttled(_) => "too_many_attempts",
+            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::BadRequest(_) => "bad_request",
+            ServiceError::Unprocessable(_) => "invalid_input",
+            ServiceError::Conflict(_) => "conflict",
+            ServiceError::TooLarge(_) => "too_large",
+            ServiceError::Internal => "internal",
+        }
+    }
+
+    /// How long to wait before trying again, for a throttled request.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ServiceError::Throttled(wait) => Some((*wait).max(Duration::from_secs(1))),
+            _ => None,
+        }
+    }
+
+    /// The JSON body every error answers with.
+    pub fn json_body(&self) -> Vec<u8> {
+        vanguard_shared::error_body::ErrorBody {
+            error: self.code().into(),
+            message: self.to_string(),
+        }
+        .to_bytes()
+    }
+
+    /// Logs an unexpected failure and hides it.
+    pub fn internal(err: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %err, "internal error");
+        ServiceError::Internal
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> Self {
+        ServiceError::internal(&err)
+    }
+}
+
+impl From<AuthError> for ServiceError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::InvalidCredentials => ServiceError::InvalidCredentials,
+            AuthError::Throttled { retry_after } => ServiceError::Throttled(retry_after),
+            AuthError::Unauthenticated => ServiceError::Unauthenticated,
+            AuthError::WrongCurrentPassword => ServiceError::Forbidden(err.to_string()),
+            AuthError::BadInput(e) => ServiceError::Unprocessable(e.to_string()),
+            AuthError::Store(ref e) => ServiceError::internal(e),
+            AuthError::Hash(ref e) => ServiceError::internal(e),
+        }
+    }
+}
+
+impl From<AccountsError> for ServiceError {
+    fn from(err: AccountsError) -> Self {
+        match err {
+            AccountsError::Forbidden => ServiceError::Forbidden(err.to_string()),
+            AccountsError::UnknownMember => ServiceError::NotFound(err.to_string()),
+            AccountsError::Auth(e) => e.into(),
+            AccountsError::Store(ref e) => ServiceError::internal(e),
+        }
+    }
+}
+
+impl From<ImportError> for ServiceError {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Accounts(e) => e.into(),
+            other => ServiceError::Unprocessable(other.to_string()),
+        }
+    }
+}
+
+impl From<SyncError> for ServiceError {
+    fn from(err: SyncError) -> Self {
+        match err {
+            SyncError::UnknownDocument => ServiceError::NotFound(err.to_string()),
+            SyncError::Forbidden(m) => ServiceError::Forbidden(m),
+            SyncError::Malformed(m) => ServiceError::BadRequest(m),
+            SyncError::Schema(e) => ServiceError::Unprocessable(e.to_string()),
+            SyncError::Edit(e) => ServiceError::Unprocessable(e.to_string()),
+            SyncError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<EventError> for ServiceError {
+    fn from(err: EventError) -> Self {
+        match err {
+            EventError::Forbidden => ServiceError::Forbidden(err.to_string()),
+            EventError::UnknownEvent => ServiceError::NotFound(err.to_string()),
+            EventError::NotOpen => ServiceError::Conflict(err.to_string()),
+            EventError::Invalid(m) => ServiceError::Unprocessable(m),
+            EventError::Sync(e) => e.into(),
+            EventError::Store(ref e) => ServiceError::internal(e),
+        }
+    }
+}
+
+impl From<RecordsError> for ServiceError {
+    fn from(err: RecordsError) -> Self {
+        match err {
+            RecordsError::NotFound => ServiceError::NotFound(err.to_string()),
+            RecordsError::Year(e) => ServiceError::BadRequest(e.to_string()),
+            RecordsError::Store(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttled_carries_retry_after() {
+        let err = ServiceError::Throttled(Duration::from_secs(42));
+        assert_eq!(err.status(), 429);
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(42)));
+    }
+
+    #[test]
+    fn internal_errors_hide_details() {
+        let err: ServiceError =
+            AuthError::Store(StoreError::Corrupt("secret detail".into())).into();
+        assert_eq!(err.code(), "internal");
+        assert!(!err.to_string().contains("secret"));
+    }
+}

@@ -1,0 +1,93 @@
+//! A member's materialized records, as the records API and the console show
+//! them: to whoever may read the member's check-ins, and as not found to
+//! anyone else.
+
+use crate::storage::{Member, RecordRow, Store, StoreError};
+use crate::sync::access;
+use serde::Serialize;
+use vanguard_shared::documents::id::is_plain_id;
+use vanguard_shared::documents::view::RecordState;
+use vanguard_shared::documents::{DecisionStatus, DocId};
+use vanguard_shared::year::{self, YearError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordsError {
+    #[error("成员不存在")]
+    NotFound,
+    #[error(transparent)]
+    Year(#[from] YearError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One record in the JSON API (docs/sync.md).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordJson {
+    pub record_id: String,
+    pub kind: String,
+    pub occurred_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// submitted | approved | returned | withdrawn
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+}
+
+impl From<RecordRow> for RecordJson {
+    fn from(r: RecordRow) -> Self {
+        let decision = r
+            .review_status
+            .as_deref()
+            .and_then(DecisionStatus::parse)
+            .map(|status| (status, r.review_reason.as_deref()));
+        let status = RecordState::of(r.withdrawn, decision).code();
+        RecordJson {
+            record_id: r.record_id,
+            kind: r.kind,
+            occurred_at: r.occurred_at,
+            event_id: r.event_id,
+            hours: r.hours,
+            place: r.place,
+            lat: r.lat,
+            lon: r.lon,
+            note: r.note,
+            code: r.code,
+            status,
+            reason: r.review_reason,
+            reviewer: r.reviewer,
+        }
+    }
+}
+
+/// The records of `member_id` in `year` (the current one when `None`),
+/// oldest first.
+pub async fn member_records(
+    store: &Store,
+    viewer: &Member,
+    member_id: &str,
+    year: Option<i32>,
+) -> Result<Vec<RecordJson>, RecordsError> {
+    let year = year::requested(year, chrono::Utc::now())?;
+    let id = DocId::checkins(member_id, year);
+    // Outside one's scope looks the same as absent.
+    if !is_plain_id(member_id) || access::access(store, viewer, &id).await?.is_none() {
+        return Err(RecordsError::NotFound);
+    }
+    let rows = store.reports().member_records(member_id, year).await?;
+    Ok(rows.into_iter().map(RecordJson::from).collect())
+}

@@ -1,0 +1,182 @@
+//! `/api/login`, `/api/logout`, `/api/me`, `/api/me/password`,
+//! `/api/members`, `/api/members/{id}/password` and `/api/rulebook`: who is
+//! signed in, and the members they look after.
+
+use super::error::{ApiError, ApiJson, ApiQuery};
+use super::session::SignedIn;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use vanguard_core::sync::access::Access;
+use vanguard_shared::{Me, MemberSummary, Role};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+        .route("/api/me/password", post(change_password))
+        .route("/api/members", get(members))
+        .route("/api/members/{member_id}/password", post(reset_password))
+        .route("/api/rulebook", get(rulebook))
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub member_id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let auth = &state.services.auth;
+    let session = auth
+        .login(&req.username, &req.password, client.ip())
+        .await?;
+    let cookie = auth.session_cookie(&session.token);
+    let body = LoginResponse {
+        member_id: session.member.id,
+        name: session.member.name,
+        roles: session.member.roles,
+        token: session.token,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, ApiError> {
+    let auth = &state.services.auth;
+    auth.logout(&caller.token).await?;
+    Ok((
+        [(header::SET_COOKIE, auth.clearing_cookie())],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+}
+
+#[derive(Serialize)]
+pub struct DocAccess {
+    pub id: String,
+    pub access: Access,
+}
+
+#[derive(Serialize)]
+pub struct MeResponse {
+    #[serde(flatten)]
+    pub me: Me,
+    /// The documents of the year the member may sync, created if missing.
+    pub docs: Vec<DocAccess>,
+}
+
+async fn me(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let services = &state.services;
+    let me = services.directory().profile(&caller.member).await?;
+    let docs = services.documents_of(&caller.member, year).await?;
+    Ok(Json(MeResponse {
+        me,
+        docs: docs
+            .into_iter()
+            .map(|(id, access)| DocAccess {
+                id: id.to_string(),
+                access,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiJson(req): ApiJson<ChangePassword>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .services
+        .auth
+        .change_password(
+            &caller.member,
+            Some(&caller.token),
+            &req.current_password,
+            &req.new_password,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/rulebook`: the points rulebook the member's ledger is priced
+/// by, for the phone to compute the provisional ledger offline.
+async fn rulebook(_caller: SignedIn) -> Json<vanguard_shared::ledger::Rulebook> {
+    // Branches have no rulebooks of their own yet: the shipped one is in force.
+    Json(vanguard_shared::ledger::default_rulebook())
+}
+
+async fn members(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+) -> Result<Json<Vec<MemberSummary>>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .directory()
+            .managed_members(&caller.member)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ResetPassword {
+    pub new_password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(member_id): Path<String>,
+    ApiJson(req): ApiJson<ResetPassword>,
+) -> Result<StatusCode, ApiError> {
+    let services = &state.services;
+    services
+        .directory()
+        .reset_password(
+            &services.auth,
+            &caller.member,
+            &member_id,
+            &req.new_password,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,80 @@
+// Signing in and out, the member list's password reset, and unknown pages.
+import assert from 'node:assert/strict';
+import { openPage, signIn, withServer } from './harness.mjs';
+
+export function accountTests(test) {
+  test('the login page hydrates: an empty form is refused without a page load', async ({ browser, base }) => {
+    const { context, page, problems } = await openPage(browser);
+    await page.goto(`${base}/login`);
+    await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+    const loads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+    let posted = false;
+    page.on('request', r => { if (r.method() === 'POST') posted = true; });
+    await page.getByRole('button', { name: '登录' }).click();
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: '请输入用户名和密码' }).waitFor({ timeout: 5000 }));
+    assert.equal(posted, false, 'no request for an empty form');
+    assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), loads);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    // Labels are real: the fields are reachable by their label text.
+    await page.getByLabel('用户名').fill('member01');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('alert').filter({ hasText: '请输入密码' }).waitFor({ timeout: 5000 });
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('member01 logs in through the page, sees the home page, and logs out', async ({ browser, base }) => {
+    const { context, page, problems } = await openPage(browser);
+    await signIn(page, base, 'member01', 'wrong-password');
+    await page.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor({ timeout: 10000 });
+    await page.getByLabel('密码').fill('demo-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(`${base}/`, { timeout: 10000 });
+    await page.getByRole('heading', { name: '您好，王建国' }).waitFor({ timeout: 10000 });
+    const text = await page.textContent('body');
+    assert.match(text, /第一党支部/);
+    assert.match(text, /党小组长/);
+    // A plain member has no member management link, and every link works.
+    assert.equal(await page.getByRole('link', { name: '成员管理' }).count(), 0);
+    for (const href of await page.$$eval('a[href]', as => as.map(a => a.getAttribute('href')))) {
+      const res = await context.request.get(new URL(href, base).toString());
+      assert.equal(res.status(), 200, `link ${href}`);
+    }
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.waitForURL(`${base}/login`, { timeout: 10000 });
+    const me = await context.request.get(`${base}/api/me`);
+    assert.equal(me.status(), 401, 'the session ended');
+    // The one failed request is the deliberate wrong password, answered 401.
+    assert.deepEqual(problems.filter(p => !p.includes('status of 401')), []);
+    assert.equal(problems.length, 1, problems.join('\n'));
+    await context.close();
+  });
+
+  test('a secretary resets a member password from the member list', async ({ browser }) => {
+    // It changes a password: on a server of its own.
+    await withServer(async server => {
+      const base = server.base;
+      const { context, page, problems } = await openPage(browser);
+      await signIn(page, base, 'secretary01');
+      await page.waitForURL(`${base}/`, { timeout: 10000 });
+      await page.getByRole('link', { name: '成员管理' }).click();
+      await page.waitForURL(`${base}/members`);
+      await page.getByLabel('刘洋 的新密码').fill('reset-by-secretary');
+      await page.getByRole('row', { name: /刘洋/ }).getByRole('button', { name: '重置' }).click();
+      await page.getByRole('row', { name: /刘洋/ }).getByRole('status').filter({ hasText: '已重置' }).waitFor({ timeout: 10000 });
+      const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'member04', password: 'reset-by-secretary' }) });
+      assert.equal(login.status, 200);
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  });
+
+  test('unknown routes get a 404 page', async ({ browser, base }) => {
+    const { context, page } = await openPage(browser);
+    const res = await page.goto(`${base}/no/such/page`);
+    assert.equal(res.status(), 404);
+    await page.getByRole('heading', { name: '页面不存在' }).waitFor();
+    await context.close();
+  });
+}
