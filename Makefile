@@ -47,7 +47,7 @@ unit:
 
 ## A quick loop: the HTTP tests on SQLite only (no PostgreSQL needed).
 ## `make api T=sync` runs those whose name contains `sync`.
-api:
+api: server
 	VANGUARD_TEST_DBS=sqlite cargo test -p vanguard-tests --test api -- $(T)
 
 ## The browser suite; `make browser ONLY=host` runs the tests whose name

@@ -5,9 +5,11 @@ use crate::codec::TextJsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+/// As JSON, the API's error body (`{"error", "message"}`) with the status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct UiError {
+    #[serde(rename = "error")]
     pub code: String,
     pub message: String,
     /// The HTTP status the server function answers with (500 when unset).
@@ -41,6 +43,10 @@ impl FromServerFnError for UiError {
         match value {
             ServerFnErrorErr::Request(_) => {
                 UiError::new("network", "无法连接服务器，请检查网络后重试")
+            }
+            // Arguments that do not decode: the request's fault, not ours.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                UiError::new("bad_request", "请求参数无效").with_status(400)
             }
             other => UiError::new("internal", format!("出错了：{other}")),
         }

@@ -78,12 +78,46 @@ pub async fn client_ip() -> std::net::IpAddr {
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
+/// The request's headers (none when not served over HTTP).
+async fn headers() -> http::HeaderMap {
+    leptos_axum::extract::<http::HeaderMap>()
+        .await
+        .unwrap_or_default()
+}
+
+fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
 /// The origin the browser reached this server at, for links other phones
 /// open: behind a proxy, the scheme it forwards; the Host header otherwise.
 pub async fn origin() -> String {
-    let headers = leptos_axum::extract::<http::HeaderMap>()
-        .await
-        .unwrap_or_default();
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    vanguard_core::events::origin(text("host"), text("x-forwarded-proto"))
+    let headers = headers().await;
+    vanguard_core::events::origin(
+        header(&headers, "host"),
+        header(&headers, "x-forwarded-proto"),
+    )
+}
+
+/// What signing in needs from the request: whether it came over HTTPS (the
+/// cookies are then `Secure`), and the device token of a device that
+/// signed in before.
+pub async fn sign_in_context() -> (bool, Option<String>) {
+    use vanguard_core::auth::token;
+    let headers = headers().await;
+    let https = token::over_https(header(&headers, "x-forwarded-proto"));
+    let device = header(&headers, "cookie")
+        .and_then(|c| token::cookie_value(c, token::DEVICE_COOKIE))
+        .map(str::to_string);
+    (https, device)
+}
+
+/// Adds a `Set-Cookie` to the server function's answer.
+pub fn set_cookie(cookie: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(cookie),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
 }

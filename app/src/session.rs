@@ -18,16 +18,13 @@ pub async fn current_member() -> Result<Option<Me>, UiError> {
 
 #[server(prefix = "/sfn", endpoint = "logout", output = crate::codec::TextJson)]
 pub async fn logout() -> Result<(), UiError> {
-    use crate::server::{answer, visitor};
+    use crate::server::{answer, set_cookie, sign_in_context, visitor};
     let (services, caller) = visitor()?;
     if let Some(caller) = caller {
         answer(services.auth.logout(&caller.token).await)?;
     }
-    let clear = services.auth.clearing_cookie();
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    if let Ok(value) = http::HeaderValue::from_str(&clear) {
-        response.insert_header(http::header::SET_COOKIE, value);
-    }
+    let (https, _) = sign_in_context().await;
+    set_cookie(&services.auth.clearing_cookie(https));
     leptos_axum::redirect("/login");
     Ok(())
 }

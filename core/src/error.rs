@@ -9,6 +9,7 @@ use crate::auth::AuthError;
 use crate::events::EventError;
 use crate::records::RecordsError;
 use crate::storage::StoreError;
+use crate::sync::limits::LimitError;
 use crate::sync::SyncError;
 use std::time::Duration;
 
@@ -30,8 +31,11 @@ pub enum ServiceError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("请求体超过 {0} 字节的上限")]
-    TooLarge(usize),
+    #[error("{0}")]
+    TooLarge(String),
+    /// Busy for now; the client tries again soon.
+    #[error("{0}")]
+    Unavailable(String),
     /// The detail is logged, the client sees a generic message.
     #[error("服务器内部错误")]
     Internal,
@@ -49,6 +53,7 @@ impl ServiceError {
             ServiceError::Unprocessable(_) => 422,
             ServiceError::Conflict(_) => 409,
             ServiceError::TooLarge(_) => 413,
+            ServiceError::Unavailable(_) => 503,
             ServiceError::Internal => 500,
         }
     }
@@ -65,6 +70,7 @@ impl ServiceError {
             ServiceError::Unprocessable(_) => "invalid_input",
             ServiceError::Conflict(_) => "conflict",
             ServiceError::TooLarge(_) => "too_large",
+            ServiceError::Unavailable(_) => "unavailable",
             ServiceError::Internal => "internal",
         }
     }
@@ -116,7 +122,9 @@ impl From<AuthError> for ServiceError {
 impl From<AccountsError> for ServiceError {
     fn from(err: AccountsError) -> Self {
         match err {
-            AccountsError::Forbidden => ServiceError::Forbidden(err.to_string()),
+            AccountsError::Forbidden | AccountsError::OwnAccount => {
+                ServiceError::Forbidden(err.to_string())
+            }
             AccountsError::UnknownMember => ServiceError::NotFound(err.to_string()),
             AccountsError::Auth(e) => e.into(),
             AccountsError::Store(ref e) => ServiceError::internal(e),
@@ -141,6 +149,13 @@ impl From<SyncError> for ServiceError {
             SyncError::Malformed(m) => ServiceError::BadRequest(m),
             SyncError::Schema(e) => ServiceError::Unprocessable(e.to_string()),
             SyncError::Edit(e) => ServiceError::Unprocessable(e.to_string()),
+            SyncError::Limit(LimitError::Malformed) => ServiceError::BadRequest(err.to_string()),
+            SyncError::Limit(LimitError::TooDeep(_)) => {
+                ServiceError::Unprocessable(err.to_string())
+            }
+            SyncError::Limit(_) | SyncError::TooLarge(_) => ServiceError::TooLarge(err.to_string()),
+            SyncError::Throttled(wait) => ServiceError::Throttled(wait),
+            SyncError::Busy => ServiceError::Unavailable(err.to_string()),
             SyncError::Store(e) => e.into(),
         }
     }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod caller;
 pub mod error;
 pub mod events;
+pub mod rate;
 pub mod records;
 pub mod services;
 pub mod storage;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::documents::view::RecordState;
 use vanguard_shared::documents::{DecisionStatus, DocId};
+use vanguard_shared::event_code::CodeVerdict;
 use vanguard_shared::year::{self, YearError};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +41,10 @@ pub struct RecordJson {
     pub note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The server's verdict on the code: verified | wrong | none.
+    pub code_verdict: &'static str,
+    /// The record's version: what a decision on it names.
+    pub version: Option<String>,
     /// submitted | approved | returned | withdrawn
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,12 +55,24 @@ pub struct RecordJson {
 
 impl From<RecordRow> for RecordJson {
     fn from(r: RecordRow) -> Self {
+        // A review of an earlier version of the record no longer stands.
+        let stands = match (&r.review_version, &r.version) {
+            (Some(decided), Some(now)) => decided == now,
+            _ => true,
+        };
         let decision = r
             .review_status
             .as_deref()
             .and_then(DecisionStatus::parse)
+            .filter(|_| stands)
             .map(|status| (status, r.review_reason.as_deref()));
         let status = RecordState::of(r.withdrawn, decision).code();
+        let code_verdict = r
+            .code_verdict
+            .as_deref()
+            .and_then(CodeVerdict::parse)
+            .unwrap_or(CodeVerdict::None)
+            .as_str();
         RecordJson {
             record_id: r.record_id,
             kind: r.kind,
@@ -67,9 +84,11 @@ impl From<RecordRow> for RecordJson {
             lon: r.lon,
             note: r.note,
             code: r.code,
+            code_verdict,
+            version: r.version,
             status,
-            reason: r.review_reason,
-            reviewer: r.reviewer,
+            reason: r.review_reason.filter(|_| stands),
+            reviewer: r.reviewer.filter(|_| stands),
         }
     }
 }

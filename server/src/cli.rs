@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 use vanguard_core::accounts::admin::{create_admin, NewAdmin};
 use vanguard_core::accounts::import::import_members;
 use vanguard_core::auth::AuthConfig;
+use vanguard_core::rate::Rate;
 use vanguard_core::sync::SyncConfig;
 
 #[derive(Parser)]
@@ -65,6 +66,15 @@ struct ServeArgs {
     /// Largest sync request body, in bytes.
     #[arg(long, env = "VANGUARD_SYNC_BODY_LIMIT", default_value_t = 4 * 1024 * 1024)]
     sync_body_limit: usize,
+    /// Bytes one document may take in storage (docs/sync.md, "Limits").
+    #[arg(long, env = "VANGUARD_SYNC_DOCUMENT_QUOTA", default_value_t = SyncConfig::default().document_quota)]
+    sync_document_quota: u64,
+    /// Sync requests a member may make per minute, after a burst of twice as many.
+    #[arg(long, env = "VANGUARD_SYNC_RATE_PER_MEMBER", default_value_t = 120)]
+    sync_rate_per_member: u32,
+    /// Sync requests one address may make per minute, after a burst of half as many.
+    #[arg(long, env = "VANGUARD_SYNC_RATE_PER_ADDRESS", default_value_t = 6000)]
+    sync_rate_per_address: u32,
     /// Mark session cookies Secure (when served over HTTPS).
     #[arg(long, env = "VANGUARD_SECURE_COOKIES", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     secure_cookies: bool,
@@ -232,6 +242,15 @@ async fn serve(database_url: String, args: ServeArgs) -> Result<(), String> {
         },
         sync: SyncConfig {
             body_limit: args.sync_body_limit,
+            document_quota: args.sync_document_quota,
+            rate_per_member: Rate {
+                burst: f64::from(args.sync_rate_per_member) * 2.0,
+                per_second: f64::from(args.sync_rate_per_member) / 60.0,
+            },
+            rate_per_address: Rate {
+                burst: f64::from(args.sync_rate_per_address) / 2.0,
+                per_second: f64::from(args.sync_rate_per_address) / 60.0,
+            },
             ..SyncConfig::default()
         },
     };

@@ -195,6 +195,60 @@ impl CodeKey {
     }
 }
 
+/// The server's verdict on a record's check-in code, computed when the
+/// record is stored: the only one ever shown as verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeVerdict {
+    /// The code verifies against the event's key at the record's time.
+    Verified,
+    /// A code that does not verify (wrong, out of time, no such event).
+    Wrong,
+    /// No code given.
+    None,
+}
+
+impl CodeVerdict {
+    /// The verdict on `code` for a check-in at `at` to `event_id`, whose
+    /// key (if the event has one in the member's branch) is `key`.
+    pub fn of(
+        code: Option<&str>,
+        event_id: Option<&str>,
+        key: Option<&str>,
+        at: DateTime<FixedOffset>,
+    ) -> CodeVerdict {
+        let Some(code) = code else {
+            return CodeVerdict::None;
+        };
+        let verifies = match (event_id, key.map(CodeKey::parse)) {
+            (Some(event_id), Some(Ok(key))) => key.verify(event_id, code, at).is_ok(),
+            _ => false,
+        };
+        if verifies {
+            CodeVerdict::Verified
+        } else {
+            CodeVerdict::Wrong
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeVerdict::Verified => "verified",
+            CodeVerdict::Wrong => "wrong",
+            CodeVerdict::None => "none",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CodeVerdict> {
+        match text {
+            "verified" => Some(CodeVerdict::Verified),
+            "wrong" => Some(CodeVerdict::Wrong),
+            "none" => Some(CodeVerdict::None),
+            _ => None,
+        }
+    }
+}
+
 fn format_code(value: u64) -> String {
     let mut out = String::with_capacity(11);
     for i in (0..10).rev() {

@@ -12,7 +12,7 @@ use automerge::Automerge;
 use chrono::DateTime;
 use proptest::prelude::*;
 use std::collections::{BTreeSet, HashMap};
-use vanguard_shared::documents::edit::{add_record, decide, withdraw};
+use vanguard_shared::documents::edit::{add_record, decide, withdraw, Verdict};
 use vanguard_shared::documents::{create_root, DecisionStatus, DocId, Entry, Layout, NewRecord};
 use vanguard_shared::sync::exchange::{decode, missing_deps, receive};
 use vanguard_shared::sync::Replica;
@@ -170,7 +170,14 @@ impl World {
                 };
                 let at = DateTime::parse_from_rfc3339("2026-06-02T10:00:00+08:00").expect("time");
                 let reviews = &mut self.replicas[SECRETARY][1].doc;
-                if decide(reviews, rid, status, Some("核对"), "s-1", at).is_ok() {
+                // Convergence cares whether the decision arrives, not which
+                // version of the record it names.
+                let verdict = Verdict {
+                    status,
+                    reason: Some("核对"),
+                    version: "v",
+                };
+                if decide(reviews, rid, verdict, "s-1", at).is_ok() {
                     self.decided.insert(rid.clone());
                 }
             }

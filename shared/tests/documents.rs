@@ -310,9 +310,9 @@ fn a_refused_client_recovers_keeping_its_valid_records() {
 #[test]
 fn the_members_view_reads_states_and_prices_leave() {
     use std::collections::BTreeSet;
-    use vanguard_shared::documents::edit::{decide, put_event};
+    use vanguard_shared::documents::edit::{decide, put_event, set_fields, Verdict};
     use vanguard_shared::documents::view::{facts, records, RecordState};
-    use vanguard_shared::documents::{DecisionStatus, EventEntry};
+    use vanguard_shared::documents::{DecisionStatus, EventEntry, Layout};
     use vanguard_shared::ledger::{Kind, Outcome, Review};
 
     let year = 2026;
@@ -377,11 +377,25 @@ fn the_members_view_reads_states_and_prices_leave() {
     .expect("add");
     withdraw(&mut checkins, "r-talk").expect("withdraw");
     let at = DateTime::parse_from_rfc3339("2026-11-21T10:00:00+08:00").expect("time");
+    fn version(checkins: &Automerge, cid: &DocId, id: &str) -> String {
+        match Layout::find(checkins, cid).and_then(|l| l.read(checkins, "records", id).ok()) {
+            Some(Entry::Record(r)) => r.version(),
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+    let (v_vol, v_study) = (
+        version(&checkins, &cid, "r-vol"),
+        version(&checkins, &cid, "r-study"),
+    );
+    let verdict = |status, reason, version| Verdict {
+        status,
+        reason,
+        version,
+    };
     decide(
         &mut reviews,
         "r-vol",
-        DecisionStatus::Approved,
-        None,
+        verdict(DecisionStatus::Approved, None, &v_vol),
         "sec",
         at,
     )
@@ -389,8 +403,7 @@ fn the_members_view_reads_states_and_prices_leave() {
     decide(
         &mut reviews,
         "r-study",
-        DecisionStatus::Returned,
-        Some("缺少学习笔记"),
+        verdict(DecisionStatus::Returned, Some("缺少学习笔记"), &v_study),
         "sec",
         at,
     )
@@ -441,4 +454,24 @@ fn the_members_view_reads_states_and_prices_leave() {
         .find(|f| &*f.record_id == "r-new")
         .expect("local");
     assert_eq!(new.review, Review::Pending);
+
+    // Changed after its approval, a record awaits review again; a
+    // withdrawal alone changes no version.
+    set_fields(&mut checkins, "records", "r-vol", &[("hours", 5.0.into())]).expect("correct");
+    withdraw(&mut checkins, "r-study").expect("withdraw");
+    assert_eq!(version(&checkins, &cid, "r-study"), v_study);
+    let views = records(
+        (&checkins, &cid),
+        Some((&reviews, &rid)),
+        &evs,
+        &unconfirmed,
+    );
+    let state = |id: &str| {
+        views
+            .iter()
+            .find(|v| v.record.record_id == id)
+            .map(|v| v.state.clone())
+    };
+    assert_eq!(state("r-vol"), Some(RecordState::Submitted));
+    assert_eq!(state("r-study"), Some(RecordState::Withdrawn));
 }

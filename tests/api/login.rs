@@ -67,9 +67,12 @@ async fn wrong_credentials_are_401_alike(db: Db) {
 }
 on_both!(wrong_credentials_are_401_alike);
 
-async fn repeated_failures_are_throttled(db: Db) {
+/// Failed sign-ins earn a growing delay, never a lockout: a few are free,
+/// then each waits twice as long as the one before, up to a minute, and the
+/// right password gets in once the wait is over.
+async fn failed_sign_ins_slow_down_but_never_lock_out(db: Db) {
     let app = spawn_app(db).await;
-    for attempt in 0..5 {
+    for attempt in 0..4 {
         let response = app.login("member02", "guess-number-x").await;
         assert_eq!(
             response.status(),
@@ -88,37 +91,130 @@ async fn repeated_failures_are_throttled(db: Db) {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(retry > 0 && retry <= 15 * 60, "Retry-After {retry}");
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
     assert_eq!(error_code(blocked).await.1, "too_many_attempts");
     // Another account from the same address is unaffected.
     assert_eq!(
         app.login("member03", DEMO_PASSWORD).await.status(),
         StatusCode::OK
     );
-}
-on_both!(repeated_failures_are_throttled);
+    tokio::time::sleep(std::time::Duration::from_secs(retry)).await;
+    assert_eq!(
+        app.login("member02", DEMO_PASSWORD).await.status(),
+        StatusCode::OK
+    );
 
-async fn one_address_guessing_many_accounts_is_throttled(db: Db) {
-    let auth = vanguard_core::auth::AuthConfig {
-        max_failures_per_ip: 3,
-        ..Default::default()
-    };
+    // A stranger guessing from elsewhere, however often, costs the member
+    // nothing at their own address.
+    let auth = &app.state.services.auth;
+    let stranger: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    for _ in 0..200 {
+        let _ = auth
+            .login("member05", "guess-number-x", stranger, None)
+            .await;
+    }
+    assert_eq!(
+        app.login("member05", DEMO_PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    // While at the stranger's address, the wait is at most a minute.
+    match auth.login("member05", DEMO_PASSWORD, stranger, None).await {
+        Err(vanguard_core::auth::AuthError::Throttled { retry_after }) => {
+            assert!(
+                retry_after <= std::time::Duration::from_secs(60),
+                "{retry_after:?}"
+            )
+        }
+        other => panic!("expected a wait, got {:?}", other.map(|s| s.member.id)),
+    }
+}
+on_both!(failed_sign_ins_slow_down_but_never_lock_out);
+
+/// One address guessing many accounts slows every new sign-in from it, but
+/// not a device its member signed in from before.
+async fn one_address_guessing_many_accounts_is_slowed_but_not_known_devices(db: Db) {
+    let mut auth = vanguard_core::auth::AuthConfig::default();
+    auth.login.per_address.free = 3;
     let app = spawn_app_with(db, auth).await;
-    for user in ["member06", "member07", "member08"] {
-        assert_eq!(
-            app.login(user, "guess-number-x").await.status(),
-            StatusCode::UNAUTHORIZED
+    // member09's phone signed in before: it keeps its device cookie.
+    assert_eq!(
+        app.login("member09", DEMO_PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    for user in ["member06", "member07", "member08", "member10"] {
+        let stranger = client().post(app.url("/api/login"));
+        let response = stranger
+            .json(&json!({ "username": user, "password": "guess-number-x" }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                response.status(),
+                StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
+            ),
+            "{user}: {}",
+            response.status()
         );
     }
-    let blocked = app.login("member09", DEMO_PASSWORD).await;
+    let fresh = client()
+        .post(app.url("/api/login"))
+        .json(&json!({ "username": "member11", "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        blocked.status(),
+        fresh.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "a fourth account from the same address waits"
+        "a new device from that address waits"
     );
-    assert!(blocked.headers().contains_key("retry-after"));
+    assert!(fresh.headers().contains_key("retry-after"));
+    assert_eq!(
+        app.login("member09", DEMO_PASSWORD).await.status(),
+        StatusCode::OK,
+        "the member's own device does not"
+    );
 }
-on_both!(one_address_guessing_many_accounts_is_throttled);
+on_both!(one_address_guessing_many_accounts_is_slowed_but_not_known_devices);
+
+/// Changing one's password checks the current one, slowly after a few
+/// wrong ones; resetting is for others' accounts only.
+async fn current_password_checks_are_throttled_and_reset_refuses_ones_own(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.token("secretary01").await;
+    let wrong = json!({ "current_password": "not-it-at-all", "new_password": "new-password-1" });
+    for attempt in 0..4 {
+        let response = app.post("/api/me/password", &token, wrong.clone()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "attempt {attempt}"
+        );
+    }
+    let right = json!({ "current_password": DEMO_PASSWORD, "new_password": "new-password-1" });
+    let waiting = app.post("/api/me/password", &token, right).await;
+    assert_eq!(waiting.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(waiting.headers().contains_key("retry-after"));
+
+    let me: Value = app.get_json("/api/me", &token).await;
+    let own = me["member_id"].as_str().unwrap();
+    let reset = app
+        .post(
+            &format!("/api/members/{own}/password"),
+            &token,
+            json!({ "new_password": "taken-over-1" }),
+        )
+        .await;
+    assert_eq!(
+        error_code(reset).await,
+        (StatusCode::FORBIDDEN, "forbidden".to_string())
+    );
+    assert_eq!(
+        app.login("secretary01", "taken-over-1").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+on_both!(current_password_checks_are_throttled_and_reset_refuses_ones_own);
 
 async fn sessions_survive_a_restart_and_end_at_logout(db: Db) {
     let app = spawn_app(db).await;

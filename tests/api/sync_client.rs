@@ -119,7 +119,7 @@ impl Device {
 
 impl Device {
     /// One request to the batch endpoint: the status and the body.
-    async fn post_batch(&self, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+    pub async fn post_batch(&self, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
         let response = client()
             .post(format!("{}/api/sync", self.base))
             .bearer_auth(&self.token)

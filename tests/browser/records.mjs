@@ -23,7 +23,7 @@ export function recordsTests(test) {
       const replica = { doc: A.init(), state: A.initSyncState() };
       await sync(server.base, secretary.token, 'secretary-phone', reviews, replica);
       replica.doc = A.change(replica.doc, d => {
-        d.decisions[study.record_id] = { status: 'returned', reason: '请补充学习笔记', by: secretary.member_id, at: chinaNow() };
+        d.decisions[study.record_id] = { status: 'returned', reason: '请补充学习笔记', by: secretary.member_id, at: chinaNow(), version: study.version };
       });
       const sent = await sync(server.base, secretary.token, 'secretary-phone', reviews, replica);
       assert.equal(sent.refusal, undefined, JSON.stringify(sent.refusal));

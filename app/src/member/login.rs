@@ -12,18 +12,18 @@ pub async fn login(
     password: String,
     #[server(default)] next: Option<String>,
 ) -> Result<(), UiError> {
-    use crate::server::{answer, client_ip, visitor};
+    use crate::server::{answer, client_ip, set_cookie, sign_in_context, visitor};
     let (services, _) = visitor()?;
+    let (https, device) = sign_in_context().await;
     let session = answer(
         services
             .auth
-            .login(&username, &password, client_ip().await)
+            .login(&username, &password, client_ip().await, device.as_deref())
             .await,
     )?;
-    let cookie = services.auth.session_cookie(&session.token);
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    if let Ok(value) = http::HeaderValue::from_str(&cookie) {
-        response.insert_header(http::header::SET_COOKIE, value);
+    set_cookie(&services.auth.session_cookie(&session.token, https));
+    if let Some(device) = &session.device {
+        set_cookie(&services.auth.device_cookie(device, https));
     }
     leptos_axum::redirect(return_path(next.as_deref()));
     Ok(())

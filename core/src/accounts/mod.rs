@@ -16,6 +16,8 @@ pub enum AccountsError {
     Forbidden,
     #[error("成员不存在")]
     UnknownMember,
+    #[error("不能在这里重置自己的密码：请用“修改密码”，须输入当前密码")]
+    OwnAccount,
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -129,6 +131,10 @@ impl<'a> Directory<'a> {
             actor.roles.contains(&Role::Secretary) || actor.roles.contains(&Role::CommitteeAdmin);
         if !may_reset {
             return Err(AccountsError::Forbidden);
+        }
+        // One's own password changes only with the current one.
+        if target_id == actor.id {
+            return Err(AccountsError::OwnAccount);
         }
         let target = self
             .store

@@ -1,4 +1,5 @@
-//! Who is calling: passwords, sessions and the login throttle.
+//! Who is calling: passwords, sessions, the devices members sign in from,
+//! and the delays that slow password guessing (`throttle`).
 
 pub mod password;
 pub mod throttle;
@@ -8,7 +9,7 @@ use crate::storage::{Member, SessionRow, Store, StoreError};
 use password::HashError;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
-use throttle::Throttle;
+use throttle::{DelayRule, LoginDelays, LoginLimits, PasswordChecks};
 use vanguard_shared::{AccountError, Password};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,10 +33,12 @@ pub enum AuthError {
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
     pub session_ttl: Duration,
-    pub max_failures_per_user: usize,
-    pub max_failures_per_ip: usize,
-    pub throttle_window: Duration,
-    /// Mark cookies `Secure` (behind HTTPS).
+    /// Growing delays after failed sign-ins (`throttle`).
+    pub login: LoginLimits,
+    /// The same for wrong current passwords, per member.
+    pub password_checks: DelayRule,
+    /// Always mark cookies `Secure`; they are anyway whenever the request
+    /// came over HTTPS (or a proxy says it did).
     pub secure_cookies: bool,
 }
 
@@ -43,37 +46,50 @@ impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             session_ttl: Duration::from_secs(30 * 24 * 3600),
-            max_failures_per_user: 5,
-            // One address may be a whole office behind one NAT.
-            max_failures_per_ip: 30,
-            throttle_window: Duration::from_secs(15 * 60),
+            login: LoginLimits::default(),
+            password_checks: DelayRule {
+                free: 3,
+                cap: Duration::from_secs(60),
+            },
             secure_cookies: false,
         }
     }
 }
 
-/// A fresh session: the token to hand to the client once, and its member.
+/// A fresh session: the token to hand to the client once, its member, and
+/// a new device token when this device was not known yet.
 pub struct NewSession {
     pub token: String,
     pub member: Member,
+    pub device: Option<String>,
 }
 
 pub struct Auth {
     store: Store,
     config: AuthConfig,
-    by_user: Throttle,
-    by_ip: Throttle,
+    logins: LoginDelays,
+    password_checks: PasswordChecks,
 }
 
 pub fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+fn throttled(wait: Duration) -> Result<(), AuthError> {
+    if wait.is_zero() {
+        Ok(())
+    } else {
+        Err(AuthError::Throttled {
+            retry_after: wait.max(Duration::from_secs(1)),
+        })
+    }
+}
+
 impl Auth {
     pub fn new(store: Store, config: AuthConfig) -> Self {
         Auth {
-            by_user: Throttle::new(config.max_failures_per_user, config.throttle_window),
-            by_ip: Throttle::new(config.max_failures_per_ip, config.throttle_window),
+            logins: LoginDelays::new(config.login),
+            password_checks: PasswordChecks::new(config.password_checks, config.login.window),
             store,
             config,
         }
@@ -83,42 +99,50 @@ impl Auth {
         &self.config
     }
 
-    pub fn session_cookie(&self, token: &str) -> String {
+    /// The cookie that carries a session; `https`: the request came over HTTPS.
+    pub fn session_cookie(&self, token: &str, https: bool) -> String {
         token::session_cookie(
             token,
             self.config.session_ttl.as_secs() as i64,
-            self.config.secure_cookies,
+            self.config.secure_cookies || https,
         )
     }
 
-    pub fn clearing_cookie(&self) -> String {
-        token::clearing_cookie(self.config.secure_cookies)
+    pub fn clearing_cookie(&self, https: bool) -> String {
+        token::clearing_cookie(self.config.secure_cookies || https)
+    }
+
+    /// The cookie that marks a device its member signed in from.
+    pub fn device_cookie(&self, device: &str, https: bool) -> String {
+        token::device_cookie(device, self.config.secure_cookies || https)
     }
 
     /// Checks a username and password and opens a session. Unknown users cost
-    /// the same hash verification as known ones.
+    /// the same hash verification as known ones. `device`: the device token
+    /// the request carried, if any.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         client: IpAddr,
+        device: Option<&str>,
     ) -> Result<NewSession, AuthError> {
         let username = username.trim().to_lowercase();
-        let user_key = format!("user:{username}");
-        let ip_key = format!("ip:{client}");
-        let now = Instant::now();
-        let wait = [
-            self.by_user.blocked_for(&user_key, now),
-            self.by_ip.blocked_for(&ip_key, now),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        if let Some(retry_after) = wait {
-            return Err(AuthError::Throttled { retry_after });
-        }
-
         let credentials = self.store.accounts().credentials(&username).await?;
+        let known_device = match (&credentials, device) {
+            (Some(c), Some(device)) => self
+                .store
+                .sessions()
+                .device_member(&token::hash_token(device))
+                .await?
+                .is_some_and(|member| member == c.member_id),
+            _ => false,
+        };
+        throttled(
+            self.logins
+                .wait(&username, client, known_device, Instant::now()),
+        )?;
+
         let stored = credentials
             .as_ref()
             .map(|c| c.password_hash.as_str())
@@ -129,11 +153,10 @@ impl Auth {
             _ => None,
         };
         let Some(member) = member else {
-            self.by_user.record_failure(&user_key, now);
-            self.by_ip.record_failure(&ip_key, now);
+            self.logins.failed(&username, client, Instant::now());
             return Err(AuthError::InvalidCredentials);
         };
-        self.by_user.clear(&user_key);
+        self.logins.succeeded(&username, client);
 
         let (token, token_hash) = token::new_token();
         let created_at = now_secs();
@@ -146,7 +169,21 @@ impl Auth {
                 expires_at: created_at + self.config.session_ttl.as_secs() as i64,
             })
             .await?;
-        Ok(NewSession { token, member })
+        let device = if known_device {
+            None
+        } else {
+            let (device, device_hash) = token::new_token();
+            self.store
+                .sessions()
+                .remember_device(&device_hash, &member.id, created_at)
+                .await?;
+            Some(device)
+        };
+        Ok(NewSession {
+            token,
+            member,
+            device,
+        })
     }
 
     /// The member a session token belongs to.
@@ -174,7 +211,7 @@ impl Auth {
     }
 
     /// Changes one's own password; other sessions of the member end, the one
-    /// that asked stays.
+    /// that asked stays. Wrong current passwords earn a growing delay.
     pub async fn change_password(
         &self,
         member: &Member,
@@ -182,6 +219,7 @@ impl Auth {
         current: &str,
         new: &str,
     ) -> Result<(), AuthError> {
+        throttled(self.password_checks.wait(&member.id, Instant::now()))?;
         let new = Password::parse(new)?;
         let stored = self
             .store
@@ -190,8 +228,10 @@ impl Auth {
             .await?
             .ok_or(AuthError::Unauthenticated)?;
         if !password::verify(&stored, current).await? {
+            self.password_checks.failed(&member.id, Instant::now());
             return Err(AuthError::WrongCurrentPassword);
         }
+        self.password_checks.succeeded(&member.id);
         let hash = password::hash(new.expose()).await?;
         let keep = session_token.map(token::hash_token);
         self.store

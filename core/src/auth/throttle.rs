@@ -1,76 +1,203 @@
-//! Slows down password guessing: too many failures for one key (a client
-//! address, a username) within a window block that key until the oldest
-//! failure ages out. Kept in memory per process: with several processes an
-//! attacker gets at most that many times the budget, which still stops
-//! guessing at any useful rate.
+//! Slowing down password guessing without locking anyone out. Failed
+//! sign-ins earn a growing delay, never a ban:
+//!
+//! - per username and address pair: the first few failures are free, then
+//!   each costs twice the wait of the one before, up to a minute;
+//! - per address, over every username: the same, after many more failures
+//!   (a branch office may share one address). A device the member signed in
+//!   from before (its device cookie) is not held back by this one, so a
+//!   stranger behind the same address cannot keep the member out.
+//!
+//! A member who types the right password therefore waits at most a minute,
+//! however many wrong guesses came before, and a stranger's guesses from
+//! elsewhere cost the member nothing. An attacker gets a few guesses a
+//! minute per address. Counters live in memory per process and are
+//! forgotten a quarter of an hour after the last failure.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub struct Throttle {
-    max_failures: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+/// How failures turn into waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelayRule {
+    /// Failures that cost nothing.
+    pub free: u32,
+    /// The longest wait.
+    pub cap: Duration,
 }
 
-impl Throttle {
-    pub fn new(max_failures: usize, window: Duration) -> Self {
-        Throttle {
-            max_failures: max_failures.max(1),
+impl DelayRule {
+    /// The wait after `failures` failures: none for the free ones, then
+    /// 1 s, 2 s, 4 s, … up to the cap.
+    pub fn wait(&self, failures: u32) -> Duration {
+        if failures <= self.free {
+            return Duration::ZERO;
+        }
+        let doublings = (failures - self.free - 1).min(16);
+        Duration::from_secs(1u64 << doublings).min(self.cap)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+/// Failures per key, forgotten `window` after the last one.
+struct Counter<K> {
+    rule: DelayRule,
+    window: Duration,
+    map: Mutex<HashMap<K, Failures>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Counter<K> {
+    fn new(rule: DelayRule, window: Duration) -> Self {
+        Counter {
+            rule,
             window,
-            failures: Mutex::new(HashMap::new()),
+            map: Mutex::new(HashMap::new()),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
-        // A poisoned lock only means a panic elsewhere mid-update; the map is
-        // still a usable set of timestamps.
-        self.failures.lock().unwrap_or_else(|e| e.into_inner())
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<K, Failures>> {
+        // A poisoned lock only means a panic elsewhere mid-update; the map
+        // is still a usable set of counts.
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// How long `key` must wait, if it is blocked now.
-    pub fn blocked_for(&self, key: &str, now: Instant) -> Option<Duration> {
-        let mut map = self.lock();
-        let times = map.get_mut(key)?;
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            times.pop_front();
+    /// How much longer `key` must wait before its next attempt.
+    fn remaining(&self, key: &K, now: Instant) -> Duration {
+        let map = self.map();
+        let Some(f) = map.get(key) else {
+            return Duration::ZERO;
+        };
+        if now.duration_since(f.last) >= self.window {
+            return Duration::ZERO;
         }
-        if times.len() < self.max_failures {
-            return None;
-        }
-        let oldest = *times.front()?;
-        Some(
-            self.window
-                .saturating_sub(now.duration_since(oldest))
-                .max(Duration::from_secs(1)),
-        )
+        self.rule
+            .wait(f.count)
+            .saturating_sub(now.duration_since(f.last))
     }
 
-    pub fn record_failure(&self, key: &str, now: Instant) {
-        let mut map = self.lock();
-        // Forget keys whose failures have all aged out, so memory stays bounded
-        // by recent activity.
+    fn failed(&self, key: &K, now: Instant) {
+        let mut map = self.map();
+        // Memory stays bounded by recent activity.
         if map.len() > 10_000 {
             let window = self.window;
-            map.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
+            map.retain(|_, f| now.duration_since(f.last) < window);
         }
-        let times = map.entry(key.to_string()).or_default();
-        times.push_back(now);
-        while times.len() > self.max_failures {
-            times.pop_front();
+        let entry = map.entry(key.clone()).or_insert(Failures {
+            count: 0,
+            last: now,
+        });
+        if now.duration_since(entry.last) >= self.window {
+            entry.count = 0;
+        }
+        entry.count = entry.count.saturating_add(1);
+        entry.last = now;
+    }
+
+    fn clear(&self, key: &K) {
+        self.map().remove(key);
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_pair: DelayRule,
+    pub per_address: DelayRule,
+    /// Failures older than this are forgotten.
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            per_pair: DelayRule {
+                free: 3,
+                cap: Duration::from_secs(60),
+            },
+            // One address may be a whole office behind one NAT.
+            per_address: DelayRule {
+                free: 30,
+                cap: Duration::from_secs(60),
+            },
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The sign-in delays of one process.
+pub struct LoginDelays {
+    pairs: Counter<(String, IpAddr)>,
+    addresses: Counter<IpAddr>,
+}
+
+impl LoginDelays {
+    pub fn new(limits: LoginLimits) -> Self {
+        LoginDelays {
+            pairs: Counter::new(limits.per_pair, limits.window),
+            addresses: Counter::new(limits.per_address, limits.window),
         }
     }
 
-    pub fn clear(&self, key: &str) {
-        self.lock().remove(key);
+    /// How long a sign-in as `username` from `address` must still wait;
+    /// `known_device`: the request comes from a device the member signed in
+    /// from before.
+    pub fn wait(
+        &self,
+        username: &str,
+        address: IpAddr,
+        known_device: bool,
+        now: Instant,
+    ) -> Duration {
+        let pair = self.pairs.remaining(&(username.to_string(), address), now);
+        let by_address = if known_device {
+            Duration::ZERO
+        } else {
+            self.addresses.remaining(&address, now)
+        };
+        pair.max(by_address)
+    }
+
+    pub fn failed(&self, username: &str, address: IpAddr, now: Instant) {
+        self.pairs.failed(&(username.to_string(), address), now);
+        self.addresses.failed(&address, now);
+    }
+
+    /// A right password clears its pair; the address keeps its count, so an
+    /// attacker cannot reset it by signing in to an account of their own.
+    pub fn succeeded(&self, username: &str, address: IpAddr) {
+        self.pairs.clear(&(username.to_string(), address));
+    }
+}
+
+/// Failed checks of one's current password (changing it), per member: the
+/// same growing delay, so a stolen session cannot test passwords quickly.
+pub struct PasswordChecks {
+    members: Counter<String>,
+}
+
+impl PasswordChecks {
+    pub fn new(rule: DelayRule, window: Duration) -> Self {
+        PasswordChecks {
+            members: Counter::new(rule, window),
+        }
+    }
+
+    pub fn wait(&self, member_id: &str, now: Instant) -> Duration {
+        self.members.remaining(&member_id.to_string(), now)
+    }
+
+    pub fn failed(&self, member_id: &str, now: Instant) {
+        self.members.failed(&member_id.to_string(), now);
+    }
+
+    pub fn succeeded(&self, member_id: &str) {
+        self.members.clear(&member_id.to_string());
     }
 }
 
@@ -78,32 +205,73 @@ impl Throttle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn blocks_after_the_limit_and_releases_after_the_window() {
-        let t = Throttle::new(3, Duration::from_secs(60));
-        let start = Instant::now();
-        for i in 0..3 {
-            assert_eq!(t.blocked_for("user:a", start), None, "attempt {i}");
-            t.record_failure("user:a", start + Duration::from_secs(i));
-        }
-        let wait = t
-            .blocked_for("user:a", start + Duration::from_secs(10))
-            .unwrap();
-        assert_eq!(wait, Duration::from_secs(50));
-        assert_eq!(t.blocked_for("user:b", start), None);
-        assert_eq!(
-            t.blocked_for("user:a", start + Duration::from_secs(61)),
-            None
-        );
+    fn addr(n: u8) -> IpAddr {
+        IpAddr::from([10, 0, 0, n])
     }
 
     #[test]
-    fn clear_forgets() {
-        let t = Throttle::new(1, Duration::from_secs(60));
+    fn waits_grow_from_one_second_and_stop_at_the_cap() {
+        let rule = DelayRule {
+            free: 3,
+            cap: Duration::from_secs(60),
+        };
+        let waits: Vec<u64> = (0..=12).map(|n| rule.wait(n).as_secs()).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(rule.wait(u32::MAX), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_stranger_elsewhere_costs_the_member_nothing() {
+        let d = LoginDelays::new(LoginLimits::default());
         let now = Instant::now();
-        t.record_failure("k", now);
-        assert!(t.blocked_for("k", now).is_some());
-        t.clear("k");
-        assert!(t.blocked_for("k", now).is_none());
+        for _ in 0..1000 {
+            d.failed("member02", addr(9), now);
+        }
+        assert_eq!(
+            d.wait("member02", addr(9), false, now),
+            Duration::from_secs(60)
+        );
+        assert_eq!(d.wait("member02", addr(1), false, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_right_password_waits_at_most_a_minute() {
+        let d = LoginDelays::new(LoginLimits::default());
+        let start = Instant::now();
+        for _ in 0..500 {
+            d.failed("member02", addr(1), start);
+        }
+        assert!(d.wait("member02", addr(1), false, start) <= Duration::from_secs(60));
+        let later = start + Duration::from_secs(60);
+        assert_eq!(d.wait("member02", addr(1), false, later), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_known_device_is_not_held_back_by_its_address() {
+        let d = LoginDelays::new(LoginLimits::default());
+        let now = Instant::now();
+        // A stranger behind the office's address tries many accounts.
+        for n in 0..100 {
+            d.failed(&format!("user{n}"), addr(5), now);
+        }
+        assert!(d.wait("member02", addr(5), false, now) > Duration::ZERO);
+        assert_eq!(d.wait("member02", addr(5), true, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn failures_are_forgotten_after_the_window_and_success_clears_the_pair() {
+        let d = LoginDelays::new(LoginLimits::default());
+        let now = Instant::now();
+        for _ in 0..8 {
+            d.failed("a", addr(1), now);
+        }
+        assert!(d.wait("a", addr(1), false, now) > Duration::ZERO);
+        d.succeeded("a", addr(1));
+        assert_eq!(d.wait("a", addr(1), false, now), Duration::ZERO);
+        for _ in 0..8 {
+            d.failed("b", addr(1), now);
+        }
+        let after = now + Duration::from_secs(15 * 60);
+        assert_eq!(d.wait("b", addr(1), false, after), Duration::ZERO);
     }
 }

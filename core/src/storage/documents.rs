@@ -48,6 +48,8 @@ pub struct PendingCommit {
     pub change: Vec<u8>,
     pub change_hashes: Vec<String>,
     pub entries: Vec<Entry>,
+    /// The server's verdicts on the codes of the records it carries.
+    pub verdicts: super::materialize::Verdicts,
     pub at: i64,
 }
 

@@ -2,6 +2,15 @@
 //! events with codes as materialized from the branches' events documents.
 
 use super::{on_db, Pool, StoreError};
+use std::collections::HashMap;
+
+/// `$first, $first+1, …` for `n` values.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The host's secret for one event's rotating check-in codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +89,8 @@ impl<'a> Events<'a> {
         let rows: Vec<Row> = on_db!(self.pool, p => {
             sqlx::query_as(
                 "SELECT e.event_id, e.title, e.starts_at, e.ends_at, e.place \
-                 FROM events e JOIN event_code_seeds s ON s.event_id = e.event_id \
-                 WHERE s.branch_id = $1 AND e.cancelled = $2",
+                 FROM events e JOIN event_code_seeds s ON s.event_id = e.event_id AND s.branch_id = e.branch_id \
+                 WHERE e.branch_id = $1 AND e.cancelled = $2",
             )
             .bind(branch_id)
             .bind(false)
@@ -100,5 +109,56 @@ impl<'a> Events<'a> {
                 },
             )
             .collect())
+    }
+
+    /// The check-in code keys of events of `branch_id` among `event_ids`.
+    pub async fn code_keys(
+        &self,
+        branch_id: &str,
+        event_ids: &[&str],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let mut keys = HashMap::new();
+        for chunk in event_ids.chunks(500) {
+            let sql = format!(
+                "SELECT event_id, code_key FROM events \
+                 WHERE branch_id = $1 AND code_key IS NOT NULL AND event_id IN ({})",
+                marks(2, chunk.len())
+            );
+            let rows: Vec<(String, String)> = on_db!(self.pool, p => {
+                let mut query = sqlx::query_as(&sql).bind(branch_id);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(p).await?
+            });
+            keys.extend(rows);
+        }
+        Ok(keys)
+    }
+
+    /// Which of `event_ids` belong to a branch other than `branch_id`: an
+    /// event id names one event, in one branch.
+    pub async fn owned_elsewhere(
+        &self,
+        branch_id: &str,
+        event_ids: &[&str],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in event_ids.chunks(500) {
+            let list = marks(2, chunk.len());
+            let sql = format!(
+                "SELECT event_id FROM events WHERE branch_id <> $1 AND event_id IN ({list}) \
+                 UNION SELECT event_id FROM event_code_seeds WHERE branch_id <> $1 AND event_id IN ({list})"
+            );
+            let rows: Vec<(String,)> = on_db!(self.pool, p => {
+                let mut query = sqlx::query_as(&sql).bind(branch_id);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(p).await?
+            });
+            found.extend(rows.into_iter().map(|(id,)| id));
+        }
+        Ok(found)
     }
 }

@@ -11,12 +11,29 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use vanguard_shared::documents::schema::{AdjustmentEntry, AttendanceEntry, GradeEntry};
 use vanguard_shared::documents::{CheckinRecord, Decision, DocId, Entry, EventEntry};
+use vanguard_shared::event_code::CodeVerdict;
+
+/// The server's verdicts on records' codes, by record id (`sync::integrity`).
+pub type Verdicts = HashMap<String, CodeVerdict>;
+
+/// A record's verdict: the one computed for it, or what it is without an
+/// event's key to check against.
+fn verdict_of(verdicts: &Verdicts, r: &CheckinRecord) -> CodeVerdict {
+    verdicts.get(&r.record_id).copied().unwrap_or_else(|| {
+        CodeVerdict::of(
+            r.code.as_deref(),
+            r.event_id.as_deref(),
+            None,
+            r.occurred_at,
+        )
+    })
+}
 
 /// Every materialized table, with the columns that identify a row and the
 /// rest, for the rebuild comparison.
 const TABLES: &[(&str, &str)] = &[
-    ("records", "doc_id, record_id, member_id, year, kind, occurred_at, occurred_ts, event_id, hours, place, lat, lon, note, code, withdrawn"),
-    ("reviews", "doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at"),
+    ("records", "doc_id, record_id, member_id, year, kind, occurred_at, occurred_ts, event_id, hours, place, lat, lon, note, code, withdrawn, version, code_verdict"),
+    ("reviews", "doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at, record_version"),
     ("adjustments", "doc_id, adjustment_id, member_id, year, points, reason, section, side, reviewer"),
     ("grades", "doc_id, member_id, year, proposal, override_grade, reason, reviewer"),
     ("events", "doc_id, event_id, branch_id, year, kind, title, starts_at, ends_at, place, code_key, cancelled"),
@@ -73,11 +90,11 @@ pub(super) async fn commits(
     mut conn: Conn<'_>,
     commits: &[&PendingCommit],
 ) -> Result<(), StoreError> {
-    let records: Vec<(&DocId, &CheckinRecord)> = commits
+    let records: Vec<(&DocId, &CheckinRecord, CodeVerdict)> = commits
         .iter()
         .flat_map(|c| {
             c.entries.iter().filter_map(move |e| match e {
-                Entry::Record(r) => Some((&c.id, r)),
+                Entry::Record(r) => Some((&c.id, r, verdict_of(&c.verdicts, r))),
                 _ => None,
             })
         })
@@ -103,18 +120,19 @@ async fn others(mut conn: Conn<'_>, id: &DocId, t: ByTable<'_>) -> Result<(), St
     Ok(())
 }
 
-/// `records`: upserts, from any number of documents.
+/// `records`: upserts, from any number of documents, each with its version
+/// and the server's verdict on its code.
 async fn records(
     mut conn: Conn<'_>,
-    rows: Vec<(&DocId, &CheckinRecord)>,
+    rows: Vec<(&DocId, &CheckinRecord, CodeVerdict)>,
 ) -> Result<(), StoreError> {
-    let rows = last_by_key(rows, |(id, r)| (id.to_string(), r.record_id.clone()));
+    let rows = last_by_key(rows, |(id, r, _)| (id.to_string(), r.record_id.clone()));
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         on_db!(&mut conn, c, DB => {
             let mut q = sqlx::QueryBuilder::<DB>::new(
-                "INSERT INTO records (doc_id, record_id, member_id, year, kind, occurred_at, occurred_ts, event_id, hours, place, lat, lon, note, code, withdrawn) ",
+                "INSERT INTO records (doc_id, record_id, member_id, year, kind, occurred_at, occurred_ts, event_id, hours, place, lat, lon, note, code, withdrawn, version, code_verdict) ",
             );
-            q.push_values(chunk, |mut row, (id, r)| {
+            q.push_values(chunk, |mut row, (id, r, verdict)| {
                 row.push_bind(id.to_string())
                     .push_bind(r.record_id.as_str())
                     .push_bind(id.owner.as_str())
@@ -129,12 +147,15 @@ async fn records(
                     .push_bind(r.lon)
                     .push_bind(r.note.as_deref())
                     .push_bind(r.code.as_deref())
-                    .push_bind(r.withdrawn);
+                    .push_bind(r.withdrawn)
+                    .push_bind(r.version())
+                    .push_bind(verdict.as_str());
             });
             q.push(
                 " ON CONFLICT (doc_id, record_id) DO UPDATE SET kind = excluded.kind, occurred_at = excluded.occurred_at, \
                  occurred_ts = excluded.occurred_ts, event_id = excluded.event_id, hours = excluded.hours, place = excluded.place, \
-                 lat = excluded.lat, lon = excluded.lon, note = excluded.note, code = excluded.code, withdrawn = excluded.withdrawn",
+                 lat = excluded.lat, lon = excluded.lon, note = excluded.note, code = excluded.code, withdrawn = excluded.withdrawn, \
+                 version = excluded.version, code_verdict = excluded.code_verdict",
             );
             q.build().execute(&mut **c).await?;
         });
@@ -153,7 +174,7 @@ async fn reviews(
     for chunk in decisions.chunks(ROWS_PER_STATEMENT) {
         on_db!(&mut conn, c, DB => {
             let mut q = sqlx::QueryBuilder::<DB>::new(
-                "INSERT INTO reviews (doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at) ",
+                "INSERT INTO reviews (doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at, record_version) ",
             );
             q.push_values(chunk, |mut row, d| {
                 row.push_bind(doc_id.as_str())
@@ -163,11 +184,12 @@ async fn reviews(
                     .push_bind(d.status.as_str())
                     .push_bind(d.reason.as_deref())
                     .push_bind(d.by.as_deref())
-                    .push_bind(d.at.map(|t| t.to_rfc3339()));
+                    .push_bind(d.at.map(|t| t.to_rfc3339()))
+                    .push_bind(d.version.as_deref());
             });
             q.push(
                 " ON CONFLICT (doc_id, record_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
-                 reviewer = excluded.reviewer, reviewed_at = excluded.reviewed_at",
+                 reviewer = excluded.reviewer, reviewed_at = excluded.reviewed_at, record_version = excluded.record_version",
             );
             q.build().execute(&mut **c).await?;
         });
@@ -308,8 +330,14 @@ impl<'a> Materialized<'a> {
         Materialized { pool }
     }
 
-    /// Replaces every materialized row of one document, in one transaction.
-    pub async fn rebuild(&self, id: &DocId, entries: &[Entry]) -> Result<(), StoreError> {
+    /// Replaces every materialized row of one document, in one transaction,
+    /// with `verdicts` on its records' codes.
+    pub async fn rebuild(
+        &self,
+        id: &DocId,
+        entries: &[Entry],
+        verdicts: &Verdicts,
+    ) -> Result<(), StoreError> {
         on_db!(self.pool, p => {
             let mut tx = p.begin().await?;
             for (table, _) in TABLES {
@@ -320,7 +348,7 @@ impl<'a> Materialized<'a> {
             }
             let mut conn = Db::from(&mut *tx);
             let t = ByTable::of(entries);
-            let records = t.records.iter().map(|r| (id, *r)).collect();
+            let records = t.records.iter().map(|r| (id, *r, verdict_of(verdicts, r))).collect();
             self::records(conn.reborrow(), records).await?;
             others(conn, id, t).await?;
             tx.commit().await?;

@@ -29,6 +29,11 @@ const SQLITE: Files = &[
         "event codes",
         include_str!("../../migrations/sqlite/0003_event_codes.sql"),
     ),
+    (
+        4,
+        "integrity",
+        include_str!("../../migrations/sqlite/0004_integrity.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -46,6 +51,11 @@ const POSTGRES: Files = &[
         3,
         "event codes",
         include_str!("../../migrations/postgres/0003_event_codes.sql"),
+    ),
+    (
+        4,
+        "integrity",
+        include_str!("../../migrations/postgres/0004_integrity.sql"),
     ),
 ];
 

@@ -37,7 +37,7 @@ pub use documents::{
     CommitWriter, DocHead, DocTx, Documents, NewDocument, PendingCommit, StoredDoc, SyncStateRow,
 };
 pub use events::{CodeEventRow, EventSeed, Events};
-pub use materialize::Materialized;
+pub use materialize::{Materialized, Verdicts};
 pub use reports::{RecordRow, Reports};
 pub use sessions::{SessionRow, Sessions};
 

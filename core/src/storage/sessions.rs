@@ -1,4 +1,5 @@
-//! Sign-in sessions (`sessions`): only a token's hash is stored.
+//! Sign-in sessions (`sessions`) and the devices members signed in from
+//! (`known_devices`): only a token's hash is stored.
 
 use super::{on_db, Pool, StoreError};
 
@@ -63,6 +64,38 @@ impl<'a> Sessions<'a> {
             .bind(true)
             .fetch_optional(p)
             .await?
+        });
+        Ok(row.map(|(id,)| id))
+    }
+
+    /// Remembers a device its member signed in from (`known_devices`).
+    pub async fn remember_device(
+        &self,
+        device_hash: &str,
+        member_id: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            sqlx::query(
+                "INSERT INTO known_devices (device_hash, member_id, first_seen) VALUES ($1, $2, $3) \
+                 ON CONFLICT (device_hash) DO NOTHING",
+            )
+            .bind(device_hash)
+            .bind(member_id)
+            .bind(at)
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The member a device belongs to, if it is known.
+    pub async fn device_member(&self, device_hash: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = on_db!(self.pool, p => {
+            sqlx::query_as("SELECT member_id FROM known_devices WHERE device_hash = $1")
+                .bind(device_hash)
+                .fetch_optional(p)
+                .await?
         });
         Ok(row.map(|(id,)| id))
     }

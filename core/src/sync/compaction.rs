@@ -26,7 +26,17 @@ pub async fn compact(service: &SyncService, id: &str) -> Result<bool, StoreError
     };
     let (snapshot, seq) = (doc.doc.save(), doc.seq);
     drop(guard);
-    store.documents().compact(id, seq, &snapshot).await
+    let compacted = store.documents().compact(id, seq, &snapshot).await?;
+    if compacted {
+        // What the document now takes, for its quota: the snapshot, and
+        // any change stored after it meanwhile.
+        if let Some(doc) = slot.lock().await.as_mut() {
+            if doc.seq == seq {
+                doc.bytes = snapshot.len() as u64;
+            }
+        }
+    }
+    Ok(compacted)
 }
 
 /// Compacts every document with enough changes: at start, and every few

@@ -9,7 +9,7 @@
 use super::actors::writable_actors;
 use super::hot;
 use super::locked_write::install;
-use super::{access, pending, SyncError, SyncService};
+use super::{access, integrity, pending, SyncError, SyncService};
 use crate::storage::{Member, StoreError};
 use automerge::{ActorId, Automerge, Change};
 use sha2::{Digest, Sha256};
@@ -63,17 +63,21 @@ impl SyncService {
         }
         let entries = Layout::located(&forked, id)?.read_changed(&forked, &changes)?;
         let actors = writable_actors(access, &changes)?;
+        let verdicts =
+            integrity::check(&self.store, author, id, &forked, &changes, &entries).await?;
         let new_actors = self.actors.check(&mut tx, actors, &author.id).await?;
         let head = tx.head();
+        let bytes = current.bytes;
         let applied = Applied {
             changes,
             entries,
             heads_before,
         };
-        let commit = pending(id, &author.id, EDIT_DEVICE, head.seq, applied);
+        let commit = pending(id, &author.id, EDIT_DEVICE, head.seq, applied, verdicts);
+        let added = commit.change.len() as u64;
         tx.commit(&commit, &new_actors).await?;
         self.actors.remember(&new_actors, &author.id);
-        install(&mut hot, forked, head.seq + 1);
+        install(&mut hot, forked, head.seq + 1, bytes + added);
         if head.seq + 1 - head.snapshot_seq >= self.config.compact_after {
             self.compact_soon(&name);
         }

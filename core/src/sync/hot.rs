@@ -19,14 +19,18 @@ pub struct HotDoc {
     /// to another process) is still correct: it only makes the next
     /// message a little larger.
     pub states: HashMap<PeerKey, Vec<u8>>,
+    /// About what the document takes in storage: its snapshot and the
+    /// changes stored after it, for the quota (`SyncConfig::document_quota`).
+    pub bytes: u64,
 }
 
 impl HotDoc {
-    pub fn new(doc: Automerge, seq: i64) -> Self {
+    pub fn new(doc: Automerge, seq: i64, bytes: u64) -> Self {
         HotDoc {
             doc,
             seq,
             states: HashMap::new(),
+            bytes,
         }
     }
 }
@@ -91,10 +95,12 @@ pub fn full_loads() -> u64 {
 pub fn from_stored(id: &str, stored: StoredDoc) -> Result<HotDoc, StoreError> {
     FULL_LOADS.fetch_add(1, Ordering::Relaxed);
     let mut doc = Automerge::load(&stored.snapshot).map_err(|e| corrupt(id, e))?;
+    let mut bytes = stored.snapshot.len() as u64;
     for (_, change) in &stored.changes {
         doc.load_incremental(change).map_err(|e| corrupt(id, e))?;
+        bytes += change.len() as u64;
     }
-    Ok(HotDoc::new(doc, stored.head.seq))
+    Ok(HotDoc::new(doc, stored.head.seq, bytes))
 }
 
 /// Applies changes in order; false (and `hot` unusable) if they do not
@@ -108,6 +114,7 @@ fn apply(id: &str, hot: &mut HotDoc, changes: Vec<(i64, Vec<u8>)>) -> Result<boo
             .load_incremental(&change)
             .map_err(|e| corrupt(id, e))?;
         hot.seq = seq;
+        hot.bytes += change.len() as u64;
     }
     Ok(true)
 }

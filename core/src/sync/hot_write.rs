@@ -9,7 +9,7 @@
 use super::access::Access;
 use super::hot::HotDoc;
 use super::request::Request;
-use super::{pending, Reply, SyncError, SyncService};
+use super::{integrity, pending, Reply, SyncError, SyncService};
 use crate::storage::Member;
 use automerge::sync::Message;
 use vanguard_shared::documents::root_actor;
@@ -66,17 +66,33 @@ impl SyncService {
             // Changes the server already had: only the state.
             None => false,
             Some(applied) => {
+                // A refusal here too is confirmed on the stored document.
+                let Ok(verdicts) = integrity::check(
+                    &self.store,
+                    request.peer.member,
+                    &request.id,
+                    &taken.doc,
+                    &applied.changes,
+                    &applied.entries,
+                )
+                .await
+                else {
+                    return Ok(HotOutcome::Redo);
+                };
                 let commit = pending(
                     &request.id,
                     &request.key.member,
                     &request.key.device,
                     seq,
                     applied,
+                    verdicts,
                 );
+                let bytes = commit.change.len() as u64;
                 if !self.committer.commit(commit).await? {
                     return Ok(HotOutcome::Redo);
                 }
                 taken.seq = seq + 1;
+                taken.bytes += bytes;
                 true
             }
         };

@@ -13,6 +13,8 @@
 //! | `hot_write.rs` | changes applied to the cached document, stored by the group committer |
 //! | `locked_write.rs` | everything else, under the document's lock |
 //! | `edit.rs` | the server's own edits, through the same checks and commit |
+//! | `limits.rs` | what a message may carry, checked before any work on it |
+//! | `integrity.rs` | what the server decides and never takes from a client |
 //! | `actors.rs` | which member each Automerge actor belongs to |
 //! | `access.rs` | who may read and write which document |
 //! | `hot.rs`, `states.rs`, `committer.rs`, `compaction.rs`, `rebuild.rs` | the cache, sync states, group commit, compaction, rebuild |
@@ -24,16 +26,22 @@ pub mod compaction;
 mod edit;
 pub mod hot;
 mod hot_write;
+pub mod integrity;
+pub mod limits;
 mod locked_write;
 mod read;
 pub mod rebuild;
 mod request;
 pub mod states;
 
-use crate::storage::{Member, NewDocument, PendingCommit, Store, StoreError};
+use crate::rate::{Limiter, Rate};
+use crate::storage::{Member, NewDocument, PendingCommit, Store, StoreError, Verdicts};
 use hot::Slot;
+use limits::{Checked, LimitError, MessageLimits};
 use request::Request;
 use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use vanguard_shared::documents::{create_root, DocId, EditError, SchemaError};
 use vanguard_shared::sync::batch;
@@ -55,6 +63,18 @@ pub enum SyncError {
     /// A server-side edit could not be made (an entry it names is missing).
     #[error("{0}")]
     Edit(#[from] EditError),
+    /// A message beyond what one may carry (`limits`).
+    #[error("{0}")]
+    Limit(#[from] LimitError),
+    /// A batch, or what the document would grow to, beyond its bound.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Too many requests from this member or address for now.
+    #[error("同步过于频繁，请 {} 秒后再试", .0.as_secs())]
+    Throttled(Duration),
+    /// This batch's answer is full: the document follows in the next round.
+    #[error("本次同步的应答已满，其余文档请继续同步")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -68,6 +88,7 @@ impl From<ExchangeError> for SyncError {
     }
 }
 
+/// How much sync accepts, and how often (docs/sync.md, "Limits").
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
     /// Largest request body, in bytes.
@@ -76,6 +97,18 @@ pub struct SyncConfig {
     pub hot_capacity: usize,
     /// Stored changes after which a document is compacted.
     pub compact_after: i64,
+    /// What one message may carry.
+    pub message: MessageLimits,
+    /// Documents in one batch request.
+    pub max_frames: usize,
+    /// Bytes of one batch's answer; documents past it are answered 503 and
+    /// follow in the client's next round.
+    pub max_answer_bytes: usize,
+    /// Bytes one document may take in storage.
+    pub document_quota: u64,
+    /// Sync requests per member, and per address.
+    pub rate_per_member: Rate,
+    pub rate_per_address: Rate,
 }
 
 impl Default for SyncConfig {
@@ -84,6 +117,25 @@ impl Default for SyncConfig {
             body_limit: 4 * 1024 * 1024,
             hot_capacity: 4096,
             compact_after: 32,
+            message: MessageLimits::default(),
+            // A secretary's device keeps two documents per member of a
+            // branch of a few hundred.
+            max_frames: 1024,
+            max_answer_bytes: 16 * 1024 * 1024,
+            // A member-year of 1,000 records is under 100 KiB compacted.
+            document_quota: 16 * 1024 * 1024,
+            // 120 a minute after a burst of 240: a phone polls once a
+            // minute and after each check-in.
+            rate_per_member: Rate {
+                burst: 240.0,
+                per_second: 2.0,
+            },
+            // 6,000 a minute after a burst of 3,000: a branch office's
+            // members may share one address.
+            rate_per_address: Rate {
+                burst: 3000.0,
+                per_second: 100.0,
+            },
         }
     }
 }
@@ -107,6 +159,8 @@ pub struct SyncService {
     config: SyncConfig,
     compactor: mpsc::UnboundedSender<String>,
     states: std::sync::Arc<states::SyncStates>,
+    by_member: Limiter<String>,
+    by_address: Limiter<IpAddr>,
 }
 
 /// What an accepted message or edit stores.
@@ -116,6 +170,7 @@ fn pending(
     device: &str,
     expected_seq: i64,
     applied: Applied,
+    verdicts: Verdicts,
 ) -> PendingCommit {
     PendingCommit {
         id: id.clone(),
@@ -129,6 +184,7 @@ fn pending(
             .map(|c| c.hash().to_string())
             .collect(),
         entries: applied.entries,
+        verdicts,
         at: now(),
     }
 }
@@ -147,6 +203,8 @@ impl SyncService {
             committer: committer::Committer::start(store.clone()),
             states: states::SyncStates::start(store.clone()),
             actors: actors::ActorBook::default(),
+            by_member: Limiter::new(config.rate_per_member),
+            by_address: Limiter::new(config.rate_per_address),
             store,
             config,
             compactor,
@@ -193,10 +251,21 @@ impl SyncService {
         Ok(())
     }
 
+    /// Lets one sync request in, or says how long this member or address
+    /// must wait: before the body is even read.
+    pub fn admit(&self, member_id: &str, address: IpAddr) -> Result<(), SyncError> {
+        let now = Instant::now();
+        self.by_member
+            .take(&member_id.to_string(), now)
+            .and_then(|()| self.by_address.take(&address, now))
+            .map_err(SyncError::Throttled)
+    }
+
     /// One sync message for one document: the read path for a message
     /// without changes, the hot write when the cached copy and the actors
     /// allow it, the locked write otherwise (and whenever the hot write
-    /// must be redone).
+    /// must be redone). The message's limits are checked on its own bytes
+    /// before any of them.
     pub async fn sync(
         &self,
         peer: &Peer<'_>,
@@ -228,19 +297,42 @@ impl SyncService {
             .ok_or_else(|| SyncError::Forbidden("无权访问此文档".into()))?;
         let message = decoded?;
         let request = Request::new(self, id, name, peer, &hot).await?;
-        if let (false, Some(head)) = (writes, head) {
+        if !writes {
+            // A read always has its head (above).
+            let head = head.ok_or(SyncError::UnknownDocument)?;
             return self.read(&mut hot, head, request, message).await;
         }
-        if let Some(message) = message.as_ref().filter(|_| writes) {
-            if self.may_write_hot(&hot, access, message, peer.member) {
-                if let hot_write::HotOutcome::Answered(reply) =
-                    self.write_hot(&mut hot, &request, message).await?
-                {
-                    return Ok(reply);
-                }
+        // A write is a message with changes.
+        let Some(message) = message else {
+            return Err(SyncError::Malformed("同步消息为空".into()));
+        };
+        let checked = limits::check(message.changes.iter(), &self.config.message)?;
+        if self.may_write_hot(&hot, access, &message, peer.member) {
+            if let Some(doc) = hot.as_ref() {
+                self.fits(doc, &checked)?;
+            }
+            if let hot_write::HotOutcome::Answered(reply) =
+                self.write_hot(&mut hot, &request, &message).await?
+            {
+                return Ok(reply);
             }
         }
-        self.write_locked(&mut hot, access, request, message).await
+        self.write_locked(&mut hot, access, request, message, &checked)
+            .await
+    }
+
+    /// Whether a checked message fits the document it is for: no object
+    /// nested too deep, and the document within its quota.
+    fn fits(&self, doc: &hot::HotDoc, checked: &Checked) -> Result<(), SyncError> {
+        limits::check_new(&doc.doc, checked, &self.config.message)?;
+        limits::check_depth(&doc.doc, checked, &self.config.message)?;
+        if doc.bytes + checked.bytes > self.config.document_quota {
+            return Err(SyncError::TooLarge(format!(
+                "文档已达存储上限（{} MiB），不能再写入",
+                self.config.document_quota / (1024 * 1024)
+            )));
+        }
+        Ok(())
     }
 
     /// Keeps a peer's new sync state with the cached document, and has it
@@ -261,18 +353,36 @@ impl SyncService {
 
     /// A batch: each document is synced on its own, so one refused message
     /// does not hold back the others. A database failure ends the batch.
+    /// At most `max_frames` documents (counted before anything is allocated
+    /// for them), and answers up to `max_answer_bytes`: the documents past
+    /// that are answered `Busy` and come in the client's next round.
     pub async fn sync_batch(
         &self,
         peer: &Peer<'_>,
         body: &[u8],
     ) -> Result<Vec<(String, Result<Reply, SyncError>)>, SyncError> {
-        let messages =
-            batch::decode_request(body).map_err(|e| SyncError::Malformed(e.to_string()))?;
+        let malformed = |e: batch::FrameError| SyncError::Malformed(e.to_string());
+        let max = self.config.max_frames;
+        if batch::count_request(body, max).map_err(malformed)? > max {
+            return Err(SyncError::TooLarge(format!("一次同步最多 {max} 个文档")));
+        }
+        let messages = batch::decode_request(body).map_err(malformed)?;
+        let mut answered = 0usize;
         let mut results = Vec::with_capacity(messages.len());
         for (doc_id, message) in messages {
+            if answered >= self.config.max_answer_bytes {
+                results.push((doc_id, Err(SyncError::Busy)));
+                continue;
+            }
             match self.sync(peer, &doc_id, &message).await {
                 Err(SyncError::Store(e)) => return Err(SyncError::Store(e)),
-                result => results.push((doc_id, result)),
+                result => {
+                    answered += match &result {
+                        Ok(Some(reply)) => reply.len(),
+                        _ => 0,
+                    };
+                    results.push((doc_id, result));
+                }
             }
         }
         Ok(results)

@@ -3,8 +3,10 @@
 //! documents agree.
 
 use super::hot::from_stored;
+use super::integrity;
+use crate::storage::Verdicts;
 use crate::storage::{Store, StoreError};
-use vanguard_shared::documents::{DocId, Layout};
+use vanguard_shared::documents::{DocId, DocKind, Layout};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RebuildError {
@@ -14,9 +16,11 @@ pub enum RebuildError {
     Store(#[from] StoreError),
 }
 
-/// Rebuilds all documents; answers how many.
+/// Rebuilds all documents; answers how many. Events first: the verdicts on
+/// records' check-in codes are checked against the events' keys.
 pub async fn rebuild(store: &Store) -> Result<usize, RebuildError> {
-    let ids = store.documents().ids().await?;
+    let mut ids = store.documents().ids().await?;
+    ids.sort_by_key(|name| !name.starts_with("events:"));
     for name in &ids {
         let fail = |message: String| RebuildError::Document {
             id: name.clone(),
@@ -34,7 +38,17 @@ pub async fn rebuild(store: &Store) -> Result<usize, RebuildError> {
         let entries = Layout::check(&doc, &id)
             .and_then(|layout| layout.read_all(&doc))
             .map_err(|e| fail(e.to_string()))?;
-        store.materialized().rebuild(&id, &entries).await?;
+        let verdicts = match id.kind {
+            DocKind::Checkins => match store.accounts().member(&id.owner).await? {
+                Some(member) => integrity::code_verdicts(store, &member.org_id, &entries).await?,
+                None => Verdicts::new(),
+            },
+            _ => Verdicts::new(),
+        };
+        store
+            .materialized()
+            .rebuild(&id, &entries, &verdicts)
+            .await?;
     }
     Ok(ids.len())
 }

@@ -3,10 +3,10 @@
 //! signed in, and the members they look after.
 
 use super::error::{ApiError, ApiJson, ApiQuery};
-use super::session::SignedIn;
+use super::session::{self, SignedIn};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -43,33 +43,43 @@ pub struct LoginResponse {
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let auth = &state.services.auth;
+    let https = session::over_https(&headers);
+    let device = session::device_token(&headers);
     let session = auth
-        .login(&req.username, &req.password, client.ip())
+        .login(&req.username, &req.password, client.ip(), device.as_deref())
         .await?;
-    let cookie = auth.session_cookie(&session.token);
+    let mut cookies = vec![auth.session_cookie(&session.token, https)];
+    if let Some(device) = &session.device {
+        cookies.push(auth.device_cookie(device, https));
+    }
     let body = LoginResponse {
         member_id: session.member.id,
         name: session.member.name,
         roles: session.member.roles,
         token: session.token,
     };
-    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    let mut response = Json(body).into_response();
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
 }
 
 async fn logout(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let auth = &state.services.auth;
     auth.logout(&caller.token).await?;
-    Ok((
-        [(header::SET_COOKIE, auth.clearing_cookie())],
-        StatusCode::NO_CONTENT,
-    )
-        .into_response())
+    let clear = auth.clearing_cookie(session::over_https(&headers));
+    Ok(([(header::SET_COOKIE, clear)], StatusCode::NO_CONTENT).into_response())
 }
 
 #[derive(Deserialize)]

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod pages;
 pub mod records;
 pub mod session;
@@ -27,17 +28,13 @@ pub fn router(state: AppState) -> Router {
         .merge(sync::router())
         .route("/api/{*rest}", any(no_such_api))
         .route("/healthz", get(|| async { "ok" }));
-    let services = state.services.clone();
-    let not_found_context = move || vanguard_app::server::provide(services.clone(), None);
     Router::new()
         .merge(api)
         .route("/sfn/{*name}", get(pages::server_fn).post(pages::server_fn))
         .leptos_routes_with_handler(state.routes.member.clone(), pages::member_page)
         .leptos_routes_with_handler(state.routes.console.clone(), pages::console_page)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(not_found_context, vanguard_app::member::shell))
+        .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn(guard::guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -5,7 +5,8 @@ use super::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap};
-use vanguard_core::auth::{token::COOKIE_NAME, AuthError};
+use vanguard_core::auth::token::{self, COOKIE_NAME};
+use vanguard_core::auth::AuthError;
 use vanguard_core::{Caller, Services};
 
 /// The token in the request, Bearer first.
@@ -25,6 +26,22 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
             .map(|c| c.value().to_string())
             .filter(|t| !t.is_empty())
     })
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The device token of a device that signed in before, if the request has one.
+pub fn device_token(headers: &HeaderMap) -> Option<String> {
+    header(headers, "cookie")
+        .and_then(|c| token::cookie_value(c, token::DEVICE_COOKIE))
+        .map(str::to_string)
+}
+
+/// Whether the request came over HTTPS (as a proxy in front says).
+pub fn over_https(headers: &HeaderMap) -> bool {
+    token::over_https(header(headers, "x-forwarded-proto"))
 }
 
 /// The caller whose session the headers carry.

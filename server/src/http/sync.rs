@@ -5,13 +5,14 @@ use super::error::ApiError;
 use super::session::SignedIn;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use std::net::SocketAddr;
 use vanguard_core::sync::Peer;
-use vanguard_core::ServiceError;
+use vanguard_core::{Caller, ServiceError};
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::sync::{batch, Frame};
 
@@ -34,7 +35,11 @@ fn peer_id(headers: &HeaderMap) -> Result<&str, ApiError> {
 /// Reads the body up to the configured limit: 413 beyond it.
 async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let limit = state.services.sync.config().body_limit;
-    let too_large = || ApiError(ServiceError::TooLarge(limit));
+    let too_large = || {
+        ApiError(ServiceError::TooLarge(format!(
+            "请求体超过 {limit} 字节的上限"
+        )))
+    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -47,14 +52,18 @@ async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<
         .map_err(|_| too_large())
 }
 
-/// What both sync endpoints need first: the device id, then the body
-/// within the limit.
+/// What both sync endpoints need first: the device id, the member's and
+/// the address's turn (before the body is read), then the body within the
+/// limit.
 async fn sync_request<'h>(
     state: &AppState,
+    caller: &Caller,
+    client: SocketAddr,
     headers: &'h HeaderMap,
     body: Body,
 ) -> Result<(&'h str, Bytes), ApiError> {
     let peer_id = peer_id(headers)?;
+    state.services.sync.admit(&caller.member.id, client.ip())?;
     Ok((peer_id, read_body(state, headers, body).await?))
 }
 
@@ -67,11 +76,12 @@ fn octets(body: Vec<u8>, content_type: &'static str) -> Response {
 async fn sync_one(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(doc_id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (peer_id, body) = sync_request(&state, &headers, body).await?;
+    let (peer_id, body) = sync_request(&state, &caller, client, &headers, body).await?;
     let peer = Peer {
         member: &caller.member,
         peer_id,
@@ -88,10 +98,11 @@ async fn sync_one(
 async fn sync_batch(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (peer_id, body) = sync_request(&state, &headers, body).await?;
+    let (peer_id, body) = sync_request(&state, &caller, client, &headers, body).await?;
     let peer = Peer {
         member: &caller.member,
         peer_id,

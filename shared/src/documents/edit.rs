@@ -110,22 +110,31 @@ pub fn withdraw(doc: &mut Automerge, record_id: &str) -> Result<(), EditError> {
     set_fields(doc, "records", record_id, &[("withdrawn", true.into())])
 }
 
+/// How a reviewer decided one record.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict<'a> {
+    pub status: DecisionStatus,
+    pub reason: Option<&'a str>,
+    /// The version of the record decided on (`CheckinRecord::version`).
+    pub version: &'a str,
+}
+
 /// A reviewer's decision on a record, written into the member's reviews document.
 pub fn decide(
     doc: &mut Automerge,
     record_id: &str,
-    status: DecisionStatus,
-    reason: Option<&str>,
+    verdict: Verdict<'_>,
     by: &str,
     at: DateTime<FixedOffset>,
 ) -> Result<(), EditError> {
     let decisions = collection(doc, "decisions")?;
     doc.transact::<_, _, AutomergeError>(|tx| {
         let obj = tx.put_object(&decisions, record_id, ObjType::Map)?;
-        tx.put(&obj, "status", status.as_str())?;
-        if let Some(reason) = reason {
+        tx.put(&obj, "status", verdict.status.as_str())?;
+        if let Some(reason) = verdict.reason {
             tx.put(&obj, "reason", reason)?;
         }
+        tx.put(&obj, "version", verdict.version)?;
         tx.put(&obj, "by", by)?;
         tx.put(&obj, "at", at.to_rfc3339())?;
         Ok(())

@@ -106,6 +106,57 @@ pub struct CheckinRecord {
     pub withdrawn: bool,
 }
 
+impl CheckinRecord {
+    /// A fingerprint of everything a reviewer judges: every field but
+    /// `withdrawn`, 16 hex digits. A decision names the version it was made
+    /// on, so a record changed afterwards awaits review again, on the
+    /// server and the phone alike.
+    pub fn version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        let mut field = |tag: u8, bytes: &[u8]| {
+            hash.update([tag]);
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(bytes);
+        };
+        fn text(value: &Option<String>) -> Option<&[u8]> {
+            value.as_deref().map(str::as_bytes)
+        }
+        let number = |value: Option<f64>| value.map(|n| n.to_bits().to_le_bytes());
+        field(1, self.kind.as_bytes());
+        field(2, self.occurred_at.to_rfc3339().as_bytes());
+        for (tag, value) in [
+            (3, text(&self.event_id)),
+            (4, text(&self.place)),
+            (5, text(&self.note)),
+            (6, text(&self.code)),
+        ] {
+            if let Some(bytes) = value {
+                field(tag, bytes);
+            }
+        }
+        for (tag, value) in [
+            (7, number(self.hours)),
+            (8, number(self.lat)),
+            (9, number(self.lon)),
+        ] {
+            if let Some(bytes) = value {
+                field(tag, &bytes);
+            }
+        }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        hash.finalize()[..8]
+            .iter()
+            .flat_map(|b| {
+                [
+                    HEX[usize::from(b >> 4)] as char,
+                    HEX[usize::from(b & 15)] as char,
+                ]
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionStatus {
@@ -136,8 +187,20 @@ pub struct Decision {
     pub record_id: String,
     pub status: DecisionStatus,
     pub reason: Option<String>,
+    /// The version of the record decided on (`CheckinRecord::version`).
+    pub version: Option<String>,
     pub by: Option<String>,
     pub at: Option<DateTime<FixedOffset>>,
+}
+
+impl Decision {
+    /// Whether the decision still stands for a record now at `version`: a
+    /// record changed since it was decided (any field but `withdrawn`)
+    /// awaits review again. A decision that names no version (made before
+    /// versions were kept) stands.
+    pub fn stands_for(&self, version: &str) -> bool {
+        self.version.as_deref().is_none_or(|v| v == version)
+    }
 }
 
 /// A manual adjustment with its mandatory reason.
@@ -270,6 +333,7 @@ fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decisio
         record_id: record_id.to_string(),
         status,
         reason,
+        version: f.opt_str("version", 64)?,
         by: f.opt_str("by", 64)?,
         at: f.opt_time("at")?,
     })
@@ -571,6 +635,48 @@ impl Layout {
             .into_iter()
             .map(|(collection, key)| self.read(doc, collection, &key))
             .collect()
+    }
+
+    /// The attendance rows, as (event, member), that a set of changes wrote
+    /// to: the server checks each was written by its author.
+    pub fn attendance_rows_written<C: Borrow<automerge::Change>>(
+        &self,
+        doc: &Automerge,
+        changes: &[C],
+    ) -> BTreeSet<(String, String)> {
+        let mut rows = BTreeSet::new();
+        let Some(attendance) = self.collection("attendance") else {
+            return rows;
+        };
+        for change in changes {
+            for op in automerge_versions::operations(change.borrow()) {
+                let Ok(obj) = doc.import_obj(&op.obj) else {
+                    continue;
+                };
+                let Ok(parents) = doc.parents(&obj) else {
+                    continue;
+                };
+                let path: Vec<_> = parents.collect();
+                let Some(k) = path.iter().position(|p| p.obj == *attendance) else {
+                    continue;
+                };
+                let Prop::Map(event_id) = &path[k].prop else {
+                    continue;
+                };
+                // Written on the event's map itself: the key is the member.
+                let member = match k {
+                    0 => op.map_key,
+                    _ => match &path[k - 1].prop {
+                        Prop::Map(member) => Some(member.clone()),
+                        Prop::Seq(_) => None,
+                    },
+                };
+                if let Some(member) = member {
+                    rows.insert((event_id.clone(), member));
+                }
+            }
+        }
+        rows
     }
 
     /// The collection whose map object is `obj` (as `counter@actor`).

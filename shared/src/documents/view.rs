@@ -4,7 +4,7 @@
 //! server's materialized tables say the same once everything has synced.
 
 use super::id::DocId;
-use super::schema::{CheckinRecord, DecisionStatus, Entry, EventEntry, Layout, LEAVE};
+use super::schema::{CheckinRecord, Decision, DecisionStatus, Entry, EventEntry, Layout, LEAVE};
 use crate::ledger::{Kind, Outcome, RecordFact, Review};
 use automerge::Automerge;
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,13 +117,13 @@ pub fn records(
 ) -> Vec<RecordView> {
     // Inserted one by one rather than collected, which would sort: one
     // copy of the sort code fewer on the phone (crate::sorting).
-    let mut decisions: BTreeMap<String, (DecisionStatus, Option<String>)> = BTreeMap::new();
+    let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
     for e in reviews
         .map(|(doc, id)| entries(doc, id, "decisions"))
         .unwrap_or_default()
     {
         if let Entry::Decision(d) = e {
-            decisions.insert(d.record_id, (d.status, d.reason));
+            decisions.insert(d.record_id.clone(), d);
         }
     }
     let mut out: Vec<RecordView> = entries(checkins.0, checkins.1, "records")
@@ -136,9 +136,12 @@ pub fn records(
             let state = if !record.withdrawn && unconfirmed.contains(&record.record_id) {
                 RecordState::Local
             } else {
+                // A decision on an earlier version of the record no longer
+                // stands: the record awaits review again.
                 let decision = decisions
                     .get(&record.record_id)
-                    .map(|(status, reason)| (*status, reason.as_deref()));
+                    .filter(|d| d.stands_for(&record.version()))
+                    .map(|d| (d.status, d.reason.as_deref()));
                 RecordState::of(record.withdrawn, decision)
             };
             let event = record

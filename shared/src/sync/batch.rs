@@ -75,6 +75,18 @@ pub fn encode_request(messages: &[(String, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
+/// How many frames a request holds, counting no further than `limit + 1`:
+/// a server checks this before it allocates anything for them.
+pub fn count_request(mut input: &[u8], limit: usize) -> Result<usize, FrameError> {
+    let mut n = 0;
+    while !input.is_empty() && n <= limit {
+        take_bytes(&mut input)?;
+        take_bytes(&mut input)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 pub fn decode_request(mut input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, FrameError> {
     let mut out = Vec::new();
     while !input.is_empty() {

@@ -125,6 +125,9 @@ impl SyncClient {
                 Some(Frame {
                     status: 200, body, ..
                 }) => replica.incoming(body)?,
+                // The server's answer was full: this document comes in the
+                // next round of the same poll. Nothing was refused.
+                Some(Frame { status: 503, .. }) => replica.reconnect(),
                 Some(frame) => {
                     let parsed = ErrorBody::read(&frame.body);
                     let dropped = match frame.status {

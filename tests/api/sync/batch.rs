@@ -5,7 +5,7 @@ use crate::helpers::{spawn_app, Db};
 use crate::on_both;
 use crate::sync_client::Device;
 use reqwest::StatusCode;
-use vanguard_shared::documents::edit::{add_record, decide};
+use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::{DecisionStatus, DocId, NewRecord};
 use vanguard_shared::sync::{Replica, SyncClient};
 
@@ -126,19 +126,20 @@ async fn a_phone_polls_all_its_documents_and_gets_past_a_refusal(db: Db) {
     assert_eq!((requests, refusals.len()), (1, 0));
 
     // The secretary's approval arrives in the next poll.
-    let (sec_token, _, _) = member(&app, "secretary01").await;
+    let (sec_token, sec_id, _) = member(&app, "secretary01").await;
     let desk = Device::new(app.url(""), &sec_token, "desk");
     let mut review = desk.fetch(&DocId::reviews(&id, YEAR)).await;
     let approved_at = at("2026-05-13T10:00:00+08:00");
-    decide(
-        &mut review.doc,
+    let on_phone = sync.replica(&checkins).expect("checkins");
+    let (v1, v3) = (version_of(on_phone, &rid(1)), version_of(on_phone, &rid(3)));
+    decide_at_version(
+        &mut review,
         &rid(1),
-        DecisionStatus::Approved,
-        None,
-        "赵书记",
+        (DecisionStatus::Approved, None),
+        &v1,
+        &sec_id,
         approved_at,
-    )
-    .expect("decide");
+    );
     desk.sync(&mut review).await.expect("accepted");
     phone.poll(&mut sync).await;
     let reviews = DocId::reviews(&id, YEAR).to_string();
@@ -150,15 +151,14 @@ async fn a_phone_polls_all_its_documents_and_gets_past_a_refusal(db: Db) {
     // A member may not approve their own record: refused, and the phone
     // goes back to the server's reviews document.
     let theirs = sync.replica_mut(&reviews).expect("reviews");
-    decide(
-        &mut theirs.doc,
+    decide_at_version(
+        theirs,
         &rid(3),
-        DecisionStatus::Approved,
-        None,
-        "自己",
+        (DecisionStatus::Approved, None),
+        &v3,
+        &id,
         approved_at,
-    )
-    .expect("decide locally");
+    );
     let (_, refusals) = phone.poll(&mut sync).await;
     assert_eq!(refusals.len(), 1, "{refusals:?}");
     assert_eq!(

@@ -14,7 +14,8 @@ use crate::sync_client::Device;
 use chrono::{DateTime, FixedOffset};
 use reqwest::StatusCode;
 use serde_json::Value;
-use vanguard_shared::documents::{DocId, NewRecord};
+use vanguard_shared::documents::edit::{decide, Verdict};
+use vanguard_shared::documents::{DecisionStatus, DocId, Entry, Layout, NewRecord};
 use vanguard_shared::sync::Replica;
 
 pub const YEAR: i32 = 2026;
@@ -109,4 +110,45 @@ pub async fn member_phone(db: Db) -> (TestApp, String, Device, Replica) {
     let phone = Device::new(app.url(""), &token, "phone");
     let mine = phone.fetch(&DocId::checkins(&id, YEAR)).await;
     (app, id, phone, mine)
+}
+
+/// The version of a record as a replica of the checkins document holds it:
+/// what a decision on it names.
+pub fn version_of(checkins: &Replica, record_id: &str) -> String {
+    let layout = Layout::find(&checkins.doc, &checkins.id).expect("layout");
+    match layout.read(&checkins.doc, "records", record_id) {
+        Ok(Entry::Record(r)) => r.version(),
+        other => panic!("record {record_id}: {other:?}"),
+    }
+}
+
+/// A reviewer's decision, as their device writes it into the member's
+/// reviews document, on the record as `checkins` holds it.
+pub fn decide_on(
+    reviews: &mut Replica,
+    checkins: &Replica,
+    record_id: &str,
+    (status, reason): (DecisionStatus, Option<&str>),
+    by: &str,
+    at: DateTime<FixedOffset>,
+) {
+    let version = version_of(checkins, record_id);
+    decide_at_version(reviews, record_id, (status, reason), &version, by, at);
+}
+
+/// The same, on a record whose version the caller read.
+pub fn decide_at_version(
+    reviews: &mut Replica,
+    record_id: &str,
+    (status, reason): (DecisionStatus, Option<&str>),
+    version: &str,
+    by: &str,
+    at: DateTime<FixedOffset>,
+) {
+    let verdict = Verdict {
+        status,
+        reason,
+        version,
+    };
+    decide(&mut reviews.doc, record_id, verdict, by, at).expect("decide");
 }

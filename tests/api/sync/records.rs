@@ -6,7 +6,7 @@ use crate::helpers::{spawn_app, Db};
 use crate::on_both;
 use crate::sync_client::Device;
 use reqwest::StatusCode;
-use vanguard_shared::documents::edit::{add_record, decide};
+use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::{DecisionStatus, DocId};
 
 async fn a_record_reaches_the_tables_and_the_audit_log(db: Db) {
@@ -69,7 +69,7 @@ on_both!(a_record_reaches_the_tables_and_the_audit_log);
 async fn a_review_reaches_the_member_and_the_records_api(db: Db) {
     let app = spawn_app(db).await;
     let (token, id, _) = member(&app, "member01").await;
-    let (sec_token, _, sec_me) = member(&app, "secretary01").await;
+    let (sec_token, sec_id, sec_me) = member(&app, "secretary01").await;
     let reviews = DocId::reviews(&id, YEAR);
     assert_eq!(
         access_of(&sec_me, &reviews.to_string()).as_deref(),
@@ -92,24 +92,22 @@ async fn a_review_reaches_the_member_and_the_records_api(db: Db) {
     assert_eq!(theirs.doc.get_heads(), mine.doc.get_heads());
     // ...and decides in the member's reviews document.
     let mut review = desk.fetch(&reviews).await;
-    decide(
-        &mut review.doc,
+    decide_on(
+        &mut review,
+        &theirs,
         &rid(1),
-        DecisionStatus::Approved,
-        None,
-        "赵书记",
+        (DecisionStatus::Approved, None),
+        &sec_id,
         at("2026-05-13T10:00:00+08:00"),
-    )
-    .expect("decide");
-    decide(
-        &mut review.doc,
+    );
+    decide_on(
+        &mut review,
+        &theirs,
         &rid(2),
-        DecisionStatus::Returned,
-        Some("时长与签到记录不符"),
-        "赵书记",
+        (DecisionStatus::Returned, Some("时长与签到记录不符")),
+        &sec_id,
         at("2026-05-13T10:01:00+08:00"),
-    )
-    .expect("decide");
+    );
     desk.sync(&mut review).await.expect("accepted");
 
     let rows = records(&app, &token, &id).await;

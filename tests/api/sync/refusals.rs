@@ -7,7 +7,7 @@ use crate::on_both;
 use crate::sync_client::Device;
 use reqwest::StatusCode;
 use vanguard_core::sync::SyncConfig;
-use vanguard_shared::documents::edit::{add_record, decide};
+use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::{DecisionStatus, DocId, NewRecord};
 use vanguard_shared::sync::Replica;
 
@@ -115,15 +115,14 @@ async fn every_refusal_is_an_error_and_stores_nothing(db: Db) {
 
     // 403: writing to a document one may only read (the member's reviews).
     let mut reviews = phone.fetch(&DocId::reviews(&id, YEAR)).await;
-    decide(
-        &mut reviews.doc,
+    decide_on(
+        &mut reviews,
+        &mine,
         &rid(1),
-        DecisionStatus::Approved,
-        None,
-        "me",
+        (DecisionStatus::Approved, None),
+        &id,
         at("2026-05-13T10:00:00+08:00"),
-    )
-    .expect("decide");
+    );
     let refused = phone.sync(&mut reviews).await.expect_err("refused");
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 

@@ -6,13 +6,13 @@ use crate::helpers::{spawn_app, Db};
 use crate::on_both;
 use crate::sync_client::Device;
 use vanguard_core::sync::compaction;
-use vanguard_shared::documents::edit::{add_record, decide};
+use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::{DecisionStatus, DocId};
 
 async fn rebuild_and_compaction_keep_the_same_tables(db: Db) {
     let app = spawn_app(db).await;
     let (token, id, _) = member(&app, "member01").await;
-    let (sec_token, _, _) = member(&app, "secretary01").await;
+    let (sec_token, sec_id, _) = member(&app, "secretary01").await;
     let checkins = DocId::checkins(&id, YEAR);
     let phone = Device::new(app.url(""), &token, "phone");
     let mut mine = phone.fetch(&checkins).await;
@@ -22,15 +22,14 @@ async fn rebuild_and_compaction_keep_the_same_tables(db: Db) {
     }
     let desk = Device::new(app.url(""), &sec_token, "desk");
     let mut review = desk.fetch(&DocId::reviews(&id, YEAR)).await;
-    decide(
-        &mut review.doc,
+    decide_on(
+        &mut review,
+        &mine,
         &rid(3),
-        DecisionStatus::Returned,
-        Some("缺少照片"),
-        "赵书记",
+        (DecisionStatus::Returned, Some("缺少照片")),
+        &sec_id,
         at("2026-05-13T10:00:00+08:00"),
-    )
-    .expect("decide");
+    );
     desk.sync(&mut review).await.expect("accepted");
 
     let store = &app.state.services.store;
@@ -63,7 +62,7 @@ async fn rebuild_and_compaction_keep_the_same_tables(db: Db) {
     // Lose one document's rows, then rebuild everything from the documents.
     store
         .materialized()
-        .rebuild(&checkins, &[])
+        .rebuild(&checkins, &[], &Default::default())
         .await
         .expect("wipe");
     assert_ne!(store.materialized().dump().await.expect("dump"), before);

@@ -455,6 +455,10 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
         auth: Default::default(),
         sync: SyncConfig {
             compact_after: env_or("BENCH_COMPACT_AFTER", SyncConfig::default().compact_after),
+            // 200 phones syncing flat out from one address: the limits are
+            // checked on every request, as in production, but never met.
+            rate_per_member: vanguard_core::rate::Rate::UNLIMITED,
+            rate_per_address: vanguard_core::rate::Rate::UNLIMITED,
             ..SyncConfig::default()
         },
     };

@@ -1,0 +1,205 @@
+//! What the server decides and never takes from a client, checked on every
+//! accepted change before it is stored (a synced one or the server's own
+//! edit alike):
+//!
+//! - the author (`by`) of every decision, adjustment, grade and attendance
+//!   row a change writes is the member who sent it (403 otherwise);
+//! - a decision names a record of the member's that exists, at the version
+//!   it now has;
+//! - an event id names one event, of the branch whose document holds it;
+//! - attendance rows name members of that branch;
+//! - the verdict on a check-in code is the server's own, computed here and
+//!   stored with the record.
+
+use super::SyncError;
+use crate::storage::{Member, Store, Verdicts};
+use automerge::{Automerge, Change};
+use std::collections::{BTreeSet, HashMap};
+use vanguard_shared::documents::{DocId, DocKind, Entry, Layout, SchemaError};
+use vanguard_shared::event_code::CodeVerdict;
+
+fn forged() -> SyncError {
+    SyncError::Forbidden("记录人须为当前登录的成员本人".into())
+}
+
+fn authored_by(by: &Option<String>, author: &Member) -> Result<(), SyncError> {
+    match by {
+        Some(by) if *by == author.id => Ok(()),
+        _ => Err(forged()),
+    }
+}
+
+/// Checks what `changes` wrote to document `id` (its `entries`, as read and
+/// validated), by `author`; answers the verdicts on any records' codes.
+pub(super) async fn check(
+    store: &Store,
+    author: &Member,
+    id: &DocId,
+    doc: &Automerge,
+    changes: &[Change],
+    entries: &[Entry],
+) -> Result<Verdicts, SyncError> {
+    match id.kind {
+        DocKind::Checkins => Ok(code_verdicts(store, &author.org_id, entries).await?),
+        DocKind::Reviews => {
+            reviews(store, author, id, entries).await?;
+            Ok(Verdicts::new())
+        }
+        DocKind::Events => {
+            events(store, author, id, doc, changes, entries).await?;
+            Ok(Verdicts::new())
+        }
+    }
+}
+
+/// The verdicts on the codes of the records among `entries`, checked
+/// against the keys of the member's branch's events.
+pub async fn code_verdicts(
+    store: &Store,
+    branch_id: &str,
+    entries: &[Entry],
+) -> Result<Verdicts, crate::storage::StoreError> {
+    let coded: Vec<_> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Record(r) if r.code.is_some() => Some(r),
+            _ => None,
+        })
+        .collect();
+    if coded.is_empty() {
+        return Ok(Verdicts::new());
+    }
+    let event_ids: BTreeSet<&str> = coded.iter().filter_map(|r| r.event_id.as_deref()).collect();
+    let event_ids: Vec<&str> = event_ids.into_iter().collect();
+    let keys = store.events().code_keys(branch_id, &event_ids).await?;
+    Ok(coded
+        .into_iter()
+        .map(|r| {
+            let key = r
+                .event_id
+                .as_ref()
+                .and_then(|e| keys.get(e))
+                .map(String::as_str);
+            let verdict =
+                CodeVerdict::of(r.code.as_deref(), r.event_id.as_deref(), key, r.occurred_at);
+            (r.record_id.clone(), verdict)
+        })
+        .collect())
+}
+
+async fn reviews(
+    store: &Store,
+    author: &Member,
+    id: &DocId,
+    entries: &[Entry],
+) -> Result<(), SyncError> {
+    let mut decided: HashMap<&str, Option<&str>> = HashMap::new();
+    for entry in entries {
+        match entry {
+            Entry::Decision(d) => {
+                authored_by(&d.by, author)?;
+                decided.insert(&d.record_id, d.version.as_deref());
+            }
+            Entry::Adjustment(a) => authored_by(&a.by, author)?,
+            Entry::Grade(g) => authored_by(&g.by, author)?,
+            _ => {}
+        }
+    }
+    if decided.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = decided.keys().copied().collect();
+    let versions = store
+        .reports()
+        .record_versions(&id.owner, id.year, &ids)
+        .await?;
+    for (record_id, version) in decided {
+        let field =
+            |message: &str| SchemaError::new(Some(record_id.to_string()), "version", message);
+        let Some(current) = versions.get(record_id) else {
+            return Err(SchemaError::new(
+                Some(record_id.to_string()),
+                "decisions",
+                "所审核的记录不存在",
+            )
+            .into());
+        };
+        match (version, current) {
+            (None, _) => return Err(field("须注明所审核记录的版本").into()),
+            (Some(v), Some(current)) if v != current => {
+                return Err(field("记录已有更改，请按最新内容审核").into())
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+async fn events(
+    store: &Store,
+    author: &Member,
+    id: &DocId,
+    doc: &Automerge,
+    changes: &[Change],
+    entries: &[Entry],
+) -> Result<(), SyncError> {
+    let branch = id.owner.as_str();
+    let event_ids: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Event(e) => Some(e.event_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !event_ids.is_empty()
+        && !store
+            .events()
+            .owned_elsewhere(branch, &event_ids)
+            .await?
+            .is_empty()
+    {
+        return Err(SyncError::Forbidden("活动编号已被其他支部使用".into()));
+    }
+    let attendance: Vec<_> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Attendance { event_id, rows } => Some((event_id, rows)),
+            _ => None,
+        })
+        .collect();
+    if attendance.is_empty() {
+        return Ok(());
+    }
+    // Each row the changes wrote is the author's.
+    let Some(layout) = Layout::find(doc, id) else {
+        return Ok(());
+    };
+    let written = layout.attendance_rows_written(doc, changes);
+    for (event_id, rows) in &attendance {
+        for row in rows.iter() {
+            if written.contains(&(event_id.to_string(), row.member_id.clone())) {
+                authored_by(&row.by, author)?;
+            }
+        }
+    }
+    // Every row names a member of the branch.
+    let members: BTreeSet<String> = store
+        .accounts()
+        .members_under(branch)
+        .await?
+        .into_iter()
+        .filter(|m| m.org_id == branch)
+        .map(|m| m.id)
+        .collect();
+    for (event_id, rows) in attendance {
+        if let Some(row) = rows.iter().find(|r| !members.contains(&r.member_id)) {
+            return Err(SchemaError::new(
+                Some(format!("{event_id}/{}", row.member_id)),
+                "attendance",
+                "不是本支部的党员",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
