@@ -5,9 +5,11 @@
 //! Internal failures are logged here and never shown.
 
 use crate::accounts::{import::ImportError, AccountsError};
+use crate::attendance::AttendanceError;
 use crate::auth::AuthError;
 use crate::events::EventError;
 use crate::records::RecordsError;
+use crate::review::ReviewError;
 use crate::storage::StoreError;
 use crate::sync::limits::LimitError;
 use crate::sync::SyncError;
@@ -164,12 +166,39 @@ impl From<SyncError> for ServiceError {
 impl From<EventError> for ServiceError {
     fn from(err: EventError) -> Self {
         match err {
-            EventError::Forbidden => ServiceError::Forbidden(err.to_string()),
+            EventError::Forbidden | EventError::NotListed => {
+                ServiceError::Forbidden(err.to_string())
+            }
             EventError::UnknownEvent => ServiceError::NotFound(err.to_string()),
             EventError::NotOpen => ServiceError::Conflict(err.to_string()),
             EventError::Invalid(m) => ServiceError::Unprocessable(m),
             EventError::Sync(e) => e.into(),
             EventError::Store(ref e) => ServiceError::internal(e),
+        }
+    }
+}
+
+impl From<ReviewError> for ServiceError {
+    fn from(err: ReviewError) -> Self {
+        match err {
+            ReviewError::NotFound(m) => ServiceError::NotFound(m.into()),
+            ReviewError::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            ReviewError::Invalid(m) => ServiceError::Unprocessable(m),
+            ReviewError::Year(e) => ServiceError::BadRequest(e.to_string()),
+            ReviewError::Sync(e) => e.into(),
+            ReviewError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AttendanceError> for ServiceError {
+    fn from(err: AttendanceError) -> Self {
+        match err {
+            AttendanceError::UnknownEvent => ServiceError::NotFound(err.to_string()),
+            AttendanceError::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            AttendanceError::Invalid(m) => ServiceError::Unprocessable(m),
+            AttendanceError::Sync(e) => e.into(),
+            AttendanceError::Store(e) => e.into(),
         }
     }
 }

@@ -1,15 +1,19 @@
-//! The services of 先锋台账: accounts, auth, events, the document gate and
-//! sync, records, and the storage under them. Plain async functions that
+//! The services of 先锋台账: accounts, auth, events and their attendance,
+//! the document gate and sync, records and their review, and the storage
+//! under them. Plain async functions that
 //! take the caller and check its permission; no HTTP and no UI, so the JSON
 //! API and the pages' server functions call the very same code.
 
 pub mod accounts;
+pub mod attendance;
 pub mod auth;
 pub mod caller;
 pub mod error;
 pub mod events;
+pub mod ledger;
 pub mod rate;
 pub mod records;
+pub mod review;
 pub mod services;
 pub mod storage;
 pub mod sync;

@@ -7,7 +7,7 @@ use crate::sync::access;
 use serde::Serialize;
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::documents::view::RecordState;
-use vanguard_shared::documents::{DecisionStatus, DocId};
+use vanguard_shared::documents::DocId;
 use vanguard_shared::event_code::CodeVerdict;
 use vanguard_shared::year::{self, YearError};
 
@@ -56,17 +56,8 @@ pub struct RecordJson {
 impl From<RecordRow> for RecordJson {
     fn from(r: RecordRow) -> Self {
         // A review of an earlier version of the record no longer stands.
-        let stands = match (&r.review_version, &r.version) {
-            (Some(decided), Some(now)) => decided == now,
-            _ => true,
-        };
-        let decision = r
-            .review_status
-            .as_deref()
-            .and_then(DecisionStatus::parse)
-            .filter(|_| stands)
-            .map(|status| (status, r.review_reason.as_deref()));
-        let status = RecordState::of(r.withdrawn, decision).code();
+        let stands = r.standing_decision().is_some();
+        let status = RecordState::of(r.withdrawn, r.standing_decision()).code();
         let code_verdict = r
             .code_verdict
             .as_deref()

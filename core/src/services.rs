@@ -57,6 +57,16 @@ impl Services {
         Directory::new(&self.store)
     }
 
+    /// Review queues and decisions.
+    pub fn reviews(&self) -> crate::review::Reviews<'_> {
+        crate::review::Reviews::new(&self.store, &self.sync)
+    }
+
+    /// Events' attendance sheets.
+    pub fn attendance(&self) -> crate::attendance::Attendance<'_> {
+        crate::attendance::Attendance::new(&self.store, &self.sync)
+    }
+
     /// The caller whose session `token` is.
     pub async fn caller(&self, token: &str) -> Result<Caller, AuthError> {
         let member = self.auth.authenticate(token).await?;

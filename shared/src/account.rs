@@ -124,6 +124,18 @@ impl Me {
         self.has(Role::Secretary) || self.has(Role::OrgOfficer)
     }
 
+    /// Who reviews members' records: a branch's secretary and org officer,
+    /// and committee admins (for the branches' secretaries).
+    pub fn reviews_records(&self) -> bool {
+        self.has(Role::Secretary) || self.has(Role::OrgOfficer) || self.has(Role::CommitteeAdmin)
+    }
+
+    /// Who takes attendance: a branch's officers, and a group leader for the
+    /// group's own meetings.
+    pub fn takes_attendance(&self) -> bool {
+        self.hosts_events() || self.has(Role::GroupLeader)
+    }
+
     /// Only a secretary or a committee admin may reset another's password.
     pub fn may_reset_passwords(&self) -> bool {
         self.has(Role::Secretary) || self.has(Role::CommitteeAdmin)

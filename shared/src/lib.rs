@@ -12,7 +12,9 @@ pub extern crate automerge;
 pub extern crate automerge_phone as automerge;
 
 pub mod account;
+pub mod attendance;
 mod automerge_versions;
+pub mod branch_events;
 pub mod decimal;
 pub mod documents;
 pub mod error_body;
@@ -20,6 +22,7 @@ pub mod event_code;
 pub mod geofence;
 pub mod ledger;
 pub mod org;
+pub mod review;
 pub mod sorting;
 pub mod sync;
 pub mod time_text;

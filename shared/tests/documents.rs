@@ -332,7 +332,10 @@ fn the_members_view_reads_states_and_prices_leave() {
         place: None,
         geofence: None,
         code_key: None,
+        group_id: None,
         cancelled: false,
+        cancelled_by: None,
+        cancelled_at: None,
     };
     put_event(&mut events, &event).expect("event");
     let evs = vanguard_shared::documents::view::events(&events, &eid);
@@ -435,7 +438,7 @@ fn the_members_view_reads_states_and_prices_leave() {
     assert_eq!(views[0].record.record_id, "r-leave", "newest first");
     assert_eq!(views[0].title, "请假：十一月主题党日");
 
-    let priced = facts(&views, &evs);
+    let priced = facts(&views, &evs, &[]);
     let leave = priced
         .iter()
         .find(|f| &*f.record_id == "r-leave")

@@ -23,11 +23,30 @@ pub struct Branch {
     pub secretary: Person,
     pub officer: Person,
     pub members: Vec<Person>,
+    /// With `create_with_group`: the branch's one group, which holds every
+    /// plain member and its leader.
+    pub group: Option<Group>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: String,
+    pub leader: Person,
 }
 
 impl Branch {
     /// A new branch under the demo's committee with `members` plain members.
     pub async fn create(app: &TestApp, members: usize) -> Branch {
+        Branch::shaped(app, members, false).await
+    }
+
+    /// The same, with one group (党小组) of every plain member and a group
+    /// leader, who is a member of the group too.
+    pub async fn create_with_group(app: &TestApp, members: usize) -> Branch {
+        Branch::shaped(app, members, true).await
+    }
+
+    async fn shaped(app: &TestApp, members: usize, with_group: bool) -> Branch {
         let store = &app.state.services.store;
         let committee = store
             .accounts()
@@ -56,14 +75,24 @@ impl Branch {
         let secretary = person("sec", 1);
         let officer = person("off", 1);
         let plain: Vec<Person> = (1..=members).map(|n| person("mem", n)).collect();
-        let new = |p: &Person, roles: Vec<Role>| NewMember {
+        let group = with_group.then(|| Organisation {
+            id: format!("group-{tag}"),
+            parent_id: Some(branch.id.clone()),
+            kind: OrgKind::Group,
+            name: format!("第一党小组{tag}"),
+            time_zone: "Asia/Shanghai".into(),
+            created_at: at,
+        });
+        let group_id = group.as_ref().map(|g| g.id.clone());
+        let leader = person("lead", 1);
+        let new = |p: &Person, roles: Vec<Role>, group_id: Option<String>| NewMember {
             member: Member {
                 id: p.id.clone(),
                 username: p.username.clone(),
                 name: p.name.clone(),
                 status: MemberStatus::Full,
                 org_id: branch.id.clone(),
-                group_id: None,
+                group_id,
                 roles,
                 active: true,
             },
@@ -71,13 +100,26 @@ impl Branch {
             created_at: at,
         };
         let mut rows = vec![
-            new(&secretary, vec![Role::Member, Role::Secretary]),
-            new(&officer, vec![Role::Member, Role::OrgOfficer]),
+            new(&secretary, vec![Role::Member, Role::Secretary], None),
+            new(&officer, vec![Role::Member, Role::OrgOfficer], None),
         ];
-        rows.extend(plain.iter().map(|p| new(p, vec![Role::Member])));
+        rows.extend(
+            plain
+                .iter()
+                .map(|p| new(p, vec![Role::Member], group_id.clone())),
+        );
+        if with_group {
+            rows.push(new(
+                &leader,
+                vec![Role::Member, Role::GroupLeader],
+                group_id.clone(),
+            ));
+        }
+        let mut orgs = vec![branch.clone()];
+        orgs.extend(group.clone());
         store
             .accounts()
-            .insert_batch(std::slice::from_ref(&branch), &rows)
+            .insert_batch(&orgs, &rows)
             .await
             .expect("fixture branch");
         Branch {
@@ -86,6 +128,7 @@ impl Branch {
             secretary,
             officer,
             members: plain,
+            group: group.map(|g| Group { id: g.id, leader }),
         }
     }
 }

@@ -31,7 +31,10 @@ fn event(id: &str) -> EventEntry {
         place: Some("党员活动室".into()),
         geofence: None,
         code_key: None,
+        group_id: None,
         cancelled: false,
+        cancelled_by: None,
+        cancelled_at: None,
     }
 }
 

@@ -215,7 +215,10 @@ async fn events_and_attendance_stay_in_their_branch(db: Db) {
         place: None,
         geofence: None,
         code_key: created["code_key"].as_str().map(str::to_string),
+        group_id: None,
         cancelled: false,
+        cancelled_by: None,
+        cancelled_at: None,
     };
     put_event(&mut events.doc, &stolen).expect("put");
     let refused = desk.sync(&mut events).await.expect_err("refused");

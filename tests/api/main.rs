@@ -6,6 +6,7 @@ mod helpers;
 mod sync_client;
 
 mod accounts;
+mod attendance;
 mod crash;
 mod events;
 mod gate;
@@ -14,6 +15,7 @@ mod import;
 mod integrity;
 mod login;
 mod pages;
+mod review;
 mod storage;
 mod surface;
 mod sync;

@@ -77,6 +77,8 @@ fn tabs(roles: &[Role]) -> Vec<Tab> {
         Some("支部管理")
     } else if has(Role::CommitteeAdmin) {
         Some("党委管理")
+    } else if has(Role::GroupLeader) {
+        Some("小组考勤")
     } else {
         None
     };

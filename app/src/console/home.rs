@@ -22,6 +22,18 @@ fn Home(me: Me) -> impl IntoView {
         .unwrap_or_default();
     let items = [
         (
+            me.reviews_records(),
+            "/console/review",
+            "审核",
+            "党员提交的签到和请假，逐条或批量通过、退回",
+        ),
+        (
+            me.takes_attendance(),
+            "/console/events",
+            "活动与考勤",
+            "发布和修改本支部活动，记录每次活动的考勤",
+        ),
+        (
             me.hosts_events(),
             "/host",
             "主持签到",

@@ -1,11 +1,16 @@
 //! The console's pages: the console's bundle, which a secretary's, officer's
 //! or committee admin's browser loads and a member's phone never does.
-//! Today the member list (`/members`) and the host's screen (`/host`);
-//! every page to come lives under `/console/…`.
+//! The review queue (`/console/review`), the branch's events and their
+//! attendance sheets (`/console/events`), the member list (`/members`) and
+//! the host's screen (`/host`).
 
+pub mod attendance;
+pub mod events;
 pub mod home;
 pub mod host;
 pub mod members;
+pub mod nav;
+pub mod review;
 
 use crate::components::not_found::NotFound;
 use leptos::prelude::*;
@@ -30,6 +35,13 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/console") view=home::ConsoleHome ssr=SsrMode::Async />
+                <Route path=path!("/console/review") view=review::ReviewPage ssr=SsrMode::Async />
+                <Route path=path!("/console/events") view=events::EventsPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/console/events/:event_id/attendance")
+                    view=attendance::AttendancePage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/members") view=members::MembersPage ssr=SsrMode::Async />
                 <Route path=path!("/host") view=host::HostListPage ssr=SsrMode::Async />
                 <Route path=path!("/host/:event_id") view=host::HostCodePage ssr=SsrMode::Async />

@@ -103,11 +103,15 @@ pub fn snapshot(revision: u64) -> Option<Snapshot> {
 fn read_snapshot(revision: u64) -> Option<Snapshot> {
     with(|d| {
         // Both cheap, whatever the number of records.
-        let events =
+        let events_doc =
             d.me.events_doc()
-                .and_then(|id| d.client.replica(&id.to_string()))
-                .map(|r| view::events(&r.doc, &r.id))
-                .unwrap_or_default();
+                .and_then(|id| d.client.replica(&id.to_string()));
+        let events = events_doc
+            .map(|r| view::events(&r.doc, &r.id))
+            .unwrap_or_default();
+        let attendance = events_doc
+            .map(|r| view::attendance_of(&r.doc, &r.id, &d.me.member_id))
+            .unwrap_or_default();
         let unconfirmed = d
             .client
             .unconfirmed(&d.me.checkins_doc().to_string(), "records")
@@ -125,6 +129,7 @@ fn read_snapshot(revision: u64) -> Option<Snapshot> {
             unconfirmed,
             revision,
             events,
+            attendance,
         }
     })
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use vanguard_shared::documents::view::RecordView;
-use vanguard_shared::documents::{DocId, EventEntry};
+use vanguard_shared::documents::{AttendanceEntry, DocId, EventEntry};
 use vanguard_shared::ledger::{self, Ledger, LedgerInput, Mode, Rulebook};
 use vanguard_shared::Role;
 
@@ -59,6 +59,8 @@ pub struct Snapshot {
     /// The server's root of the checkins document has arrived: writing is safe.
     pub writable: bool,
     pub events: Vec<EventEntry>,
+    /// The member's rows on the branch's attendance sheets.
+    pub attendance: Vec<AttendanceEntry>,
     /// Records changed on this device and not on the server yet (待同步).
     pub unconfirmed: BTreeSet<String>,
     /// The change of local data this was read at; the records are read
@@ -78,7 +80,8 @@ impl Snapshot {
     /// The provisional ledger of `records` (this snapshot's, read by
     /// `Local::records`), by the same engine the server runs.
     pub fn ledger(&self, records: &[RecordView]) -> Option<Ledger> {
-        let facts = vanguard_shared::documents::view::facts(records, &self.events);
+        let facts =
+            vanguard_shared::documents::view::facts(records, &self.events, &self.attendance);
         let book = self.rulebook.as_ref()?;
         Some(ledger::compute(
             book,
@@ -91,6 +94,19 @@ impl Snapshot {
                 vetoes: &[],
             },
             Mode::Provisional,
+        ))
+    }
+
+    /// What a ledger entry priced from an attendance row is about: the
+    /// event's title and the outcome, and its day.
+    pub fn attendance_title(&self, fact_id: &str) -> Option<(String, String)> {
+        let event_id = fact_id.strip_prefix("attendance:")?;
+        let row = self.attendance.iter().find(|r| r.event_id == event_id)?;
+        let event = self.events.iter().find(|e| e.event_id == event_id)?;
+        let mark = vanguard_shared::ledger::AttendanceMark::of(row.outcome, row.leave);
+        Some((
+            format!("{}（{}）", event.title, mark.label()),
+            vanguard_shared::time_text::md(&event.start),
         ))
     }
 

@@ -11,6 +11,7 @@ use vanguard_shared::decimal::fixed;
 use vanguard_shared::documents::form::{
     event_choice, CheckinForm, FormError, LeaveForm, FREE_KINDS,
 };
+use vanguard_shared::documents::schema::LEAVE;
 use vanguard_shared::documents::EventEntry;
 use vanguard_shared::geofence::distance_label;
 use vanguard_shared::ledger::Kind;
@@ -306,8 +307,15 @@ fn Leave() -> impl IntoView {
             event_id: event_id.get_untracked(),
             reason: reason.get_untracked(),
         };
+        // Events the member has checked in to: no leave for those.
+        let records = local.records(&s);
+        let checked_in: Vec<&str> = records
+            .iter()
+            .filter(|r| !r.record.withdrawn && r.record.kind != LEAVE)
+            .filter_map(|r| r.record.event_id.as_deref())
+            .collect();
         let saved = form
-            .parse(local.now().unwrap_or(s.now), &s.events)
+            .parse(local.now().unwrap_or(s.now), &s.events, &checked_in)
             .and_then(|record| {
                 local.add_record(record).map_err(|message| FormError {
                     field: "form",
@@ -334,8 +342,10 @@ fn Leave() -> impl IntoView {
                         snapshot
                             .get()
                             .map(|s| {
+                                // Leave is asked before an event starts.
                                 s.upcoming()
                                     .into_iter()
+                                    .filter(|e| e.start > s.now && !e.cancelled)
                                     .map(|e| {
                                         let selected = event_id.get_untracked() == e.event_id;
                                         view! { <option value=e.event_id.clone() selected=selected>{event_label(e)}</option> }

@@ -32,11 +32,11 @@ fn LedgerView() -> impl IntoView {
     let ledger = Memo::new(move |_| {
         local.snapshot().map(|s| {
             let records = local.records(&s);
-            (s.ledger(&records).zip(s.rulebook.clone()), records)
+            (s.ledger(&records).zip(s.rulebook.clone()), records, s)
         })
     });
     move || {
-        ledger.get().map(|(ledger, records)| {
+        ledger.get().map(|(ledger, records, snapshot)| {
             let Some((ledger, book)) = ledger else {
                 return view! {
                     <p class="card notice">"本机还没有积分细则，请联网同步一次。"</p>
@@ -47,7 +47,8 @@ fn LedgerView() -> impl IntoView {
                 Source::Record(id) => records
                     .iter()
                     .find(|r| r.record.record_id == **id)
-                    .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at))),
+                    .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at)))
+                    .or_else(|| snapshot.attendance_title(id)),
                 Source::Adjustment(_) => None,
             };
             view! { <Sheet ledger book titles=titles.clone() /> }.into_any()

@@ -248,6 +248,7 @@ pub async fn seed_events(
                 place: Some("党员活动室".into()),
                 with_code,
                 geofence,
+                group_id: None,
             };
             host.create(&secretary, draft).await?;
         }

@@ -1,8 +1,12 @@
 //! The secret seeds of events' check-in codes (`event_code_seeds`), and the
-//! events with codes as materialized from the branches' events documents.
+//! events and attendance rows as materialized from the branches' events
+//! documents.
 
 use super::{on_db, Pool, StoreError};
+use chrono::DateTime;
 use std::collections::HashMap;
+use vanguard_shared::documents::{AttendanceEntry, EventEntry};
+use vanguard_shared::geofence::Geofence;
 
 /// `$first, $first+1, …` for `n` values.
 fn marks(first: usize, n: usize) -> String {
@@ -33,6 +37,66 @@ pub struct CodeEventRow {
     pub place: Option<String>,
 }
 
+/// A branch event as materialized, with where it belongs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub branch_id: String,
+    pub year: i32,
+    pub event: EventEntry,
+}
+
+const EVENT_SELECT: &str = "SELECT branch_id, year, event_id, kind, title, starts_at, ends_at, place, code_key, \
+     cancelled, group_id, cancelled_by, cancelled_at, fence_lat, fence_lon, fence_radius_m FROM events";
+
+type EventTuple = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
+/// An event row read back into the entry it was materialized from.
+fn event_row(t: EventTuple) -> Result<EventRow, StoreError> {
+    let (branch_id, year, event_id, kind, title, starts_at, ends_at, place, code_key) =
+        (t.0, t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8);
+    let corrupt = |what: &str| StoreError::Corrupt(format!("event {event_id}: {what}"));
+    let time = |text: &str| DateTime::parse_from_rfc3339(text).map_err(|_| corrupt("time"));
+    let geofence = match (t.13, t.14, t.15) {
+        (Some(lat), Some(lon), Some(radius_m)) => Some(Geofence { lat, lon, radius_m }),
+        _ => None,
+    };
+    Ok(EventRow {
+        year: i32::try_from(year).map_err(|_| corrupt("year"))?,
+        event: EventEntry {
+            kind: kind.parse().map_err(|_| corrupt("kind"))?,
+            title,
+            start: time(&starts_at)?,
+            end: ends_at.as_deref().map(time).transpose()?,
+            place,
+            geofence,
+            code_key,
+            group_id: t.10,
+            cancelled: t.9,
+            cancelled_by: t.11,
+            cancelled_at: t.12.as_deref().map(time).transpose()?,
+            event_id: event_id.clone(),
+        },
+        branch_id,
+    })
+}
+
 pub struct Events<'a> {
     pool: &'a Pool,
 }
@@ -57,6 +121,18 @@ impl<'a> Events<'a> {
             .bind(seed.created_at)
             .execute(p)
             .await?;
+        });
+        Ok(())
+    }
+
+    /// The public key of a re-timed event's codes: the same secret, a new window.
+    pub async fn set_code_key(&self, event_id: &str, code_key: &str) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            sqlx::query("UPDATE event_code_seeds SET code_key = $1 WHERE event_id = $2")
+                .bind(code_key)
+                .bind(event_id)
+                .execute(p)
+                .await?;
         });
         Ok(())
     }
@@ -136,6 +212,110 @@ impl<'a> Events<'a> {
         Ok(keys)
     }
 
+    /// One event, by its id (an id names one event, in one branch).
+    pub async fn event(&self, event_id: &str) -> Result<Option<EventRow>, StoreError> {
+        let sql = format!("{EVENT_SELECT} WHERE event_id = $1");
+        let row: Option<EventTuple> = on_db!(self.pool, p => {
+            sqlx::query_as(&sql).bind(event_id).fetch_optional(p).await?
+        });
+        row.map(event_row).transpose()
+    }
+
+    /// A branch's events of one year, cancelled ones too, earliest first.
+    pub async fn of_branch(&self, branch_id: &str, year: i32) -> Result<Vec<EventRow>, StoreError> {
+        let sql = format!("{EVENT_SELECT} WHERE branch_id = $1 AND year = $2");
+        let rows: Vec<EventTuple> = on_db!(self.pool, p => {
+            sqlx::query_as(&sql).bind(branch_id).bind(i64::from(year)).fetch_all(p).await?
+        });
+        let mut events = rows
+            .into_iter()
+            .map(event_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        events.sort_by_key(|e| e.event.start);
+        Ok(events)
+    }
+
+    /// The attendance rows of one event of a branch.
+    pub async fn attendance(
+        &self,
+        branch_id: &str,
+        event_id: &str,
+    ) -> Result<Vec<AttendanceEntry>, StoreError> {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = on_db!(self.pool, p => {
+            sqlx::query_as(
+                "SELECT a.member_id, a.outcome, a.leave, a.reason, a.reviewer, a.marked_at \
+                 FROM attendance a JOIN events e ON e.doc_id = a.doc_id AND e.event_id = a.event_id \
+                 WHERE e.branch_id = $1 AND a.event_id = $2",
+            )
+            .bind(branch_id)
+            .bind(event_id)
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(member_id, outcome, leave, reason, by, at)| {
+                attendance_row(
+                    event_id.to_string(),
+                    member_id,
+                    &outcome,
+                    leave,
+                    reason,
+                    by,
+                    at,
+                )
+            })
+            .collect()
+    }
+
+    /// A member's attendance rows of one year, at any event of the branch
+    /// whose documents hold them.
+    pub async fn attendance_of_member(
+        &self,
+        member_id: &str,
+        year: i32,
+    ) -> Result<Vec<AttendanceEntry>, StoreError> {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = on_db!(self.pool, p => {
+            sqlx::query_as(
+                "SELECT a.event_id, a.outcome, a.leave, a.reason, a.reviewer, a.marked_at \
+                 FROM attendance a JOIN events e ON e.doc_id = a.doc_id AND e.event_id = a.event_id \
+                 WHERE a.member_id = $1 AND e.year = $2",
+            )
+            .bind(member_id)
+            .bind(i64::from(year))
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(event_id, outcome, leave, reason, by, at)| {
+                attendance_row(
+                    event_id,
+                    member_id.to_string(),
+                    &outcome,
+                    leave,
+                    reason,
+                    by,
+                    at,
+                )
+            })
+            .collect()
+    }
+
     /// Which of `event_ids` belong to a branch other than `branch_id`: an
     /// event id names one event, in one branch.
     pub async fn owned_elsewhere(
@@ -161,4 +341,35 @@ impl<'a> Events<'a> {
         }
         Ok(found)
     }
+}
+
+/// An attendance row read back into its entry.
+fn attendance_row(
+    event_id: String,
+    member_id: String,
+    outcome: &str,
+    leave: Option<String>,
+    reason: Option<String>,
+    by: Option<String>,
+    at: Option<String>,
+) -> Result<AttendanceEntry, StoreError> {
+    let corrupt =
+        |what: &str| StoreError::Corrupt(format!("attendance {event_id}/{member_id}: {what}"));
+    Ok(AttendanceEntry {
+        outcome: outcome.parse().map_err(|_| corrupt("outcome"))?,
+        leave: leave
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|_| corrupt("leave"))?,
+        reason,
+        by,
+        at: at
+            .as_deref()
+            .map(DateTime::parse_from_rfc3339)
+            .transpose()
+            .map_err(|_| corrupt("at"))?,
+        event_id,
+        member_id,
+    })
 }

@@ -36,8 +36,8 @@ const TABLES: &[(&str, &str)] = &[
     ("reviews", "doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at, record_version"),
     ("adjustments", "doc_id, adjustment_id, member_id, year, points, reason, section, side, reviewer"),
     ("grades", "doc_id, member_id, year, proposal, override_grade, reason, reviewer"),
-    ("events", "doc_id, event_id, branch_id, year, kind, title, starts_at, ends_at, place, code_key, cancelled"),
-    ("attendance", "doc_id, event_id, member_id, outcome, reason, reviewer"),
+    ("events", "doc_id, event_id, branch_id, year, kind, title, starts_at, ends_at, place, code_key, cancelled, group_id, cancelled_by, cancelled_at, fence_lat, fence_lon, fence_radius_m"),
+    ("attendance", "doc_id, event_id, member_id, outcome, reason, reviewer, leave, marked_at"),
 ];
 
 /// Keeps the last of items with equal keys, in order: a multi-row upsert
@@ -260,7 +260,7 @@ async fn events(mut conn: Conn<'_>, id: &DocId, items: Vec<&EventEntry>) -> Resu
     for chunk in items.chunks(ROWS_PER_STATEMENT) {
         on_db!(&mut conn, c, DB => {
             let mut q = sqlx::QueryBuilder::<DB>::new(
-                "INSERT INTO events (doc_id, event_id, branch_id, year, kind, title, starts_at, ends_at, place, code_key, cancelled) ",
+                "INSERT INTO events (doc_id, event_id, branch_id, year, kind, title, starts_at, ends_at, place, code_key, cancelled, group_id, cancelled_by, cancelled_at, fence_lat, fence_lon, fence_radius_m) ",
             );
             q.push_values(chunk, |mut row, e| {
                 row.push_bind(doc_id.as_str())
@@ -273,12 +273,20 @@ async fn events(mut conn: Conn<'_>, id: &DocId, items: Vec<&EventEntry>) -> Resu
                     .push_bind(e.end.map(|t| t.to_rfc3339()))
                     .push_bind(e.place.as_deref())
                     .push_bind(e.code_key.as_deref())
-                    .push_bind(e.cancelled);
+                    .push_bind(e.cancelled)
+                    .push_bind(e.group_id.as_deref())
+                    .push_bind(e.cancelled_by.as_deref())
+                    .push_bind(e.cancelled_at.map(|t| t.to_rfc3339()))
+                    .push_bind(e.geofence.as_ref().map(|g| g.lat))
+                    .push_bind(e.geofence.as_ref().map(|g| g.lon))
+                    .push_bind(e.geofence.as_ref().map(|g| g.radius_m));
             });
             q.push(
                 " ON CONFLICT (doc_id, event_id) DO UPDATE SET kind = excluded.kind, title = excluded.title, \
                  starts_at = excluded.starts_at, ends_at = excluded.ends_at, place = excluded.place, \
-                 code_key = excluded.code_key, cancelled = excluded.cancelled",
+                 code_key = excluded.code_key, cancelled = excluded.cancelled, group_id = excluded.group_id, \
+                 cancelled_by = excluded.cancelled_by, cancelled_at = excluded.cancelled_at, \
+                 fence_lat = excluded.fence_lat, fence_lon = excluded.fence_lon, fence_radius_m = excluded.fence_radius_m",
             );
             q.build().execute(&mut **c).await?;
         });
@@ -305,7 +313,7 @@ async fn attendance(
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         on_db!(&mut conn, c, DB => {
             let mut q = sqlx::QueryBuilder::<DB>::new(
-                "INSERT INTO attendance (doc_id, event_id, member_id, outcome, reason, reviewer) ",
+                "INSERT INTO attendance (doc_id, event_id, member_id, outcome, reason, reviewer, leave, marked_at) ",
             );
             q.push_values(chunk, |mut row, a| {
                 row.push_bind(doc_id.as_str())
@@ -313,7 +321,9 @@ async fn attendance(
                     .push_bind(a.member_id.as_str())
                     .push_bind(a.outcome.as_str())
                     .push_bind(a.reason.as_deref())
-                    .push_bind(a.by.as_deref());
+                    .push_bind(a.by.as_deref())
+                    .push_bind(a.leave.map(|l| l.as_str()))
+                    .push_bind(a.at.map(|t| t.to_rfc3339()));
             });
             q.build().execute(&mut **c).await?;
         });

@@ -34,6 +34,11 @@ const SQLITE: Files = &[
         "integrity",
         include_str!("../../migrations/sqlite/0004_integrity.sql"),
     ),
+    (
+        5,
+        "console",
+        include_str!("../../migrations/sqlite/0005_console.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -56,6 +61,11 @@ const POSTGRES: Files = &[
         4,
         "integrity",
         include_str!("../../migrations/postgres/0004_integrity.sql"),
+    ),
+    (
+        5,
+        "console",
+        include_str!("../../migrations/postgres/0005_console.sql"),
     ),
 ];
 

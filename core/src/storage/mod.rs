@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | the organisation tree and its members | `accounts.rs` | organisations, members, member_roles |
 //! | sign-in sessions | `sessions.rs` | sessions |
-//! | events' check-in codes | `events.rs` | event_code_seeds, events (read) |
+//! | events' check-in codes, events and attendance as read | `events.rs` | event_code_seeds, events, attendance (read) |
 //! | Automerge documents, sync states, actors | `documents.rs` | documents, document_changes, sync_states, actors |
 //! | the rows read out of documents | `materialize.rs` | records, reviews, adjustments, grades, events, attendance |
 //! | the audit log | `audit.rs` | audit_log |
@@ -36,9 +36,9 @@ pub use audit::{Audit, AuditRow};
 pub use documents::{
     CommitWriter, DocHead, DocTx, Documents, NewDocument, PendingCommit, StoredDoc, SyncStateRow,
 };
-pub use events::{CodeEventRow, EventSeed, Events};
+pub use events::{CodeEventRow, EventRow, EventSeed, Events};
 pub use materialize::{Materialized, Verdicts};
-pub use reports::{RecordRow, Reports};
+pub use reports::{RecordPlace, RecordRow, Reports};
 pub use sessions::{SessionRow, Sessions};
 
 use sqlx::{PgPool, SqlitePool};

@@ -1,8 +1,11 @@
 //! Read models for the pages and the API, each one query over the
-//! materialized tables: a member's records with their reviews.
+//! materialized tables: records with their reviews, of a member, of the
+//! members a reviewer looks after, or naming one event.
 
 use super::{on_db, Pool, StoreError};
+use sqlx::Row;
 use std::collections::HashMap;
+use vanguard_shared::documents::DecisionStatus;
 
 /// One materialized record with its review, as the records API shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,6 +13,8 @@ pub struct RecordRow {
     pub record_id: String,
     pub kind: String,
     pub occurred_at: String,
+    /// `occurred_at` as Unix seconds, for ordering.
+    pub occurred_ts: i64,
     pub event_id: Option<String>,
     pub hours: Option<f64>,
     pub place: Option<String>,
@@ -27,6 +32,77 @@ pub struct RecordRow {
     pub reviewer: Option<String>,
     /// The version of the record the review was made on.
     pub review_version: Option<String>,
+    pub reviewed_at: Option<String>,
+}
+
+impl RecordRow {
+    /// The decision on the record as it now is: one made on an earlier
+    /// version no longer stands, and the record awaits review again.
+    pub fn standing_decision(&self) -> Option<(DecisionStatus, Option<&str>)> {
+        let stands = match (&self.review_version, &self.version) {
+            (Some(decided), Some(now)) => decided == now,
+            _ => true,
+        };
+        self.review_status
+            .as_deref()
+            .and_then(DecisionStatus::parse)
+            .filter(|_| stands)
+            .map(|status| (status, self.review_reason.as_deref()))
+    }
+}
+
+/// Where a record is, for deciding on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordPlace {
+    pub year: i32,
+    pub version: Option<String>,
+    pub withdrawn: bool,
+}
+
+const RECORD_SELECT: &str = "SELECT r.member_id, r.occurred_ts, r.record_id, r.kind, r.occurred_at, r.event_id, r.hours, \
+     r.place, r.lat, r.lon, r.note, r.code, r.withdrawn, r.version, r.code_verdict, v.status, v.reason, v.reviewer, \
+     v.record_version, v.reviewed_at \
+     FROM records r LEFT JOIN reviews v ON v.member_id = r.member_id AND v.year = r.year AND v.record_id = r.record_id";
+const RECORD_ORDER: &str = "ORDER BY r.occurred_ts, r.record_id";
+
+/// `$first, $first+1, …` for `n` values.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A row of [`RECORD_SELECT`]: the member and the record. A macro, so one
+/// text serves both backends' row types.
+macro_rules! record_row {
+    ($row:expr) => {{
+        let row = $row;
+        Ok::<_, sqlx::Error>((
+            row.try_get::<String, _>(0)?,
+            RecordRow {
+                occurred_ts: row.try_get(1)?,
+                record_id: row.try_get(2)?,
+                kind: row.try_get(3)?,
+                occurred_at: row.try_get(4)?,
+                event_id: row.try_get(5)?,
+                hours: row.try_get(6)?,
+                place: row.try_get(7)?,
+                lat: row.try_get(8)?,
+                lon: row.try_get(9)?,
+                note: row.try_get(10)?,
+                code: row.try_get(11)?,
+                withdrawn: row.try_get(12)?,
+                version: row.try_get(13)?,
+                code_verdict: row.try_get(14)?,
+                review_status: row.try_get(15)?,
+                review_reason: row.try_get(16)?,
+                reviewer: row.try_get(17)?,
+                review_version: row.try_get(18)?,
+                reviewed_at: row.try_get(19)?,
+            },
+        ))
+    }};
 }
 
 pub struct Reports<'a> {
@@ -44,43 +120,98 @@ impl<'a> Reports<'a> {
         member_id: &str,
         year: i32,
     ) -> Result<Vec<RecordRow>, StoreError> {
-        use sqlx::Row;
+        let sql = format!("{RECORD_SELECT} WHERE r.member_id = $1 AND r.year = $2 {RECORD_ORDER}");
         let rows = on_db!(self.pool, p => {
             let mut out = Vec::new();
-            let rows = sqlx::query(
-                "SELECT r.record_id, r.kind, r.occurred_at, r.event_id, r.hours, r.place, r.lat, r.lon, r.note, r.code, r.withdrawn, \
-                 r.version, r.code_verdict, v.status, v.reason, v.reviewer, v.record_version \
-                 FROM records r LEFT JOIN reviews v ON v.member_id = r.member_id AND v.year = r.year AND v.record_id = r.record_id \
-                 WHERE r.member_id = $1 AND r.year = $2 ORDER BY r.occurred_ts, r.record_id",
-            )
-            .bind(member_id)
-            .bind(i64::from(year))
-            .fetch_all(p)
-            .await?;
-            for row in rows {
-                out.push(RecordRow {
-                    record_id: row.try_get(0)?,
-                    kind: row.try_get(1)?,
-                    occurred_at: row.try_get(2)?,
-                    event_id: row.try_get(3)?,
-                    hours: row.try_get(4)?,
-                    place: row.try_get(5)?,
-                    lat: row.try_get(6)?,
-                    lon: row.try_get(7)?,
-                    note: row.try_get(8)?,
-                    code: row.try_get(9)?,
-                    withdrawn: row.try_get(10)?,
-                    version: row.try_get(11)?,
-                    code_verdict: row.try_get(12)?,
-                    review_status: row.try_get(13)?,
-                    review_reason: row.try_get(14)?,
-                    reviewer: row.try_get(15)?,
-                    review_version: row.try_get(16)?,
-                });
+            for row in sqlx::query(&sql).bind(member_id).bind(i64::from(year)).fetch_all(p).await? {
+                out.push(record_row!(&row)?.1);
             }
             out
         });
         Ok(rows)
+    }
+
+    /// The records of one year of any of `member_ids`, each with its
+    /// member, oldest first: what a reviewer's queue is made from.
+    pub async fn records_of_members(
+        &self,
+        member_ids: &[&str],
+        year: i32,
+    ) -> Result<Vec<(String, RecordRow)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in member_ids.chunks(500) {
+            let sql = format!(
+                "{RECORD_SELECT} WHERE r.year = $1 AND r.member_id IN ({}) {RECORD_ORDER}",
+                marks(2, chunk.len())
+            );
+            on_db!(self.pool, p => {
+                let mut query = sqlx::query(&sql).bind(i64::from(year));
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(p).await? {
+                    out.push(record_row!(&row)?);
+                }
+            });
+        }
+        // Stable: records of one second keep their order by id.
+        out.sort_by_key(|(_, r)| r.occurred_ts);
+        Ok(out)
+    }
+
+    /// Every member's records naming one event: check-ins and leave
+    /// requests, the evidence of its attendance sheet.
+    pub async fn records_at_event(
+        &self,
+        event_id: &str,
+        year: i32,
+    ) -> Result<Vec<(String, RecordRow)>, StoreError> {
+        let sql = format!("{RECORD_SELECT} WHERE r.event_id = $1 AND r.year = $2 {RECORD_ORDER}");
+        let rows = on_db!(self.pool, p => {
+            let mut out = Vec::new();
+            for row in sqlx::query(&sql).bind(event_id).bind(i64::from(year)).fetch_all(p).await? {
+                out.push(record_row!(&row)?);
+            }
+            out
+        });
+        Ok(rows)
+    }
+
+    /// Where each of `record_ids` of a member is: its year, version and
+    /// whether it is withdrawn. Absent ids are not the member's.
+    pub async fn locate_records(
+        &self,
+        member_id: &str,
+        record_ids: &[&str],
+    ) -> Result<HashMap<String, RecordPlace>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in record_ids.chunks(500) {
+            let sql = format!(
+                "SELECT record_id, year, version, withdrawn FROM records \
+                 WHERE member_id = $1 AND record_id IN ({})",
+                marks(2, chunk.len())
+            );
+            let rows: Vec<(String, i64, Option<String>, bool)> = on_db!(self.pool, p => {
+                let mut query = sqlx::query_as(&sql).bind(member_id);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(p).await?
+            });
+            for (record_id, year, version, withdrawn) in rows {
+                let year = i32::try_from(year)
+                    .map_err(|_| StoreError::Corrupt(format!("record {record_id} year {year}")))?;
+                found.insert(
+                    record_id,
+                    RecordPlace {
+                        year,
+                        version,
+                        withdrawn,
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 
     /// The versions of a member's records among `record_ids`, for checking

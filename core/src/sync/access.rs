@@ -20,8 +20,13 @@ pub(crate) fn officer(member: &Member) -> bool {
         && (member.roles.contains(&Role::Secretary) || member.roles.contains(&Role::OrgOfficer))
 }
 
-fn admin(member: &Member) -> bool {
+pub(crate) fn admin(member: &Member) -> bool {
     member.active && member.roles.contains(&Role::CommitteeAdmin)
+}
+
+/// A group leader: takes attendance for the group's own meetings.
+pub(crate) fn group_leader(member: &Member) -> bool {
+    member.active && member.group_id.is_some() && member.roles.contains(&Role::GroupLeader)
 }
 
 /// What `actor` may do with document `id`; `None`: nothing at all.
@@ -53,7 +58,11 @@ pub async fn access(
     let result = match id.kind {
         DocKind::Checkins if same_branch && officer(actor) => Some(Access::Read),
         DocKind::Reviews if same_branch && officer(actor) => Some(Access::Write),
-        DocKind::Events if same_branch && officer(actor) => Some(Access::Write),
+        // A group leader writes only the attendance of the group's own
+        // meetings: the gate's integrity check holds them to that.
+        DocKind::Events if same_branch && (officer(actor) || group_leader(actor)) => {
+            Some(Access::Write)
+        }
         DocKind::Events if same_branch => Some(Access::Read),
         _ if admin(actor) => {
             let above = directory
@@ -61,7 +70,14 @@ pub async fn access(
                 .await?
                 .iter()
                 .any(|o| o.id == actor.org_id);
-            above.then_some(Access::Read)
+            // An admin above reviews a branch's records its own officers
+            // cannot (the secretary's own), so writes the reviews.
+            let access = if id.kind == DocKind::Reviews {
+                Access::Write
+            } else {
+                Access::Read
+            };
+            above.then_some(access)
         }
         _ => None,
     };
@@ -82,7 +98,7 @@ pub async fn documents_for(
     let home = store.accounts().organisation(&actor.org_id).await?;
     let home_is_branch = home.as_ref().is_some_and(|o| o.kind == OrgKind::Branch);
     if home_is_branch {
-        let events = if officer(actor) {
+        let events = if officer(actor) || group_leader(actor) {
             Access::Write
         } else {
             Access::Read
@@ -106,7 +122,7 @@ pub async fn documents_for(
         for m in store.accounts().members_under(&actor.org_id).await? {
             if m.id != actor.id && !docs.iter().any(|(d, _)| d.owner == m.id) {
                 docs.push((DocId::checkins(&m.id, year), Access::Read));
-                docs.push((DocId::reviews(&m.id, year), Access::Read));
+                docs.push((DocId::reviews(&m.id, year), Access::Write));
             }
         }
     }

@@ -15,8 +15,11 @@ use super::SyncError;
 use crate::storage::{Member, Store, Verdicts};
 use automerge::{Automerge, Change};
 use std::collections::{BTreeSet, HashMap};
+use vanguard_shared::documents::leave;
+use vanguard_shared::documents::schema::LEAVE;
 use vanguard_shared::documents::{DocId, DocKind, Entry, Layout, SchemaError};
 use vanguard_shared::event_code::CodeVerdict;
+use vanguard_shared::ledger::Kind;
 
 fn forged() -> SyncError {
     SyncError::Forbidden("记录人须为当前登录的成员本人".into())
@@ -40,7 +43,10 @@ pub(super) async fn check(
     entries: &[Entry],
 ) -> Result<Verdicts, SyncError> {
     match id.kind {
-        DocKind::Checkins => Ok(code_verdicts(store, &author.org_id, entries).await?),
+        DocKind::Checkins => {
+            leave_requests(store, author, id, entries).await?;
+            Ok(code_verdicts(store, &author.org_id, entries).await?)
+        }
         DocKind::Reviews => {
             reviews(store, author, id, entries).await?;
             Ok(Verdicts::new())
@@ -85,6 +91,52 @@ pub async fn code_verdicts(
             (r.record_id.clone(), verdict)
         })
         .collect())
+}
+
+/// A leave request stands only for an event of the member's branch that
+/// had not started when it was asked, and that the member has not checked
+/// in to (`documents::leave`, the rule the phone's form applies too).
+async fn leave_requests(
+    store: &Store,
+    author: &Member,
+    id: &DocId,
+    entries: &[Entry],
+) -> Result<(), SyncError> {
+    let records = || {
+        entries.iter().filter_map(|e| match e {
+            Entry::Record(r) if !r.withdrawn => Some(r),
+            _ => None,
+        })
+    };
+    for leave in records().filter(|r| r.kind == LEAVE) {
+        let refused = |message: &str| {
+            SyncError::from(SchemaError::new(
+                Some(leave.record_id.clone()),
+                "event_id",
+                message,
+            ))
+        };
+        let Some(event_id) = leave.event_id.as_deref() else {
+            continue;
+        };
+        let event = store
+            .events()
+            .event(event_id)
+            .await?
+            .filter(|e| e.branch_id == author.org_id)
+            .ok_or_else(|| refused("请假的活动不存在"))?;
+        let here = records().any(|r| r.kind != LEAVE && r.event_id.as_deref() == Some(event_id));
+        let stored = store
+            .reports()
+            .records_at_event(event_id, id.year)
+            .await?
+            .into_iter()
+            .any(|(member, r)| member == id.owner && r.kind != LEAVE && !r.withdrawn);
+        if let Some(message) = leave::refusal(&event.event, leave.occurred_at, here || stored) {
+            return Err(refused(message));
+        }
+    }
+    Ok(())
 }
 
 async fn reviews(
@@ -144,6 +196,12 @@ async fn events(
     entries: &[Entry],
 ) -> Result<(), SyncError> {
     let branch = id.owner.as_str();
+    let officer = author.org_id == branch && super::access::officer(author);
+    if !officer && entries.iter().any(|e| matches!(e, Entry::Event(_))) {
+        return Err(SyncError::Forbidden(
+            "只有本支部的书记或组织委员可以发布和修改活动".into(),
+        ));
+    }
     let event_ids: Vec<&str> = entries
         .iter()
         .filter_map(|e| match e {
@@ -182,15 +240,38 @@ async fn events(
             }
         }
     }
-    // Every row names a member of the branch.
+    // Every row names a member of the branch; a group leader's, a member
+    // of the group at one of the group's own meetings.
+    let group = if officer {
+        None
+    } else {
+        author.group_id.as_deref()
+    };
     let members: BTreeSet<String> = store
         .accounts()
         .members_under(branch)
         .await?
         .into_iter()
-        .filter(|m| m.org_id == branch)
+        .filter(|m| m.org_id == branch && (officer || m.group_id.as_deref() == group))
         .map(|m| m.id)
         .collect();
+    if !officer {
+        for (event_id, _) in &attendance {
+            let own_meeting = match layout.read(doc, "events", event_id) {
+                Ok(Entry::Event(e)) => {
+                    e.kind == Kind::GroupMeeting
+                        && group.is_some()
+                        && e.group_id.as_deref() == group
+                }
+                _ => false,
+            };
+            if !own_meeting {
+                return Err(SyncError::Forbidden(
+                    "党小组长只能记录本小组党小组会的考勤".into(),
+                ));
+            }
+        }
+    }
     for (event_id, rows) in attendance {
         if let Some(row) = rows.iter().find(|r| !members.contains(&r.member_id)) {
             return Err(SchemaError::new(

@@ -5,9 +5,11 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use vanguard_core::accounts::AccountsError;
+use vanguard_core::attendance::AttendanceError;
 use vanguard_core::auth::AuthError;
 use vanguard_core::events::EventError;
 use vanguard_core::records::RecordsError;
+use vanguard_core::review::ReviewError;
 use vanguard_core::storage::StoreError;
 use vanguard_core::sync::SyncError;
 use vanguard_core::ServiceError;
@@ -55,6 +57,8 @@ from_service_errors!(
     AccountsError,
     EventError,
     RecordsError,
+    ReviewError,
+    AttendanceError,
     StoreError,
     SyncError
 );

@@ -1,19 +1,26 @@
-//! `POST /api/events` (a secretary creates a branch event),
+//! Branch events: `GET /api/events?year=` (the branch's events, for its
+//! officers), `POST /api/events` (create one, or a monthly meeting's year
+//! with `monthly_day`), `PATCH /api/events/{event_id}` (edit or cancel),
+//! `GET` and `PUT /api/events/{event_id}/attendance` (the attendance sheet),
 //! `GET /api/events/hosted` (the events whose codes the caller may show) and
-//! `GET /api/events/{event_id}/code` (the host's phone shows the current
+//! `GET /api/events/{event_id}/code` (the host's screen shows the current
 //! check-in code).
 
-use super::error::ApiError;
+use super::accounts::YearQuery;
+use super::error::{ApiError, ApiJson, ApiQuery};
 use super::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
+use serde_json::Value;
 use vanguard_core::events::EventDraft;
+use vanguard_shared::attendance::{RowInput, Sheet};
+use vanguard_shared::branch_events::{EventPatch, ListedEvent};
 use vanguard_shared::documents::EventEntry;
 use vanguard_shared::event_code::{HostedEvent, ShownCode};
 use vanguard_shared::geofence::Geofence;
@@ -21,8 +28,13 @@ use vanguard_shared::ledger::Kind;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/events", post(create))
+        .route("/api/events", post(create).get(list))
         .route("/api/events/hosted", get(hosted))
+        .route("/api/events/{event_id}", patch(update))
+        .route(
+            "/api/events/{event_id}/attendance",
+            get(attendance).put(save_attendance),
+        )
         .route("/api/events/{event_id}/code", get(current_code))
 }
 
@@ -37,18 +49,82 @@ pub struct NewEvent {
     pub with_code: bool,
     /// As sent: checked by `Geofence::new` before anything is written.
     pub geofence: Option<Geofence>,
+    /// A 党小组会's group.
+    pub group_id: Option<String>,
+    /// A monthly meeting: the day of the month its events fall on, from
+    /// `start`'s month to December.
+    pub monthly_day: Option<u32>,
 }
 
 fn time(field: &str, text: &str) -> Result<DateTime<FixedOffset>, ApiError> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|_| ApiError::unprocessable(format!("{field} 应为带时区的 RFC 3339 时间")))
+    Ok(vanguard_core::events::time(field, text)?)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<Vec<ListedEvent>>, ApiError> {
+    let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(Json(
+        state.services.events.list(&caller.member, year).await?,
+    ))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(event_id): Path<String>,
+    ApiJson(patch): ApiJson<EventPatch>,
+) -> Result<Json<EventEntry>, ApiError> {
+    let event = state
+        .services
+        .events
+        .update(&caller.member, &event_id, patch)
+        .await?;
+    Ok(Json(event))
+}
+
+async fn attendance(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(event_id): Path<String>,
+) -> Result<Json<Sheet>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .attendance()
+            .sheet(&caller.member, &event_id)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SheetRows {
+    pub rows: Vec<RowInput>,
+}
+
+async fn save_attendance(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(event_id): Path<String>,
+    ApiJson(body): ApiJson<SheetRows>,
+) -> Result<Json<Sheet>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .attendance()
+            .save(&caller.member, &event_id, &body.rows)
+            .await?,
+    ))
 }
 
 async fn create(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     body: Result<Json<NewEvent>, JsonRejection>,
-) -> Result<(StatusCode, Json<EventEntry>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body?;
     let kind: Kind = body
         .kind
@@ -66,9 +142,18 @@ async fn create(
             .map(|g| Geofence::new(g.lat, g.lon, g.radius_m))
             .transpose()
             .map_err(|e| ApiError::unprocessable(e.to_string()))?,
+        group_id: body.group_id,
     };
-    let event = state.services.events.create(&caller.member, draft).await?;
-    Ok((StatusCode::CREATED, Json(event)))
+    let events = &state.services.events;
+    let made = match body.monthly_day {
+        None => json(events.create(&caller.member, draft).await?),
+        Some(day) => json(events.create_monthly(&caller.member, draft, day).await?),
+    }?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+fn json(value: impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError(vanguard_core::ServiceError::internal(&e)))
 }
 
 async fn hosted(

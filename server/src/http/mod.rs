@@ -7,6 +7,7 @@ pub mod events;
 pub mod guard;
 pub mod pages;
 pub mod records;
+pub mod review;
 pub mod session;
 pub mod sync;
 
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(accounts::router())
         .merge(records::router())
+        .merge(review::router())
         .merge(events::router())
         .merge(sync::router())
         .route("/api/{*rest}", any(no_such_api))

@@ -1,5 +1,7 @@
 //! `GET /api/members/{member_id}/records?year=`: a member's materialized
-//! records with their review state, to whoever may read their check-ins.
+//! records with their review state, and
+//! `GET /api/members/{member_id}/ledger?year=&mode=official|provisional`:
+//! their ledger, each to whoever may read their check-ins.
 
 use super::accounts::YearQuery;
 use super::error::{ApiError, ApiQuery};
@@ -8,10 +10,15 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::Deserialize;
+use vanguard_core::ledger;
 use vanguard_core::records::{self, RecordJson};
+use vanguard_shared::ledger::{Ledger, Mode};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/members/{member_id}/records", get(member_records))
+    Router::new()
+        .route("/api/members/{member_id}/records", get(member_records))
+        .route("/api/members/{member_id}/ledger", get(member_ledger))
 }
 
 async fn member_records(
@@ -28,4 +35,32 @@ async fn member_records(
     )
     .await?;
     Ok(Json(rows))
+}
+
+#[derive(Deserialize)]
+pub struct LedgerQuery {
+    pub year: Option<i32>,
+    #[serde(default = "official")]
+    pub mode: Mode,
+}
+
+fn official() -> Mode {
+    Mode::Official
+}
+
+async fn member_ledger(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(member_id): Path<String>,
+    ApiQuery(query): ApiQuery<LedgerQuery>,
+) -> Result<Json<Ledger>, ApiError> {
+    let ledger = ledger::member_ledger(
+        &state.services.store,
+        &caller.member,
+        &member_id,
+        query.year,
+        query.mode,
+    )
+    .await?;
+    Ok(Json(ledger))
 }

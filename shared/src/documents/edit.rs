@@ -3,6 +3,7 @@
 
 use super::fields::child_map;
 use super::schema::{DecisionStatus, EventEntry};
+use crate::ledger::{AttendanceMark, LeaveKind};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ReadDoc, ROOT};
 use chrono::{DateTime, FixedOffset};
@@ -143,25 +144,102 @@ pub fn decide(
     Ok(())
 }
 
-/// Creates or replaces an event in a branch's events document.
+/// Sets `key` of `obj` to `value`, or removes it: a field cleared on a form.
+fn put_or_clear<T: Transactable, V: Into<automerge::ScalarValue>>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    value: Option<V>,
+) -> Result<(), AutomergeError> {
+    match value {
+        Some(v) => tx.put(obj, key, v),
+        None if tx.get(obj, key)?.is_some() => tx.delete(obj, key),
+        None => Ok(()),
+    }
+}
+
+/// Creates an event in a branch's events document, or edits one in place
+/// (so its history keeps the earlier values).
 pub fn put_event(doc: &mut Automerge, event: &EventEntry) -> Result<(), EditError> {
     let events = collection(doc, "events")?;
+    let existing = child_map(doc, &events, &event.event_id);
     doc.transact::<_, _, AutomergeError>(|tx| {
-        let obj = tx.put_object(&events, event.event_id.as_str(), ObjType::Map)?;
+        let obj = match &existing {
+            Some(obj) => obj.clone(),
+            None => tx.put_object(&events, event.event_id.as_str(), ObjType::Map)?,
+        };
         tx.put(&obj, "kind", event.kind.as_str())?;
         tx.put(&obj, "title", event.title.as_str())?;
         tx.put(&obj, "start", event.start.to_rfc3339())?;
-        put_opt_str(tx, &obj, "end", &event.end.map(|t| t.to_rfc3339()))?;
-        put_opt_str(tx, &obj, "place", &event.place)?;
-        put_opt_str(tx, &obj, "code_key", &event.code_key)?;
-        if let Some(g) = &event.geofence {
-            let fence = tx.put_object(&obj, "geofence", ObjType::Map)?;
-            tx.put(&fence, "lat", g.lat)?;
-            tx.put(&fence, "lon", g.lon)?;
-            tx.put(&fence, "radius_m", g.radius_m)?;
+        put_or_clear(tx, &obj, "end", event.end.map(|t| t.to_rfc3339()))?;
+        put_or_clear(tx, &obj, "place", event.place.clone())?;
+        put_or_clear(tx, &obj, "code_key", event.code_key.clone())?;
+        put_or_clear(tx, &obj, "group_id", event.group_id.clone())?;
+        match &event.geofence {
+            Some(g) => {
+                let fence = tx.put_object(&obj, "geofence", ObjType::Map)?;
+                tx.put(&fence, "lat", g.lat)?;
+                tx.put(&fence, "lon", g.lon)?;
+                tx.put(&fence, "radius_m", g.radius_m)?;
+            }
+            None if tx.get(&obj, "geofence")?.is_some() => tx.delete(&obj, "geofence")?,
+            None => {}
         }
-        if event.cancelled {
-            tx.put(&obj, "cancelled", true)?;
+        if event.cancelled || existing.is_some() {
+            tx.put(&obj, "cancelled", event.cancelled)?;
+        }
+        put_or_clear(tx, &obj, "cancelled_by", event.cancelled_by.clone())?;
+        put_or_clear(
+            tx,
+            &obj,
+            "cancelled_at",
+            event.cancelled_at.map(|t| t.to_rfc3339()),
+        )?;
+        Ok(())
+    })
+    .map_err(|f| EditError::Automerge(f.error))?;
+    Ok(())
+}
+
+/// One member's row as an officer marks it on the attendance sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttendanceRow {
+    pub member_id: String,
+    pub mark: AttendanceMark,
+    pub note: Option<String>,
+}
+
+/// Writes rows of an event's attendance sheet, each by `by` at `at`; a row
+/// already there is edited in place.
+pub fn put_attendance(
+    doc: &mut Automerge,
+    event_id: &str,
+    rows: &[AttendanceRow],
+    by: &str,
+    at: DateTime<FixedOffset>,
+) -> Result<(), EditError> {
+    let attendance = collection(doc, "attendance")?;
+    let sheet = child_map(doc, &attendance, event_id);
+    let existing: Vec<Option<ObjId>> = rows
+        .iter()
+        .map(|r| sheet.as_ref().and_then(|s| child_map(doc, s, &r.member_id)))
+        .collect();
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        let sheet = match &sheet {
+            Some(sheet) => sheet.clone(),
+            None => tx.put_object(&attendance, event_id, ObjType::Map)?,
+        };
+        for (row, existing) in rows.iter().zip(&existing) {
+            let obj = match existing {
+                Some(obj) => obj.clone(),
+                None => tx.put_object(&sheet, row.member_id.as_str(), ObjType::Map)?,
+            };
+            let (outcome, leave) = row.mark.outcome();
+            tx.put(&obj, "status", outcome.as_str())?;
+            put_or_clear(tx, &obj, "leave", leave.map(LeaveKind::as_str))?;
+            put_or_clear(tx, &obj, "reason", row.note.clone())?;
+            tx.put(&obj, "by", by)?;
+            tx.put(&obj, "at", at.to_rfc3339())?;
         }
         Ok(())
     })

@@ -195,18 +195,21 @@ impl CheckinForm {
 }
 
 impl LeaveForm {
-    /// A leave request for an event that has not ended yet.
+    /// A leave request for an event that has not started yet, and that the
+    /// member has not checked in to (`checked_in`: the events they have).
     pub fn parse(
         &self,
         now: DateTime<FixedOffset>,
         events: &[EventEntry],
+        checked_in: &[&str],
     ) -> Result<NewRecord, FormError> {
         let event = events
             .iter()
             .find(|e| e.event_id == self.event_id)
             .ok_or_else(|| wrong("event", "请选择要请假的活动"))?;
-        if event.end.unwrap_or(event.start) < now {
-            return Err(wrong("event", "活动已结束，不能再请假"));
+        let attended = checked_in.contains(&event.event_id.as_str());
+        if let Some(message) = super::leave::refusal(event, now, attended) {
+            return Err(wrong("event", message));
         }
         let reason = optional(&self.reason, "reason", "请假事由")?
             .ok_or_else(|| wrong("reason", "请填写请假事由"))?;
@@ -239,7 +242,10 @@ mod tests {
             place: Some("党员活动室".into()),
             geofence: None,
             code_key,
+            group_id: None,
             cancelled: false,
+            cancelled_by: None,
+            cancelled_at: None,
         }
     }
 
@@ -369,7 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn leave_needs_a_reason_and_an_event_not_yet_over() {
+    fn leave_needs_a_reason_and_an_event_not_yet_begun() {
         let events = [theme_day(None)];
         let before = at("2026-11-22T20:00:00+08:00");
         let form = |reason: &str| LeaveForm {
@@ -378,20 +384,27 @@ mod tests {
         };
         assert_eq!(
             form(" ")
-                .parse(before, &events)
+                .parse(before, &events, &[])
                 .expect_err("no reason")
                 .field,
             "reason"
         );
-        let rec = form("出差").parse(before, &events).expect("leave");
+        let rec = form("出差").parse(before, &events, &[]).expect("leave");
         assert_eq!(
             (rec.kind.as_str(), rec.note.as_deref()),
             ("leave", Some("出差"))
         );
         let after = at("2026-11-23T12:00:00+08:00");
         assert_eq!(
-            form("出差").parse(after, &events).expect_err("over").field,
+            form("出差")
+                .parse(after, &events, &[])
+                .expect_err("over")
+                .field,
             "event"
         );
+        let checked_in = form("出差")
+            .parse(before, &events, &["ev-1"])
+            .expect_err("checked in");
+        assert!(checked_in.message.contains("已签到"));
     }
 }

@@ -5,12 +5,13 @@ pub mod edit;
 mod fields;
 pub mod form;
 pub mod id;
+pub mod leave;
 pub mod schema;
 pub mod view;
 
 pub use edit::{EditError, NewRecord};
 pub use id::{DocId, DocIdError, DocKind};
 pub use schema::{
-    create_root, root_actor, CheckinRecord, Decision, DecisionStatus, Entry, EventEntry, Layout,
-    SchemaError,
+    create_root, root_actor, AttendanceEntry, CheckinRecord, Decision, DecisionStatus, Entry,
+    EventEntry, Layout, SchemaError,
 };

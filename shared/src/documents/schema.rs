@@ -6,7 +6,7 @@ use super::fields::{child_map, Fields};
 use super::id::{is_plain_id, DocId, DocKind};
 use crate::automerge_versions;
 use crate::geofence::{self, Geofence};
-use crate::ledger::{Grade, Kind, Outcome, Section, Side};
+use crate::ledger::{Grade, Kind, LeaveKind, Outcome, Section, Side};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, Automerge, ObjId, ObjType, Prop, ReadDoc, ROOT};
 use chrono::{DateTime, Datelike, FixedOffset};
@@ -236,7 +236,36 @@ pub struct EventEntry {
     pub geofence: Option<Geofence>,
     /// The public part of the event's check-in code (issue 5's scheme).
     pub code_key: Option<String>,
+    /// A group's own meeting (党小组会): its group leader takes attendance.
+    pub group_id: Option<String>,
     pub cancelled: bool,
+    /// Who cancelled the event, and when: a cancelled event stays listed.
+    pub cancelled_by: Option<String>,
+    pub cancelled_at: Option<DateTime<FixedOffset>>,
+}
+
+/// Check-in to an event opens this long before its start.
+pub const OPENS_BEFORE_MINUTES: i64 = 30;
+/// An event without an end closes check-in this long after its start.
+pub const DEFAULT_LENGTH_HOURS: i64 = 3;
+
+impl EventEntry {
+    /// When members may check in to the event: from a little before its
+    /// start to its end (or a few hours after its start).
+    pub fn checkin_window(&self) -> (DateTime<FixedOffset>, DateTime<FixedOffset>) {
+        window(self.start, self.end)
+    }
+}
+
+/// The check-in window of an event starting at `start`.
+pub fn window(
+    start: DateTime<FixedOffset>,
+    end: Option<DateTime<FixedOffset>>,
+) -> (DateTime<FixedOffset>, DateTime<FixedOffset>) {
+    (
+        start - chrono::Duration::minutes(OPENS_BEFORE_MINUTES),
+        end.unwrap_or(start + chrono::Duration::hours(DEFAULT_LENGTH_HOURS)),
+    )
 }
 
 /// One member's attendance at one event, as the officer decided it.
@@ -245,8 +274,11 @@ pub struct AttendanceEntry {
     pub event_id: String,
     pub member_id: String,
     pub outcome: Outcome,
+    /// For a leave (`excused`): on official business or personal.
+    pub leave: Option<LeaveKind>,
     pub reason: Option<String>,
     pub by: Option<String>,
+    pub at: Option<DateTime<FixedOffset>>,
 }
 
 /// A typed entry of a document, as the server materializes it.
@@ -401,7 +433,10 @@ fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry,
         place: f.opt_str("place", 200)?,
         geofence,
         code_key: f.opt_str("code_key", 512)?,
+        group_id: f.opt_str("group_id", 64)?,
         cancelled: f.opt_bool("cancelled")?.unwrap_or(false),
+        cancelled_by: f.opt_str("cancelled_by", 64)?,
+        cancelled_at: f.opt_time("cancelled_at")?,
     })
 }
 
@@ -412,19 +447,30 @@ fn read_attendance(
 ) -> Result<Vec<AttendanceEntry>, SchemaError> {
     let mut rows = Vec::new();
     for member_id in doc.keys(&obj) {
-        check_entry_id("attendance", &member_id)?;
-        let row = child_map(doc, &obj, &member_id)
-            .ok_or_else(|| SchemaError::new(Some(event_id.to_string()), &member_id, "应为对象"))?;
-        let f = Fields::new(doc, row, format!("{event_id}/{member_id}"));
-        rows.push(AttendanceEntry {
-            event_id: event_id.to_string(),
-            member_id,
-            outcome: f.req_code("status", |s| s.parse().ok())?,
-            reason: f.opt_str("reason", MAX_TEXT)?,
-            by: f.opt_str("by", 64)?,
-        });
+        rows.push(read_attendance_row(doc, &obj, event_id, member_id)?);
     }
     Ok(rows)
+}
+
+fn read_attendance_row(
+    doc: &Automerge,
+    sheet: &ObjId,
+    event_id: &str,
+    member_id: String,
+) -> Result<AttendanceEntry, SchemaError> {
+    check_entry_id("attendance", &member_id)?;
+    let row = child_map(doc, sheet, &member_id)
+        .ok_or_else(|| SchemaError::new(Some(event_id.to_string()), &member_id, "应为对象"))?;
+    let f = Fields::new(doc, row, format!("{event_id}/{member_id}"));
+    Ok(AttendanceEntry {
+        event_id: event_id.to_string(),
+        member_id,
+        outcome: f.req_code("status", |s| s.parse().ok())?,
+        leave: f.opt_code("leave", |s| s.parse().ok())?,
+        reason: f.opt_str("reason", MAX_TEXT)?,
+        by: f.opt_str("by", 64)?,
+        at: f.opt_time("at")?,
+    })
 }
 
 /// Where a document's entries live, found once per document.
@@ -522,6 +568,21 @@ impl Layout {
             }),
             _ => Err(SchemaError::new(None, collection, "未知的集合")),
         }
+    }
+
+    /// One member's rows on every attendance sheet, read without the
+    /// others' rows; a row written badly is skipped.
+    pub fn attendance_of(&self, doc: &Automerge, member_id: &str) -> Vec<AttendanceEntry> {
+        let Some(attendance) = self.collection("attendance") else {
+            return Vec::new();
+        };
+        doc.keys(attendance)
+            .filter_map(|event_id| {
+                let sheet = child_map(doc, attendance, &event_id)?;
+                child_map(doc, &sheet, member_id)?;
+                read_attendance_row(doc, &sheet, &event_id, member_id.to_string()).ok()
+            })
+            .collect()
     }
 
     /// Every entry of the document: for a rebuild, or a first load.

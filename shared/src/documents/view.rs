@@ -4,7 +4,9 @@
 //! server's materialized tables say the same once everything has synced.
 
 use super::id::DocId;
-use super::schema::{CheckinRecord, Decision, DecisionStatus, Entry, EventEntry, Layout, LEAVE};
+use super::schema::{
+    AttendanceEntry, CheckinRecord, Decision, DecisionStatus, Entry, EventEntry, Layout, LEAVE,
+};
 use crate::ledger::{Kind, Outcome, RecordFact, Review};
 use automerge::Automerge;
 use std::collections::{BTreeMap, BTreeSet};
@@ -175,39 +177,232 @@ pub fn records(
     out
 }
 
-/// What the ledger engine prices: each record with its review. A leave
-/// request counts as excused absence from its event's kind; a record still
-/// on this device counts as pending, as in the member's own view.
-pub fn facts(records: &[RecordView], events: &[EventEntry]) -> Vec<RecordFact> {
-    records
+/// The attendance rows of one member in the branch's events document.
+pub fn attendance_of(doc: &Automerge, id: &DocId, member_id: &str) -> Vec<AttendanceEntry> {
+    Layout::find(doc, id)
+        .map(|layout| layout.attendance_of(doc, member_id))
+        .unwrap_or_default()
+}
+
+/// The id a ledger entry priced from an attendance row carries.
+pub fn attendance_fact_id(event_id: &str) -> String {
+    format!("attendance:{event_id}")
+}
+
+/// What the ledger engine prices: each record with its review, and each
+/// attendance row the officers recorded for the member (`attendance`, the
+/// member's own). A row is the branch's word on that occurrence: it is
+/// priced by its outcome (an unexcused absence costs what the rulebook
+/// says, an approved leave is listed under 请假出差 at no cost), and the
+/// member's own check-ins and leave requests for that event are its
+/// evidence, not priced again. A leave request counts as excused absence
+/// from its event's kind; a record still on this device counts as pending,
+/// as in the member's own view. The server and the phone call this alike.
+pub fn facts(
+    records: &[RecordView],
+    events: &[EventEntry],
+    attendance: &[AttendanceEntry],
+) -> Vec<RecordFact> {
+    let event = |id: &str| events.iter().find(|e| e.event_id == id && !e.cancelled);
+    let recorded: BTreeSet<&str> = attendance
         .iter()
-        .filter_map(|view| {
-            let r = &view.record;
-            let (kind, outcome) = if r.kind == LEAVE {
-                let event = events
-                    .iter()
-                    .find(|e| Some(&e.event_id) == r.event_id.as_ref())?;
-                (event.kind, Some(Outcome::Excused))
-            } else {
-                (Kind::from_str(&r.kind).ok()?, None)
-            };
-            let review = match &view.state {
-                RecordState::Local | RecordState::Submitted => Review::Pending,
-                RecordState::Approved => Review::Approved { by: Arc::from("") },
-                RecordState::Returned { reason } => Review::Returned {
-                    by: Arc::from(""),
-                    reason: reason.clone(),
-                },
-                RecordState::Withdrawn => Review::Withdrawn,
-            };
+        .filter(|row| event(&row.event_id).is_some())
+        .map(|row| row.event_id.as_str())
+        .collect();
+    let mut out: Vec<RecordFact> = attendance
+        .iter()
+        .filter_map(|row| {
+            let ev = event(&row.event_id)?;
             Some(RecordFact {
-                record_id: Arc::from(r.record_id.as_str()),
-                kind,
-                occurred_at: r.occurred_at,
-                outcome,
-                hours: r.hours,
-                review,
+                record_id: Arc::from(attendance_fact_id(&row.event_id).as_str()),
+                kind: ev.kind,
+                occurred_at: ev.start,
+                outcome: Some(row.outcome),
+                hours: None,
+                review: Review::Approved {
+                    by: Arc::from(row.by.as_deref().unwrap_or_default()),
+                },
             })
         })
-        .collect()
+        .collect();
+    out.extend(records.iter().filter_map(|view| {
+        let r = &view.record;
+        if r.event_id
+            .as_deref()
+            .is_some_and(|id| recorded.contains(id))
+        {
+            return None;
+        }
+        let (kind, outcome) = if r.kind == LEAVE {
+            let event = r.event_id.as_deref().and_then(event)?;
+            (event.kind, Some(Outcome::Excused))
+        } else {
+            (Kind::from_str(&r.kind).ok()?, None)
+        };
+        let review = match &view.state {
+            RecordState::Local | RecordState::Submitted => Review::Pending,
+            RecordState::Approved => Review::Approved { by: Arc::from("") },
+            RecordState::Returned { reason } => Review::Returned {
+                by: Arc::from(""),
+                reason: reason.clone(),
+            },
+            RecordState::Withdrawn => Review::Withdrawn,
+        };
+        Some(RecordFact {
+            record_id: Arc::from(r.record_id.as_str()),
+            kind,
+            occurred_at: r.occurred_at,
+            outcome,
+            hours: r.hours,
+            review,
+        })
+    }));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{default_rulebook, LedgerInput, Mode, Points};
+    use chrono::{DateTime, FixedOffset};
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).expect("time")
+    }
+
+    fn event(id: &str, start: &str) -> EventEntry {
+        EventEntry {
+            event_id: id.into(),
+            kind: Kind::ThemeDay,
+            title: "主题党日".into(),
+            start: at(start),
+            end: None,
+            place: None,
+            geofence: None,
+            code_key: None,
+            group_id: None,
+            cancelled: false,
+            cancelled_by: None,
+            cancelled_at: None,
+        }
+    }
+
+    fn view(id: &str, kind: &str, event_id: Option<&str>, when: &str) -> RecordView {
+        RecordView {
+            record: CheckinRecord {
+                record_id: id.into(),
+                kind: kind.into(),
+                occurred_at: at(when),
+                event_id: event_id.map(str::to_string),
+                hours: None,
+                place: None,
+                lat: None,
+                lon: None,
+                note: None,
+                code: None,
+                withdrawn: false,
+            },
+            state: RecordState::Submitted,
+            title: String::new(),
+            at_event: None,
+        }
+    }
+
+    fn row(event_id: &str, outcome: Outcome) -> AttendanceEntry {
+        AttendanceEntry {
+            event_id: event_id.into(),
+            member_id: "m1".into(),
+            outcome,
+            leave: None,
+            reason: None,
+            by: Some("sec".into()),
+            at: None,
+        }
+    }
+
+    fn total(facts: &[RecordFact]) -> Points {
+        crate::ledger::compute(
+            &default_rulebook(),
+            &LedgerInput {
+                member_id: "m1",
+                year: 2026,
+                time_zone: chrono_tz::Asia::Shanghai,
+                records: facts,
+                adjustments: &[],
+                vetoes: &[],
+            },
+            Mode::Provisional,
+        )
+        .total
+    }
+
+    #[test]
+    fn an_attendance_row_speaks_for_the_occurrence_and_prices_absence_and_leave() {
+        let events = [
+            event("march", "2026-03-15T09:00:00+08:00"),
+            event("april", "2026-04-15T09:00:00+08:00"),
+            event("may", "2026-05-15T09:00:00+08:00"),
+        ];
+        // Checked in twice to March (two phones), asked leave for April,
+        // nothing for May.
+        let records = [
+            view(
+                "r1",
+                "theme_day",
+                Some("march"),
+                "2026-03-15T09:05:00+08:00",
+            ),
+            view(
+                "r2",
+                "theme_day",
+                Some("march"),
+                "2026-03-15T09:06:00+08:00",
+            ),
+            view("r3", LEAVE, Some("april"), "2026-04-10T09:00:00+08:00"),
+        ];
+        let unrecorded = facts(&records, &events, &[]);
+        assert_eq!(unrecorded.len(), 3);
+
+        let sheet = [
+            row("march", Outcome::Present),
+            AttendanceEntry {
+                leave: Some(crate::ledger::LeaveKind::Official),
+                ..row("april", Outcome::Excused)
+            },
+            row("may", Outcome::Unexcused),
+        ];
+        let priced = facts(&records, &events, &sheet);
+        // One fact per occurrence: the rows, not the records at their events.
+        assert_eq!(priced.len(), 3);
+        assert!(priced
+            .iter()
+            .all(|f| f.record_id.starts_with("attendance:")));
+        assert!(priced
+            .iter()
+            .all(|f| matches!(&f.review, Review::Approved { by } if &**by == "sec")));
+        let outcome = |id: &str| {
+            priced
+                .iter()
+                .find(|f| *f.record_id == *attendance_fact_id(id))
+                .and_then(|f| f.outcome)
+        };
+        assert_eq!(outcome("april"), Some(Outcome::Excused));
+        assert_eq!(outcome("may"), Some(Outcome::Unexcused));
+        // Present +5, leave 0, absent −2 on the default rulebook's base.
+        let base = default_rulebook().base;
+        assert_eq!(
+            total(&priced),
+            base + Points::from_f64(3.0).expect("points")
+        );
+        // A row for a cancelled event counts for nothing.
+        let cancelled = [
+            EventEntry {
+                cancelled: true,
+                ..events[2].clone()
+            },
+            events[0].clone(),
+            events[1].clone(),
+        ];
+        assert_eq!(facts(&records, &cancelled, &sheet).len(), 2);
+    }
 }

@@ -81,6 +81,53 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What an approved leave was for.
+    LeaveKind, "leave kind" {
+        Official = "official" / "因公",
+        Personal = "personal" / "因私",
+    }
+}
+
+vocabulary! {
+    /// What an officer marks on the attendance sheet: an [`Outcome`], with
+    /// leave split by what it was for.
+    AttendanceMark, "attendance outcome" {
+        Present = "present" / "出席",
+        Late = "late" / "迟到",
+        ExcusedOfficial = "excused_official" / "请假（因公）",
+        ExcusedPersonal = "excused_personal" / "请假（因私）",
+        Unexcused = "unexcused" / "无故缺席",
+        MadeUp = "made_up" / "补学",
+    }
+}
+
+impl AttendanceMark {
+    /// The outcome the ledger prices, and the leave's kind.
+    pub fn outcome(self) -> (Outcome, Option<LeaveKind>) {
+        match self {
+            AttendanceMark::Present => (Outcome::Present, None),
+            AttendanceMark::Late => (Outcome::Late, None),
+            AttendanceMark::ExcusedOfficial => (Outcome::Excused, Some(LeaveKind::Official)),
+            AttendanceMark::ExcusedPersonal => (Outcome::Excused, Some(LeaveKind::Personal)),
+            AttendanceMark::Unexcused => (Outcome::Unexcused, None),
+            AttendanceMark::MadeUp => (Outcome::MadeUp, None),
+        }
+    }
+
+    /// The mark a stored row shows as; a leave of no stated kind reads as personal.
+    pub fn of(outcome: Outcome, leave: Option<LeaveKind>) -> AttendanceMark {
+        match (outcome, leave) {
+            (Outcome::Present, _) => AttendanceMark::Present,
+            (Outcome::Late, _) => AttendanceMark::Late,
+            (Outcome::Excused, Some(LeaveKind::Official)) => AttendanceMark::ExcusedOfficial,
+            (Outcome::Excused, _) => AttendanceMark::ExcusedPersonal,
+            (Outcome::Unexcused, _) => AttendanceMark::Unexcused,
+            (Outcome::MadeUp, _) => AttendanceMark::MadeUp,
+        }
+    }
+}
+
+vocabulary! {
     /// The four sections of a member's sheet (seed 004).
     Section, "ledger section" {
         WorkCompletion = "work_completion" / "工作完成情况",

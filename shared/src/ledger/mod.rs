@@ -14,6 +14,6 @@ pub use engine::{
     Source, VetoFact,
 };
 pub use evaluation::{evaluate, Evaluation, EvaluationError, MemberResult, Override};
-pub use kinds::{Grade, Kind, Outcome, Period, Section, Side};
+pub use kinds::{AttendanceMark, Grade, Kind, LeaveKind, Outcome, Period, Section, Side};
 pub use points::Points;
 pub use rulebook::{default_rulebook, in_force, Rulebook, RulebookError};

@@ -21,13 +21,19 @@ async fn a_record_reaches_the_tables_and_the_audit_log(db: Db) {
         access_of(&me, &DocId::reviews(&id, YEAR).to_string()).as_deref(),
         Some("read")
     );
-    assert!(me["docs"]
-        .as_array()
-        .expect("docs")
-        .iter()
-        .any(
-            |d| d["id"].as_str().is_some_and(|s| s.starts_with("events:")) && d["access"] == "read"
-        ));
+    // member01 leads a group, so writes its meetings' attendance into the
+    // branch's events; a plain member reads them.
+    let events_access = |me: &serde_json::Value| {
+        me["docs"]
+            .as_array()
+            .expect("docs")
+            .iter()
+            .find(|d| d["id"].as_str().is_some_and(|s| s.starts_with("events:")))
+            .map(|d| d["access"].clone())
+    };
+    assert_eq!(events_access(&me), Some("write".into()));
+    let (_, _, plain) = member(&app, "member02").await;
+    assert_eq!(events_access(&plain), Some("read".into()));
 
     let phone = Device::new(app.url(""), &token, "phone-1");
     let mut replica = phone.fetch(&checkins).await;

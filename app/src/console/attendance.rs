@@ -1,0 +1,289 @@
+//! `/console/events/{event_id}/attendance`: one row per member who should
+//! have come, prefilled from the evidence (a check-in is 出席, an approved
+//! leave 请假); a member with neither shows as 未到 until the sheet is
+//! saved, which records them as 无故缺席.
+
+use super::nav::ConsoleNav;
+use crate::components::frame::Bundle;
+use crate::components::signed_in::SignedIn;
+use crate::error::UiError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use std::collections::BTreeMap;
+use vanguard_shared::attendance::{RowInput, Sheet};
+use vanguard_shared::ledger::AttendanceMark;
+use vanguard_shared::Me;
+
+#[server(prefix = "/sfn", endpoint = "attendance_sheet", output = crate::codec::TextJson)]
+pub async fn attendance_sheet(event_id: String) -> Result<Sheet, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    answer(services.attendance().sheet(&caller.member, &event_id).await)
+}
+
+/// `rows`: the sheet's `RowInput`s as JSON.
+#[server(prefix = "/sfn", endpoint = "save_attendance", output = crate::codec::TextJson)]
+pub async fn save_attendance(event_id: String, rows: String) -> Result<Sheet, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    let rows: Vec<RowInput> = serde_json::from_str(&rows)
+        .map_err(|_| UiError::new("invalid_input", "考勤表格式不对").with_status(422))?;
+    answer(
+        services
+            .attendance()
+            .save(&caller.member, &event_id, &rows)
+            .await,
+    )
+}
+
+#[component]
+pub fn AttendancePage() -> impl IntoView {
+    view! {
+        <Title text="考勤 · 先锋台账" />
+        <SignedIn page=|_me: Me| view! { <Attendance /> }.into_any() bundle=Bundle::Console />
+    }
+}
+
+#[component]
+fn Attendance() -> impl IntoView {
+    let params = use_params_map();
+    let event_id = move || params.with(|p| p.get("event_id").unwrap_or_default());
+    let sheet = Resource::new(event_id, attendance_sheet);
+    view! {
+        <ConsoleNav />
+        <section class="card wide">
+            <p>
+                <A href="/console/events">"← 活动列表"</A>
+            </p>
+            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+                {move || {
+                    sheet
+                        .get()
+                        .map(|result| match result {
+                            Err(e) => view! {
+                                <h1>"考勤"</h1>
+                                <p class="error" role="alert">{e.message}</p>
+                            }
+                                .into_any(),
+                            Ok(sheet) => view! { <SheetForm sheet event_id=event_id() /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// `None` on the form: 未到.
+const ABSENT: &str = "";
+
+#[component]
+fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
+    let marks: RwSignal<BTreeMap<String, String>> = RwSignal::new(
+        sheet
+            .rows
+            .iter()
+            .map(|r| {
+                let mark = r
+                    .outcome
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default();
+                (r.member_id.clone(), mark)
+            })
+            .collect(),
+    );
+    let notes: RwSignal<BTreeMap<String, String>> = RwSignal::new(
+        sheet
+            .rows
+            .iter()
+            .map(|r| (r.member_id.clone(), r.note.clone().unwrap_or_default()))
+            .collect(),
+    );
+    let current = RwSignal::new(sheet.clone());
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let may_edit = sheet.may_edit;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // Saving confirms the sheet: who is still 未到 is recorded as absent.
+        let rows: Vec<RowInput> = marks.with_untracked(|m| {
+            m.iter()
+                .map(|(member_id, mark)| RowInput {
+                    member_id: member_id.clone(),
+                    outcome: if mark.is_empty() {
+                        AttendanceMark::Unexcused.as_str().into()
+                    } else {
+                        mark.clone()
+                    },
+                    note: notes.with_untracked(|n| n.get(member_id).cloned()),
+                })
+                .collect()
+        });
+        let Ok(body) = serde_json::to_string(&rows) else {
+            return;
+        };
+        let id = event_id.clone();
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match save_attendance(id, body).await {
+                Ok(saved) => {
+                    marks.set(
+                        saved
+                            .rows
+                            .iter()
+                            .map(|r| {
+                                let mark = r
+                                    .outcome
+                                    .map(|m| m.as_str().to_string())
+                                    .unwrap_or_default();
+                                (r.member_id.clone(), mark)
+                            })
+                            .collect(),
+                    );
+                    message.set(Some(Ok(format!(
+                        "考勤已保存：实到 {} / 应到 {}",
+                        saved.present, saved.expected
+                    ))));
+                    current.set(saved);
+                }
+                Err(e) => message.set(Some(Err(e.message))),
+            }
+            busy.set(false);
+        });
+    };
+    let e = &sheet.event;
+    let when = chrono::DateTime::parse_from_rfc3339(&e.start)
+        .map(|t| {
+            format!(
+                "{} {}",
+                t.format("%Y-%m-%d"),
+                vanguard_shared::time_text::hm(&t)
+            )
+        })
+        .unwrap_or_default();
+    let heading = format!("{}：{}", e.kind_label, e.title);
+    let notice = if e.cancelled {
+        Some("活动已取消，无需记录考勤。")
+    } else if !e.started {
+        Some("活动尚未开始：可先查看请假情况，开始后才能记录考勤。")
+    } else if !may_edit {
+        Some("您可以查看本表，记录考勤由本支部书记、组织委员（党小组会为本组组长）进行。")
+    } else {
+        None
+    };
+    let counts = move || {
+        let (present, expected) = marks.with(|m| {
+            let present = m
+                .values()
+                .filter(|v| {
+                    *v == AttendanceMark::Present.as_str() || *v == AttendanceMark::Late.as_str()
+                })
+                .count();
+            (present, m.len())
+        });
+        let confirmed = current.with(|s| s.confirmed);
+        format!(
+            "实到 {present} / 应到 {expected}{}",
+            if confirmed { "" } else { "（尚未确认）" }
+        )
+    };
+    let rows = sheet
+        .rows
+        .iter()
+        .map(|row| {
+            let id = row.member_id.clone();
+            let id_mark = id.clone();
+            let id_set = id.clone();
+            let id_note = id.clone();
+            let id_note_set = id.clone();
+            let field = format!("mark-{id}");
+            let evidence = row.evidence.map(|e| e.label()).unwrap_or("");
+            let leave_reason = row.leave_reason.clone();
+            view! {
+                <tr>
+                    <td class="who">
+                        <label for=field.clone()>{row.name.clone()}</label>
+                    </td>
+                    <td>{row.group.clone().unwrap_or_default()}</td>
+                    <td>
+                        {evidence}
+                        {leave_reason.map(|r| view! { <div class="muted small">{format!("事由：{r}")}</div> })}
+                    </td>
+                    <td>
+                        <select
+                            id=field
+                            disabled=!may_edit
+                            prop:value=move || marks.with(|m| m.get(&id_mark).cloned().unwrap_or_default())
+                            on:change=move |ev| {
+                                let v = event_target_value(&ev);
+                                marks.update(|m| {
+                                    m.insert(id_set.clone(), v);
+                                });
+                            }
+                        >
+                            <option value=ABSENT>"未到"</option>
+                            {AttendanceMark::ALL
+                                .iter()
+                                .map(|m| view! { <option value=m.as_str()>{m.label()}</option> })
+                                .collect_view()}
+                        </select>
+                    </td>
+                    <td>
+                        <input
+                            type="text"
+                            aria-label=format!("{} 的备注", row.name)
+                            disabled=!may_edit
+                            prop:value=move || notes.with(|n| n.get(&id_note).cloned().unwrap_or_default())
+                            on:input=move |ev| {
+                                let v = event_target_value(&ev);
+                                notes.update(|n| {
+                                    n.insert(id_note_set.clone(), v);
+                                });
+                            }
+                        />
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1>{heading}</h1>
+        <p class="muted">{when} {e.place.clone().map(|p| format!(" · {p}"))}</p>
+        {notice.map(|n| view! { <p class="notice">{n}</p> })}
+        <p class="counts" role="status">{counts}</p>
+        {move || {
+            message
+                .get()
+                .map(|m| match m {
+                    Ok(m) => view! { <p class="ok" role="status">{m}</p> }.into_any(),
+                    Err(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
+                })
+        }}
+        <form on:submit=submit novalidate>
+            <div class="table-scroll">
+                <table class="attendance">
+                    <thead>
+                        <tr>
+                            <th>"党员"</th>
+                            <th>"党小组"</th>
+                            <th>"签到 / 请假"</th>
+                            <th>"考勤"</th>
+                            <th>"备注"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            {may_edit
+                .then(|| {
+                    view! {
+                        <p class="muted">"保存即确认考勤：仍为“未到”的党员记为无故缺席。"</p>
+                        <button type="submit" class="primary" disabled=move || busy.get()>
+                            "保存考勤"
+                        </button>
+                    }
+                })}
+        </form>
+    }
+}

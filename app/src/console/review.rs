@@ -1,0 +1,417 @@
+//! `/console/review`: the records that wait for the caller's review, oldest
+//! first, each with its evidence in one row; 通过, 退回 with a reason, and
+//! 批量通过 for the selected rows (the unflagged ones preselected). On a
+//! keyboard: j/k move, a approves, r returns.
+
+use super::nav::ConsoleNav;
+use crate::components::frame::Bundle;
+use crate::components::signed_in::SignedIn;
+use crate::error::UiError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::collections::BTreeSet;
+use vanguard_shared::event_code::CodeVerdict;
+use vanguard_shared::review::{DecisionMade, DecisionRequest, QueueItem};
+use vanguard_shared::time_text;
+use vanguard_shared::Me;
+
+#[server(prefix = "/sfn", endpoint = "review_queue", output = crate::codec::TextJson)]
+pub async fn review_queue() -> Result<Vec<QueueItem>, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    answer(services.reviews().queue(&caller.member, None).await)
+}
+
+/// `decisions`: a JSON list of `DecisionRequest`s (a form field holds text).
+#[server(prefix = "/sfn", endpoint = "decide_records", output = crate::codec::TextJson)]
+pub async fn decide_records(decisions: String) -> Result<Vec<DecisionMade>, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    let requests: Vec<DecisionRequest> = serde_json::from_str(&decisions)
+        .map_err(|_| UiError::new("invalid_input", "审核请求格式不对").with_status(422))?;
+    answer(services.reviews().decide(&caller.member, &requests).await)
+}
+
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    view! {
+        <Title text="审核 · 先锋台账" />
+        <SignedIn page=|me: Me| view! { <Review me /> }.into_any() bundle=Bundle::Console />
+    }
+}
+
+fn code_text(code: CodeVerdict) -> (&'static str, &'static str) {
+    match code {
+        CodeVerdict::Verified => ("已验证", "ok"),
+        CodeVerdict::Wrong => ("不正确", "error"),
+        CodeVerdict::None => ("无", "muted"),
+    }
+}
+
+fn hours_text(hours: Option<f64>) -> String {
+    hours
+        .map(|h| format!("{} 小时", vanguard_shared::decimal::short(h, 2)))
+        .unwrap_or_default()
+}
+
+fn when(item: &QueueItem) -> String {
+    chrono::DateTime::parse_from_rfc3339(&item.occurred_at)
+        .map(|t| format!("{} {}", t.format("%Y-%m-%d"), time_text::hm(&t)))
+        .unwrap_or_else(|_| item.occurred_at.clone())
+}
+
+#[component]
+fn Review(me: Me) -> impl IntoView {
+    let _ = me;
+    let queue = Resource::new(|| (), |_| review_queue());
+    view! {
+        <ConsoleNav />
+        <section class="card wide">
+            <h1>"审核"</h1>
+            <p class="muted">
+                "待审核的记录，最早的在前。键盘：j / k 上下移动，a 通过，r 退回。"
+            </p>
+            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+                {move || {
+                    queue
+                        .get()
+                        .map(|result| match result {
+                            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                            Ok(items) => view! { <Queue items /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// What the reviewer last did, in words.
+#[derive(Clone, PartialEq)]
+enum Outcome {
+    Done(String),
+    Failed(String),
+}
+
+#[component]
+fn Queue(items: Vec<QueueItem>) -> impl IntoView {
+    let preselected: BTreeSet<String> = items
+        .iter()
+        .filter(|i| i.flags.is_empty())
+        .map(|i| i.record_id.clone())
+        .collect();
+    let items = RwSignal::new(items);
+    let selected = RwSignal::new(preselected);
+    let cursor = RwSignal::new(0usize);
+    let returning = RwSignal::new(None::<String>);
+    let reason = RwSignal::new(String::new());
+    let outcome = RwSignal::new(None::<Outcome>);
+    let busy = RwSignal::new(false);
+    let reason_field = NodeRef::<leptos::html::Textarea>::new();
+
+    // Sends decisions; the decided rows leave the queue.
+    let send = move |requests: Vec<DecisionRequest>, done: String| {
+        if requests.is_empty() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let Ok(body) = serde_json::to_string(&requests) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match decide_records(body).await {
+                Ok(made) => {
+                    let gone: BTreeSet<String> = made.into_iter().map(|d| d.record_id).collect();
+                    items.update(|list| list.retain(|i| !gone.contains(&i.record_id)));
+                    selected.update(|s| s.retain(|id| !gone.contains(id)));
+                    let len = items.with_untracked(Vec::len);
+                    cursor.update(|c| *c = (*c).min(len.saturating_sub(1)));
+                    returning.set(None);
+                    reason.set(String::new());
+                    outcome.set(Some(Outcome::Done(done)));
+                }
+                Err(e) => outcome.set(Some(Outcome::Failed(e.message))),
+            }
+            busy.set(false);
+        });
+    };
+    let approve = move |item: &QueueItem| {
+        send(
+            vec![DecisionRequest {
+                member_id: item.member_id.clone(),
+                record_id: item.record_id.clone(),
+                status: "approved".into(),
+                reason: None,
+            }],
+            format!("已通过：{} 的{}", item.member_name, item.kind_label),
+        );
+    };
+    let start_return = move |record_id: String| {
+        returning.set(Some(record_id));
+        outcome.set(None);
+        request_animation_frame(move || {
+            if let Some(field) = reason_field.get_untracked() {
+                let _ = field.focus();
+            }
+        });
+    };
+    let confirm_return = move |item: &QueueItem| {
+        let why = reason.get_untracked().trim().to_string();
+        if why.is_empty() {
+            outcome.set(Some(Outcome::Failed("请填写退回原因".into())));
+            return;
+        }
+        send(
+            vec![DecisionRequest {
+                member_id: item.member_id.clone(),
+                record_id: item.record_id.clone(),
+                status: "returned".into(),
+                reason: Some(why),
+            }],
+            format!("已退回：{} 的{}", item.member_name, item.kind_label),
+        );
+    };
+    let approve_selected = move |_| {
+        let chosen = selected.get_untracked();
+        let requests: Vec<DecisionRequest> = items.with_untracked(|list| {
+            list.iter()
+                .filter(|i| chosen.contains(&i.record_id))
+                .map(|i| DecisionRequest {
+                    member_id: i.member_id.clone(),
+                    record_id: i.record_id.clone(),
+                    status: "approved".into(),
+                    reason: None,
+                })
+                .collect()
+        });
+        let n = requests.len();
+        send(requests, format!("已批量通过 {n} 条"));
+    };
+
+    // The keyboard, away from text fields.
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            let typing = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                });
+            if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                return;
+            }
+            let len = items.with_untracked(Vec::len);
+            if len == 0 {
+                return;
+            }
+            let current = items.with_untracked(|l| l.get(cursor.get_untracked()).cloned());
+            match ev.key().as_str() {
+                "j" => cursor.update(|c| *c = (*c + 1).min(len - 1)),
+                "k" => cursor.update(|c| *c = c.saturating_sub(1)),
+                "a" => {
+                    if let Some(item) = current {
+                        approve(&item);
+                    }
+                }
+                "r" => {
+                    if let Some(item) = current {
+                        ev.prevent_default();
+                        start_return(item.record_id);
+                    }
+                }
+                _ => return,
+            }
+            if let Some(item) = items.with_untracked(|l| l.get(cursor.get_untracked()).cloned()) {
+                scroll_to_row(&item.record_id);
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+
+    let toolbar = move || {
+        let count = selected.with(BTreeSet::len);
+        let total = items.with(Vec::len);
+        view! {
+            <div class="toolbar">
+                <span>{format!("共 {total} 条待审核，已选 {count} 条")}</span>
+                <button
+                    type="button"
+                    class="primary"
+                    disabled=move || busy.get() || selected.with(BTreeSet::is_empty)
+                    on:click=approve_selected
+                >
+                    "批量通过"
+                </button>
+            </div>
+        }
+    };
+    let message = move || {
+        outcome.get().map(|o| match o {
+            Outcome::Done(m) => view! { <p class="ok" role="status">{m}</p> }.into_any(),
+            Outcome::Failed(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
+        })
+    };
+    view! {
+        {toolbar}
+        {message}
+        {move || {
+            if items.with(Vec::is_empty) {
+                return view! { <p class="notice">"没有待审核的记录。"</p> }.into_any();
+            }
+            let rows = items
+                .get()
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    let id = item.record_id.clone();
+                    let id_check = id.clone();
+                    let id_toggle = id.clone();
+                    let id_return = id.clone();
+                    let id_open = id.clone();
+                    let (code_label, code_class) = code_text(item.code);
+                    let place = [
+                        item.place.clone(),
+                        item.distance_text().map(|d| format!("距活动地点 {d}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("，");
+                    let what = match &item.event_title {
+                        Some(t) => format!("{}：{t}", item.kind_label),
+                        None => item.kind_label.clone(),
+                    };
+                    let flags = item
+                        .flags
+                        .iter()
+                        .map(|f| view! { <li>{f.label()}</li> })
+                        .collect_view();
+                    let for_approve = item.clone();
+                    let for_return = item.clone();
+                    let note = item.note.clone();
+                    view! {
+                        <tr
+                            id=format!("row-{id}")
+                            class:current=move || cursor.get() == index
+                            class:flagged=!item.flags.is_empty()
+                            on:click=move |_| cursor.set(index)
+                        >
+                            <td>
+                                <input
+                                    type="checkbox"
+                                    aria-label=format!("选择 {} 的记录", item.member_name)
+                                    prop:checked=move || selected.with(|s| s.contains(&id_check))
+                                    on:change=move |_| {
+                                        let id = id_toggle.clone();
+                                        selected.update(|s| {
+                                            if !s.remove(&id) {
+                                                s.insert(id);
+                                            }
+                                        });
+                                    }
+                                />
+                            </td>
+                            <td class="who">{item.member_name.clone()}</td>
+                            <td>
+                                {what}
+                                {note.map(|n| view! { <div class="muted small">{n}</div> })}
+                            </td>
+                            <td class="nowrap">{when(&item)}</td>
+                            <td class="nowrap">{hours_text(item.hours)}</td>
+                            <td>{place}</td>
+                            <td class=code_class>{code_label}</td>
+                            <td>
+                                <ul class="flags">{flags}</ul>
+                            </td>
+                            <td class="actions">
+                                <button
+                                    type="button"
+                                    disabled=move || busy.get()
+                                    on:click=move |_| approve(&for_approve)
+                                >
+                                    "通过"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    disabled=move || busy.get()
+                                    on:click=move |_| start_return(id_open.clone())
+                                >
+                                    "退回"
+                                </button>
+                                {move || {
+                                    (returning.get().as_deref() == Some(id_return.as_str()))
+                                        .then(|| {
+                                            let item = for_return.clone();
+                                            let field = format!("reason-{}", item.record_id);
+                                            view! {
+                                                <form
+                                                    class="return"
+                                                    on:submit=move |ev| {
+                                                        ev.prevent_default();
+                                                        confirm_return(&item);
+                                                    }
+                                                >
+                                                    <label for=field.clone()>"退回原因"</label>
+                                                    <textarea
+                                                        id=field
+                                                        rows="2"
+                                                        node_ref=reason_field
+                                                        prop:value=move || reason.get()
+                                                        on:input=move |ev| reason.set(event_target_value(&ev))
+                                                    ></textarea>
+                                                    <button type="submit" disabled=move || busy.get()>
+                                                        "确认退回"
+                                                    </button>
+                                                    <button
+                                                        type="button"
+                                                        class="secondary"
+                                                        on:click=move |_| returning.set(None)
+                                                    >
+                                                        "取消"
+                                                    </button>
+                                                </form>
+                                            }
+                                        })
+                                }}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="table-scroll">
+                    <table class="queue">
+                        <thead>
+                            <tr>
+                                <th>"选择"</th>
+                                <th>"党员"</th>
+                                <th>"类型"</th>
+                                <th>"时间"</th>
+                                <th>"时长"</th>
+                                <th>"地点"</th>
+                                <th>"签到码"</th>
+                                <th>"提示"</th>
+                                <th>"操作"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+                .into_any()
+        }}
+    }
+}
+
+/// Keeps the row under the cursor in view.
+#[cfg(feature = "hydrate")]
+fn scroll_to_row(record_id: &str) {
+    let row = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&format!("row-{record_id}")));
+    if let Some(row) = row {
+        row.scroll_into_view_with_bool(false);
+    }
+}

@@ -1,0 +1,313 @@
+//! An event's attendance sheet: one row per member who should have come,
+//! prefilled from the evidence (a check-in at the event is 出席, an approved
+//! leave is 请假), confirmed by the branch's officer (or, for a group's own
+//! meeting, its group leader) and written into the events document's
+//! attendance map through the document gate.
+
+use crate::accounts::Directory;
+use crate::storage::{EventRow, Member, Store, StoreError};
+use crate::sync::access::{admin, group_leader, officer};
+use crate::sync::{SyncError, SyncService};
+use chrono::Utc;
+use std::collections::{BTreeSet, HashMap};
+use vanguard_shared::attendance::{Evidence, RowInput, Sheet, SheetEvent, SheetRow};
+use vanguard_shared::documents::edit::{put_attendance, AttendanceRow};
+use vanguard_shared::documents::schema::{LEAVE, MAX_TEXT};
+use vanguard_shared::documents::{DecisionStatus, DocId, EventEntry};
+use vanguard_shared::ledger::{AttendanceMark, Kind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttendanceError {
+    #[error("活动不存在")]
+    UnknownEvent,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How the caller stands to an event's sheet.
+enum Role {
+    /// Takes attendance (for a group's meeting, of the group's members).
+    Taker,
+    /// Reads it (a committee admin above).
+    Reader,
+}
+
+pub struct Attendance<'a> {
+    store: &'a Store,
+    sync: &'a SyncService,
+}
+
+impl<'a> Attendance<'a> {
+    pub fn new(store: &'a Store, sync: &'a SyncService) -> Self {
+        Attendance { store, sync }
+    }
+
+    async fn role(&self, caller: &Member, event: &EventRow) -> Result<Role, AttendanceError> {
+        let e = &event.event;
+        if caller.org_id == event.branch_id && officer(caller) {
+            return Ok(Role::Taker);
+        }
+        let own_group_meeting = e.kind == Kind::GroupMeeting
+            && caller.org_id == event.branch_id
+            && group_leader(caller)
+            && e.group_id.is_some()
+            && e.group_id == caller.group_id;
+        if own_group_meeting {
+            return Ok(Role::Taker);
+        }
+        if admin(caller)
+            && Directory::new(self.store)
+                .ancestry(&event.branch_id)
+                .await?
+                .iter()
+                .any(|o| o.id == caller.org_id)
+        {
+            return Ok(Role::Reader);
+        }
+        Err(AttendanceError::Forbidden(
+            "只有本支部的书记、组织委员（党小组会为本组组长）可以记录考勤",
+        ))
+    }
+
+    /// The members a sheet has a row for: the branch's (a group meeting's:
+    /// the group's), active, by name.
+    async fn expected(&self, event: &EventRow) -> Result<Vec<Member>, StoreError> {
+        let group = match (&event.event.kind, &event.event.group_id) {
+            (Kind::GroupMeeting, Some(g)) => Some(g.as_str()),
+            _ => None,
+        };
+        let mut members: Vec<Member> = self
+            .store
+            .accounts()
+            .members_under(&event.branch_id)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                m.active
+                    && m.org_id == event.branch_id
+                    && group.is_none_or(|g| m.group_id.as_deref() == Some(g))
+            })
+            .collect();
+        members.sort_by(|a, b| a.name.cmp(&b.name).then(a.username.cmp(&b.username)));
+        Ok(members)
+    }
+
+    async fn event(&self, event_id: &str) -> Result<EventRow, AttendanceError> {
+        self.store
+            .events()
+            .event(event_id)
+            .await?
+            .ok_or(AttendanceError::UnknownEvent)
+    }
+
+    /// The sheet of `event_id` as `caller` may see it.
+    pub async fn sheet(&self, caller: &Member, event_id: &str) -> Result<Sheet, AttendanceError> {
+        let event = self.event(event_id).await?;
+        let role = self.role(caller, &event).await?;
+        self.read(&event, &role).await
+    }
+
+    async fn read(&self, event: &EventRow, role: &Role) -> Result<Sheet, AttendanceError> {
+        let e = &event.event;
+        let members = self.expected(event).await?;
+        let groups: HashMap<String, String> = self
+            .store
+            .accounts()
+            .organisations_under(&event.branch_id)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let recorded: HashMap<String, _> = self
+            .store
+            .events()
+            .attendance(&event.branch_id, &e.event_id)
+            .await?
+            .into_iter()
+            .map(|row| (row.member_id.clone(), row))
+            .collect();
+        let mut evidence: HashMap<String, (Evidence, Option<String>)> = HashMap::new();
+        for (member_id, r) in self
+            .store
+            .reports()
+            .records_at_event(&e.event_id, event.year)
+            .await?
+        {
+            if r.withdrawn {
+                continue;
+            }
+            let status = r.standing_decision().map(|(s, _)| s);
+            let found = match (r.kind == LEAVE, status) {
+                (false, Some(DecisionStatus::Returned)) => continue,
+                (false, _) => (Evidence::CheckedIn, None),
+                (true, Some(DecisionStatus::Approved)) => (Evidence::LeaveApproved, r.note),
+                (true, Some(DecisionStatus::Returned)) => (Evidence::LeaveReturned, r.note),
+                (true, None) => (Evidence::LeavePending, r.note),
+            };
+            // A check-in outweighs a leave request.
+            let keep = evidence
+                .get(&member_id)
+                .is_none_or(|(had, _)| *had != Evidence::CheckedIn);
+            if keep {
+                evidence.insert(member_id, found);
+            }
+        }
+        let rows: Vec<SheetRow> = members
+            .into_iter()
+            .map(|m| {
+                let (found, leave_reason) = evidence
+                    .remove(&m.id)
+                    .map_or((None, None), |(e, reason)| (Some(e), reason));
+                let saved = recorded.get(&m.id);
+                let outcome = match (saved, found) {
+                    (Some(row), _) => Some(AttendanceMark::of(row.outcome, row.leave)),
+                    (None, Some(Evidence::CheckedIn)) => Some(AttendanceMark::Present),
+                    (None, Some(Evidence::LeaveApproved)) => Some(AttendanceMark::ExcusedPersonal),
+                    (None, _) => None,
+                };
+                SheetRow {
+                    group: m.group_id.as_ref().and_then(|g| groups.get(g)).cloned(),
+                    member_id: m.id,
+                    name: m.name,
+                    outcome,
+                    recorded: saved.is_some(),
+                    evidence: found,
+                    leave_reason,
+                    note: saved.and_then(|r| r.reason.clone()),
+                }
+            })
+            .collect();
+        let present = rows
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    Some(AttendanceMark::Present | AttendanceMark::Late)
+                )
+            })
+            .count();
+        let started = e.start <= Utc::now();
+        Ok(Sheet {
+            event: sheet_event(e, started),
+            may_edit: matches!(role, Role::Taker) && started && !e.cancelled,
+            confirmed: !recorded.is_empty(),
+            present,
+            expected: rows.len(),
+            rows,
+        })
+    }
+
+    /// Saves rows of the sheet of `event_id` as `caller`; rows that say
+    /// what the document already holds are left as they are. Answers the
+    /// sheet as saved.
+    pub async fn save(
+        &self,
+        caller: &Member,
+        event_id: &str,
+        rows: &[RowInput],
+    ) -> Result<Sheet, AttendanceError> {
+        let event = self.event(event_id).await?;
+        let role = self.role(caller, &event).await?;
+        if matches!(role, Role::Reader) {
+            return Err(AttendanceError::Forbidden(
+                "只有本支部的书记、组织委员（党小组会为本组组长）可以记录考勤",
+            ));
+        }
+        let e = &event.event;
+        if e.cancelled {
+            return Err(AttendanceError::Invalid("活动已取消，无需记录考勤".into()));
+        }
+        if e.start > Utc::now() {
+            return Err(AttendanceError::Invalid(
+                "活动尚未开始，开始后才能记录考勤".into(),
+            ));
+        }
+        let members: BTreeSet<String> = self
+            .expected(&event)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let saved: HashMap<String, _> = self
+            .store
+            .events()
+            .attendance(&event.branch_id, event_id)
+            .await?
+            .into_iter()
+            .map(|row| (row.member_id.clone(), row))
+            .collect();
+        let mut seen = BTreeSet::new();
+        let mut changed = Vec::new();
+        for row in rows {
+            if !members.contains(&row.member_id) {
+                return Err(AttendanceError::Invalid(format!(
+                    "{} 不在本活动的应到名单中",
+                    row.member_id
+                )));
+            }
+            if !seen.insert(row.member_id.as_str()) {
+                return Err(AttendanceError::Invalid(format!(
+                    "{} 出现了两次",
+                    row.member_id
+                )));
+            }
+            let mark: AttendanceMark = row.outcome.parse().map_err(|_| {
+                AttendanceError::Invalid(format!(
+                    "未知的考勤结果“{}”：应为 present、late、excused_official、excused_personal、unexcused 或 made_up",
+                    row.outcome
+                ))
+            })?;
+            let note = row
+                .note
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string);
+            if note.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT) {
+                return Err(AttendanceError::Invalid(format!(
+                    "备注不能超过 {MAX_TEXT} 字"
+                )));
+            }
+            let same = saved.get(&row.member_id).is_some_and(|s| {
+                AttendanceMark::of(s.outcome, s.leave) == mark && s.reason == note
+            });
+            if !same {
+                changed.push(AttendanceRow {
+                    member_id: row.member_id.clone(),
+                    mark,
+                    note,
+                });
+            }
+        }
+        if !changed.is_empty() {
+            let doc = DocId::events(&event.branch_id, event.year);
+            let now = Utc::now().fixed_offset();
+            self.sync
+                .edit(caller, &doc, |d| {
+                    put_attendance(d, event_id, &changed, &caller.id, now)
+                })
+                .await?;
+        }
+        self.read(&event, &role).await
+    }
+}
+
+fn sheet_event(e: &EventEntry, started: bool) -> SheetEvent {
+    SheetEvent {
+        event_id: e.event_id.clone(),
+        kind: e.kind,
+        kind_label: e.kind.label().to_string(),
+        title: e.title.clone(),
+        start: e.start.to_rfc3339(),
+        end: e.end.map(|t| t.to_rfc3339()),
+        place: e.place.clone(),
+        cancelled: e.cancelled,
+        started,
+    }
+}

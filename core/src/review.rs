@@ -1,0 +1,326 @@
+//! Reviewing members' records: the queue of what waits for the caller, and
+//! decisions (通过, 退回 with a reason), written into the members' reviews
+//! documents through the document gate with the caller as their author.
+//!
+//! Who reviews whom: a branch's secretary and org officer review its
+//! members; a committee admin reviews the secretaries of the branches below
+//! (whose own records their officers may not be the only ones to judge);
+//! nobody reviews their own record.
+
+use crate::accounts::Directory;
+use crate::storage::{EventRow, Member, RecordRow, Store, StoreError};
+use crate::sync::access::{admin, officer};
+use crate::sync::{SyncError, SyncService};
+use chrono::{DateTime, FixedOffset, Utc};
+use std::collections::{BTreeMap, HashMap};
+use vanguard_shared::documents::edit::{decide, Verdict};
+use vanguard_shared::documents::schema::MAX_TEXT;
+use vanguard_shared::documents::view::kind_label;
+use vanguard_shared::documents::{DecisionStatus, DocId};
+use vanguard_shared::event_code::CodeVerdict;
+use vanguard_shared::review::{flags, DecisionMade, DecisionRequest, Evidence, QueueItem};
+use vanguard_shared::year::{self, YearError};
+use vanguard_shared::{OrgKind, Role};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Year(#[from] YearError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Reviews<'a> {
+    store: &'a Store,
+    sync: &'a SyncService,
+}
+
+/// Whether `reviewer` decides the records of `member`.
+async fn reviews_member(
+    store: &Store,
+    reviewer: &Member,
+    member: &Member,
+) -> Result<bool, StoreError> {
+    if reviewer.id == member.id {
+        return Ok(false);
+    }
+    if officer(reviewer) && reviewer.org_id == member.org_id {
+        return Ok(true);
+    }
+    if admin(reviewer) {
+        let above = Directory::new(store)
+            .ancestry(&member.org_id)
+            .await?
+            .iter()
+            .any(|o| o.id == reviewer.org_id && o.id != member.org_id);
+        return Ok(above);
+    }
+    Ok(false)
+}
+
+impl<'a> Reviews<'a> {
+    pub fn new(store: &'a Store, sync: &'a SyncService) -> Self {
+        Reviews { store, sync }
+    }
+
+    /// The members whose records wait for `reviewer`: the branch's members
+    /// for its officers, the secretaries of the branches below for an admin.
+    async fn reviewed_by(&self, reviewer: &Member) -> Result<Vec<Member>, StoreError> {
+        let mut out: BTreeMap<String, Member> = BTreeMap::new();
+        if officer(reviewer) {
+            for m in self
+                .store
+                .accounts()
+                .members_under(&reviewer.org_id)
+                .await?
+            {
+                if m.org_id == reviewer.org_id && m.id != reviewer.id {
+                    out.insert(m.id.clone(), m);
+                }
+            }
+        }
+        if admin(reviewer) {
+            let branches: Vec<String> = self
+                .store
+                .accounts()
+                .organisations_under(&reviewer.org_id)
+                .await?
+                .into_iter()
+                .filter(|o| o.kind == OrgKind::Branch && o.id != reviewer.org_id)
+                .map(|o| o.id)
+                .collect();
+            for m in self
+                .store
+                .accounts()
+                .members_under(&reviewer.org_id)
+                .await?
+            {
+                if m.id != reviewer.id
+                    && branches.contains(&m.org_id)
+                    && m.roles.contains(&Role::Secretary)
+                {
+                    out.insert(m.id.clone(), m);
+                }
+            }
+        }
+        Ok(out.into_values().filter(|m| m.active).collect())
+    }
+
+    /// Every submitted, undecided record that waits for `reviewer` in `year`
+    /// (the current one when `None`), oldest first, with its evidence.
+    pub async fn queue(
+        &self,
+        reviewer: &Member,
+        year: Option<i32>,
+    ) -> Result<Vec<QueueItem>, ReviewError> {
+        let year = year::requested(year, Utc::now())?;
+        if !officer(reviewer) && !admin(reviewer) {
+            return Err(ReviewError::Forbidden(
+                "只有书记、组织委员或上级党委管理员可以审核",
+            ));
+        }
+        let members = self.reviewed_by(reviewer).await?;
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let names: HashMap<&str, &str> = members
+            .iter()
+            .map(|m| (m.id.as_str(), m.name.as_str()))
+            .collect();
+        let rows = self.store.reports().records_of_members(&ids, year).await?;
+        let mut events: HashMap<String, Vec<EventRow>> = HashMap::new();
+        for m in &members {
+            if !events.contains_key(&m.org_id) {
+                let rows = self.store.events().of_branch(&m.org_id, year).await?;
+                events.insert(m.org_id.clone(), rows);
+            }
+        }
+        let branch_of: HashMap<&str, &str> = members
+            .iter()
+            .map(|m| (m.id.as_str(), m.org_id.as_str()))
+            .collect();
+        let now = Utc::now().fixed_offset();
+        // Each member's records that are not withdrawn, for the duplicate flags.
+        let mut by_member: HashMap<&str, Vec<(Evidence<'_>, &RecordRow)>> = HashMap::new();
+        for (member_id, row) in &rows {
+            if row.withdrawn {
+                continue;
+            }
+            let Ok(at) = DateTime::parse_from_rfc3339(&row.occurred_at) else {
+                continue;
+            };
+            by_member
+                .entry(member_id.as_str())
+                .or_default()
+                .push((evidence(row, at), row));
+        }
+        let mut out = Vec::new();
+        for (member_id, row) in &rows {
+            let Some(version) = row.version.as_deref() else {
+                continue;
+            };
+            if row.withdrawn || row.standing_decision().is_some() {
+                continue;
+            }
+            let Some(siblings) = by_member.get(member_id.as_str()) else {
+                continue;
+            };
+            let Some((record, _)) = siblings.iter().find(|(e, _)| e.record_id == row.record_id)
+            else {
+                continue;
+            };
+            let all: Vec<Evidence<'_>> = siblings.iter().map(|(e, _)| e.clone()).collect();
+            let event = row.event_id.as_deref().and_then(|id| {
+                let branch = branch_of.get(member_id.as_str())?;
+                events
+                    .get(*branch)?
+                    .iter()
+                    .find(|e| e.event.event_id == id)
+                    .map(|e| &e.event)
+            });
+            let distance_m = match (event.and_then(|e| e.geofence.as_ref()), row.lat, row.lon) {
+                (Some(fence), Some(lat), Some(lon)) => Some(fence.distance_m(lat, lon).round()),
+                _ => None,
+            };
+            out.push(QueueItem {
+                member_id: member_id.clone(),
+                member_name: names.get(member_id.as_str()).copied().unwrap_or("").into(),
+                record_id: row.record_id.clone(),
+                version: version.to_string(),
+                kind: row.kind.clone(),
+                kind_label: kind_label(&row.kind).to_string(),
+                occurred_at: row.occurred_at.clone(),
+                event_id: row.event_id.clone(),
+                event_title: event.map(|e| e.title.clone()),
+                hours: row.hours,
+                place: row.place.clone(),
+                note: row.note.clone(),
+                distance_m,
+                code: record.code,
+                flags: flags(record, &all, event, now),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Makes `requests` as `reviewer`: all are checked before any is
+    /// written, and each member's decisions of a year go into their reviews
+    /// document in one edit.
+    pub async fn decide(
+        &self,
+        reviewer: &Member,
+        requests: &[DecisionRequest],
+    ) -> Result<Vec<DecisionMade>, ReviewError> {
+        let now = Utc::now().fixed_offset();
+        let mut checked: BTreeMap<(String, i32), Vec<DecisionMade>> = BTreeMap::new();
+        let mut members: HashMap<String, Member> = HashMap::new();
+        for request in requests {
+            let (status, reason) = parse(request)?;
+            if !members.contains_key(&request.member_id) {
+                let member = self
+                    .store
+                    .accounts()
+                    .member(&request.member_id)
+                    .await?
+                    .ok_or(ReviewError::NotFound("记录不存在"))?;
+                if member.id == reviewer.id {
+                    return Err(ReviewError::Forbidden("不能审核本人的记录"));
+                }
+                if !reviews_member(self.store, reviewer, &member).await? {
+                    return Err(ReviewError::Forbidden("您不是该党员记录的审核人"));
+                }
+                members.insert(member.id.clone(), member);
+            }
+            let place = self
+                .store
+                .reports()
+                .locate_records(&request.member_id, &[request.record_id.as_str()])
+                .await?
+                .remove(&request.record_id)
+                .ok_or(ReviewError::NotFound("记录不存在"))?;
+            if place.withdrawn {
+                return Err(ReviewError::Invalid("记录已撤回，无需审核".into()));
+            }
+            let version = place.version.ok_or_else(|| {
+                StoreError::Corrupt(format!("record {} has no version", request.record_id))
+            })?;
+            checked
+                .entry((request.member_id.clone(), place.year))
+                .or_default()
+                .push(DecisionMade {
+                    member_id: request.member_id.clone(),
+                    record_id: request.record_id.clone(),
+                    status,
+                    reason,
+                    version,
+                    by: reviewer.id.clone(),
+                    at: now.to_rfc3339(),
+                });
+        }
+        let mut made = Vec::new();
+        for ((member_id, year), decisions) in checked {
+            let doc = DocId::reviews(&member_id, year);
+            self.sync
+                .edit(reviewer, &doc, |d| {
+                    for decision in &decisions {
+                        let verdict = Verdict {
+                            status: decision.status,
+                            reason: decision.reason.as_deref(),
+                            version: &decision.version,
+                        };
+                        decide(d, &decision.record_id, verdict, &reviewer.id, now)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            made.extend(decisions);
+        }
+        Ok(made)
+    }
+}
+
+/// A record's evidence, as the flags weigh it.
+fn evidence(row: &RecordRow, at: DateTime<FixedOffset>) -> Evidence<'_> {
+    Evidence {
+        record_id: &row.record_id,
+        kind: &row.kind,
+        occurred_at: at,
+        event_id: row.event_id.as_deref(),
+        hours: row.hours,
+        code: row
+            .code_verdict
+            .as_deref()
+            .and_then(CodeVerdict::parse)
+            .unwrap_or(CodeVerdict::None),
+    }
+}
+
+/// The status and reason of a request: a return needs its reason.
+fn parse(request: &DecisionRequest) -> Result<(DecisionStatus, Option<String>), ReviewError> {
+    let status = DecisionStatus::parse(&request.status)
+        .ok_or_else(|| ReviewError::Invalid("status 应为 approved 或 returned".into()))?;
+    let reason = request
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_TEXT)
+    {
+        return Err(ReviewError::Invalid(format!(
+            "退回原因不能超过 {MAX_TEXT} 字"
+        )));
+    }
+    if status == DecisionStatus::Returned && reason.is_none() {
+        return Err(ReviewError::Invalid("退回须填写退回原因".into()));
+    }
+    Ok((status, reason))
+}

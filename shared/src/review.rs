@@ -1,0 +1,304 @@
+//! The review queue: its items with their evidence, decisions as asked and
+//! as made, and what asks a reviewer for a second look at a record, the
+//! flags, each in words. One function, so the server's queue and a
+//! console's offline copy flag the same records alike.
+
+use crate::documents::schema::{EventEntry, LEAVE};
+use crate::documents::DecisionStatus;
+use crate::event_code::CodeVerdict;
+use crate::geofence::distance_label;
+use chrono::{DateTime, Duration, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// More hours than this in one record is worth a look (the schema allows 24).
+pub const LONG_HOURS: f64 = 12.0;
+/// Two records of one kind this close together are likely one occurrence.
+pub const SAME_KIND_MINUTES: i64 = 30;
+/// A phone's clock may run this far ahead before a time counts as future.
+const FUTURE_SLACK_MINUTES: i64 = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// The same member checked in to the same event twice.
+    Duplicate,
+    /// The same kind twice within half an hour.
+    SameKindSoon,
+    /// A time later than now.
+    Future,
+    /// A check-in outside its event's check-in window.
+    OutsideWindow,
+    /// More than twelve hours.
+    LongHours,
+    /// The event code does not verify.
+    WrongCode,
+    /// The event it names is unknown, or cancelled.
+    NoEvent,
+}
+
+impl Flag {
+    pub fn code(self) -> &'static str {
+        match self {
+            Flag::Duplicate => "duplicate",
+            Flag::SameKindSoon => "same_kind_soon",
+            Flag::Future => "future",
+            Flag::OutsideWindow => "outside_window",
+            Flag::LongHours => "long_hours",
+            Flag::WrongCode => "wrong_code",
+            Flag::NoEvent => "no_event",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Flag::Duplicate => "疑似重复：同一活动签到两次",
+            Flag::SameKindSoon => "疑似重复：30 分钟内同类记录",
+            Flag::Future => "时间晚于现在",
+            Flag::OutsideWindow => "不在活动签到时段内",
+            Flag::LongHours => "时长超过 12 小时",
+            Flag::WrongCode => "签到码不正确",
+            Flag::NoEvent => "活动不存在或已取消",
+        }
+    }
+}
+
+/// A record as the queue weighs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence<'a> {
+    pub record_id: &'a str,
+    pub kind: &'a str,
+    pub occurred_at: DateTime<FixedOffset>,
+    pub event_id: Option<&'a str>,
+    pub hours: Option<f64>,
+    pub code: CodeVerdict,
+}
+
+/// The flags of `record`, among `siblings` (the same member's records that
+/// are not withdrawn; `record` may be among them), with `event` the event it
+/// names when the branch has it.
+pub fn flags(
+    record: &Evidence<'_>,
+    siblings: &[Evidence<'_>],
+    event: Option<&EventEntry>,
+    now: DateTime<FixedOffset>,
+) -> Vec<Flag> {
+    let mut out = Vec::new();
+    let leave = record.kind == LEAVE;
+    let others = || siblings.iter().filter(|s| s.record_id != record.record_id);
+    let duplicate = !leave
+        && record.event_id.is_some()
+        && others().any(|s| s.event_id == record.event_id && s.kind != LEAVE);
+    if duplicate {
+        out.push(Flag::Duplicate);
+    } else if !leave
+        && others().any(|s| {
+            s.kind == record.kind
+                && (s.occurred_at - record.occurred_at).abs()
+                    <= Duration::minutes(SAME_KIND_MINUTES)
+        })
+    {
+        out.push(Flag::SameKindSoon);
+    }
+    if record.occurred_at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
+        out.push(Flag::Future);
+    }
+    match (record.event_id, event) {
+        (Some(_), None) => out.push(Flag::NoEvent),
+        (Some(_), Some(e)) if e.cancelled => out.push(Flag::NoEvent),
+        (Some(_), Some(e)) if !leave => {
+            let (opens, closes) = e.checkin_window();
+            if record.occurred_at < opens || record.occurred_at > closes {
+                out.push(Flag::OutsideWindow);
+            }
+        }
+        _ => {}
+    }
+    if record.hours.is_some_and(|h| h > LONG_HOURS) {
+        out.push(Flag::LongHours);
+    }
+    if record.code == CodeVerdict::Wrong {
+        out.push(Flag::WrongCode);
+    }
+    out
+}
+
+/// One record waiting for review, with its evidence (`GET /api/review/queue`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub member_id: String,
+    pub member_name: String,
+    pub record_id: String,
+    /// What a decision names (`CheckinRecord::version`).
+    pub version: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub occurred_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Metres from the event's place, when both have a position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+    /// The server's verdict on the event code: verified | wrong | none.
+    pub code: CodeVerdict,
+    pub flags: Vec<Flag>,
+}
+
+impl QueueItem {
+    /// The distance in words, as the queue shows it.
+    pub fn distance_text(&self) -> Option<String> {
+        self.distance_m.map(distance_label)
+    }
+}
+
+/// A reviewer's decision as asked (`POST /api/reviews`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRequest {
+    pub member_id: String,
+    pub record_id: String,
+    pub status: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A decision as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionMade {
+    pub member_id: String,
+    pub record_id: String,
+    pub status: DecisionStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub version: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Kind;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).expect("time")
+    }
+
+    fn evidence<'a>(
+        id: &'a str,
+        kind: &'a str,
+        when: &str,
+        event: Option<&'a str>,
+    ) -> Evidence<'a> {
+        Evidence {
+            record_id: id,
+            kind,
+            occurred_at: at(when),
+            event_id: event,
+            hours: None,
+            code: CodeVerdict::None,
+        }
+    }
+
+    fn theme_day() -> EventEntry {
+        EventEntry {
+            event_id: "e1".into(),
+            kind: Kind::ThemeDay,
+            title: "主题党日".into(),
+            start: at("2026-03-15T09:00:00+08:00"),
+            end: Some(at("2026-03-15T11:00:00+08:00")),
+            place: None,
+            geofence: None,
+            code_key: None,
+            group_id: None,
+            cancelled: false,
+            cancelled_by: None,
+            cancelled_at: None,
+        }
+    }
+
+    const NOW: &str = "2026-06-01T12:00:00+08:00";
+
+    #[test]
+    fn a_clean_check_in_has_no_flags() {
+        let r = evidence("r1", "theme_day", "2026-03-15T09:05:00+08:00", Some("e1"));
+        assert!(flags(&r, std::slice::from_ref(&r), Some(&theme_day()), at(NOW)).is_empty());
+    }
+
+    #[test]
+    fn two_check_ins_to_one_event_are_a_likely_duplicate() {
+        let a = evidence("r1", "theme_day", "2026-03-15T09:05:00+08:00", Some("e1"));
+        let b = evidence("r2", "theme_day", "2026-03-15T10:30:00+08:00", Some("e1"));
+        let both = [a.clone(), b.clone()];
+        assert_eq!(
+            flags(&a, &both, Some(&theme_day()), at(NOW)),
+            vec![Flag::Duplicate]
+        );
+        assert_eq!(
+            flags(&b, &both, Some(&theme_day()), at(NOW)),
+            vec![Flag::Duplicate]
+        );
+        // A leave request for the event is not a second check-in.
+        let leave = evidence("r3", LEAVE, "2026-03-14T09:00:00+08:00", Some("e1"));
+        assert!(flags(&a, &[a.clone(), leave], Some(&theme_day()), at(NOW)).is_empty());
+    }
+
+    #[test]
+    fn the_same_kind_within_half_an_hour_is_flagged_and_an_hour_apart_is_not() {
+        let a = evidence("r1", "visit", "2026-04-01T09:00:00+08:00", None);
+        let near = evidence("r2", "visit", "2026-04-01T09:30:00+08:00", None);
+        let far = evidence("r3", "visit", "2026-04-01T10:01:00+08:00", None);
+        assert_eq!(
+            flags(&a, &[a.clone(), near], None, at(NOW)),
+            vec![Flag::SameKindSoon]
+        );
+        assert!(flags(&a, &[a.clone(), far], None, at(NOW)).is_empty());
+    }
+
+    #[test]
+    fn future_times_windows_hours_codes_and_missing_events_are_each_named() {
+        let future = evidence("r1", "visit", "2026-06-02T12:00:00+08:00", None);
+        assert_eq!(flags(&future, &[], None, at(NOW)), vec![Flag::Future]);
+        let late = evidence("r2", "theme_day", "2026-03-15T15:00:00+08:00", Some("e1"));
+        assert_eq!(
+            flags(&late, &[], Some(&theme_day()), at(NOW)),
+            vec![Flag::OutsideWindow]
+        );
+        let early = evidence("r3", "theme_day", "2026-03-15T08:31:00+08:00", Some("e1"));
+        assert!(flags(&early, &[], Some(&theme_day()), at(NOW)).is_empty());
+        let long = Evidence {
+            hours: Some(12.5),
+            ..evidence("r4", "volunteer", "2026-04-01T09:00:00+08:00", None)
+        };
+        assert_eq!(flags(&long, &[], None, at(NOW)), vec![Flag::LongHours]);
+        let twelve = Evidence {
+            hours: Some(12.0),
+            ..long.clone()
+        };
+        assert!(flags(&twelve, &[], None, at(NOW)).is_empty());
+        let wrong = Evidence {
+            code: CodeVerdict::Wrong,
+            ..evidence("r5", "theme_day", "2026-03-15T09:05:00+08:00", Some("e1"))
+        };
+        assert_eq!(
+            flags(&wrong, &[], Some(&theme_day()), at(NOW)),
+            vec![Flag::WrongCode]
+        );
+        let orphan = evidence("r6", "theme_day", "2026-03-15T09:05:00+08:00", Some("gone"));
+        assert_eq!(flags(&orphan, &[], None, at(NOW)), vec![Flag::NoEvent]);
+        let cancelled = EventEntry {
+            cancelled: true,
+            ..theme_day()
+        };
+        assert_eq!(
+            flags(&orphan, &[], Some(&cancelled), at(NOW)),
+            vec![Flag::NoEvent]
+        );
+    }
+}
