@@ -7,7 +7,7 @@ SERVER := target/debug/vanguard
 # The browser bundles build only for wasm32 (scripts/build-site.sh).
 NATIVE := --workspace --exclude vanguard-phone --exclude vanguard-console
 
-.PHONY: run test build site server bootstrap bootstrap-test lint unit api browser bench bench-sync bench-ledger clean
+.PHONY: run test build site server bootstrap bootstrap-test lint unit api browser bench bench-sync bench-ledger bench-review clean
 
 ## Build and serve the app on SQLite with demo data at http://$(VANGUARD_ADDR)
 run: bootstrap build
@@ -56,12 +56,18 @@ browser:
 	cd tests/browser && ONLY="$(ONLY)" node run.mjs
 
 ## Benchmarks that print figures (not part of `make test`).
-bench: bench-sync bench-ledger
+bench: bench-sync bench-ledger bench-review
 
 ## Document sync against a REST JSON insert, on SQLite and PostgreSQL.
 bench-sync:
 	scripts/postgres.sh start
 	cargo run --release -p vanguard-bench --bin sync-bench
+
+## The review queue of a 200-member branch with 1,000 records waiting, and a
+## bulk approval of 500, on SQLite and PostgreSQL.
+bench-review:
+	scripts/postgres.sh start
+	cargo run --release -p vanguard-bench --bin review-bench
 
 ## The ledger engine against PostgreSQL over 100,000 members x 200 records.
 bench-ledger:

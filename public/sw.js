@@ -20,6 +20,10 @@ const SHELL = [
 ];
 // The console's bundle: cached when first fetched, not precached.
 const CONSOLE = ['/pkg/console.js', '/pkg/console_bg.wasm'];
+// The console's pages a secretary opens offline from their last visit on
+// this device: the review queue, events and attendance sheets, the host's
+// screen.
+const CONSOLE_PAGES = ['/console', '/host'];
 
 async function precache() {
   const cache = await caches.open(CACHE);
@@ -82,6 +86,22 @@ self.addEventListener('fetch', event => {
       const response = await fetch(request);
       if (response.ok) await cache.put(url.pathname, response.clone());
       return response;
+    })());
+    return;
+  }
+  if (request.mode === 'navigate' && CONSOLE_PAGES.some(p => url.pathname === p || url.pathname.startsWith(`${p}/`))) {
+    // A console page: from the network, keeping this device's copy of its
+    // last visit, which opens with no network (the page then sends what
+    // was done offline when the network returns).
+    event.respondWith((async () => {
+      const cache = await caches.open(CACHE);
+      try {
+        const response = await fetch(request);
+        if (response.ok && !response.redirected) await cache.put(url.pathname, response.clone());
+        return response;
+      } catch {
+        return (await cache.match(url.pathname)) ?? (await caches.match('/offline.html')) ?? signedOutOffline();
+      }
     })());
     return;
   }

@@ -10,7 +10,7 @@ use crate::sync::access::{admin, group_leader, officer};
 use crate::sync::{SyncError, SyncService};
 use chrono::Utc;
 use std::collections::{BTreeSet, HashMap};
-use vanguard_shared::attendance::{Evidence, RowInput, Sheet, SheetEvent, SheetRow};
+use vanguard_shared::attendance::{Evidence, RollCall, RowInput, Sheet, SheetEvent, SheetRow};
 use vanguard_shared::documents::edit::{put_attendance, AttendanceRow};
 use vanguard_shared::documents::schema::{LEAVE, MAX_TEXT};
 use vanguard_shared::documents::{DecisionStatus, DocId, EventEntry};
@@ -200,6 +200,30 @@ impl<'a> Attendance<'a> {
             present,
             expected: rows.len(),
             rows,
+        })
+    }
+
+    /// Who has checked in so far, for the host's screen: the sheet's
+    /// present and late rows.
+    pub async fn roll_call(
+        &self,
+        caller: &Member,
+        event_id: &str,
+    ) -> Result<RollCall, AttendanceError> {
+        let sheet = self.sheet(caller, event_id).await?;
+        Ok(RollCall {
+            present: sheet
+                .rows
+                .into_iter()
+                .filter(|r| {
+                    matches!(
+                        r.outcome,
+                        Some(AttendanceMark::Present | AttendanceMark::Late)
+                    )
+                })
+                .map(|r| r.name)
+                .collect(),
+            expected: sheet.expected,
         })
     }
 

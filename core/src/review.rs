@@ -13,12 +13,14 @@ use crate::sync::access::{admin, officer};
 use crate::sync::{SyncError, SyncService};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::collections::{BTreeMap, HashMap};
-use vanguard_shared::documents::edit::{decide, Verdict};
+use vanguard_shared::documents::edit::{decide_over, Replaced, Verdict};
 use vanguard_shared::documents::schema::MAX_TEXT;
 use vanguard_shared::documents::view::kind_label;
 use vanguard_shared::documents::{DecisionStatus, DocId};
 use vanguard_shared::event_code::CodeVerdict;
-use vanguard_shared::review::{flags, DecisionMade, DecisionRequest, Evidence, QueueItem};
+use vanguard_shared::review::{
+    flags, Conflict, DecisionMade, DecisionRequest, Evidence, Flag, QueueItem,
+};
 use vanguard_shared::year::{self, YearError};
 use vanguard_shared::{OrgKind, Role};
 
@@ -165,7 +167,9 @@ impl<'a> Reviews<'a> {
             let Some(version) = row.version.as_deref() else {
                 continue;
             };
-            if row.withdrawn || row.standing_decision().is_some() {
+            // Waiting: undecided, or decided differently by two reviewers.
+            let conflicted = row.standing_decision().is_some() && row.conflict_by.is_some();
+            if row.withdrawn || (row.standing_decision().is_some() && !conflicted) {
                 continue;
             }
             let Some(siblings) = by_member.get(member_id.as_str()) else {
@@ -203,10 +207,58 @@ impl<'a> Reviews<'a> {
                 note: row.note.clone(),
                 distance_m,
                 code: record.code,
-                flags: flags(record, &all, event, now),
+                flags: {
+                    let mut f = flags(record, &all, event, now);
+                    if conflicted {
+                        f.push(Flag::Conflict);
+                    }
+                    f
+                },
+                conflict: if conflicted {
+                    self.conflict_of(row, &names).await?
+                } else {
+                    None
+                },
             });
         }
         Ok(out)
+    }
+
+    /// Both decisions of a conflicted record, with the reviewers' names.
+    async fn conflict_of(
+        &self,
+        row: &RecordRow,
+        names: &HashMap<&str, &str>,
+    ) -> Result<Option<Conflict>, StoreError> {
+        let (Some(earlier_by), Some(earlier), Some((status, _)), Some(by)) = (
+            row.conflict_by.clone(),
+            row.conflict_status
+                .as_deref()
+                .and_then(DecisionStatus::parse),
+            row.standing_decision(),
+            row.reviewer.clone(),
+        ) else {
+            return Ok(None);
+        };
+        let name = |id: String| async move {
+            match names.get(id.as_str()) {
+                Some(n) => Ok::<_, StoreError>((id.clone(), n.to_string())),
+                None => {
+                    let n = self.store.accounts().member(&id).await?.map(|m| m.name);
+                    Ok((id.clone(), n.unwrap_or(id)))
+                }
+            }
+        };
+        let (earlier_by, earlier_by_name) = name(earlier_by).await?;
+        let (by, by_name) = name(by).await?;
+        Ok(Some(Conflict {
+            earlier_by,
+            earlier_by_name,
+            earlier_status: earlier,
+            by,
+            by_name,
+            status,
+        }))
     }
 
     /// Makes `requests` as `reviewer`: all are checked before any is
@@ -218,7 +270,8 @@ impl<'a> Reviews<'a> {
         requests: &[DecisionRequest],
     ) -> Result<Vec<DecisionMade>, ReviewError> {
         let now = Utc::now().fixed_offset();
-        let mut checked: BTreeMap<(String, i32), Vec<DecisionMade>> = BTreeMap::new();
+        type Checked = Vec<(DecisionMade, Option<(String, DecisionStatus)>)>;
+        let mut checked: BTreeMap<(String, i32), Checked> = BTreeMap::new();
         let mut members: HashMap<String, Member> = HashMap::new();
         for request in requests {
             let (status, reason) = parse(request)?;
@@ -250,36 +303,60 @@ impl<'a> Reviews<'a> {
             let version = place.version.ok_or_else(|| {
                 StoreError::Corrupt(format!("record {} has no version", request.record_id))
             })?;
+            if request
+                .version
+                .as_ref()
+                .is_some_and(|seen| *seen != version)
+            {
+                return Err(ReviewError::Invalid(
+                    "记录在审核后已有更改，请按最新内容重新审核".into(),
+                ));
+            }
+            // Another reviewer's different decision on this version: both
+            // stay in the history, and the queue asks for a second look.
+            let replaced = match place.decision {
+                Some((earlier, Some(by))) if earlier != status && by != reviewer.id => {
+                    Some((by, earlier))
+                }
+                _ => None,
+            };
             checked
                 .entry((request.member_id.clone(), place.year))
                 .or_default()
-                .push(DecisionMade {
-                    member_id: request.member_id.clone(),
-                    record_id: request.record_id.clone(),
-                    status,
-                    reason,
-                    version,
-                    by: reviewer.id.clone(),
-                    at: now.to_rfc3339(),
-                });
+                .push((
+                    DecisionMade {
+                        member_id: request.member_id.clone(),
+                        record_id: request.record_id.clone(),
+                        status,
+                        reason,
+                        version,
+                        by: reviewer.id.clone(),
+                        at: now.to_rfc3339(),
+                    },
+                    replaced,
+                ));
         }
         let mut made = Vec::new();
         for ((member_id, year), decisions) in checked {
             let doc = DocId::reviews(&member_id, year);
             self.sync
                 .edit(reviewer, &doc, |d| {
-                    for decision in &decisions {
+                    for (decision, replaced) in &decisions {
                         let verdict = Verdict {
                             status: decision.status,
                             reason: decision.reason.as_deref(),
                             version: &decision.version,
                         };
-                        decide(d, &decision.record_id, verdict, &reviewer.id, now)?;
+                        let replaced = replaced.as_ref().map(|(by, status)| Replaced {
+                            by,
+                            status: *status,
+                        });
+                        decide_over(d, &decision.record_id, verdict, &reviewer.id, now, replaced)?;
                     }
                     Ok(())
                 })
                 .await?;
-            made.extend(decisions);
+            made.extend(decisions.into_iter().map(|(d, _)| d));
         }
         Ok(made)
     }

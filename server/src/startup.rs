@@ -113,6 +113,9 @@ impl Application {
             demo::seed_events(&store, &services.events)
                 .await
                 .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
+            demo::seed_records(&store, &services.sync)
+                .await
+                .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
         }
         let state = AppState {
             leptos_options: bundle_options(&config.site_root, addr, "vanguard"),

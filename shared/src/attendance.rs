@@ -86,3 +86,12 @@ pub struct RowInput {
     #[serde(default)]
     pub note: Option<String>,
 }
+
+/// The host's roll call beside the code: who has checked in so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollCall {
+    /// 实到: the names of those present or late, by name.
+    pub present: Vec<String>,
+    /// 应到.
+    pub expected: usize,
+}

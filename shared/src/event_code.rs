@@ -48,6 +48,39 @@ pub struct ShownCode {
     pub qr_svg: String,
 }
 
+/// What a host's device keeps of an event, fetched online before it: enough
+/// to show the rotating code (and its QR) with no network until the
+/// event's check-in closes, and nothing of any other event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostKit {
+    pub event_id: String,
+    pub title: String,
+    /// The event's public key (`CodeKey`, encoded).
+    pub code_key: String,
+    /// The last window's code (`CodeKey::last_code`).
+    pub last_code: String,
+    /// The origin the host's browser reached, for the check-in link.
+    pub origin: String,
+}
+
+impl HostKit {
+    /// The code to show at `at`, and the check-in link it fills in.
+    pub fn shown_at(&self, at: DateTime<FixedOffset>) -> Option<(String, String)> {
+        let key = CodeKey::parse(&self.code_key).ok()?;
+        let code = key.code_from_last(&self.event_id, &self.last_code, at)?;
+        let link = format!("{}{}", self.origin, checkin_link(&self.event_id, &code));
+        Some((code, link))
+    }
+
+    /// Unix seconds when the event's check-in closes: the device forgets
+    /// the kit then.
+    pub fn closes_at(&self) -> i64 {
+        CodeKey::parse(&self.code_key)
+            .map(|k| k.closes_at())
+            .unwrap_or(0)
+    }
+}
+
 /// The path and query of the check-in form filled in with an event's code;
 /// event ids are plain (letters, digits, `-`, `_`), codes base32, so neither
 /// needs escaping.
@@ -169,6 +202,39 @@ impl CodeKey {
             return None;
         }
         Some(format_code(walk(event_id, seed, self.windows - window)))
+    }
+
+    /// The last window's code: from it a host's device computes every code
+    /// of this event (each earlier one is a step further along the chain)
+    /// with no network, and nothing of any other event's.
+    pub fn last_code(&self, event_id: &str, seed: u64) -> String {
+        format_code(walk(event_id, seed, 1))
+    }
+
+    /// The code the host shows at `at`, from the event's last code
+    /// (`last_code`), or `None` outside the event's windows or for a last
+    /// code that does not belong to this key.
+    pub fn code_from_last(
+        &self,
+        event_id: &str,
+        last: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Option<String> {
+        let last = parse_code(last).ok()?;
+        // The last code is one step before the anchor's window-0 chain end.
+        if walk(event_id, last, self.windows) != self.anchor {
+            return None;
+        }
+        let window = u32::try_from(self.window_at(at)).ok()?;
+        if window >= self.windows {
+            return None;
+        }
+        Some(format_code(walk(event_id, last, self.windows - 1 - window)))
+    }
+
+    /// When the last window ends: a host's device forgets the event's codes then.
+    pub fn closes_at(&self) -> i64 {
+        self.opens + i64::from(self.windows) * self.window_secs
     }
 
     /// Checks a typed or scanned code for a check-in at `at`.
@@ -298,6 +364,30 @@ mod tests {
             .single()
             .expect("time")
             + Duration::minutes(minutes)
+    }
+
+    #[test]
+    fn a_hosts_device_with_the_last_code_shows_every_windows_code_and_no_other_events() {
+        let seed = 0x0abc_def0_1234;
+        let key = CodeKey::new("ev1", seed, at(0), at(120));
+        let last = key.last_code("ev1", seed);
+        for minute in [0, 1, 59, 120] {
+            assert_eq!(
+                key.code_from_last("ev1", &last, at(minute)),
+                key.code_at("ev1", seed, at(minute)),
+                "minute {minute}"
+            );
+        }
+        assert_eq!(key.code_from_last("ev1", &last, at(-1)), None);
+        assert_eq!(key.code_from_last("ev1", &last, at(122)), None);
+        // Another event's last code, or a made-up one, shows nothing.
+        let other = CodeKey::new("ev2", seed + 1, at(0), at(120));
+        assert_eq!(
+            key.code_from_last("ev1", &other.last_code("ev2", seed + 1), at(30)),
+            None
+        );
+        assert_eq!(key.code_from_last("ev1", "ABCDE-FGHJK", at(30)), None);
+        assert_eq!(key.closes_at(), at(0).timestamp() + 121 * 60);
     }
 
     #[test]

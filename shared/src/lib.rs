@@ -22,6 +22,7 @@ pub mod event_code;
 pub mod geofence;
 pub mod ledger;
 pub mod org;
+pub mod qr;
 pub mod review;
 pub mod sorting;
 pub mod sync;

@@ -34,6 +34,9 @@ pub enum Flag {
     WrongCode,
     /// The event it names is unknown, or cancelled.
     NoEvent,
+    /// Two reviewers decided it differently: decided, but asks for a
+    /// second look (`QueueItem::conflict` names both).
+    Conflict,
 }
 
 impl Flag {
@@ -46,6 +49,7 @@ impl Flag {
             Flag::LongHours => "long_hours",
             Flag::WrongCode => "wrong_code",
             Flag::NoEvent => "no_event",
+            Flag::Conflict => "conflict",
         }
     }
 
@@ -58,6 +62,7 @@ impl Flag {
             Flag::LongHours => "时长超过 12 小时",
             Flag::WrongCode => "签到码不正确",
             Flag::NoEvent => "活动不存在或已取消",
+            Flag::Conflict => "两位审核人意见不一，请复核",
         }
     }
 }
@@ -149,6 +154,40 @@ pub struct QueueItem {
     /// The server's verdict on the event code: verified | wrong | none.
     pub code: CodeVerdict,
     pub flags: Vec<Flag>,
+    /// Two reviewers decided it differently; the later decision stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Conflict>,
+}
+
+/// Two reviewers' different decisions on one record, both kept in the
+/// document's history; the later stands until someone looks again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub earlier_by: String,
+    pub earlier_by_name: String,
+    pub earlier_status: DecisionStatus,
+    pub by: String,
+    pub by_name: String,
+    /// The decision that stands.
+    pub status: DecisionStatus,
+}
+
+impl Conflict {
+    /// Both reviewers and what each decided, in words.
+    pub fn text(&self) -> String {
+        let word = |s: DecisionStatus| match s {
+            DecisionStatus::Approved => "通过",
+            DecisionStatus::Returned => "退回",
+        };
+        format!(
+            "{}：{}，{}：{}（现为{}）",
+            self.earlier_by_name,
+            word(self.earlier_status),
+            self.by_name,
+            word(self.status),
+            word(self.status)
+        )
+    }
 }
 
 impl QueueItem {
@@ -166,6 +205,10 @@ pub struct DecisionRequest {
     pub status: String,
     #[serde(default)]
     pub reason: Option<String>,
+    /// The version of the record the reviewer saw (from the queue): a
+    /// decision made offline on a record changed since is refused (422).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A decision as stored.

@@ -346,3 +346,79 @@ async fn a_bulk_approval_is_checked_whole_before_anything_is_stored(db: Db) {
     assert!(queue(&app, &secretary).await.is_empty());
 }
 on_both!(a_bulk_approval_is_checked_whole_before_anything_is_stored);
+
+/// Two reviewers decide one record differently (one of them offline, say):
+/// both decisions stay in the document's history, the later stands, and
+/// the queue asks for a second look naming both; a second look clears it.
+async fn two_reviewers_disagreeing_are_flagged_for_a_second_look(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 1).await;
+    let member = &branch.members[0];
+    check_in(&app, member, "rec-both", visit(60))
+        .await
+        .expect("synced");
+    let secretary = token_of(&app, &branch.secretary).await;
+    let officer = token_of(&app, &branch.officer).await;
+    let seen = item(&queue(&app, &officer).await, "rec-both").expect("listed")["version"]
+        .as_str()
+        .expect("version")
+        .to_string();
+
+    let approved = decide(
+        &app,
+        &secretary,
+        json!({"member_id": member.id, "record_id": "rec-both", "status": "approved"}),
+    )
+    .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    // The officer's decision, made on what they saw before.
+    let returned = decide(
+        &app,
+        &officer,
+        json!({"member_id": member.id, "record_id": "rec-both", "status": "returned",
+               "reason": "照片不清楚", "version": seen}),
+    )
+    .await;
+    assert_eq!(returned.status(), StatusCode::OK);
+
+    let flagged = queue(&app, &secretary).await;
+    let again = item(&flagged, "rec-both").expect("back for a second look");
+    assert_eq!(again["flags"], json!(["conflict"]));
+    assert_eq!(
+        again["conflict"]["earlier_by"],
+        branch.secretary.id.as_str()
+    );
+    assert_eq!(again["conflict"]["earlier_status"], "approved");
+    assert_eq!(again["conflict"]["by_name"], branch.officer.name.as_str());
+    assert_eq!(again["conflict"]["status"], "returned");
+    // The one that stands is the later: the member sees it returned.
+    let member_token = token_of(&app, member).await;
+    let now = record_status(&app, &member_token, &member.id, "rec-both").await;
+    assert_eq!(now["status"], "returned");
+    // Both are in the document's history.
+    let doc =
+        crate::helpers::stored_doc(&app, &DocId::reviews(&member.id, this_year()).to_string())
+            .await;
+    assert!(doc.get_changes(&[]).len() >= 3, "root and two decisions");
+
+    // The secretary looks again and agrees: the flag is gone.
+    let agreed = decide(
+        &app,
+        &secretary,
+        json!({"member_id": member.id, "record_id": "rec-both", "status": "returned", "reason": "同意退回"}),
+    )
+    .await;
+    assert_eq!(agreed.status(), StatusCode::OK);
+    assert!(item(&queue(&app, &secretary).await, "rec-both").is_none());
+
+    // A decision on a version the record no longer has is refused.
+    let stale = decide(
+        &app,
+        &officer,
+        json!({"member_id": member.id, "record_id": "rec-both", "status": "approved",
+               "version": "0000000000000000"}),
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+on_both!(two_reviewers_disagreeing_are_flagged_for_a_second_look);

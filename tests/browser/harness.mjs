@@ -57,7 +57,7 @@ export async function openPage(browser) {
   page.on('pageerror', e => problems.push(`page error: ${e.message}`));
   // A request cut off by leaving the page (a background sync) is no fault.
   page.on('requestfailed', r => {
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()}`);
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
   });
   return { context, page, problems };
 }

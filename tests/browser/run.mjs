@@ -13,6 +13,7 @@ import { firstLoadBytes, startServer } from './harness.mjs';
 import { jsAutomergeSyncsWithTheServer } from './interop.mjs';
 import { offlineTests } from './offline.mjs';
 import { recordsTests } from './records.mjs';
+import { reviewTests } from './review.mjs';
 
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -29,6 +30,7 @@ test('the official JavaScript Automerge syncs a record into the server', async (
 offlineTests(test);
 recordsTests(test);
 eventTests(test);
+reviewTests(test);
 figureTests(test);
 
 const server = await startServer();

@@ -4,6 +4,7 @@
 //! saved, which records them as 无故缺席.
 
 use super::nav::ConsoleNav;
+use super::outbox;
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
@@ -78,6 +79,21 @@ fn Attendance() -> impl IntoView {
 /// `None` on the form: 未到.
 const ABSENT: &str = "";
 
+/// Each row's mark as the form holds it: the outcome's code, or empty for 未到.
+fn marks_of(sheet: &Sheet) -> BTreeMap<String, String> {
+    sheet
+        .rows
+        .iter()
+        .map(|r| {
+            let mark = r
+                .outcome
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
+            (r.member_id.clone(), mark)
+        })
+        .collect()
+}
+
 #[component]
 fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
     let marks: RwSignal<BTreeMap<String, String>> = RwSignal::new(
@@ -104,6 +120,86 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
     let message = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let may_edit = sheet.may_edit;
+    let unsent = RwSignal::new(false);
+    let key = outbox::attendance_key(&event_id);
+    // Sends the rows; with no network they are kept on this device (待同步)
+    // and sent when it returns.
+    let store = {
+        let event_id = event_id.clone();
+        let key = key.clone();
+        move |rows: Vec<RowInput>| {
+            let Ok(body) = serde_json::to_string(&rows) else {
+                return;
+            };
+            let (id, key) = (event_id.clone(), key.clone());
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                match save_attendance(id, body).await {
+                    Ok(saved) => {
+                        outbox::delete(&key);
+                        unsent.set(false);
+                        marks.set(marks_of(&saved));
+                        message.set(Some(Ok(format!(
+                            "考勤已保存：实到 {} / 应到 {}",
+                            saved.present, saved.expected
+                        ))));
+                        current.set(saved);
+                    }
+                    Err(e) if outbox::unreachable(&e) => match outbox::save(&key, &rows) {
+                        Ok(()) => {
+                            unsent.set(true);
+                            message.set(Some(Ok(
+                                "网络不通：考勤已保存在本机（待同步），联网后自动提交".into(),
+                            )));
+                        }
+                        Err(m) => message.set(Some(Err(m))),
+                    },
+                    Err(e) => {
+                        // Refused as it stands: keep nothing that would be
+                        // sent again and refused again.
+                        outbox::delete(&key);
+                        unsent.set(false);
+                        message.set(Some(Err(e.message)));
+                    }
+                }
+                busy.set(false);
+            });
+        }
+    };
+    // In the browser: a sheet saved here with no network comes back into
+    // the form, and is sent.
+    {
+        let store = store.clone();
+        let key = key.clone();
+        Effect::new(move |_| {
+            let kept: Vec<RowInput> = outbox::load(&key);
+            if kept.is_empty() {
+                return;
+            }
+            marks.update(|m| {
+                for r in &kept {
+                    m.insert(r.member_id.clone(), r.outcome.clone());
+                }
+            });
+            notes.update(|n| {
+                for r in &kept {
+                    n.insert(r.member_id.clone(), r.note.clone().unwrap_or_default());
+                }
+            });
+            unsent.set(true);
+            store(kept);
+        });
+    }
+    {
+        let store = store.clone();
+        let key = key.clone();
+        outbox::on_online(move || {
+            let kept: Vec<RowInput> = outbox::load(&key);
+            if !kept.is_empty() && !busy.get_untracked() {
+                store(kept);
+            }
+        });
+    }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // Saving confirms the sheet: who is still 未到 is recorded as absent.
@@ -120,37 +216,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                 })
                 .collect()
         });
-        let Ok(body) = serde_json::to_string(&rows) else {
-            return;
-        };
-        let id = event_id.clone();
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match save_attendance(id, body).await {
-                Ok(saved) => {
-                    marks.set(
-                        saved
-                            .rows
-                            .iter()
-                            .map(|r| {
-                                let mark = r
-                                    .outcome
-                                    .map(|m| m.as_str().to_string())
-                                    .unwrap_or_default();
-                                (r.member_id.clone(), mark)
-                            })
-                            .collect(),
-                    );
-                    message.set(Some(Ok(format!(
-                        "考勤已保存：实到 {} / 应到 {}",
-                        saved.present, saved.expected
-                    ))));
-                    current.set(saved);
-                }
-                Err(e) => message.set(Some(Err(e.message))),
-            }
-            busy.set(false);
-        });
+        store(rows);
     };
     let e = &sheet.event;
     let when = chrono::DateTime::parse_from_rfc3339(&e.start)
@@ -183,10 +249,14 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
             (present, m.len())
         });
         let confirmed = current.with(|s| s.confirmed);
-        format!(
-            "实到 {present} / 应到 {expected}{}",
-            if confirmed { "" } else { "（尚未确认）" }
-        )
+        let state = if unsent.get() {
+            "（待同步）"
+        } else if confirmed {
+            ""
+        } else {
+            "（尚未确认）"
+        };
+        format!("实到 {present} / 应到 {expected}{state}")
     };
     let rows = sheet
         .rows

@@ -234,13 +234,15 @@ fn EventTable(
             });
             view! {
                 <tr class:cancelled=e.cancelled>
-                    <td class="nowrap">{when(&e)}</td>
-                    <td>{kind}</td>
-                    <td>{e.title.clone()}</td>
-                    <td>{e.place.clone().unwrap_or_default()}</td>
-                    <td>{if e.code_key.is_some() { "有" } else { "无" }}</td>
-                    <td>{status}</td>
-                    <td class="actions">{sheet} {actions}</td>
+                    <td class="nowrap" data-label="时间">{when(&e)}</td>
+                    <td data-label="类型">{kind}</td>
+                    <td class="title">{e.title.clone()}</td>
+                    <td data-label="地点">{e.place.clone().unwrap_or_default()}</td>
+                    <td data-label="签到码">{if e.code_key.is_some() { "有" } else { "无" }}</td>
+                    <td data-label="状态">{status}</td>
+                    <td class="actions">
+                        <div class="row-actions">{sheet} {actions}</div>
+                    </td>
                 </tr>
             }
         })

@@ -1,16 +1,20 @@
-//! `/host` and `/host/{event_id}`: the host's phone shows an event's
+//! `/host` and `/host/{event_id}`: the host's screen shows an event's
 //! check-in code, as text to type and as a QR code of the check-in link that
-//! any phone camera opens, renewed while the page is open.
+//! any phone camera opens, renewed every minute, and who has checked in so
+//! far. Opened online before the event, it keeps the event's codes (and
+//! only those) for its window, so it goes on showing them with no network.
 
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
+use chrono::{DateTime, FixedOffset};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use std::time::Duration;
-use vanguard_shared::event_code::{HostedEvent, ShownCode};
+use vanguard_shared::attendance::RollCall;
+use vanguard_shared::event_code::{HostKit, HostedEvent};
 use vanguard_shared::time_text;
 use vanguard_shared::Me;
 
@@ -21,22 +25,33 @@ pub async fn hosted_events() -> Result<Vec<HostedEvent>, UiError> {
     answer(services.events.hosted(&caller.member).await)
 }
 
-#[server(prefix = "/sfn", endpoint = "event_code", output = crate::codec::TextJson)]
-pub async fn event_code(event_id: String) -> Result<ShownCode, UiError> {
+#[server(prefix = "/sfn", endpoint = "event_host_kit", output = crate::codec::TextJson)]
+pub async fn event_host_kit(event_id: String) -> Result<HostKit, UiError> {
     use crate::server::{answer, origin, signed_in};
     let (services, caller) = signed_in()?;
     let origin = origin().await;
     answer(
         services
             .events
-            .current_code(&caller.member, &event_id, &origin)
+            .host_kit(&caller.member, &event_id, &origin)
             .await,
     )
 }
 
-/// Codes rotate every minute; asking this often keeps the shown one at most
-/// a few seconds old, well inside the members' tolerance.
-const REFRESH: Duration = Duration::from_secs(10);
+#[server(prefix = "/sfn", endpoint = "event_roll_call", output = crate::codec::TextJson)]
+pub async fn event_roll_call(event_id: String) -> Result<RollCall, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    answer(
+        services
+            .attendance()
+            .roll_call(&caller.member, &event_id)
+            .await,
+    )
+}
+
+/// The roll call is asked for this often while the network is there.
+const ROLL_REFRESH: Duration = Duration::from_secs(10);
 
 fn when(e: &HostedEvent) -> String {
     let start = time_text::md_hm(&e.start);
@@ -120,52 +135,141 @@ pub fn HostCodePage() -> impl IntoView {
     }
 }
 
+/// Where the screen's code comes from.
+#[derive(Clone, PartialEq)]
+enum Kit {
+    Loading,
+    /// Fetched now, or kept on this device from an earlier visit.
+    Ready {
+        kit: HostKit,
+        offline: bool,
+    },
+    Failed(String),
+}
+
+/// Codes go by the instant, not the zone.
+fn now() -> DateTime<FixedOffset> {
+    chrono::Utc::now().fixed_offset()
+}
+
 #[component]
 fn CodeScreen() -> impl IntoView {
     let params = use_params_map();
     let event_id = move || params.with(|p| p.get("event_id").unwrap_or_default());
-    let tick = RwSignal::new(0u32);
-    let shown = Resource::new(move || (event_id(), tick.get()), |(id, _)| event_code(id));
-    // In the browser only (effects never run on the server): ask again
-    // while the page is open, and stop when it closes.
+    let kit = RwSignal::new(Kit::Loading);
+    let clock = RwSignal::new(now());
+    let roll = RwSignal::new(None::<(RollCall, bool)>);
+    // In the browser only (effects never run on the server): the kit,
+    // fetched online and kept for the event's window, or the kept one with
+    // no network; the clock every second; the roll call while online.
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
+        let id = event_id();
+        leptos::task::spawn_local(async move {
+            #[cfg(feature = "hydrate")]
+            crate::local::storage::forget_closed_host_kits(now().timestamp());
+            let fetched = event_host_kit(id.clone()).await;
+            let state = match fetched {
+                Ok(k) => {
+                    #[cfg(feature = "hydrate")]
+                    crate::local::storage::save_host_kit(&k);
+                    Kit::Ready {
+                        kit: k,
+                        offline: false,
+                    }
+                }
+                Err(e) => {
+                    #[cfg(feature = "hydrate")]
+                    let kept = crate::local::storage::host_kit(&id);
+                    #[cfg(not(feature = "hydrate"))]
+                    let kept: Option<HostKit> = None;
+                    match kept {
+                        Some(k) => Kit::Ready {
+                            kit: k,
+                            offline: true,
+                        },
+                        None => Kit::Failed(e.message),
+                    }
+                }
+            };
+            kit.set(state);
+        });
+        let ask_roll = move || {
+            let id = event_id();
+            leptos::task::spawn_local(async move {
+                match event_roll_call(id).await {
+                    Ok(r) => roll.set(Some((r, false))),
+                    Err(_) => roll.update(|r| {
+                        if let Some((_, stale)) = r {
+                            *stale = true;
+                        }
+                    }),
+                }
+            });
+        };
+        ask_roll();
+        if let Ok(handle) =
+            set_interval_with_handle(move || clock.set(now()), Duration::from_secs(1))
+        {
+            on_cleanup(move || handle.clear());
+        }
+        if let Ok(handle) = set_interval_with_handle(ask_roll, ROLL_REFRESH) {
             on_cleanup(move || handle.clear());
         }
     });
+    let shown = Memo::new(move |_| match kit.get() {
+        Kit::Ready { kit, .. } => kit.shown_at(clock.get()),
+        _ => None,
+    });
+    // Drawn once a minute, when the link changes.
+    let qr = Memo::new(move |_| shown.get().map(|(_, link)| vanguard_shared::qr::svg(&link)));
+    let roll_view = move || {
+        roll.get().map(|(r, stale)| {
+            let names = if r.present.is_empty() {
+                "尚无人签到".to_string()
+            } else {
+                r.present.join("、")
+            };
+            view! {
+                <section class="roll" aria-label="签到情况">
+                    <p class="roll-count">{format!("实到 {} / 应到 {}", r.present.len(), r.expected)}</p>
+                    <p class="roll-names">{names}</p>
+                    {stale.then(|| view! { <p class="muted">"离线：名单暂停更新"</p> })}
+                </section>
+            }
+        })
+    };
     view! {
         <section class="card host-code">
-            // Keeps the last code on screen while the next one is fetched.
-            <Transition fallback=|| view! { <p class="loading">"正在加载…"</p> }>
-                {move || {
-                    shown
-                        .get()
-                        .map(|result| match result {
-                            Err(e) => {
+            {move || match kit.get() {
+                Kit::Loading => view! { <p class="loading">"正在加载…"</p> }.into_any(),
+                Kit::Failed(message) => {
+                    view! {
+                        <h1>"签到码"</h1>
+                        <p class="error" role="alert">{message}</p>
+                    }
+                        .into_any()
+                }
+                Kit::Ready { kit: k, offline } => {
+                    view! {
+                        <h1>{k.title.clone()}</h1>
+                        {offline.then(|| view! { <p class="notice">"当前离线：签到码由本机按时生成，党员签到后联网同步。"</p> })}
+                        {move || match shown.get() {
+                            None => view! { <p class="notice">"签到尚未开始或已经结束。"</p> }.into_any(),
+                            Some((code, link)) => {
                                 view! {
-                                    <h1>"签到码"</h1>
-                                    <p class="error" role="alert">{e.message}</p>
+                                    <p class="code-text" aria-label="签到码">{code}</p>
+                                    <div class="qr" role="img" aria-label="签到二维码" inner_html=move || qr.get().unwrap_or_default()></div>
+                                    <p class="muted">"每分钟更新。党员用手机扫码，或在“签到”页输入签到码。"</p>
+                                    <p class="muted link">{link}</p>
                                 }
                                     .into_any()
                             }
-                            Ok(s) => {
-                                view! {
-                                    <h1>{s.title.clone()}</h1>
-                                    <p class="code-text" aria-label="签到码">{s.code.clone()}</p>
-                                    <div class="qr" role="img" aria-label="签到二维码" inner_html=s.qr_svg.clone()></div>
-                                    <p class="muted">
-                                        {format!(
-                                            "有效至 {}，每分钟更新。党员用手机扫码，或在“签到”页输入签到码。",
-                                            time_text::hm(&s.valid_until),
-                                        )}
-                                    </p>
-                                    <p class="muted link">{s.checkin_url.clone()}</p>
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
+                        }}
+                    }
+                        .into_any()
+                }
+            }}
+            {roll_view}
             <p>
                 <A href="/host">"返回活动列表"</A>
             </p>

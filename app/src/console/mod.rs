@@ -10,6 +10,7 @@ pub mod home;
 pub mod host;
 pub mod members;
 pub mod nav;
+pub mod outbox;
 pub mod review;
 
 use crate::components::not_found::NotFound;

@@ -4,6 +4,7 @@
 //! keyboard: j/k move, a approves, r returns.
 
 use super::nav::ConsoleNav;
+use super::outbox::{self, PendingDecision};
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
@@ -108,26 +109,140 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     let busy = RwSignal::new(false);
     let reason_field = NodeRef::<leptos::html::Textarea>::new();
 
-    // Sends decisions; the decided rows leave the queue.
+    let pending = RwSignal::new(Vec::<PendingDecision>::new());
+    // Rows the queue no longer offers: decided here, or waiting to be sent.
+    let forget = move |gone: &BTreeSet<String>| {
+        items.update(|list| list.retain(|i| !gone.contains(&i.record_id)));
+        selected.update(|s| s.retain(|id| !gone.contains(id)));
+        let len = items.with_untracked(Vec::len);
+        cursor.update(|c| *c = (*c).min(len.saturating_sub(1)));
+    };
+    let remember_decided = move |made: &[(String, String)]| {
+        let mut decided: Vec<(String, String)> = outbox::load(outbox::DECIDED);
+        decided.extend(made.iter().cloned());
+        let over = decided.len().saturating_sub(outbox::DECIDED_KEPT);
+        decided.drain(..over);
+        let _ = outbox::save(outbox::DECIDED, &decided);
+    };
+    // Sends what was decided offline, one at a time: each succeeds or is
+    // refused (and said why) on its own; with no network, they wait.
+    let flush = move || {
+        let waiting = pending.get_untracked();
+        if waiting.is_empty() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let (mut sent, mut refused) = (0, Vec::new());
+            let mut left = Vec::new();
+            let mut offline = false;
+            for p in waiting {
+                if offline {
+                    left.push(p);
+                    continue;
+                }
+                let Ok(body) = serde_json::to_string(&[&p.request]) else {
+                    continue;
+                };
+                match decide_records(body).await {
+                    Ok(made) => {
+                        sent += 1;
+                        let done: Vec<(String, String)> =
+                            made.into_iter().map(|d| (d.record_id, d.version)).collect();
+                        remember_decided(&done);
+                    }
+                    Err(e) if outbox::unreachable(&e) => {
+                        offline = true;
+                        left.push(p);
+                    }
+                    Err(e) => refused.push(format!("{}：{}", p.what, e.message)),
+                }
+            }
+            let _ = outbox::save(outbox::DECISIONS, &left);
+            pending.set(left);
+            if sent > 0 || !refused.is_empty() {
+                let mut text = format!("已同步离线审核 {sent} 条");
+                if !refused.is_empty() {
+                    text.push_str(&format!("；未被接受：{}", refused.join("；")));
+                    outcome.set(Some(Outcome::Failed(text)));
+                } else {
+                    outcome.set(Some(Outcome::Done(text)));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    // In the browser: what this device kept, then send it.
+    Effect::new(move |_| {
+        let kept: Vec<PendingDecision> = outbox::load(outbox::DECISIONS);
+        let decided: Vec<(String, String)> = outbox::load(outbox::DECIDED);
+        let mut gone: BTreeSet<String> = kept.iter().map(|p| p.request.record_id.clone()).collect();
+        items.with_untracked(|list| {
+            for i in list {
+                if decided
+                    .iter()
+                    .any(|(r, v)| *r == i.record_id && *v == i.version)
+                {
+                    gone.insert(i.record_id.clone());
+                }
+            }
+        });
+        forget(&gone);
+        pending.set(kept);
+        flush();
+    });
+    outbox::on_online(flush);
+
+    // Sends decisions; the decided rows leave the queue. With no network
+    // they are kept on this device and sent when it returns.
     let send = move |requests: Vec<DecisionRequest>, done: String| {
         if requests.is_empty() || busy.get_untracked() {
             return;
         }
-        busy.set(true);
         let Ok(body) = serde_json::to_string(&requests) else {
             return;
         };
+        busy.set(true);
         leptos::task::spawn_local(async move {
+            let gone: BTreeSet<String> = requests.iter().map(|r| r.record_id.clone()).collect();
             match decide_records(body).await {
                 Ok(made) => {
-                    let gone: BTreeSet<String> = made.into_iter().map(|d| d.record_id).collect();
-                    items.update(|list| list.retain(|i| !gone.contains(&i.record_id)));
-                    selected.update(|s| s.retain(|id| !gone.contains(id)));
-                    let len = items.with_untracked(Vec::len);
-                    cursor.update(|c| *c = (*c).min(len.saturating_sub(1)));
+                    let done_ids: Vec<(String, String)> =
+                        made.into_iter().map(|d| (d.record_id, d.version)).collect();
+                    remember_decided(&done_ids);
+                    forget(&gone);
                     returning.set(None);
                     reason.set(String::new());
                     outcome.set(Some(Outcome::Done(done)));
+                }
+                Err(e) if outbox::unreachable(&e) => {
+                    let whats: Vec<PendingDecision> = items.with_untracked(|list| {
+                        requests
+                            .iter()
+                            .map(|r| PendingDecision {
+                                what: list
+                                    .iter()
+                                    .find(|i| i.record_id == r.record_id)
+                                    .map(|i| format!("{} 的{}", i.member_name, i.kind_label))
+                                    .unwrap_or_else(|| r.record_id.clone()),
+                                request: r.clone(),
+                            })
+                            .collect()
+                    });
+                    let mut all = pending.get_untracked();
+                    all.extend(whats);
+                    match outbox::save(outbox::DECISIONS, &all) {
+                        Ok(()) => {
+                            pending.set(all);
+                            forget(&gone);
+                            returning.set(None);
+                            reason.set(String::new());
+                            outcome.set(Some(Outcome::Done(format!(
+                                "网络不通：{done}，已保存在本机（待同步），联网后自动提交"
+                            ))));
+                        }
+                        Err(m) => outcome.set(Some(Outcome::Failed(m))),
+                    }
                 }
                 Err(e) => outcome.set(Some(Outcome::Failed(e.message))),
             }
@@ -141,6 +256,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                 record_id: item.record_id.clone(),
                 status: "approved".into(),
                 reason: None,
+                version: Some(item.version.clone()),
             }],
             format!("已通过：{} 的{}", item.member_name, item.kind_label),
         );
@@ -166,6 +282,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                 record_id: item.record_id.clone(),
                 status: "returned".into(),
                 reason: Some(why),
+                version: Some(item.version.clone()),
             }],
             format!("已退回：{} 的{}", item.member_name, item.kind_label),
         );
@@ -180,6 +297,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                     record_id: i.record_id.clone(),
                     status: "approved".into(),
                     reason: None,
+                    version: Some(i.version.clone()),
                 })
                 .collect()
         });
@@ -252,9 +370,29 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             Outcome::Failed(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
         })
     };
+    let waiting = move || {
+        let list = pending.get();
+        (!list.is_empty()).then(|| {
+            view! {
+                <section class="pending notice" aria-label="待同步的审核">
+                    <h2>{format!("待同步 {} 条（联网后自动提交）", list.len())}</h2>
+                    <ul>
+                        {list
+                            .into_iter()
+                            .map(|p| {
+                                let what = if p.request.status == "approved" { "通过" } else { "退回" };
+                                view! { <li>{format!("{}：{what}", p.what)}</li> }
+                            })
+                            .collect_view()}
+                    </ul>
+                </section>
+            }
+        })
+    };
     view! {
         {toolbar}
         {message}
+        {waiting}
         {move || {
             if items.with(Vec::is_empty) {
                 return view! { <p class="notice">"没有待审核的记录。"</p> }.into_any();
@@ -282,6 +420,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                         Some(t) => format!("{}：{t}", item.kind_label),
                         None => item.kind_label.clone(),
                     };
+                    let conflict = item.conflict.as_ref().map(|c| c.text());
                     let flags = item
                         .flags
                         .iter()
@@ -317,14 +456,16 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                                 {what}
                                 {note.map(|n| view! { <div class="muted small">{n}</div> })}
                             </td>
-                            <td class="nowrap">{when(&item)}</td>
-                            <td class="nowrap">{hours_text(item.hours)}</td>
-                            <td>{place}</td>
-                            <td class=code_class>{code_label}</td>
-                            <td>
+                            <td class="nowrap" data-label="时间">{when(&item)}</td>
+                            <td class="nowrap" data-label="时长">{hours_text(item.hours)}</td>
+                            <td data-label="地点">{place}</td>
+                            <td class=code_class data-label="签到码">{code_label}</td>
+                            <td class="flags">
                                 <ul class="flags">{flags}</ul>
+                                {conflict.map(|c| view! { <p class="small">{c}</p> })}
                             </td>
                             <td class="actions">
+                              <div class="row-actions">
                                 <button
                                     type="button"
                                     disabled=move || busy.get()
@@ -375,6 +516,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                                             }
                                         })
                                 }}
+                              </div>
                             </td>
                         </tr>
                     }

@@ -14,7 +14,7 @@ pub mod model;
 #[cfg(feature = "hydrate")]
 mod net;
 #[cfg(feature = "hydrate")]
-mod storage;
+pub(crate) mod storage;
 
 use leptos::prelude::*;
 pub use model::{CachedMe, Snapshot, SyncStatus};

@@ -165,3 +165,48 @@ pub fn clear_member() {
         let _ = storage.remove_item(k);
     }
 }
+
+/// Where a host's device keeps an event's codes (`HostKit`): under the
+/// app's prefix, so signing out forgets it with the rest.
+fn host_key(event_id: &str) -> String {
+    format!("{PREFIX}host/{event_id}")
+}
+
+pub fn save_host_kit(kit: &vanguard_shared::event_code::HostKit) {
+    let _ = LocalStorage::set(host_key(&kit.event_id), kit);
+}
+
+pub fn host_kit(event_id: &str) -> Option<vanguard_shared::event_code::HostKit> {
+    LocalStorage::get(host_key(event_id)).ok()
+}
+
+/// Forgets the codes of events whose check-in has closed: the device keeps
+/// an event's codes for its window, nothing more.
+pub fn forget_closed_host_kits(now_secs: i64) {
+    let Some((storage, keys)) = app_keys() else {
+        return;
+    };
+    let prefix = host_key("");
+    for k in keys.iter().filter(|k| k.starts_with(&prefix)) {
+        let closed = LocalStorage::get::<vanguard_shared::event_code::HostKit>(k)
+            .map_or(true, |kit| kit.closes_at() < now_secs);
+        if closed {
+            let _ = storage.remove_item(k);
+        }
+    }
+}
+
+/// What the console keeps on this device under `key` (`vanguard/console/…`):
+/// decisions and attendance made with no network, until they reach the
+/// server. Under the app's prefix, so signing out forgets them too.
+pub fn console_get<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
+    LocalStorage::get(format!("{PREFIX}console/{key}")).ok()
+}
+
+pub fn console_set<T: serde::Serialize>(key: &str, value: &T) -> Result<(), StorageError> {
+    LocalStorage::set(format!("{PREFIX}console/{key}"), value).map_err(|_| StorageError::Full)
+}
+
+pub fn console_delete(key: &str) {
+    LocalStorage::delete(format!("{PREFIX}console/{key}"));
+}

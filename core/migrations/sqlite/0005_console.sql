@@ -14,3 +14,8 @@ ALTER TABLE attendance ADD COLUMN marked_at TEXT;
 -- sheet the check-ins of one event.
 CREATE INDEX records_event ON records(event_id);
 CREATE INDEX attendance_event ON attendance(event_id);
+
+-- A decision that replaced another reviewer's different one names them:
+-- the queue asks for a second look.
+ALTER TABLE reviews ADD COLUMN conflict_by TEXT;
+ALTER TABLE reviews ADD COLUMN conflict_status TEXT;

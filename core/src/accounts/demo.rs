@@ -255,3 +255,118 @@ pub async fn seed_events(
     }
     Ok(())
 }
+
+/// A few of the first branch's members' check-ins, waiting for review, so
+/// a newcomer's `/console/review` shows what the queue is for: a check-in
+/// at today's 主题党日 with its right code and one with a wrong one,
+/// volunteering (once for more hours than a day holds), a visit, and a
+/// leave request for next week's 党课. Written as the members' own phones
+/// would, through the document gate. The members are ones the tests leave
+/// alone (member08–10).
+pub async fn seed_records(
+    store: &Store,
+    sync: &crate::sync::SyncService,
+) -> Result<(), crate::sync::SyncError> {
+    use chrono::{Datelike, Duration, Utc};
+    use vanguard_shared::documents::edit::add_record;
+    use vanguard_shared::documents::schema::LEAVE;
+    use vanguard_shared::documents::{DocId, NewRecord};
+    use vanguard_shared::event_code::CodeKey;
+    use vanguard_shared::ledger::Kind;
+    let china = chrono::FixedOffset::east_opt(8 * 3600)
+        .ok_or_else(|| crate::sync::SyncError::Malformed("时区".into()))?;
+    let now = Utc::now().with_timezone(&china);
+    let year = now.year();
+    let accounts = store.accounts();
+    let (Some(m08), Some(m09), Some(m10)) = (
+        accounts.member_by_username("member08").await?,
+        accounts.member_by_username("member09").await?,
+        accounts.member_by_username("member10").await?,
+    ) else {
+        return Ok(());
+    };
+    let events = store.events().of_branch(&m08.org_id, year).await?;
+    let today = events
+        .iter()
+        .find(|e| e.event.kind == Kind::ThemeDay && e.event.start <= now && !e.event.cancelled);
+    let lecture = events
+        .iter()
+        .find(|e| e.event.kind == Kind::PartyLecture && e.event.start > now);
+    let mut records: Vec<(&Member, NewRecord)> = Vec::new();
+    if let Some(today) = today {
+        let seed = store.events().seed(&today.event.event_id).await?;
+        let right = seed.and_then(|s| {
+            let key = CodeKey::parse(&s.code_key).ok()?;
+            key.code_at(&today.event.event_id, s.seed, now.fixed_offset())
+        });
+        let at_event = |code: Option<String>| NewRecord {
+            kind: Kind::ThemeDay.as_str().into(),
+            occurred_at: Some(now.fixed_offset() - Duration::minutes(2)),
+            event_id: Some(today.event.event_id.clone()),
+            place: today.event.place.clone(),
+            code,
+            ..Default::default()
+        };
+        records.push((&m08, at_event(right)));
+        records.push((&m09, at_event(Some("ABCDE-FGHJK".into()))));
+    }
+    let earlier = |hours: i64| {
+        let t = now.fixed_offset() - Duration::hours(hours);
+        // Early in January, keep it inside the year.
+        Some(if t.year() == year {
+            t
+        } else {
+            now.fixed_offset()
+        })
+    };
+    records.push((
+        &m10,
+        NewRecord {
+            kind: Kind::Volunteer.as_str().into(),
+            occurred_at: earlier(26),
+            hours: Some(2.5),
+            place: Some("社区服务中心".into()),
+            note: Some("为独居老人打扫卫生".into()),
+            ..Default::default()
+        },
+    ));
+    records.push((
+        &m10,
+        NewRecord {
+            kind: Kind::Volunteer.as_str().into(),
+            occurred_at: earlier(5),
+            hours: Some(14.0),
+            place: Some("防汛值守点".into()),
+            ..Default::default()
+        },
+    ));
+    records.push((
+        &m09,
+        NewRecord {
+            kind: Kind::Visit.as_str().into(),
+            occurred_at: earlier(3),
+            place: Some("幸福社区".into()),
+            note: Some("走访困难党员家庭".into()),
+            ..Default::default()
+        },
+    ));
+    if let Some(lecture) = lecture {
+        records.push((
+            &m10,
+            NewRecord {
+                kind: LEAVE.into(),
+                occurred_at: Some(now.fixed_offset()),
+                event_id: Some(lecture.event.event_id.clone()),
+                note: Some("外出培训".into()),
+                ..Default::default()
+            },
+        ));
+    }
+    for (member, record) in records {
+        let doc = DocId::checkins(&member.id, year);
+        let id = uuid::Uuid::new_v4().to_string();
+        sync.edit(member, &doc, |d| add_record(d, &id, &record))
+            .await?;
+    }
+    Ok(())
+}

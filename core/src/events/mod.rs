@@ -4,8 +4,6 @@
 //! secret seed stays in the database, and the host's page asks for the
 //! current code.
 
-mod qr;
-
 use crate::storage::{CodeEventRow, EventSeed, Member, Store, StoreError};
 use crate::sync::{SyncError, SyncService};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
@@ -16,7 +14,9 @@ use vanguard_shared::branch_events::{monthly, EventForm, EventPatch, ListedEvent
 use vanguard_shared::documents::edit::put_event;
 use vanguard_shared::documents::schema::window;
 use vanguard_shared::documents::{DocId, EventEntry};
-use vanguard_shared::event_code::{checkin_link, seed_from_bytes, CodeKey, HostedEvent, ShownCode};
+use vanguard_shared::event_code::{
+    checkin_link, seed_from_bytes, CodeKey, HostKit, HostedEvent, ShownCode,
+};
 use vanguard_shared::geofence::Geofence;
 use vanguard_shared::ledger::Kind;
 use vanguard_shared::{OrgKind, OrgRef};
@@ -397,6 +397,40 @@ impl EventHost {
         Ok(events)
     }
 
+    /// What the host's device keeps to show the event's codes offline,
+    /// for the branch's hosts only.
+    pub async fn host_kit(
+        &self,
+        viewer: &Member,
+        event_id: &str,
+        origin: &str,
+    ) -> Result<HostKit, EventError> {
+        let seed = self
+            .store
+            .events()
+            .seed(event_id)
+            .await?
+            .ok_or(EventError::UnknownEvent)?;
+        if !hosts(viewer, &seed.branch_id) {
+            return Err(EventError::Forbidden);
+        }
+        let event = self
+            .store
+            .events()
+            .event(event_id)
+            .await?
+            .filter(|e| e.branch_id == seed.branch_id && !e.event.cancelled)
+            .ok_or(EventError::UnknownEvent)?;
+        let key = CodeKey::parse(&seed.code_key).map_err(|_| EventError::UnknownEvent)?;
+        Ok(HostKit {
+            event_id: event_id.to_string(),
+            title: event.event.title,
+            last_code: key.last_code(event_id, seed.seed),
+            code_key: seed.code_key,
+            origin: origin.to_string(),
+        })
+    }
+
     /// The code the host shows now, with the check-in link under `origin`
     /// (`https://host:port`, what the host's own browser reached) as a QR code.
     pub async fn current_code(
@@ -437,7 +471,7 @@ impl EventHost {
         Ok(ShownCode {
             event_id: event_id.to_string(),
             title: event.title,
-            qr_svg: qr::svg(&checkin_url),
+            qr_svg: vanguard_shared::qr::svg(&checkin_url),
             checkin_url,
             code,
             valid_until,

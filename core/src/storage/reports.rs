@@ -33,6 +33,9 @@ pub struct RecordRow {
     /// The version of the record the review was made on.
     pub review_version: Option<String>,
     pub reviewed_at: Option<String>,
+    /// The standing decision replaced another reviewer's different one.
+    pub conflict_by: Option<String>,
+    pub conflict_status: Option<String>,
 }
 
 impl RecordRow {
@@ -57,11 +60,13 @@ pub struct RecordPlace {
     pub year: i32,
     pub version: Option<String>,
     pub withdrawn: bool,
+    /// The decision that stands on it as it now is: its status and reviewer.
+    pub decision: Option<(DecisionStatus, Option<String>)>,
 }
 
 const RECORD_SELECT: &str = "SELECT r.member_id, r.occurred_ts, r.record_id, r.kind, r.occurred_at, r.event_id, r.hours, \
      r.place, r.lat, r.lon, r.note, r.code, r.withdrawn, r.version, r.code_verdict, v.status, v.reason, v.reviewer, \
-     v.record_version, v.reviewed_at \
+     v.record_version, v.reviewed_at, v.conflict_by, v.conflict_status \
      FROM records r LEFT JOIN reviews v ON v.member_id = r.member_id AND v.year = r.year AND v.record_id = r.record_id";
 const RECORD_ORDER: &str = "ORDER BY r.occurred_ts, r.record_id";
 
@@ -100,6 +105,8 @@ macro_rules! record_row {
                 reviewer: row.try_get(17)?,
                 review_version: row.try_get(18)?,
                 reviewed_at: row.try_get(19)?,
+                conflict_by: row.try_get(20)?,
+                conflict_status: row.try_get(21)?,
             },
         ))
     }};
@@ -187,26 +194,43 @@ impl<'a> Reports<'a> {
         let mut found = HashMap::new();
         for chunk in record_ids.chunks(500) {
             let sql = format!(
-                "SELECT record_id, year, version, withdrawn FROM records \
-                 WHERE member_id = $1 AND record_id IN ({})",
+                "SELECT r.record_id, r.year, r.version, r.withdrawn, v.status, v.reviewer, v.record_version \
+                 FROM records r LEFT JOIN reviews v ON v.member_id = r.member_id AND v.year = r.year AND v.record_id = r.record_id \
+                 WHERE r.member_id = $1 AND r.record_id IN ({})",
                 marks(2, chunk.len())
             );
-            let rows: Vec<(String, i64, Option<String>, bool)> = on_db!(self.pool, p => {
+            type Row = (
+                String,
+                i64,
+                Option<String>,
+                bool,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+            );
+            let rows: Vec<Row> = on_db!(self.pool, p => {
                 let mut query = sqlx::query_as(&sql).bind(member_id);
                 for id in chunk {
                     query = query.bind(*id);
                 }
                 query.fetch_all(p).await?
             });
-            for (record_id, year, version, withdrawn) in rows {
+            for (record_id, year, version, withdrawn, status, reviewer, decided) in rows {
                 let year = i32::try_from(year)
                     .map_err(|_| StoreError::Corrupt(format!("record {record_id} year {year}")))?;
+                let stands = decided.is_none() || decided == version;
+                let decision = status
+                    .as_deref()
+                    .and_then(DecisionStatus::parse)
+                    .filter(|_| stands)
+                    .map(|s| (s, reviewer));
                 found.insert(
                     record_id,
                     RecordPlace {
                         year,
                         version,
                         withdrawn,
+                        decision,
                     },
                 );
             }

@@ -120,6 +120,14 @@ pub struct Verdict<'a> {
     pub version: &'a str,
 }
 
+/// A decision that replaces another reviewer's different one: whose, and
+/// what it was. Kept in the new decision, so the queue asks for a second look.
+#[derive(Debug, Clone, Copy)]
+pub struct Replaced<'a> {
+    pub by: &'a str,
+    pub status: DecisionStatus,
+}
+
 /// A reviewer's decision on a record, written into the member's reviews document.
 pub fn decide(
     doc: &mut Automerge,
@@ -127,6 +135,18 @@ pub fn decide(
     verdict: Verdict<'_>,
     by: &str,
     at: DateTime<FixedOffset>,
+) -> Result<(), EditError> {
+    decide_over(doc, record_id, verdict, by, at, None)
+}
+
+/// `decide`, noting the other reviewer's different decision it replaces.
+pub fn decide_over(
+    doc: &mut Automerge,
+    record_id: &str,
+    verdict: Verdict<'_>,
+    by: &str,
+    at: DateTime<FixedOffset>,
+    replaced: Option<Replaced<'_>>,
 ) -> Result<(), EditError> {
     let decisions = collection(doc, "decisions")?;
     doc.transact::<_, _, AutomergeError>(|tx| {
@@ -138,6 +158,10 @@ pub fn decide(
         tx.put(&obj, "version", verdict.version)?;
         tx.put(&obj, "by", by)?;
         tx.put(&obj, "at", at.to_rfc3339())?;
+        if let Some(r) = replaced {
+            tx.put(&obj, "conflict_by", r.by)?;
+            tx.put(&obj, "conflict_status", r.status.as_str())?;
+        }
         Ok(())
     })
     .map_err(|f| EditError::Automerge(f.error))?;

@@ -191,6 +191,10 @@ pub struct Decision {
     pub version: Option<String>,
     pub by: Option<String>,
     pub at: Option<DateTime<FixedOffset>>,
+    /// This decision replaced another reviewer's different one on the same
+    /// version: who that was and what they decided, for a second look.
+    #[serde(default)]
+    pub conflict: Option<(String, DecisionStatus)>,
 }
 
 impl Decision {
@@ -368,6 +372,13 @@ fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decisio
         version: f.opt_str("version", 64)?,
         by: f.opt_str("by", 64)?,
         at: f.opt_time("at")?,
+        conflict: match (
+            f.opt_str("conflict_by", 64)?,
+            f.opt_code("conflict_status", DecisionStatus::parse)?,
+        ) {
+            (Some(by), Some(status)) => Some((by, status)),
+            _ => None,
+        },
     })
 }
 

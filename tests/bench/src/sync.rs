@@ -33,7 +33,9 @@ use vanguard_shared::documents::{DocId, NewRecord};
 use vanguard_shared::sync::Replica;
 use vanguard_shared::{MemberStatus, OrgKind, Role};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+mod pg;
+
+use pg::{BoxError, PgDatabase};
 
 const YEAR: i32 = 2026;
 
@@ -675,42 +677,6 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
     );
     server.abort();
     Ok(())
-}
-
-struct PgDatabase {
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    async fn create() -> Result<(PgDatabase, String), BoxError> {
-        use sqlx::Connection;
-        let admin = std::env::var("VANGUARD_BENCH_PG")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("vanguard_syncbench_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await?;
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_string())
-            .unwrap_or(admin.clone());
-        let url = format!("{base}/{name}");
-        Ok((PgDatabase { admin, name }, url))
-    }
-
-    async fn drop(self) -> Result<(), BoxError> {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&self.admin).await?;
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ))
-        .execute(&mut conn)
-        .await?;
-        Ok(())
-    }
 }
 
 #[tokio::main]

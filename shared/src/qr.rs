@@ -1,5 +1,6 @@
-//! The check-in link as a QR code the host's screen shows: drawn here, so
-//! the members' bundle carries no QR encoder.
+//! The check-in link as a QR code the host's screen shows: drawn by the
+//! server, and by the console's bundle when the host's screen is offline.
+//! The members' bundle never reaches it.
 
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
