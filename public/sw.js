@@ -19,7 +19,7 @@ const SHELL = [
   '/icon-512.png',
 ];
 // The console's bundle: cached when first fetched, not precached.
-const CONSOLE = ['/pkg/console.js', '/pkg/console_bg.wasm'];
+const CONSOLE = ['/pkg/console.js', '/pkg/console_bg.wasm', '/pkg/console.css'];
 // The console's pages a secretary opens offline from their last visit on
 // this device: the review queue, events and attendance sheets, the host's
 // screen.

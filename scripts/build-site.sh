@@ -19,10 +19,12 @@ bindgen() {
 bindgen vanguard_phone vanguard
 bindgen vanguard_console console
 cp style/main.css "$pkg/vanguard.css"
+# The console's own rules: its bundle only.
+cp style/console.css "$pkg/console.css"
 cp -r public/. "$site/"
 # The service worker's caches are named for this exact build, so a new
 # deployment installs beside the old one and replaces it cleanly.
-version=$(cat "$pkg"/vanguard.js "$pkg"/vanguard_bg.wasm "$pkg"/console.js "$pkg"/console_bg.wasm "$pkg"/vanguard.css public/* | sha256sum | cut -c1-12)
+version=$(cat "$pkg"/vanguard.js "$pkg"/vanguard_bg.wasm "$pkg"/console.js "$pkg"/console_bg.wasm "$pkg"/vanguard.css "$pkg"/console.css public/* | sha256sum | cut -c1-12)
 sed -i "s/__VERSION__/$version/" "$site/sw.js"
 # Pre-compressed copies, served by the static handler when the client
 # accepts gzip: zopfli's gzip, about 5% smaller than gzip -9

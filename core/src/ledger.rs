@@ -7,7 +7,7 @@ use crate::storage::{Member, RecordRow, Store};
 use crate::sync::access;
 use chrono::DateTime;
 use vanguard_shared::documents::id::is_plain_id;
-use vanguard_shared::documents::view::{facts, RecordState, RecordView};
+use vanguard_shared::documents::view::{facts, Attended, RecordState, RecordView};
 use vanguard_shared::documents::{CheckinRecord, DocId};
 use vanguard_shared::ledger::{self, default_rulebook, Ledger, LedgerInput, Mode};
 use vanguard_shared::year;
@@ -51,7 +51,13 @@ pub async fn member_ledger(
         .into_iter()
         .map(|row| row.event)
         .collect();
-    let attendance = store.events().attendance_of_member(member_id, year).await?;
+    let attendance: Vec<Attended> = store
+        .events()
+        .attendance_of_member(member_id, year)
+        .await?
+        .iter()
+        .map(Attended::from)
+        .collect();
     let facts = facts(&records, &events, &attendance);
     Ok(ledger::compute(
         &default_rulebook(),

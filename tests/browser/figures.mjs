@@ -113,11 +113,17 @@ export function figureTests(test) {
       await page.reload();
       await page.waitForSelector('html[data-hydrated="true"]', { timeout: 60000 });
       const hydrated = Date.now() - started;
-      await page.waitForFunction(() => document.querySelectorAll('table.queue tbody tr').length >= 1000, null, { timeout: 60000 });
-      await page.getByRole('button', { name: '批量通过' }).waitFor();
+      // The oldest page of rows, the count of all, and 批量通过 ready.
+      await page.waitForFunction(() => document.querySelectorAll('table.queue tbody tr').length === 50, null, { timeout: 60000 });
+      await page.getByText(/^共 1000 条待审核/).waitFor({ timeout: 60000 });
+      await page.locator('button.primary:not([disabled])', { hasText: '批量通过' }).waitFor({ timeout: 60000 });
       const interactive = Date.now() - started;
-      const rows = await page.locator('table.queue tbody tr').count();
-      console.log(`figure: /console/review with ${rows} records waiting, 4x CPU throttling: hydrated in ${hydrated} ms, interactive in ${interactive} ms`);
+      console.log(`figure: /console/review with 1000 records waiting (the oldest 50 shown), 4x CPU throttling: hydrated in ${hydrated} ms, interactive in ${interactive} ms`);
+      // And the rest a page at a time.
+      const more = Date.now();
+      await page.getByRole('button', { name: /显示更多/ }).click();
+      await page.waitForFunction(() => document.querySelectorAll('table.queue tbody tr').length === 100, null, { timeout: 60000 });
+      console.log(`figure: 显示更多 (50 more rows), 4x CPU throttling: ${Date.now() - more} ms`);
       await context.close();
     });
   });

@@ -154,10 +154,11 @@ export async function serverRecords(base, username) {
 // The bytes a first visit transfers for one bundle (`vanguard` for the
 // phone's, `console` for the console's): the gzip copies the server sends a
 // browser that accepts gzip (written by `vanguard precompress`), with the
-// stylesheet both share.
+// stylesheet both share and the console's own.
 export async function firstLoadBytes(base, bundle) {
   let total = 0;
-  for (const f of [`${bundle}_bg.wasm`, `${bundle}.js`, 'vanguard.css']) {
+  const styles = bundle === 'console' ? ['vanguard.css', 'console.css'] : ['vanguard.css'];
+  for (const f of [`${bundle}_bg.wasm`, `${bundle}.js`, ...styles]) {
     const res = await fetch(`${base}/pkg/${f}`, { headers: { 'accept-encoding': 'gzip' } });
     const body = Buffer.from(await res.arrayBuffer());
     if (res.headers.get('content-encoding') !== 'gzip') {

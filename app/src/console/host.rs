@@ -147,52 +147,68 @@ enum Kit {
     Failed(String),
 }
 
-/// Codes go by the instant, not the zone.
+/// Codes go by the instant, not the zone: the browser's clock (the
+/// standard library has none on wasm32), or the server's.
 fn now() -> DateTime<FixedOffset> {
-    chrono::Utc::now().fixed_offset()
+    #[cfg(feature = "hydrate")]
+    {
+        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
+            .unwrap_or_default()
+            .fixed_offset()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::Utc::now().fixed_offset()
+    }
 }
 
 #[component]
 fn CodeScreen() -> impl IntoView {
     let params = use_params_map();
     let event_id = move || params.with(|p| p.get("event_id").unwrap_or_default());
-    let kit = RwSignal::new(Kit::Loading);
+    // Fetched on the server for the first render (and kept in the page, so
+    // a copy of it opens offline too); on a device with no network, the kit
+    // kept from an earlier visit.
+    let fetched = Resource::new(event_id, event_host_kit);
+    let kit = Memo::new(move |_| match fetched.get() {
+        None => Kit::Loading,
+        Some(Ok(k)) => Kit::Ready {
+            kit: k,
+            offline: false,
+        },
+        Some(Err(e)) => {
+            #[cfg(feature = "hydrate")]
+            let kept = crate::local::storage::host_kit(&event_id());
+            #[cfg(not(feature = "hydrate"))]
+            let kept: Option<HostKit> = None;
+            match kept {
+                Some(k) => Kit::Ready {
+                    kit: k,
+                    offline: true,
+                },
+                None => Kit::Failed(e.message),
+            }
+        }
+    });
     let clock = RwSignal::new(now());
     let roll = RwSignal::new(None::<(RollCall, bool)>);
-    // In the browser only (effects never run on the server): the kit,
-    // fetched online and kept for the event's window, or the kept one with
-    // no network; the clock every second; the roll call while online.
+    // In the browser only (effects never run on the server): keep the
+    // event's kit for its window (and forget closed ones); the clock every
+    // second; the roll call while online.
     Effect::new(move |_| {
-        let id = event_id();
-        leptos::task::spawn_local(async move {
-            #[cfg(feature = "hydrate")]
+        #[cfg(feature = "hydrate")]
+        {
             crate::local::storage::forget_closed_host_kits(now().timestamp());
-            let fetched = event_host_kit(id.clone()).await;
-            let state = match fetched {
-                Ok(k) => {
-                    #[cfg(feature = "hydrate")]
-                    crate::local::storage::save_host_kit(&k);
-                    Kit::Ready {
-                        kit: k,
-                        offline: false,
-                    }
-                }
-                Err(e) => {
-                    #[cfg(feature = "hydrate")]
-                    let kept = crate::local::storage::host_kit(&id);
-                    #[cfg(not(feature = "hydrate"))]
-                    let kept: Option<HostKit> = None;
-                    match kept {
-                        Some(k) => Kit::Ready {
-                            kit: k,
-                            offline: true,
-                        },
-                        None => Kit::Failed(e.message),
-                    }
-                }
-            };
-            kit.set(state);
-        });
+            if let Kit::Ready {
+                kit: k,
+                offline: false,
+            } = kit.get()
+            {
+                crate::local::storage::save_host_kit(&k);
+            }
+        }
+    });
+    Effect::new(move |_| {
         let ask_roll = move || {
             let id = event_id();
             leptos::task::spawn_local(async move {
@@ -240,7 +256,11 @@ fn CodeScreen() -> impl IntoView {
     };
     view! {
         <section class="card host-code">
-            {move || match kit.get() {
+            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+            {move || {
+                // Read here too, so the server's render waits for it.
+                let _ = fetched.get();
+                match kit.get() {
                 Kit::Loading => view! { <p class="loading">"正在加载…"</p> }.into_any(),
                 Kit::Failed(message) => {
                     view! {
@@ -268,7 +288,8 @@ fn CodeScreen() -> impl IntoView {
                     }
                         .into_any()
                 }
-            }}
+            }}}
+            </Suspense>
             {roll_view}
             <p>
                 <A href="/host">"返回活动列表"</A>

@@ -32,6 +32,7 @@ pub fn App() -> impl IntoView {
     crate::local::Local::provide();
     view! {
         <Stylesheet id="vanguard" href="/pkg/vanguard.css" />
+        <Stylesheet id="console" href="/pkg/console.css" />
         <Title text="先锋台账" />
         <Router>
             <Routes fallback=NotFound>

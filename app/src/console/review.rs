@@ -86,6 +86,9 @@ fn Review(me: Me) -> impl IntoView {
     }
 }
 
+/// Rows shown at first, and added by each 显示更多.
+const PAGE: usize = 50;
+
 /// What the reviewer last did, in words.
 #[derive(Clone, PartialEq)]
 enum Outcome {
@@ -95,13 +98,19 @@ enum Outcome {
 
 #[component]
 fn Queue(items: Vec<QueueItem>) -> impl IntoView {
-    let preselected: BTreeSet<String> = items
-        .iter()
-        .filter(|i| i.flags.is_empty())
-        .map(|i| i.record_id.clone())
-        .collect();
+    // The unflagged rows on show are preselected; rows further down are
+    // shown a page at a time, so a long queue opens at once.
+    let unflagged = |list: &[QueueItem], upto: usize| -> BTreeSet<String> {
+        list.iter()
+            .take(upto)
+            .filter(|i| i.flags.is_empty())
+            .map(|i| i.record_id.clone())
+            .collect()
+    };
+    let preselected = unflagged(&items, PAGE);
     let items = RwSignal::new(items);
     let selected = RwSignal::new(preselected);
+    let shown = RwSignal::new(PAGE);
     let cursor = RwSignal::new(0usize);
     let returning = RwSignal::new(None::<String>);
     let reason = RwSignal::new(String::new());
@@ -287,10 +296,19 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             format!("已退回：{} 的{}", item.member_name, item.kind_label),
         );
     };
+    let show_more = move |_| {
+        let upto = shown.get_untracked() + PAGE;
+        shown.set(upto);
+        let more = items.with_untracked(|list| unflagged(list, upto));
+        selected.update(|s| s.extend(more));
+    };
     let approve_selected = move |_| {
         let chosen = selected.get_untracked();
+        let upto = shown.get_untracked();
+        // Only rows the reviewer has on screen.
         let requests: Vec<DecisionRequest> = items.with_untracked(|list| {
             list.iter()
+                .take(upto)
                 .filter(|i| chosen.contains(&i.record_id))
                 .map(|i| DecisionRequest {
                     member_id: i.member_id.clone(),
@@ -319,7 +337,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
                 return;
             }
-            let len = items.with_untracked(Vec::len);
+            let len = items.with_untracked(Vec::len).min(shown.get_untracked());
             if len == 0 {
                 return;
             }
@@ -400,6 +418,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             let rows = items
                 .get()
                 .into_iter()
+                .take(shown.get())
                 .enumerate()
                 .map(|(index, item)| {
                     let id = item.record_id.clone();
@@ -541,6 +560,17 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
+                {move || {
+                    let more = items.with(Vec::len).saturating_sub(shown.get());
+                    (more > 0)
+                        .then(|| {
+                            view! {
+                                <button type="button" class="secondary more" on:click=show_more>
+                                    {format!("显示更多（还有 {more} 条）")}
+                                </button>
+                            }
+                        })
+                }}
             }
                 .into_any()
         }}

@@ -103,15 +103,11 @@ pub fn snapshot(revision: u64) -> Option<Snapshot> {
 fn read_snapshot(revision: u64) -> Option<Snapshot> {
     with(|d| {
         // Both cheap, whatever the number of records.
-        let events_doc =
+        let events =
             d.me.events_doc()
-                .and_then(|id| d.client.replica(&id.to_string()));
-        let events = events_doc
-            .map(|r| view::events(&r.doc, &r.id))
-            .unwrap_or_default();
-        let attendance = events_doc
-            .map(|r| view::attendance_of(&r.doc, &r.id, &d.me.member_id))
-            .unwrap_or_default();
+                .and_then(|id| d.client.replica(&id.to_string()))
+                .map(|r| view::events(&r.doc, &r.id))
+                .unwrap_or_default();
         let unconfirmed = d
             .client
             .unconfirmed(&d.me.checkins_doc().to_string(), "records")
@@ -129,7 +125,6 @@ fn read_snapshot(revision: u64) -> Option<Snapshot> {
             unconfirmed,
             revision,
             events,
-            attendance,
         }
     })
 }
@@ -153,6 +148,18 @@ pub fn records(snapshot: &Snapshot) -> Vec<RecordView> {
                 })
                 .unwrap_or_default()
         })
+    })
+    .unwrap_or_default()
+}
+
+/// The member's rows on the branch's attendance sheets, read when the
+/// ledger is shown.
+pub fn attendance() -> Vec<view::Attended> {
+    with(|d| {
+        d.me.events_doc()
+            .and_then(|id| d.client.replica(&id.to_string()))
+            .map(|r| view::attendance_of(&r.doc, &r.id, &d.me.member_id))
+            .unwrap_or_default()
     })
     .unwrap_or_default()
 }

@@ -86,6 +86,19 @@ impl Local {
         }
     }
 
+    /// The member's rows on the branch's attendance sheets (the officers'
+    /// word on each occurrence), read from the device's events document.
+    pub fn attendance(self) -> Vec<vanguard_shared::documents::view::Attended> {
+        #[cfg(feature = "hydrate")]
+        {
+            device::attendance()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            Vec::new()
+        }
+    }
+
     /// The time now in the member's time zone (a snapshot's `now` is from
     /// when it was read).
     pub fn now(self) -> Option<chrono::DateTime<chrono::FixedOffset>> {

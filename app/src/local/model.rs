@@ -4,8 +4,8 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use vanguard_shared::documents::view::RecordView;
-use vanguard_shared::documents::{AttendanceEntry, DocId, EventEntry};
+use vanguard_shared::documents::view::{Attended, RecordView};
+use vanguard_shared::documents::{DocId, EventEntry};
 use vanguard_shared::ledger::{self, Ledger, LedgerInput, Mode, Rulebook};
 use vanguard_shared::Role;
 
@@ -53,14 +53,12 @@ impl CachedMe {
 }
 
 /// The member's year as this device holds it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     pub me: CachedMe,
     /// The server's root of the checkins document has arrived: writing is safe.
     pub writable: bool,
     pub events: Vec<EventEntry>,
-    /// The member's rows on the branch's attendance sheets.
-    pub attendance: Vec<AttendanceEntry>,
     /// Records changed on this device and not on the server yet (待同步).
     pub unconfirmed: BTreeSet<String>,
     /// The change of local data this was read at; the records are read
@@ -71,17 +69,27 @@ pub struct Snapshot {
     pub rulebook: Option<Rulebook>,
 }
 
+/// A snapshot is read once per revision of the device's data and kept
+/// (`device::snapshot`): the same revision is the same snapshot. Comparing
+/// the revision alone keeps the field-by-field comparison (of every event)
+/// out of the phone's download.
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.revision == other.revision
+    }
+}
+
 impl Snapshot {
     /// How many records wait for the server (待同步).
     pub fn pending(&self) -> usize {
         self.unconfirmed.len()
     }
 
-    /// The provisional ledger of `records` (this snapshot's, read by
-    /// `Local::records`), by the same engine the server runs.
-    pub fn ledger(&self, records: &[RecordView]) -> Option<Ledger> {
-        let facts =
-            vanguard_shared::documents::view::facts(records, &self.events, &self.attendance);
+    /// The provisional ledger of `records` and `attendance` (this
+    /// snapshot's, read by `Local::records` and `Local::attendance`), by the
+    /// same engine the server runs.
+    pub fn ledger(&self, records: &[RecordView], attendance: &[Attended]) -> Option<Ledger> {
+        let facts = vanguard_shared::documents::view::facts(records, &self.events, attendance);
         let book = self.rulebook.as_ref()?;
         Some(ledger::compute(
             book,
@@ -97,17 +105,20 @@ impl Snapshot {
         ))
     }
 
-    /// What a ledger entry priced from an attendance row is about: the
-    /// event's title and the outcome, and its day.
-    pub fn attendance_title(&self, fact_id: &str) -> Option<(String, String)> {
-        let event_id = fact_id.strip_prefix("attendance:")?;
-        let row = self.attendance.iter().find(|r| r.event_id == event_id)?;
-        let event = self.events.iter().find(|e| e.event_id == event_id)?;
-        let mark = vanguard_shared::ledger::AttendanceMark::of(row.outcome, row.leave);
-        Some((
-            format!("{}（{}）", event.title, mark.label()),
-            vanguard_shared::time_text::md(&event.start),
-        ))
+    /// What each ledger entry priced from an attendance row is about, by
+    /// its fact id: the event's title with the outcome, and its day.
+    pub fn attendance_titles(&self, attendance: &[Attended]) -> Vec<(String, String, String)> {
+        attendance
+            .iter()
+            .filter_map(|row| {
+                let event = self.events.iter().find(|e| e.event_id == row.event_id)?;
+                Some((
+                    vanguard_shared::documents::view::attendance_fact_id(&row.event_id),
+                    format!("{}（{}）", event.title, row.outcome.label()),
+                    vanguard_shared::time_text::md(&event.start),
+                ))
+            })
+            .collect()
     }
 
     /// Events a member may still check in to or ask leave for: from the

@@ -29,14 +29,26 @@ fn points(p: Points) -> String {
 #[component]
 fn LedgerView() -> impl IntoView {
     let local = Local::get();
-    let ledger = Memo::new(move |_| {
-        local.snapshot().map(|s| {
-            let records = local.records(&s);
-            (s.ledger(&records).zip(s.rulebook.clone()), records, s)
-        })
-    });
+    // Read once per revision of the device's data: the revision says
+    // whether anything changed, without comparing ledgers field by field
+    // (which would cost the phone's download more than it saves).
+    let ledger = Memo::new_with_compare(
+        move |_| {
+            local.snapshot().map(|s| {
+                let records = local.records(&s);
+                let attendance = local.attendance();
+                (
+                    s.revision,
+                    s.ledger(&records, &attendance).zip(s.rulebook.clone()),
+                    records,
+                    s.attendance_titles(&attendance),
+                )
+            })
+        },
+        |old, new| old.map(|o| o.as_ref().map(|o| o.0)) != new.map(|n| n.as_ref().map(|n| n.0)),
+    );
     move || {
-        ledger.get().map(|(ledger, records, snapshot)| {
+        ledger.get().map(|(_, ledger, records, attended)| {
             let Some((ledger, book)) = ledger else {
                 return view! {
                     <p class="card notice">"本机还没有积分细则，请联网同步一次。"</p>
@@ -48,7 +60,12 @@ fn LedgerView() -> impl IntoView {
                     .iter()
                     .find(|r| r.record.record_id == **id)
                     .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at)))
-                    .or_else(|| snapshot.attendance_title(id)),
+                    .or_else(|| {
+                        attended
+                            .iter()
+                            .find(|(fact, ..)| *fact == **id)
+                            .map(|(_, title, day)| (title.clone(), day.clone()))
+                    }),
                 Source::Adjustment(_) => None,
             };
             view! { <Sheet ledger book titles=titles.clone() /> }.into_any()

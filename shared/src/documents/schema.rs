@@ -373,8 +373,8 @@ fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decisio
         by: f.opt_str("by", 64)?,
         at: f.opt_time("at")?,
         conflict: match (
-            f.opt_str("conflict_by", 64)?,
-            f.opt_code("conflict_status", DecisionStatus::parse)?,
+            server_shown(|| f.opt_str("conflict_by", 64))?,
+            server_shown(|| f.opt_code("conflict_status", DecisionStatus::parse))?,
         ) {
             (Some(by), Some(status)) => Some((by, status)),
             _ => None,
@@ -413,6 +413,25 @@ fn read_grade(doc: &Automerge, obj: ObjId) -> Result<GradeEntry, SchemaError> {
     })
 }
 
+/// A field only the server shows (on console pages): who cancelled an event
+/// and when, a group's meeting, a leave's kind, the time a row was marked, a
+/// decision's conflict, a note on an attendance row. Read and checked natively, where the server judges
+/// every change; the browser's bundles read documents only for what a
+/// member sees, so they leave these out of the phone's download.
+#[cfg(not(target_arch = "wasm32"))]
+fn server_shown<T>(
+    read: impl FnOnce() -> Result<Option<T>, SchemaError>,
+) -> Result<Option<T>, SchemaError> {
+    read()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn server_shown<T>(
+    _read: impl FnOnce() -> Result<Option<T>, SchemaError>,
+) -> Result<Option<T>, SchemaError> {
+    Ok(None)
+}
+
 fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry, SchemaError> {
     let geofence = match child_map(doc, &obj, "geofence") {
         None => None,
@@ -444,10 +463,10 @@ fn read_event(doc: &Automerge, obj: ObjId, event_id: &str) -> Result<EventEntry,
         place: f.opt_str("place", 200)?,
         geofence,
         code_key: f.opt_str("code_key", 512)?,
-        group_id: f.opt_str("group_id", 64)?,
+        group_id: server_shown(|| f.opt_str("group_id", 64))?,
         cancelled: f.opt_bool("cancelled")?.unwrap_or(false),
-        cancelled_by: f.opt_str("cancelled_by", 64)?,
-        cancelled_at: f.opt_time("cancelled_at")?,
+        cancelled_by: server_shown(|| f.opt_str("cancelled_by", 64))?,
+        cancelled_at: server_shown(|| f.opt_time("cancelled_at"))?,
     })
 }
 
@@ -477,10 +496,10 @@ fn read_attendance_row(
         event_id: event_id.to_string(),
         member_id,
         outcome: f.req_code("status", |s| s.parse().ok())?,
-        leave: f.opt_code("leave", |s| s.parse().ok())?,
-        reason: f.opt_str("reason", MAX_TEXT)?,
+        leave: server_shown(|| f.opt_code("leave", |s| s.parse().ok()))?,
+        reason: server_shown(|| f.opt_str("reason", MAX_TEXT))?,
         by: f.opt_str("by", 64)?,
-        at: f.opt_time("at")?,
+        at: server_shown(|| f.opt_time("at"))?,
     })
 }
 
@@ -579,21 +598,6 @@ impl Layout {
             }),
             _ => Err(SchemaError::new(None, collection, "未知的集合")),
         }
-    }
-
-    /// One member's rows on every attendance sheet, read without the
-    /// others' rows; a row written badly is skipped.
-    pub fn attendance_of(&self, doc: &Automerge, member_id: &str) -> Vec<AttendanceEntry> {
-        let Some(attendance) = self.collection("attendance") else {
-            return Vec::new();
-        };
-        doc.keys(attendance)
-            .filter_map(|event_id| {
-                let sheet = child_map(doc, attendance, &event_id)?;
-                child_map(doc, &sheet, member_id)?;
-                read_attendance_row(doc, &sheet, &event_id, member_id.to_string()).ok()
-            })
-            .collect()
     }
 
     /// Every entry of the document: for a rebuild, or a first load.

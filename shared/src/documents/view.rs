@@ -3,12 +3,13 @@
 //! from the member's local documents, so it works with no network; the
 //! server's materialized tables say the same once everything has synced.
 
+use super::fields::{child_map, Fields};
 use super::id::DocId;
 use super::schema::{
     AttendanceEntry, CheckinRecord, Decision, DecisionStatus, Entry, EventEntry, Layout, LEAVE,
 };
 use crate::ledger::{Kind, Outcome, RecordFact, Review};
-use automerge::Automerge;
+use automerge::{Automerge, ReadDoc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -177,11 +178,49 @@ pub fn records(
     out
 }
 
-/// The attendance rows of one member in the branch's events document.
-pub fn attendance_of(doc: &Automerge, id: &DocId, member_id: &str) -> Vec<AttendanceEntry> {
-    Layout::find(doc, id)
-        .map(|layout| layout.attendance_of(doc, member_id))
-        .unwrap_or_default()
+/// One member's row on an event's attendance sheet, as the ledger needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attended {
+    pub event_id: String,
+    pub outcome: Outcome,
+    /// Who recorded it.
+    pub by: Option<String>,
+}
+
+impl From<&AttendanceEntry> for Attended {
+    fn from(row: &AttendanceEntry) -> Self {
+        Attended {
+            event_id: row.event_id.clone(),
+            outcome: row.outcome,
+            by: row.by.clone(),
+        }
+    }
+}
+
+/// One member's rows on every attendance sheet of the branch's events
+/// document, reading only what the ledger needs (the phone's download
+/// carries no more); a row written badly is skipped.
+pub fn attendance_of(doc: &Automerge, id: &DocId, member_id: &str) -> Vec<Attended> {
+    let Some(layout) = Layout::find(doc, id) else {
+        return Vec::new();
+    };
+    let Some(sheets) = layout.collection_obj("attendance") else {
+        return Vec::new();
+    };
+    doc.keys(sheets)
+        .filter_map(|event_id| {
+            let sheet = child_map(doc, sheets, &event_id)?;
+            let row = child_map(doc, &sheet, member_id)?;
+            let f = Fields::new(doc, row, String::new());
+            let outcome = f.req_code("status", |s| s.parse().ok()).ok()?;
+            let by = f.opt_str("by", 64).ok()?;
+            Some(Attended {
+                event_id,
+                outcome,
+                by,
+            })
+        })
+        .collect()
 }
 
 /// The id a ledger entry priced from an attendance row carries.
@@ -201,14 +240,16 @@ pub fn attendance_fact_id(event_id: &str) -> String {
 pub fn facts(
     records: &[RecordView],
     events: &[EventEntry],
-    attendance: &[AttendanceEntry],
+    attendance: &[Attended],
 ) -> Vec<RecordFact> {
     let event = |id: &str| events.iter().find(|e| e.event_id == id && !e.cancelled);
-    let recorded: BTreeSet<&str> = attendance
-        .iter()
-        .filter(|row| event(&row.event_id).is_some())
-        .map(|row| row.event_id.as_str())
-        .collect();
+    // A scan, not a set: a member has a few rows a year, and a set's code
+    // would cost the phone's download more than the scan costs it.
+    let recorded = |event_id: &str| {
+        attendance
+            .iter()
+            .any(|row| row.event_id == event_id && event(&row.event_id).is_some())
+    };
     let mut out: Vec<RecordFact> = attendance
         .iter()
         .filter_map(|row| {
@@ -227,10 +268,7 @@ pub fn facts(
         .collect();
     out.extend(records.iter().filter_map(|view| {
         let r = &view.record;
-        if r.event_id
-            .as_deref()
-            .is_some_and(|id| recorded.contains(id))
-        {
+        if r.event_id.as_deref().is_some_and(recorded) {
             return None;
         }
         let (kind, outcome) = if r.kind == LEAVE {
@@ -371,6 +409,7 @@ mod tests {
             },
             row("may", Outcome::Unexcused),
         ];
+        let sheet: Vec<Attended> = sheet.iter().map(Attended::from).collect();
         let priced = facts(&records, &events, &sheet);
         // One fact per occurrence: the rows, not the records at their events.
         assert_eq!(priced.len(), 3);
