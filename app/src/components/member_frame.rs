@@ -7,7 +7,6 @@
 use super::frame::{Bundle, Frame, Who};
 use crate::local::Local;
 use leptos::prelude::*;
-use vanguard_shared::decimal::fixed;
 
 #[component]
 pub fn MemberFrame(children: ChildrenFn) -> impl IntoView {
@@ -72,35 +71,18 @@ fn UpdateNotice() -> impl IntoView {
     }
 }
 
-fn kib(bytes: f64) -> String {
-    if bytes >= 1024.0 * 1024.0 {
-        format!("{} MB", fixed(bytes / 1024.0 / 1024.0, 1))
-    } else {
-        format!("{} KB", fixed((bytes / 1024.0).ceil(), 0))
-    }
-}
-
+/// A word only when it matters: the device's storage nearly full. The
+/// figures themselves (bytes used, the browser's quota) are no member's
+/// business at the foot of every page.
 #[component]
 fn StorageLine() -> impl IntoView {
     let local = Local::get();
     move || {
-        local.storage.get().map(|s| {
-            let quota = match (s.usage, s.quota) {
-                (Some(u), Some(q)) => format!("，浏览器已用 {} / 可用 {}", kib(u), kib(q)),
-                _ => String::new(),
-            };
-            let kept = if s.persisted { "，已申请持久保存" } else { "" };
+        local.storage.get().filter(|s| s.nearly_full()).map(|_| {
             view! {
-                <p class="storage">{format!("本机数据 {}{quota}{kept}", kib(s.local_bytes as f64))}</p>
-                {s
-                    .nearly_full()
-                    .then(|| {
-                        view! {
-                            <p class="error" role="alert">
-                                "本机存储空间快满了：请联网同步，并清理浏览器中不需要的数据。"
-                            </p>
-                        }
-                    })}
+                <p class="error" role="alert">
+                    "本机存储空间快满了：请联网同步，并清理浏览器中不需要的数据。"
+                </p>
             }
         })
     }
