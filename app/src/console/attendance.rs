@@ -5,6 +5,7 @@
 
 use super::nav::ConsoleNav;
 use super::outbox;
+use super::said::SaidLine;
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
@@ -322,14 +323,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
         <p class="muted">{when} {e.place.clone().map(|p| format!(" · {p}"))}</p>
         {notice.map(|n| view! { <p class="notice">{n}</p> })}
         <p class="counts" role="status">{counts}</p>
-        {move || {
-            message
-                .get()
-                .map(|m| match m {
-                    Ok(m) => view! { <p class="ok" role="status">{m}</p> }.into_any(),
-                    Err(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
-                })
-        }}
+        <SaidLine said=message />
         <form on:submit=submit novalidate>
             <div class="table-scroll">
                 <table class="attendance">

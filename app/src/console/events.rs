@@ -4,6 +4,7 @@
 //! to each event's attendance sheet.
 
 use super::nav::ConsoleNav;
+use super::said::{Said, SaidLine};
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
@@ -128,14 +129,7 @@ fn Events(me: Me) -> impl IntoView {
                         }
                     })}
             </div>
-            {move || {
-                message
-                    .get()
-                    .map(|m| match m {
-                        Ok(m) => view! { <p class="ok" role="status">{m}</p> }.into_any(),
-                        Err(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
-                    })
-            }}
+            <SaidLine said=message />
             <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
                 {move || {
                     data.get()
@@ -167,7 +161,7 @@ fn EventTable(
     events: Vec<ListedEvent>,
     hosts: bool,
     editing: RwSignal<Editing>,
-    message: RwSignal<Option<Result<String, String>>>,
+    message: Said,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     if events.is_empty() {
@@ -273,7 +267,7 @@ fn EventEditor(
     event: Option<EventEntry>,
     groups: Vec<OrgRef>,
     editing: RwSignal<Editing>,
-    message: RwSignal<Option<Result<String, String>>>,
+    message: Said,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let event_id = event

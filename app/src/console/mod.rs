@@ -12,6 +12,7 @@ pub mod members;
 pub mod nav;
 pub mod outbox;
 pub mod review;
+pub mod said;
 
 use crate::components::not_found::NotFound;
 use leptos::prelude::*;

@@ -5,6 +5,7 @@
 
 use super::nav::ConsoleNav;
 use super::outbox::{self, PendingDecision};
+use super::said::{Said, SaidLine};
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
@@ -89,13 +90,6 @@ fn Review(me: Me) -> impl IntoView {
 /// Rows shown at first, and added by each 显示更多.
 const PAGE: usize = 50;
 
-/// What the reviewer last did, in words.
-#[derive(Clone, PartialEq)]
-enum Outcome {
-    Done(String),
-    Failed(String),
-}
-
 #[component]
 fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     // The unflagged rows on show are preselected; rows further down are
@@ -114,7 +108,8 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     let cursor = RwSignal::new(0usize);
     let returning = RwSignal::new(None::<String>);
     let reason = RwSignal::new(String::new());
-    let outcome = RwSignal::new(None::<Outcome>);
+    // What the reviewer last did, in words.
+    let outcome: Said = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let reason_field = NodeRef::<leptos::html::Textarea>::new();
 
@@ -173,9 +168,9 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                 let mut text = format!("已同步离线审核 {sent} 条");
                 if !refused.is_empty() {
                     text.push_str(&format!("；未被接受：{}", refused.join("；")));
-                    outcome.set(Some(Outcome::Failed(text)));
+                    outcome.set(Some(Err(text)));
                 } else {
-                    outcome.set(Some(Outcome::Done(text)));
+                    outcome.set(Some(Ok(text)));
                 }
             }
             busy.set(false);
@@ -222,7 +217,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                     forget(&gone);
                     returning.set(None);
                     reason.set(String::new());
-                    outcome.set(Some(Outcome::Done(done)));
+                    outcome.set(Some(Ok(done)));
                 }
                 Err(e) if outbox::unreachable(&e) => {
                     let whats: Vec<PendingDecision> = items.with_untracked(|list| {
@@ -246,14 +241,14 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                             forget(&gone);
                             returning.set(None);
                             reason.set(String::new());
-                            outcome.set(Some(Outcome::Done(format!(
+                            outcome.set(Some(Ok(format!(
                                 "网络不通：{done}，已保存在本机（待同步），联网后自动提交"
                             ))));
                         }
-                        Err(m) => outcome.set(Some(Outcome::Failed(m))),
+                        Err(m) => outcome.set(Some(Err(m))),
                     }
                 }
-                Err(e) => outcome.set(Some(Outcome::Failed(e.message))),
+                Err(e) => outcome.set(Some(Err(e.message))),
             }
             busy.set(false);
         });
@@ -282,7 +277,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     let confirm_return = move |item: &QueueItem| {
         let why = reason.get_untracked().trim().to_string();
         if why.is_empty() {
-            outcome.set(Some(Outcome::Failed("请填写退回原因".into())));
+            outcome.set(Some(Err("请填写退回原因".into())));
             return;
         }
         send(
@@ -382,12 +377,6 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             </div>
         }
     };
-    let message = move || {
-        outcome.get().map(|o| match o {
-            Outcome::Done(m) => view! { <p class="ok" role="status">{m}</p> }.into_any(),
-            Outcome::Failed(m) => view! { <p class="error" role="alert">{m}</p> }.into_any(),
-        })
-    };
     let waiting = move || {
         let list = pending.get();
         (!list.is_empty()).then(|| {
@@ -409,7 +398,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     };
     view! {
         {toolbar}
-        {message}
+        <SaidLine said=outcome />
         {waiting}
         {move || {
             if items.with(Vec::is_empty) {

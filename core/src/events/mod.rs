@@ -397,14 +397,13 @@ impl EventHost {
         Ok(events)
     }
 
-    /// What the host's device keeps to show the event's codes offline,
-    /// for the branch's hosts only.
-    pub async fn host_kit(
+    /// An event with a code that `viewer` hosts: its secret, its public
+    /// key, and the event as materialized (cancelled ones are gone).
+    async fn hosted_code(
         &self,
         viewer: &Member,
         event_id: &str,
-        origin: &str,
-    ) -> Result<HostKit, EventError> {
+    ) -> Result<(EventSeed, CodeKey, EventEntry), EventError> {
         let seed = self
             .store
             .events()
@@ -422,9 +421,21 @@ impl EventHost {
             .filter(|e| e.branch_id == seed.branch_id && !e.event.cancelled)
             .ok_or(EventError::UnknownEvent)?;
         let key = CodeKey::parse(&seed.code_key).map_err(|_| EventError::UnknownEvent)?;
+        Ok((seed, key, event.event))
+    }
+
+    /// What the host's device keeps to show the event's codes offline,
+    /// for the branch's hosts only.
+    pub async fn host_kit(
+        &self,
+        viewer: &Member,
+        event_id: &str,
+        origin: &str,
+    ) -> Result<HostKit, EventError> {
+        let (seed, key, event) = self.hosted_code(viewer, event_id).await?;
         Ok(HostKit {
             event_id: event_id.to_string(),
-            title: event.event.title,
+            title: event.title,
             last_code: key.last_code(event_id, seed.seed),
             code_key: seed.code_key,
             origin: origin.to_string(),
@@ -439,25 +450,7 @@ impl EventHost {
         event_id: &str,
         origin: &str,
     ) -> Result<ShownCode, EventError> {
-        let seed = self
-            .store
-            .events()
-            .seed(event_id)
-            .await?
-            .ok_or(EventError::UnknownEvent)?;
-        if !hosts(viewer, &seed.branch_id) {
-            return Err(EventError::Forbidden);
-        }
-        let event = self
-            .store
-            .events()
-            .with_codes(&seed.branch_id)
-            .await?
-            .into_iter()
-            .find(|e| e.event_id == event_id)
-            .and_then(hosted_event)
-            .ok_or(EventError::UnknownEvent)?;
-        let key = CodeKey::parse(&seed.code_key).map_err(|_| EventError::UnknownEvent)?;
+        let (seed, key, event) = self.hosted_code(viewer, event_id).await?;
         let now = Utc::now().fixed_offset();
         let code = key
             .code_at(event_id, seed.seed, now)
