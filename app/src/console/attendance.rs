@@ -304,6 +304,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                         <input
                             type="text"
                             aria-label=format!("{} 的备注", row.name)
+                            placeholder="备注（可选）"
                             disabled=!may_edit
                             prop:value=move || notes.with(|n| n.get(&id_note).cloned().unwrap_or_default())
                             on:input=move |ev| {
