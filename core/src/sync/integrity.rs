@@ -3,7 +3,8 @@
 //! edit alike):
 //!
 //! - the author (`by`) of every decision, adjustment, grade and attendance
-//!   row a change writes is the member who sent it (403 otherwise);
+//!   row a change writes, and who cancelled an event, is the member who
+//!   sent it (403 otherwise);
 //! - a decision names a record of the member's that exists, at the version
 //!   it now has;
 //! - an event id names one event, of the branch whose document holds it;
@@ -201,6 +202,18 @@ async fn events(
         return Err(SyncError::Forbidden(
             "只有本支部的书记或组织委员可以发布和修改活动".into(),
         ));
+    }
+    // Who cancelled an event is whoever did: a change may name the author,
+    // or keep the name the event already had.
+    for entry in entries {
+        if let Entry::Event(e) = entry {
+            if let Some(by) = e.cancelled_by.as_deref().filter(|by| *by != author.id) {
+                let before = store.events().event(&e.event_id).await?;
+                if before.and_then(|r| r.event.cancelled_by).as_deref() != Some(by) {
+                    return Err(forged());
+                }
+            }
+        }
     }
     let event_ids: Vec<&str> = entries
         .iter()
