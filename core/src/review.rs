@@ -8,7 +8,7 @@
 //! nobody reviews their own record.
 
 use crate::accounts::Directory;
-use crate::storage::{EventRow, Member, RecordRow, Store, StoreError};
+use crate::storage::{EventRow, Member, RecordPlace, RecordRow, Store, StoreError};
 use crate::sync::access::{admin, officer};
 use crate::sync::{SyncError, SyncService};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -272,10 +272,15 @@ impl<'a> Reviews<'a> {
         let now = Utc::now().fixed_offset();
         type Checked = Vec<(DecisionMade, Option<(String, DecisionStatus)>)>;
         let mut checked: BTreeMap<(String, i32), Checked> = BTreeMap::new();
-        let mut members: HashMap<String, Member> = HashMap::new();
+        // Each member's records are looked up once, all of them together.
+        let mut asked: HashMap<&str, Vec<&str>> = HashMap::new();
+        for r in requests {
+            asked.entry(&r.member_id).or_default().push(&r.record_id);
+        }
+        let mut places: HashMap<String, HashMap<String, RecordPlace>> = HashMap::new();
         for request in requests {
             let (status, reason) = parse(request)?;
-            if !members.contains_key(&request.member_id) {
+            if !places.contains_key(&request.member_id) {
                 let member = self
                     .store
                     .accounts()
@@ -288,14 +293,14 @@ impl<'a> Reviews<'a> {
                 if !reviews_member(self.store, reviewer, &member).await? {
                     return Err(ReviewError::Forbidden("您不是该党员记录的审核人"));
                 }
-                members.insert(member.id.clone(), member);
+                let ids = asked.get(member.id.as_str()).map_or(&[][..], Vec::as_slice);
+                let found = self.store.reports().locate_records(&member.id, ids).await?;
+                places.insert(member.id, found);
             }
-            let place = self
-                .store
-                .reports()
-                .locate_records(&request.member_id, &[request.record_id.as_str()])
-                .await?
-                .remove(&request.record_id)
+            let place = places
+                .get(&request.member_id)
+                .and_then(|found| found.get(&request.record_id))
+                .cloned()
                 .ok_or(ReviewError::NotFound("记录不存在"))?;
             if place.withdrawn {
                 return Err(ReviewError::Invalid("记录已撤回，无需审核".into()));

@@ -97,19 +97,7 @@ fn marks_of(sheet: &Sheet) -> BTreeMap<String, String> {
 
 #[component]
 fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
-    let marks: RwSignal<BTreeMap<String, String>> = RwSignal::new(
-        sheet
-            .rows
-            .iter()
-            .map(|r| {
-                let mark = r
-                    .outcome
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_default();
-                (r.member_id.clone(), mark)
-            })
-            .collect(),
-    );
+    let marks: RwSignal<BTreeMap<String, String>> = RwSignal::new(marks_of(&sheet));
     let notes: RwSignal<BTreeMap<String, String>> = RwSignal::new(
         sheet
             .rows

@@ -241,38 +241,11 @@ impl<'a> Events<'a> {
         branch_id: &str,
         event_id: &str,
     ) -> Result<Vec<AttendanceEntry>, StoreError> {
-        type Row = (
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let rows: Vec<Row> = on_db!(self.pool, p => {
-            sqlx::query_as(
-                "SELECT a.member_id, a.outcome, a.leave, a.reason, a.reviewer, a.marked_at \
-                 FROM attendance a JOIN events e ON e.doc_id = a.doc_id AND e.event_id = a.event_id \
-                 WHERE e.branch_id = $1 AND a.event_id = $2",
-            )
-            .bind(branch_id)
-            .bind(event_id)
-            .fetch_all(p)
-            .await?
+        let sql = format!("{ATTENDANCE_SELECT} WHERE e.branch_id = $1 AND a.event_id = $2");
+        let rows: Vec<AttendanceTuple> = on_db!(self.pool, p => {
+            sqlx::query_as(&sql).bind(branch_id).bind(event_id).fetch_all(p).await?
         });
-        rows.into_iter()
-            .map(|(member_id, outcome, leave, reason, by, at)| {
-                attendance_row(
-                    event_id.to_string(),
-                    member_id,
-                    &outcome,
-                    leave,
-                    reason,
-                    by,
-                    at,
-                )
-            })
-            .collect()
+        rows.into_iter().map(attendance_row).collect()
     }
 
     /// A member's attendance rows of one year, at any event of the branch
@@ -282,38 +255,11 @@ impl<'a> Events<'a> {
         member_id: &str,
         year: i32,
     ) -> Result<Vec<AttendanceEntry>, StoreError> {
-        type Row = (
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let rows: Vec<Row> = on_db!(self.pool, p => {
-            sqlx::query_as(
-                "SELECT a.event_id, a.outcome, a.leave, a.reason, a.reviewer, a.marked_at \
-                 FROM attendance a JOIN events e ON e.doc_id = a.doc_id AND e.event_id = a.event_id \
-                 WHERE a.member_id = $1 AND e.year = $2",
-            )
-            .bind(member_id)
-            .bind(i64::from(year))
-            .fetch_all(p)
-            .await?
+        let sql = format!("{ATTENDANCE_SELECT} WHERE a.member_id = $1 AND e.year = $2");
+        let rows: Vec<AttendanceTuple> = on_db!(self.pool, p => {
+            sqlx::query_as(&sql).bind(member_id).bind(i64::from(year)).fetch_all(p).await?
         });
-        rows.into_iter()
-            .map(|(event_id, outcome, leave, reason, by, at)| {
-                attendance_row(
-                    event_id,
-                    member_id.to_string(),
-                    &outcome,
-                    leave,
-                    reason,
-                    by,
-                    at,
-                )
-            })
-            .collect()
+        rows.into_iter().map(attendance_row).collect()
     }
 
     /// Which of `event_ids` belong to a branch other than `branch_id`: an
@@ -343,15 +289,24 @@ impl<'a> Events<'a> {
     }
 }
 
+/// Attendance rows, with their events' branch and year to select by.
+const ATTENDANCE_SELECT: &str =
+    "SELECT a.event_id, a.member_id, a.outcome, a.leave, a.reason, a.reviewer, a.marked_at \
+     FROM attendance a JOIN events e ON e.doc_id = a.doc_id AND e.event_id = a.event_id";
+
+type AttendanceTuple = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// An attendance row read back into its entry.
 fn attendance_row(
-    event_id: String,
-    member_id: String,
-    outcome: &str,
-    leave: Option<String>,
-    reason: Option<String>,
-    by: Option<String>,
-    at: Option<String>,
+    (event_id, member_id, outcome, leave, reason, by, at): AttendanceTuple,
 ) -> Result<AttendanceEntry, StoreError> {
     let corrupt =
         |what: &str| StoreError::Corrupt(format!("attendance {event_id}/{member_id}: {what}"));
