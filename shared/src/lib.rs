@@ -15,6 +15,7 @@ pub mod account;
 pub mod attendance;
 mod automerge_versions;
 pub mod branch_events;
+mod codes;
 pub mod decimal;
 pub mod documents;
 pub mod error_body;

@@ -15,7 +15,7 @@ pub struct VocabularyError {
 }
 
 /// A level of the tree 党委 → (党总支) → 党支部 → 党小组.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     Committee,
@@ -23,6 +23,8 @@ pub enum OrgKind {
     Branch,
     Group,
 }
+
+crate::codes::deserialize_by_code!(OrgKind);
 
 impl OrgKind {
     pub const ALL: [OrgKind; 4] = [
@@ -67,7 +69,7 @@ impl FromStr for OrgKind {
 
 /// What a person may do. A secretary is also a member with a ledger, so roles
 /// are a set, and `Member` is always in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -76,6 +78,8 @@ pub enum Role {
     Secretary,
     CommitteeAdmin,
 }
+
+crate::codes::deserialize_by_code!(Role);
 
 impl Role {
     pub const ALL: [Role; 5] = [
@@ -144,14 +148,18 @@ impl fmt::Display for Role {
 }
 
 /// 正式党员 or 预备党员.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberStatus {
     Full,
     Probationary,
 }
 
+crate::codes::deserialize_by_code!(MemberStatus);
+
 impl MemberStatus {
+    pub const ALL: [MemberStatus; 2] = [MemberStatus::Full, MemberStatus::Probationary];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MemberStatus::Full => "full",

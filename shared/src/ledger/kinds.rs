@@ -1,16 +1,18 @@
 //! What a ledger entry can be about: the kinds of record a member checks in
 //! to (DOMAIN.md), the facts a secretary records, and attendance outcomes.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
 
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident = $code:literal / $label:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
+
+        crate::codes::deserialize_by_code!($name);
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

@@ -56,13 +56,26 @@ pub struct SectionCap {
 }
 
 /// What a veto (一票否决) does to the year-end grade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VetoEffect {
     /// The member cannot be 优秀.
     NotExcellent,
     /// The member is 不合格.
     Unqualified,
+}
+
+crate::codes::deserialize_by_code!(VetoEffect);
+
+impl VetoEffect {
+    pub const ALL: [VetoEffect; 2] = [VetoEffect::NotExcellent, VetoEffect::Unqualified];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VetoEffect::NotExcellent => "not_excellent",
+            VetoEffect::Unqualified => "unqualified",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

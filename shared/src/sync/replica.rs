@@ -7,16 +7,25 @@ use automerge::sync::{Have, Message, State, SyncDoc};
 use automerge::{Automerge, AutomergeError, ChangeHash, ReadDoc, ROOT};
 use std::collections::BTreeSet;
 
+/// Said to a member in words. Automerge's own (English, technical) text is
+/// not kept: formatting it brought Automerge's error printing, floats
+/// included, into the phone's download, for words no member could act on.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
-    #[error("同步消息无效：{0}")]
-    Message(String),
-    #[error("本地文档无法读取：{0}")]
-    Load(String),
+    #[error("同步消息无效")]
+    Message,
+    #[error("本地文档无法读取")]
+    Load,
     #[error("文档尚未从服务器取得")]
     NoBase,
-    #[error(transparent)]
-    Automerge(#[from] AutomergeError),
+    #[error("本机文档操作失败")]
+    Automerge,
+}
+
+impl From<AutomergeError> for ReplicaError {
+    fn from(_: AutomergeError) -> Self {
+        ReplicaError::Automerge
+    }
 }
 
 pub struct Replica {
@@ -44,7 +53,7 @@ impl Replica {
     /// A document kept from an earlier session: a full save (`save_doc`)
     /// followed by any increments saved since (`unsaved`), and the state.
     pub fn restore(id: DocId, doc: &[u8], state: Option<&[u8]>) -> Result<Self, ReplicaError> {
-        let doc = Automerge::load(doc).map_err(|e| ReplicaError::Load(e.to_string()))?;
+        let doc = Automerge::load(doc).map_err(|_| ReplicaError::Load)?;
         let stored = Some(doc.get_heads());
         // A lost or unreadable state only costs a longer first exchange.
         let state = state
@@ -106,7 +115,7 @@ impl Replica {
     }
 
     pub fn incoming(&mut self, bytes: &[u8]) -> Result<(), ReplicaError> {
-        let message = Message::decode(bytes).map_err(|e| ReplicaError::Message(e.to_string()))?;
+        let message = Message::decode(bytes).map_err(|_| ReplicaError::Message)?;
         self.doc.receive_sync_message(&mut self.state, message)?;
         Ok(())
     }
