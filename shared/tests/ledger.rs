@@ -22,6 +22,7 @@ fn rec(id: &str, kind: Kind, when: &str, outcome: Option<Outcome>, review: Revie
         outcome,
         hours: None,
         review,
+        occurrence: None,
     }
 }
 
@@ -627,4 +628,51 @@ fn a_prepared_rulebook_gives_the_same_ledgers() {
         prepared.compute(&other, Mode::Official).sum,
         Points::whole(5)
     );
+}
+
+#[test]
+fn one_occurrence_counts_once_and_the_second_says_so() {
+    let b = default_rulebook();
+    let at_event = |id: &str, when: &str, review: Review| RecordFact {
+        occurrence: Some("e1".into()),
+        ..rec(id, Kind::ThemeDay, when, None, review)
+    };
+    let once = ledger(
+        &b,
+        &[at_event("a", "2026-05-15T09:00:00+08:00", ok())],
+        &[],
+        &[],
+        Mode::Official,
+    );
+    let twice = ledger(
+        &b,
+        &[
+            at_event("b", "2026-05-15T09:05:00+08:00", ok()),
+            at_event("a", "2026-05-15T09:00:00+08:00", ok()),
+        ],
+        &[],
+        &[],
+        Mode::Official,
+    );
+    assert_eq!(twice.total, once.total);
+    let second = &twice.entries[1];
+    assert_eq!(second.source, Source::Record("b".into()));
+    assert_eq!(
+        (second.counted, second.note.clone()),
+        (false, Some(Note::Duplicate))
+    );
+    assert_eq!(Note::Duplicate.label(), "重复");
+    // The first one not yet approved: the approved second counts instead.
+    let first_pending = ledger(
+        &b,
+        &[
+            at_event("a", "2026-05-15T09:00:00+08:00", Review::Pending),
+            at_event("b", "2026-05-15T09:05:00+08:00", ok()),
+        ],
+        &[],
+        &[],
+        Mode::Official,
+    );
+    assert_eq!(first_pending.total, once.total);
+    assert!(first_pending.entries[1].counted);
 }

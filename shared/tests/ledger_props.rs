@@ -56,6 +56,7 @@ fn record() -> impl Strategy<Value = RecordFact> {
                 outcome,
                 hours,
                 review,
+                occurrence: None,
             },
         )
 }
@@ -159,5 +160,45 @@ proptest! {
         more.push(extra);
         let after = compute(b, &input(&more), mode).total;
         prop_assert!(after >= before, "{before} -> {after}");
+    }
+
+    #[test]
+    fn a_second_record_of_a_counted_occurrence_changes_nothing(
+        book in 0usize..3,
+        records in prop::collection::vec(record(), 1..60),
+        pick in any::<prop::sample::Index>(),
+        later in 1i64..100_000,
+        mode in mode(),
+    ) {
+        let b = &books()[book];
+        // Every record its own occurrence; then a copy of one of them, later,
+        // naming the same occurrence (the member's second device).
+        let records: Vec<RecordFact> = records
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| RecordFact {
+                record_id: format!("u{i}").into(),
+                occurrence: Some(format!("event-{i}").into()),
+                ..r
+            })
+            .collect();
+        let before = compute(b, &input(&records), mode);
+        let i = pick.index(records.len());
+        let original = &records[i];
+        prop_assume!(before.entries.iter().any(|e| e.counted
+            && e.source == vanguard_shared::ledger::Source::Record(original.record_id.clone())));
+        let copy = RecordFact {
+            record_id: "zz-copy".into(),
+            occurred_at: original.occurred_at + chrono::Duration::seconds(later),
+            ..original.clone()
+        };
+        prop_assume!(copy.occurred_at.with_timezone(&chrono_tz::Asia::Shanghai).year() == 2026);
+        let mut more = records.clone();
+        more.push(copy);
+        let after = compute(b, &input(&more), mode);
+        prop_assert_eq!(after.total, before.total);
+        prop_assert_eq!(&after.sections, &before.sections);
+        let copy_entry = after.entries.iter().find(|e| e.source == vanguard_shared::ledger::Source::Record("zz-copy".into()));
+        prop_assert_eq!(copy_entry.and_then(|e| e.note.clone()), Some(vanguard_shared::ledger::Note::Duplicate));
     }
 }

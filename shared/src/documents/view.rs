@@ -263,6 +263,7 @@ pub fn facts(
                 review: Review::Approved {
                     by: Arc::from(row.by.as_deref().unwrap_or_default()),
                 },
+                occurrence: Some(Arc::from(row.event_id.as_str())),
             })
         })
         .collect();
@@ -293,6 +294,7 @@ pub fn facts(
             outcome,
             hours: r.hours,
             review,
+            occurrence: r.event_id.as_deref().map(Arc::from),
         })
     }));
     out
@@ -400,6 +402,13 @@ mod tests {
         ];
         let unrecorded = facts(&records, &events, &[]);
         assert_eq!(unrecorded.len(), 3);
+        // Before the sheet, the two March check-ins are one attendance: +5
+        // once, the second listed as 重复. The leave costs nothing.
+        let base = default_rulebook().base;
+        assert_eq!(
+            total(&unrecorded),
+            base + Points::from_f64(5.0).expect("points")
+        );
 
         let sheet = [
             row("march", Outcome::Present),
@@ -428,7 +437,6 @@ mod tests {
         assert_eq!(outcome("april"), Some(Outcome::Excused));
         assert_eq!(outcome("may"), Some(Outcome::Unexcused));
         // Present +5, leave 0, absent −2 on the default rulebook's base.
-        let base = default_rulebook().base;
         assert_eq!(
             total(&priced),
             base + Points::from_f64(3.0).expect("points")

@@ -37,6 +37,10 @@ pub struct RecordFact {
     pub outcome: Option<Outcome>,
     pub hours: Option<f64>,
     pub review: Review,
+    /// The scheduled event the record is evidence of: one occurrence counts
+    /// once, however many check-ins name it (two devices, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<Arc<str>>,
 }
 
 /// A manual adjustment (+/−) with its mandatory reason; counts once approved.
@@ -102,6 +106,8 @@ pub enum Note {
     AdjustmentTooLarge,
     /// An adjustment without a reason never counts.
     MissingReason,
+    /// The occurrence already counted by an earlier record.
+    Duplicate,
 }
 
 impl Note {
@@ -118,6 +124,7 @@ impl Note {
             Note::MissingHours => "缺少时长".into(),
             Note::AdjustmentTooLarge => "超过单次调整上限".into(),
             Note::MissingReason => "调整未填写理由".into(),
+            Note::Duplicate => "重复".into(),
         }
     }
 }
@@ -397,8 +404,18 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
     let slots = book.rules.iter().map(|r| r.caps.len()).sum::<usize>() + book.section_caps.len();
     let mut used = vec![Points::ZERO; slots * 12];
     let mut entries = Vec::with_capacity(records.len() + input.adjustments.len());
+    // Occurrences already counted: a scan, as a member has a few a year.
+    let mut counted: Vec<&str> = Vec::new();
     for (seconds, record) in order {
-        entries.push(price_record(book, plan, mode, record, seconds, &mut used));
+        entries.push(price_record(
+            book,
+            plan,
+            mode,
+            record,
+            seconds,
+            &mut used,
+            &mut counted,
+        ));
     }
 
     let mut adjustments: Vec<&Adjustment> = input.adjustments.iter().collect();
@@ -497,13 +514,14 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
     }
 }
 
-fn price_record(
+fn price_record<'r>(
     book: &Rulebook,
     plan: &Plan,
     mode: Mode,
-    r: &RecordFact,
+    r: &'r RecordFact,
     seconds: i64,
     used: &mut [Points],
+    occurrences: &mut Vec<&'r str>,
 ) -> Entry {
     let rule_index = plan.rule_of[r.kind as usize];
     let on_leave = r.outcome == Some(Outcome::Excused);
@@ -575,6 +593,13 @@ fn price_record(
         entry.note = Some(Note::OutsideYear);
         return entry;
     };
+    if let Some(occurrence) = r.occurrence.as_deref() {
+        if occurrences.contains(&occurrence) {
+            entry.note = Some(Note::Duplicate);
+            return entry;
+        }
+        occurrences.push(occurrence);
+    }
 
     entry.counted = true;
     entry.note = review_note;

@@ -117,6 +117,7 @@ fn member_records(member: u32, count: usize, start: DateTime<FixedOffset>) -> Ve
                 // Whole quarter hours, 0.25 .. 8.
                 hours: (kind == Kind::Volunteer).then(|| (1 + rng.below(32)) as f64 / 4.0),
                 review,
+                occurrence: None,
             }
         })
         .collect()
