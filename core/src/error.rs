@@ -8,8 +8,10 @@ use crate::accounts::{import::ImportError, AccountsError};
 use crate::attendance::AttendanceError;
 use crate::auth::AuthError;
 use crate::events::EventError;
+use crate::ledger::LedgerError;
 use crate::records::RecordsError;
 use crate::review::ReviewError;
+use crate::rulebooks::RulebookError;
 use crate::storage::StoreError;
 use crate::sync::limits::LimitError;
 use crate::sync::SyncError;
@@ -199,6 +201,30 @@ impl From<AttendanceError> for ServiceError {
             AttendanceError::Invalid(m) => ServiceError::Unprocessable(m),
             AttendanceError::Sync(e) => e.into(),
             AttendanceError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RulebookError> for ServiceError {
+    fn from(err: RulebookError) -> Self {
+        match err {
+            RulebookError::NotFound(m) => ServiceError::NotFound(m.into()),
+            RulebookError::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            RulebookError::Invalid(m) => ServiceError::Unprocessable(m),
+            RulebookError::Conflict(m) => ServiceError::Conflict(m.into()),
+            RulebookError::Year(e) => ServiceError::BadRequest(e.to_string()),
+            RulebookError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<LedgerError> for ServiceError {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::NotFound(m) => ServiceError::NotFound(m.into()),
+            LedgerError::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            LedgerError::Year(e) => ServiceError::BadRequest(e.to_string()),
+            LedgerError::Store(e) => e.into(),
         }
     }
 }

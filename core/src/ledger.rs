@@ -1,26 +1,396 @@
-//! A member's ledger on the server: the materialized records, decisions,
+//! Official ledgers on the server: the materialized records, decisions,
 //! events and attendance rows read back into the shared types, priced by
-//! the same `view::facts` and engine the phone runs on its own copy.
+//! the same `view::facts` and engine the phone runs on its own copy, with
+//! the rulebook in force for the member's organisation and year.
+//!
+//! Ledgers are computed when read, from the tables every accepted sync and
+//! decision has already updated in its own transaction: a read never shows
+//! an older state than one shown before, and nothing on the write path has
+//! to be kept fresh (docs/ledger.md).
 
+use crate::accounts::Directory;
 use crate::records::RecordsError;
-use crate::storage::{Member, RecordRow, Store};
-use crate::sync::access;
-use chrono::DateTime;
+use crate::rulebooks::{self, InForce};
+use crate::storage::{Member, RecordRow, Store, StoreError};
+use crate::sync::access::{self, admin, officer};
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 use vanguard_shared::documents::id::is_plain_id;
-use vanguard_shared::documents::view::{facts, Attended, RecordState, RecordView};
-use vanguard_shared::documents::{CheckinRecord, DocId};
-use vanguard_shared::ledger::{self, default_rulebook, Ledger, LedgerInput, Mode};
+use vanguard_shared::documents::schema::DecisionStatus;
+use vanguard_shared::documents::view::{
+    attendance_fact_id, facts, Attended, RecordState, RecordView,
+};
+use vanguard_shared::documents::{CheckinRecord, DocId, EventEntry};
+use vanguard_shared::ledger::{
+    engine::AppliedVeto, Grade, Kind, Ledger, LedgerInput, Mode, Note, Points, Prepared, Rulebook,
+    Section, Side, Source,
+};
+use vanguard_shared::org::{MemberStatus, OrgKind};
 use vanguard_shared::year;
 
-/// The ledger of `member_id` for `year` (the current one when `None`), to
+/// What the ledgers of some members of one year are computed from, read
+/// together: their records, their branches' events, their attendance rows.
+pub struct BranchFacts {
+    year: i32,
+    records: HashMap<String, Vec<RecordRow>>,
+    events: HashMap<String, Vec<EventEntry>>,
+    attendance: HashMap<String, Vec<Attended>>,
+    time_zones: HashMap<String, chrono_tz::Tz>,
+}
+
+impl BranchFacts {
+    pub async fn load(store: &Store, members: &[Member], year: i32) -> Result<Self, StoreError> {
+        let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+        let mut records: HashMap<String, Vec<RecordRow>> = HashMap::new();
+        for (member_id, row) in store.reports().records_of_members(&ids, year).await? {
+            records.entry(member_id).or_default().push(row);
+        }
+        let mut attendance: HashMap<String, Vec<Attended>> = HashMap::new();
+        for row in store.events().attendance_of_members(&ids, year).await? {
+            attendance
+                .entry(row.member_id.clone())
+                .or_default()
+                .push(Attended::from(&row));
+        }
+        let mut events = HashMap::new();
+        let mut time_zones = HashMap::new();
+        for m in members {
+            if events.contains_key(&m.org_id) {
+                continue;
+            }
+            let of_branch: Vec<EventEntry> = store
+                .events()
+                .of_branch(&m.org_id, year)
+                .await?
+                .into_iter()
+                .map(|row| row.event)
+                .collect();
+            events.insert(m.org_id.clone(), of_branch);
+            let tz = store
+                .accounts()
+                .organisation(&m.org_id)
+                .await?
+                .and_then(|o| o.time_zone.parse().ok())
+                .unwrap_or(chrono_tz::Asia::Shanghai);
+            time_zones.insert(m.org_id.clone(), tz);
+        }
+        Ok(BranchFacts {
+            year,
+            records,
+            events,
+            attendance,
+            time_zones,
+        })
+    }
+
+    fn records_of(&self, member_id: &str) -> &[RecordRow] {
+        self.records.get(member_id).map_or(&[], Vec::as_slice)
+    }
+
+    fn events_of(&self, member: &Member) -> &[EventEntry] {
+        self.events.get(&member.org_id).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn time_zone(&self, member: &Member) -> chrono_tz::Tz {
+        self.time_zones
+            .get(&member.org_id)
+            .copied()
+            .unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    /// One member's ledger under `book`.
+    pub fn ledger(&self, book: &Rulebook, member: &Member, mode: Mode) -> Ledger {
+        self.ledger_with(
+            &Prepared::new(book, self.year, self.time_zone(member)),
+            member,
+            mode,
+        )
+    }
+
+    /// One member's ledger with a rulebook prepared once for many members.
+    pub fn ledger_with(&self, prepared: &Prepared<'_>, member: &Member, mode: Mode) -> Ledger {
+        let views: Vec<RecordView> = self
+            .records_of(&member.id)
+            .iter()
+            .filter_map(record_view)
+            .collect();
+        let attendance = self
+            .attendance
+            .get(&member.id)
+            .map_or(&[][..], Vec::as_slice);
+        let facts = facts(&views, self.events_of(member), attendance);
+        prepared.compute(
+            &LedgerInput {
+                member_id: &member.id,
+                year: self.year,
+                time_zone: self.time_zone(member),
+                records: &facts,
+                adjustments: &[],
+                vetoes: &[],
+            },
+            mode,
+        )
+    }
+
+    /// How many of the member's records wait for review, and how many were
+    /// returned.
+    pub fn waiting_and_returned(&self, member_id: &str) -> (usize, usize) {
+        let rows = self.records_of(member_id).iter().filter(|r| !r.withdrawn);
+        let mut out = (0, 0);
+        for r in rows {
+            match r.standing_decision().map(|(s, _)| s) {
+                None => out.0 += 1,
+                Some(DecisionStatus::Returned) => out.1 += 1,
+                Some(DecisionStatus::Approved) => {}
+            }
+        }
+        out
+    }
+}
+
+/// A materialized record as the phone's view reads it from its document.
+fn record_view(r: &RecordRow) -> Option<RecordView> {
+    let state = RecordState::of(r.withdrawn, r.standing_decision());
+    Some(RecordView {
+        record: CheckinRecord {
+            occurred_at: DateTime::parse_from_rfc3339(&r.occurred_at).ok()?,
+            record_id: r.record_id.clone(),
+            kind: r.kind.clone(),
+            event_id: r.event_id.clone(),
+            hours: r.hours,
+            place: r.place.clone(),
+            lat: r.lat,
+            lon: r.lon,
+            note: r.note.clone(),
+            code: r.code.clone(),
+            withdrawn: r.withdrawn,
+        },
+        state,
+        title: String::new(),
+        at_event: None,
+    })
+}
+
+/// One line of a member's sheet (一人一张清单), in words as well as codes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SheetEntry {
+    pub source: Source,
+    pub record_id: Option<String>,
+    /// The local day, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub occurred_at: Option<DateTime<FixedOffset>>,
+    pub kind: Option<Kind>,
+    /// What it was: the event's title, or the kind.
+    pub what: String,
+    pub hours: Option<f64>,
+    pub rule_id: Option<String>,
+    pub rule_name: Option<String>,
+    pub section: Option<Section>,
+    pub side: Option<Side>,
+    pub nominal: Points,
+    pub granted: Points,
+    pub counted: bool,
+    pub note: Option<Note>,
+    pub note_label: Option<String>,
+    pub reviewer: Option<String>,
+    pub reviewer_name: Option<String>,
+    pub reviewed_at: Option<String>,
+    /// What happened to it, in words: withdrawn, returned and why, a
+    /// decision replaced, changed since it was decided.
+    pub history: Vec<String>,
+}
+
+/// A member's ledger as the API and the console show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sheet {
+    pub member_id: String,
+    pub member_name: String,
+    pub year: i32,
+    pub mode: Mode,
+    pub rulebook_id: String,
+    pub rulebook_version: u32,
+    /// Which rulebook priced it, in words.
+    pub rulebook_label: String,
+    pub base: Points,
+    pub sum: Points,
+    pub total: Points,
+    pub sections: BTreeMap<Section, Points>,
+    pub sides: BTreeMap<Side, Points>,
+    pub proposed: Grade,
+    pub proposed_label: &'static str,
+    pub grade_reasons: Vec<String>,
+    pub vetoes: Vec<AppliedVeto>,
+    pub entries: Vec<SheetEntry>,
+    pub pending: usize,
+    pub returned: usize,
+}
+
+/// Names of members, looked up once each.
+struct Names<'a> {
+    store: &'a Store,
+    known: HashMap<String, String>,
+}
+
+impl<'a> Names<'a> {
+    fn new(store: &'a Store, members: &[Member]) -> Self {
+        Names {
+            store,
+            known: members
+                .iter()
+                .map(|m| (m.id.clone(), m.name.clone()))
+                .collect(),
+        }
+    }
+
+    async fn of(&mut self, id: &str) -> Result<Option<String>, StoreError> {
+        if id.is_empty() {
+            return Ok(None);
+        }
+        if let Some(name) = self.known.get(id) {
+            return Ok(Some(name.clone()));
+        }
+        let name = self.store.accounts().member(id).await?.map(|m| m.name);
+        self.known
+            .insert(id.to_string(), name.clone().unwrap_or_default());
+        Ok(name)
+    }
+}
+
+async fn sheet_of(
+    member: &Member,
+    facts: &BranchFacts,
+    book: &InForce,
+    mode: Mode,
+    names: &mut Names<'_>,
+) -> Result<Sheet, StoreError> {
+    let ledger = facts.ledger(&book.book, member, mode);
+    let tz = facts.time_zone(member);
+    let rows: HashMap<&str, &RecordRow> = facts
+        .records_of(&member.id)
+        .iter()
+        .map(|r| (r.record_id.as_str(), r))
+        .collect();
+    let events = facts.events_of(member);
+    let event_title = |id: &str| {
+        events
+            .iter()
+            .find(|e| e.event_id == id)
+            .map(|e| e.title.clone())
+    };
+    let mut entries = Vec::with_capacity(ledger.entries.len());
+    for e in &ledger.entries {
+        let Source::Record(id) = &e.source else {
+            continue;
+        };
+        let row = rows.get(&**id).copied();
+        let attendance_event = events
+            .iter()
+            .find(|ev| attendance_fact_id(&ev.event_id) == **id);
+        let what = match (row, attendance_event) {
+            (Some(r), _) => r
+                .event_id
+                .as_deref()
+                .and_then(event_title)
+                .or_else(|| e.kind.map(|k| k.label().to_string()))
+                .unwrap_or_else(|| r.kind.clone()),
+            (None, Some(ev)) => format!("{}（考勤）", ev.title),
+            (None, None) => e.kind.map(|k| k.label().to_string()).unwrap_or_default(),
+        };
+        let reviewer = match row {
+            Some(r) => r.standing_decision().and(r.reviewer.clone()),
+            None => e.reviewer.as_deref().map(str::to_string),
+        };
+        let reviewer_name = match reviewer.as_deref() {
+            Some(id) => names.of(id).await?,
+            None => None,
+        };
+        let mut history = Vec::new();
+        if let Some(r) = row {
+            if r.withdrawn {
+                history.push("成员已撤回".to_string());
+            }
+            if let (Some(by), Some(status)) = (&r.conflict_by, &r.conflict_status) {
+                let who = names.of(by).await?.unwrap_or_else(|| by.clone());
+                let said = if status == "returned" {
+                    "退回"
+                } else {
+                    "通过"
+                };
+                history.push(format!("{who} 曾决定{said}，已被另一决定取代"));
+            }
+            if r.review_status.is_some() && r.standing_decision().is_none() {
+                history.push("审核后成员更正了记录，待重新审核".to_string());
+            }
+            if let (Some(DecisionStatus::Returned), Some(reason)) = (
+                r.standing_decision().map(|(s, _)| s),
+                r.review_reason.as_deref(),
+            ) {
+                history.push(format!("退回原因：{reason}"));
+            }
+        }
+        entries.push(SheetEntry {
+            source: e.source.clone(),
+            record_id: row.map(|r| r.record_id.clone()),
+            date: e
+                .occurred_at
+                .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string()),
+            occurred_at: e.occurred_at,
+            kind: e.kind,
+            what,
+            hours: row.and_then(|r| r.hours),
+            rule_id: e.rule_id.as_deref().map(str::to_string),
+            rule_name: e
+                .rule_id
+                .as_deref()
+                .and_then(|id| book.book.rules.iter().find(|r| &*r.id == id))
+                .map(|r| r.name.clone()),
+            section: e.section,
+            side: e.side,
+            nominal: e.nominal,
+            granted: e.granted,
+            counted: e.counted,
+            note_label: e.note.as_ref().map(Note::label),
+            note: e.note.clone(),
+            reviewer,
+            reviewer_name,
+            reviewed_at: row.and_then(|r| r.standing_decision().and(r.reviewed_at.clone())),
+            history,
+        });
+    }
+    let (pending, returned) = facts.waiting_and_returned(&member.id);
+    Ok(Sheet {
+        member_id: member.id.clone(),
+        member_name: member.name.clone(),
+        year: ledger.year,
+        mode,
+        rulebook_id: ledger.rulebook_id,
+        rulebook_version: ledger.rulebook_version,
+        rulebook_label: book.label(),
+        base: ledger.base,
+        sum: ledger.sum,
+        total: ledger.total,
+        sections: ledger.sections,
+        sides: ledger.sides,
+        proposed: ledger.proposed,
+        proposed_label: ledger.proposed.label(),
+        grade_reasons: ledger.grade_reasons,
+        vetoes: ledger.vetoes,
+        entries,
+        pending,
+        returned,
+    })
+}
+
+/// The sheet of `member_id` for `year` (the current one when `None`), to
 /// whoever may read the member's check-ins; not found to anyone else.
-pub async fn member_ledger(
+pub async fn member_sheet(
     store: &Store,
     viewer: &Member,
     member_id: &str,
     year: Option<i32>,
     mode: Mode,
-) -> Result<Ledger, RecordsError> {
+) -> Result<Sheet, RecordsError> {
     let year = year::requested(year, chrono::Utc::now())?;
     let id = DocId::checkins(member_id, year);
     if !is_plain_id(member_id) || access::access(store, viewer, &id).await?.is_none() {
@@ -31,67 +401,163 @@ pub async fn member_ledger(
         .member(member_id)
         .await?
         .ok_or(RecordsError::NotFound)?;
-    let time_zone = store
-        .accounts()
-        .organisation(&member.org_id)
-        .await?
-        .and_then(|o| o.time_zone.parse().ok())
-        .unwrap_or(chrono_tz::Asia::Shanghai);
-    let records: Vec<RecordView> = store
-        .reports()
-        .member_records(member_id, year)
-        .await?
-        .into_iter()
-        .filter_map(record_view)
-        .collect();
-    let events: Vec<_> = store
-        .events()
-        .of_branch(&member.org_id, year)
-        .await?
-        .into_iter()
-        .map(|row| row.event)
-        .collect();
-    let attendance: Vec<Attended> = store
-        .events()
-        .attendance_of_member(member_id, year)
-        .await?
-        .iter()
-        .map(Attended::from)
-        .collect();
-    let facts = facts(&records, &events, &attendance);
-    Ok(ledger::compute(
-        &default_rulebook(),
-        &LedgerInput {
-            member_id,
-            year,
-            time_zone,
-            records: &facts,
-            adjustments: &[],
-            vetoes: &[],
-        },
-        mode,
-    ))
+    let facts = BranchFacts::load(store, std::slice::from_ref(&member), year).await?;
+    let book = rulebooks::in_force(store, &member.org_id, year).await?;
+    let mut names = Names::new(store, &[]);
+    Ok(sheet_of(&member, &facts, &book, mode, &mut names).await?)
 }
 
-/// A materialized record as the phone's view reads it from its document.
-fn record_view(r: RecordRow) -> Option<RecordView> {
-    let state = RecordState::of(r.withdrawn, r.standing_decision());
-    Some(RecordView {
-        record: CheckinRecord {
-            occurred_at: DateTime::parse_from_rfc3339(&r.occurred_at).ok()?,
-            record_id: r.record_id,
-            kind: r.kind,
-            event_id: r.event_id,
-            hours: r.hours,
-            place: r.place,
-            lat: r.lat,
-            lon: r.lon,
-            note: r.note,
-            code: r.code,
-            withdrawn: r.withdrawn,
-        },
-        state,
-        title: String::new(),
-        at_event: None,
+/// One member's row of the branch table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BranchRow {
+    pub member_id: String,
+    pub name: String,
+    pub status: MemberStatus,
+    pub status_label: &'static str,
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+    pub sections: BTreeMap<Section, Points>,
+    pub sides: BTreeMap<Side, Points>,
+    pub total: Points,
+    pub proposed: Grade,
+    pub proposed_label: &'static str,
+    pub pending: usize,
+    pub returned: usize,
+    /// By total, only when the branch's rulebook turns ranking on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BranchLedger {
+    pub branch_id: String,
+    pub branch_name: String,
+    pub year: i32,
+    pub rulebook_label: String,
+    pub ranking: bool,
+    pub groups: Vec<(String, String)>,
+    pub rows: Vec<BranchRow>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Year(#[from] year::YearError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Whether `viewer` reads the table of `branch_id`: its secretary and
+/// officers, and the committee admins above it.
+async fn reads_branch(store: &Store, viewer: &Member, branch_id: &str) -> Result<bool, StoreError> {
+    if officer(viewer) && viewer.org_id == branch_id {
+        return Ok(true);
+    }
+    if admin(viewer) {
+        let above = Directory::new(store).ancestry(branch_id).await?;
+        return Ok(above.iter().any(|o| o.id == viewer.org_id));
+    }
+    Ok(false)
+}
+
+/// Every member's official ledger of the branch, one row each, in the
+/// branch's roll order (by name).
+pub async fn branch_ledger(
+    store: &Store,
+    viewer: &Member,
+    branch_id: &str,
+    year: Option<i32>,
+) -> Result<BranchLedger, LedgerError> {
+    let year = year::requested(year, chrono::Utc::now())?;
+    let branch = store
+        .accounts()
+        .organisation(branch_id)
+        .await?
+        .filter(|o| o.kind == OrgKind::Branch)
+        .ok_or(LedgerError::NotFound("支部不存在"))?;
+    if !reads_branch(store, viewer, &branch.id).await? {
+        return Err(LedgerError::Forbidden("无权查看该支部的台账"));
+    }
+    let groups: Vec<(String, String)> = store
+        .accounts()
+        .organisations_under(&branch.id)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Group)
+        .map(|o| (o.id, o.name))
+        .collect();
+    let mut members: Vec<Member> = store
+        .accounts()
+        .members_under(&branch.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.active && m.org_id == branch.id)
+        .collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    let facts = BranchFacts::load(store, &members, year).await?;
+    let book = rulebooks::in_force(store, &branch.id, year).await?;
+    let prepared = Prepared::new(&book.book, year, facts_zone(&facts, &members));
+    let mut rows: Vec<BranchRow> = members
+        .iter()
+        .map(|m| {
+            let ledger = facts.ledger_with(&prepared, m, Mode::Official);
+            let (pending, returned) = facts.waiting_and_returned(&m.id);
+            let group_name = m
+                .group_id
+                .as_ref()
+                .and_then(|g| groups.iter().find(|(id, _)| id == g))
+                .map(|(_, name)| name.clone());
+            BranchRow {
+                member_id: m.id.clone(),
+                name: m.name.clone(),
+                status: m.status,
+                status_label: status_label(m.status),
+                group_id: m.group_id.clone(),
+                group_name,
+                sections: ledger.sections,
+                sides: ledger.sides,
+                total: ledger.total,
+                proposed: ledger.proposed,
+                proposed_label: ledger.proposed.label(),
+                pending,
+                returned,
+                rank: None,
+            }
+        })
+        .collect();
+    if book.book.ranking {
+        let mut totals: Vec<Points> = rows.iter().map(|r| r.total).collect();
+        totals.sort_by(|a, b| b.cmp(a));
+        for row in &mut rows {
+            // Equal totals share a place (1, 2, 2, 4).
+            row.rank = totals.iter().position(|t| *t == row.total).map(|i| i + 1);
+        }
+    }
+    Ok(BranchLedger {
+        branch_id: branch.id,
+        branch_name: branch.name,
+        year,
+        rulebook_label: book.label(),
+        ranking: book.book.ranking,
+        groups,
+        rows,
     })
+}
+
+fn facts_zone(facts: &BranchFacts, members: &[Member]) -> chrono_tz::Tz {
+    members
+        .first()
+        .map_or(chrono_tz::Asia::Shanghai, |m| facts.time_zone(m))
+}
+
+/// 正式 / 预备, as the table's filter names them.
+pub fn status_label(status: MemberStatus) -> &'static str {
+    match status {
+        MemberStatus::Full => "正式",
+        MemberStatus::Probationary => "预备",
+    }
 }

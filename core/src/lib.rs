@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod rate;
 pub mod records;
 pub mod review;
+pub mod rulebooks;
 pub mod services;
 pub mod storage;
 pub mod sync;

@@ -424,7 +424,7 @@ fn bad_rulebooks_name_file_line_and_rule() {
     assert_eq!(e.line, line_of_rule(&broken, "visit"));
     assert!(
         e.to_string().starts_with(&format!(
-            "village.toml:{}: rule “visit”: unknown kind “picnic”",
+            "village.toml 第 {} 行：规则“visit”：未知的类型“picnic”",
             e.line
         )),
         "{e}"
@@ -433,7 +433,7 @@ fn bad_rulebooks_name_file_line_and_rule() {
     let overlapping = BASE60.replace("qualified = 60", "qualified = 95");
     let e = Rulebook::from_toml("village.toml", &overlapping).unwrap_err();
     assert!(
-        e.message.contains("overlap") && e.line == line_of(&overlapping, "[grades]"),
+        e.message.contains("重叠") && e.line == line_of(&overlapping, "[grades]"),
         "{e}"
     );
 
@@ -443,7 +443,7 @@ fn bad_rulebooks_name_file_line_and_rule() {
     );
     let e = Rulebook::from_toml("c.toml", &low_cap).unwrap_err();
     assert_eq!(e.rule.as_deref(), Some("theme_day"));
-    assert!(e.message.contains("below one occurrence"), "{e}");
+    assert!(e.message.contains("低于一次的分值"), "{e}");
 
     let no_section = BASE60.replace(
         "section = \"work_completion\"\nside = \"job\"",
@@ -452,7 +452,7 @@ fn bad_rulebooks_name_file_line_and_rule() {
     let e = Rulebook::from_toml("village.toml", &no_section).unwrap_err();
     assert_eq!(
         (e.rule.as_deref(), e.message.as_str()),
-        (Some("visit"), "the rule is in no section")
+        (Some("visit"), "规则未指定栏目（section）")
     );
 
     let syntax = "id = \"x\"\nversion = 1\nyear = \nbase = 1";

@@ -13,6 +13,7 @@ mod gate;
 mod hostile;
 mod import;
 mod integrity;
+mod ledger;
 mod login;
 mod pages;
 mod review;

@@ -262,6 +262,33 @@ impl<'a> Events<'a> {
         rows.into_iter().map(attendance_row).collect()
     }
 
+    /// The attendance rows of one year of any of `member_ids`: a branch's
+    /// ledger reads them together.
+    pub async fn attendance_of_members(
+        &self,
+        member_ids: &[&str],
+        year: i32,
+    ) -> Result<Vec<AttendanceEntry>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in member_ids.chunks(500) {
+            let sql = format!(
+                "{ATTENDANCE_SELECT} WHERE e.year = $1 AND a.member_id IN ({})",
+                marks(2, chunk.len())
+            );
+            let rows: Vec<AttendanceTuple> = on_db!(self.pool, p => {
+                let mut query = sqlx::query_as(&sql).bind(i64::from(year));
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_all(p).await?
+            });
+            for row in rows {
+                out.push(attendance_row(row)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Which of `event_ids` belong to a branch other than `branch_id`: an
     /// event id names one event, in one branch.
     pub async fn owned_elsewhere(

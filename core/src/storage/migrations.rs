@@ -39,6 +39,11 @@ const SQLITE: Files = &[
         "console",
         include_str!("../../migrations/sqlite/0005_console.sql"),
     ),
+    (
+        6,
+        "rulebooks",
+        include_str!("../../migrations/sqlite/0006_rulebooks.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -66,6 +71,11 @@ const POSTGRES: Files = &[
         5,
         "console",
         include_str!("../../migrations/postgres/0005_console.sql"),
+    ),
+    (
+        6,
+        "rulebooks",
+        include_str!("../../migrations/postgres/0006_rulebooks.sql"),
     ),
 ];
 

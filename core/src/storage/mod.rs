@@ -12,6 +12,7 @@
 //! | the rows read out of documents | `materialize.rs` | records, reviews, adjustments, grades, events, attendance |
 //! | the audit log | `audit.rs` | audit_log |
 //! | read models for pages and the API | `reports.rs` | records joined with reviews, … |
+//! | organisations' published points rulebooks | `rulebooks.rs` | rulebooks |
 //! | several processes on one PostgreSQL | `cluster.rs` | (advisory locks) |
 //!
 //! SQL both databases accept is written once: the [`on_db!`] dispatch runs
@@ -28,6 +29,7 @@ mod materialize;
 mod migrations;
 mod postgres;
 mod reports;
+mod rulebooks;
 mod sessions;
 mod sqlite;
 
@@ -39,6 +41,7 @@ pub use documents::{
 pub use events::{CodeEventRow, EventRow, EventSeed, Events};
 pub use materialize::{Materialized, Verdicts};
 pub use reports::{RecordPlace, RecordRow, Reports};
+pub use rulebooks::{Rulebooks, StoredRulebook};
 pub use sessions::{SessionRow, Sessions};
 
 use sqlx::{PgPool, SqlitePool};
@@ -165,6 +168,10 @@ impl Store {
 
     pub fn audit(&self) -> Audit<'_> {
         Audit::new(&self.pool)
+    }
+
+    pub fn rulebooks(&self) -> Rulebooks<'_> {
+        Rulebooks::new(&self.pool)
     }
 
     pub fn reports(&self) -> Reports<'_> {

@@ -147,11 +147,21 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/rulebook`: the points rulebook the member's ledger is priced
-/// by, for the phone to compute the provisional ledger offline.
-async fn rulebook(_caller: SignedIn) -> Json<vanguard_shared::ledger::Rulebook> {
-    // Branches have no rulebooks of their own yet: the shipped one is in force.
-    Json(vanguard_shared::ledger::default_rulebook())
+/// `GET /api/rulebook?year=`: the points rulebook in force for the member's
+/// organisation (its id and version inside), for the phone to compute the
+/// provisional ledger offline.
+async fn rulebook(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<vanguard_shared::ledger::Rulebook>, ApiError> {
+    let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let book =
+        vanguard_core::rulebooks::in_force(&state.services.store, &caller.member.org_id, year)
+            .await
+            .map_err(vanguard_core::ServiceError::from)?;
+    Ok(Json(book.book))
 }
 
 async fn members(

@@ -8,8 +8,10 @@ use vanguard_core::accounts::AccountsError;
 use vanguard_core::attendance::AttendanceError;
 use vanguard_core::auth::AuthError;
 use vanguard_core::events::EventError;
+use vanguard_core::ledger::LedgerError;
 use vanguard_core::records::RecordsError;
 use vanguard_core::review::ReviewError;
+use vanguard_core::rulebooks::RulebookError;
 use vanguard_core::storage::StoreError;
 use vanguard_core::sync::SyncError;
 use vanguard_core::ServiceError;
@@ -58,6 +60,8 @@ from_service_errors!(
     EventError,
     RecordsError,
     ReviewError,
+    RulebookError,
+    LedgerError,
     AttendanceError,
     StoreError,
     SyncError

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod error;
 pub mod events;
 pub mod guard;
+pub mod ledgers;
 pub mod pages;
 pub mod records;
 pub mod review;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(accounts::router())
         .merge(records::router())
+        .merge(ledgers::router())
         .merge(review::router())
         .merge(events::router())
         .merge(sync::router())

@@ -1,7 +1,7 @@
 //! `GET /api/members/{member_id}/records?year=`: a member's materialized
 //! records with their review state, and
 //! `GET /api/members/{member_id}/ledger?year=&mode=official|provisional`:
-//! their ledger, each to whoever may read their check-ins.
+//! their sheet (一人一张清单), each to whoever may read their check-ins.
 
 use super::accounts::YearQuery;
 use super::error::{ApiError, ApiQuery};
@@ -12,8 +12,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use vanguard_core::ledger;
+use vanguard_core::ledger::Sheet;
 use vanguard_core::records::{self, RecordJson};
-use vanguard_shared::ledger::{Ledger, Mode};
+use vanguard_shared::ledger::Mode;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -53,8 +54,8 @@ async fn member_ledger(
     SignedIn(caller): SignedIn,
     Path(member_id): Path<String>,
     ApiQuery(query): ApiQuery<LedgerQuery>,
-) -> Result<Json<Ledger>, ApiError> {
-    let ledger = ledger::member_ledger(
+) -> Result<Json<Sheet>, ApiError> {
+    let ledger = ledger::member_sheet(
         &state.services.store,
         &caller.member,
         &member_id,

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 /// Why a rulebook failed to load: where, which rule, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {}{message}", rule.as_ref().map(|r| format!("rule “{r}”: ")).unwrap_or_default())]
+#[error("{file} 第 {line} 行：{}{message}", rule.as_ref().map(|r| format!("规则“{r}”：")).unwrap_or_default())]
 pub struct RulebookError {
     pub file: String,
     pub line: usize,
@@ -99,7 +99,7 @@ impl Bands {
         if self.excellent > self.qualified && self.qualified > self.basic {
             Ok(())
         } else {
-            Err("grade bands overlap: need excellent > qualified > basic")
+            Err("等次分数线重叠：须 优秀 > 合格 > 基本合格")
         }
     }
 
@@ -219,7 +219,7 @@ pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
             text,
             e.span().map(|s| s.start).unwrap_or(0),
             None,
-            e.message().trim().to_string(),
+            format!("TOML 格式错误：{}", e.message().trim()),
         )
     })
 }
@@ -301,16 +301,13 @@ impl RawBook {
         let bands = self.grades.into_inner();
         bands.check().map_err(|m| err(bands_at, None, m.into()))?;
         if self.floor > self.base {
-            return Err(err(0, None, "floor is above the base score".into()));
+            return Err(err(0, None, "最低分高于基础分".into()));
         }
         let quota = parse_quota(&self.excellent_quota).ok_or_else(|| {
             err(
                 0,
                 None,
-                format!(
-                    "excellent_quota “{}” is not a fraction like 1/3",
-                    self.excellent_quota
-                ),
+                format!("优秀比例“{}”不是 1/3 这样的分数", self.excellent_quota),
             )
         })?;
 
@@ -323,31 +320,29 @@ impl RawBook {
             let id = raw.id.clone();
             let fail = |m: String| err(at, Some(&id), m);
             if !ids.insert(raw.id.clone()) {
-                return Err(fail("a rule with this id already exists".into()));
+                return Err(fail("已有同一编号的规则".into()));
             }
             let kind: Kind = raw.kind.parse().map_err(|e: crate::org::VocabularyError| {
-                fail(format!("unknown kind “{}”", e.value))
+                fail(format!("未知的类型“{}”", e.value))
             })?;
             if !kinds.insert(kind) {
-                return Err(fail(format!(
-                    "kind “{kind}” is already priced by another rule"
-                )));
+                return Err(fail(format!("类型“{kind}”已由另一条规则计分")));
             }
             let section: Section = raw
                 .section
                 .as_deref()
-                .ok_or_else(|| fail("the rule is in no section".into()))?
+                .ok_or_else(|| fail("规则未指定栏目（section）".into()))?
                 .parse()
                 .map_err(|e: crate::org::VocabularyError| {
-                    fail(format!("unknown section “{}”", e.value))
+                    fail(format!("未知的栏目“{}”", e.value))
                 })?;
             let side: Side = raw
                 .side
                 .as_deref()
-                .ok_or_else(|| fail("the rule is on no side of the dual standard".into()))?
+                .ok_or_else(|| fail("规则未指定党建或业务（side）".into()))?
                 .parse()
                 .map_err(|e: crate::org::VocabularyError| {
-                    fail(format!("unknown side “{}”", e.value))
+                    fail(format!("未知的方面“{}”", e.value))
                 })?;
             let pricing = match (raw.points, raw.per_hour) {
                 (Some(RawPoints::Flat(p)), None) => Pricing::Flat(p),
@@ -356,15 +351,15 @@ impl RawBook {
                     for (outcome, p) in map {
                         let o: Outcome =
                             outcome.parse().map_err(|e: crate::org::VocabularyError| {
-                                fail(format!("unknown outcome “{}”", e.value))
+                                fail(format!("未知的出勤结果“{}”", e.value))
                             })?;
                         by.insert(o, p);
                     }
                     Pricing::ByOutcome(by)
                 }
                 (None, Some(rate)) => Pricing::PerHour(rate),
-                (None, None) => return Err(fail("give either points or per_hour".into())),
-                (Some(_), Some(_)) => return Err(fail("give points or per_hour, not both".into())),
+                (None, None) => return Err(fail("须给出 points 或 per_hour".into())),
+                (Some(_), Some(_)) => return Err(fail("points 与 per_hour 只能给出一个".into())),
             };
             let one = match &pricing {
                 Pricing::Flat(p) => *p,
@@ -375,8 +370,9 @@ impl RawBook {
             for cap in &raw.caps {
                 if cap.max < one || !cap.max.is_positive() {
                     return Err(fail(format!(
-                        "the {} cap {} is below one occurrence ({one})",
-                        cap.period, cap.max
+                        "{}上限 {} 低于一次的分值（{one}）",
+                        cap.period.label(),
+                        cap.max
                     )));
                 }
             }
@@ -399,7 +395,7 @@ impl RawBook {
                 return Err(err(
                     at,
                     None,
-                    format!("the cap of section {} must be positive", cap.section),
+                    format!("栏目“{}”的上限须为正数", cap.section.label()),
                 ));
             }
             section_caps.push(cap);
@@ -410,7 +406,7 @@ impl RawBook {
             let at = spanned.span().start;
             let veto = spanned.into_inner();
             if !veto_ids.insert(veto.id.clone()) {
-                return Err(err(at, None, format!("veto “{}” is listed twice", veto.id)));
+                return Err(err(at, None, format!("否决项“{}”重复列出", veto.id)));
             }
             vetoes.push(veto);
         }

@@ -1,0 +1,444 @@
+//! Official ledgers on the server: a member's sheet and the branch table,
+//! priced by the shared engine with the organisation's rulebook in force,
+//! and publishing a new rulebook version after its preview.
+
+use crate::fixtures::Branch;
+use crate::helpers::{client, error_code, spawn_app, Db, TestApp};
+use crate::on_both;
+use crate::review::{check_in, this_year, token_of, visit};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use vanguard_shared::ledger::{
+    self, default_rulebook, Kind, LedgerInput, Mode, Points, RecordFact, Review, Rulebook,
+};
+
+async fn sheet(app: &TestApp, token: &str, member_id: &str, mode: &str) -> Value {
+    app.get_json(
+        &format!(
+            "/api/members/{member_id}/ledger?year={}&mode={mode}",
+            this_year()
+        ),
+        token,
+    )
+    .await
+}
+
+fn entry<'a>(sheet: &'a Value, record_id: &str) -> &'a Value {
+    sheet["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["record_id"] == record_id)
+        .unwrap_or_else(|| panic!("no entry {record_id} in {sheet}"))
+}
+
+async fn decide(app: &TestApp, token: &str, member_id: &str, record_id: &str, status: &str) {
+    let response = app
+        .post(
+            "/api/reviews",
+            token,
+            json!({"member_id": member_id, "record_id": record_id, "status": status,
+                   "reason": (status == "returned").then_some("照片看不清，请补充说明")}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "decide {record_id}");
+}
+
+async fn post_text(app: &TestApp, path: &str, token: &str, body: &str) -> reqwest::Response {
+    client()
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/toml")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("request")
+}
+
+fn points(v: &Value) -> Points {
+    serde_json::from_value(v.clone()).expect("points")
+}
+
+async fn the_official_ledger_follows_decisions_and_equals_the_engine(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let member = &branch.members[0];
+    check_in(&app, member, "rec-a", visit(120))
+        .await
+        .expect("a");
+    check_in(&app, member, "rec-b", visit(60)).await.expect("b");
+    let mine = token_of(&app, member).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let base = default_rulebook().base;
+
+    // Before review: nothing counts officially; the provisional counts both.
+    let before = sheet(&app, &mine, &member.id, "official").await;
+    assert_eq!(points(&before["total"]), base);
+    assert_eq!(entry(&before, "rec-a")["note"]["note"], "awaiting_review");
+    assert_eq!(before["pending"], 2);
+    let provisional = sheet(&app, &mine, &member.id, "provisional").await;
+    assert_eq!(
+        points(&provisional["total"]),
+        base + Points::whole(4),
+        "{provisional}"
+    );
+
+    decide(&app, &secretary, &member.id, "rec-a", "approved").await;
+    decide(&app, &secretary, &member.id, "rec-b", "returned").await;
+    let after = sheet(&app, &mine, &member.id, "official").await;
+    let a = entry(&after, "rec-a");
+    assert_eq!(
+        (a["counted"].clone(), points(&a["granted"])),
+        (json!(true), Points::whole(2))
+    );
+    assert_eq!(a["rule_id"], "visit");
+    assert_eq!(a["rule_name"], "走访");
+    assert_eq!(a["reviewer"], branch.secretary.id.as_str());
+    assert_eq!(a["reviewer_name"], branch.secretary.name.as_str());
+    assert!(a["date"].as_str().is_some_and(|d| d.len() == 10), "{a}");
+    let b = entry(&after, "rec-b");
+    assert_eq!(b["counted"], false);
+    assert_eq!(b["note"]["note"], "returned");
+    assert_eq!(b["note_label"], "已退回：照片看不清，请补充说明");
+    assert!(b["history"].to_string().contains("照片看不清"), "{b}");
+    assert_eq!(
+        (after["pending"].clone(), after["returned"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(after["rulebook_id"], "default");
+    assert!(after["rulebook_label"]
+        .as_str()
+        .is_some_and(|l| l.contains("第 1 版")));
+
+    // The same facts through the shared engine give the same ledger.
+    let at = |id: &str| {
+        chrono::DateTime::parse_from_rfc3339(
+            entry(&after, id)["occurred_at"].as_str().expect("time"),
+        )
+        .expect("rfc3339")
+    };
+    let facts = [
+        RecordFact {
+            record_id: Arc::from("rec-a"),
+            kind: Kind::Visit,
+            occurred_at: at("rec-a"),
+            outcome: None,
+            hours: None,
+            review: Review::Approved {
+                by: Arc::from(branch.secretary.id.as_str()),
+            },
+            occurrence: None,
+        },
+        RecordFact {
+            record_id: Arc::from("rec-b"),
+            kind: Kind::Visit,
+            occurred_at: at("rec-b"),
+            outcome: None,
+            hours: None,
+            review: Review::Returned {
+                by: Arc::from(branch.secretary.id.as_str()),
+                reason: "照片看不清，请补充说明".into(),
+            },
+            occurrence: None,
+        },
+    ];
+    let engine = ledger::compute(
+        &default_rulebook(),
+        &LedgerInput {
+            member_id: &member.id,
+            year: this_year(),
+            time_zone: chrono_tz::Asia::Shanghai,
+            records: &facts,
+            adjustments: &[],
+            vetoes: &[],
+        },
+        Mode::Official,
+    );
+    assert_eq!(points(&after["total"]), engine.total);
+    assert_eq!(after["sections"], json!(engine.sections));
+    assert_eq!(after["sides"], json!(engine.sides));
+    assert_eq!(after["proposed"], json!(engine.proposed));
+    for e in &engine.entries {
+        let ledger::Source::Record(id) = &e.source else {
+            continue;
+        };
+        let served = entry(&after, id);
+        assert_eq!(
+            (points(&served["granted"]), served["counted"].as_bool()),
+            (e.granted, Some(e.counted)),
+            "{id}"
+        );
+    }
+}
+on_both!(the_official_ledger_follows_decisions_and_equals_the_engine);
+
+async fn ledgers_are_read_only_by_those_who_may(db: Db) {
+    let app = spawn_app(db).await;
+    let one = Branch::create(&app, 2).await;
+    let two = Branch::create(&app, 1).await;
+    check_in(&app, &one.members[0], "rec-1", visit(30))
+        .await
+        .expect("synced");
+    let member = token_of(&app, &one.members[0]).await;
+    let other_member = token_of(&app, &one.members[1]).await;
+    let secretary_one = token_of(&app, &one.secretary).await;
+    let officer_one = token_of(&app, &one.officer).await;
+    let year = this_year();
+
+    // A member reads their own sheet, not another's.
+    let response = app
+        .get(
+            &format!("/api/members/{}/ledger?year={year}", one.members[0].id),
+            &other_member,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // The branch table: its secretary and officer, nobody else.
+    let table = app
+        .get_json(
+            &format!("/api/branches/{}/ledger?year={year}", one.id),
+            &officer_one,
+        )
+        .await;
+    let rows = table["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 4, "{table}");
+    let row = rows
+        .iter()
+        .find(|r| r["member_id"] == one.members[0].id.as_str())
+        .expect("the member's row");
+    assert_eq!(
+        (row["pending"].clone(), row["returned"].clone()),
+        (json!(1), json!(0))
+    );
+    assert_eq!(row["proposed"], "qualified");
+    assert_eq!(row["status_label"], "正式");
+    assert!(row.get("rank").is_none(), "ranking is off by default");
+    assert_eq!(table["ranking"], false);
+    for (token, path) in [
+        (
+            &secretary_one,
+            format!("/api/branches/{}/ledger?year={year}", two.id),
+        ),
+        (
+            &member,
+            format!("/api/branches/{}/ledger?year={year}", one.id),
+        ),
+    ] {
+        let (status, code) = error_code(app.get(&path, token).await).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{path}"
+        );
+    }
+    // The demo's committee admin reads both tables.
+    let admin = app.token("admin").await;
+    app.get_json(
+        &format!("/api/branches/{}/ledger?year={year}", two.id),
+        &admin,
+    )
+    .await;
+}
+on_both!(ledgers_are_read_only_by_those_who_may);
+
+/// The shipped rulebook for this year with the visit rule's points doubled.
+fn doubled_visits() -> String {
+    let text = vanguard_shared::ledger::rulebook::DEFAULT_TOML
+        .replace("year = 2026", &format!("year = {}", this_year()))
+        .replace(
+            "points = 2\ncaps = [{ period = \"year\", max = 12 }]",
+            "points = 4\ncaps = [{ period = \"year\", max = 24 }]",
+        );
+    let book = Rulebook::from_toml("doubled", &text).expect("valid");
+    assert_eq!(
+        book.rule_for(Kind::Visit).map(|(_, r)| r.caps[0].max),
+        Some(Points::whole(24))
+    );
+    text
+}
+
+async fn a_published_rulebook_prices_totals_as_its_preview_said(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let other = Branch::create(&app, 0).await;
+    check_in(&app, &branch.members[0], "rec-v", visit(30))
+        .await
+        .expect("synced");
+    let secretary = token_of(&app, &branch.secretary).await;
+    decide(&app, &secretary, &branch.members[0].id, "rec-v", "approved").await;
+    let year = this_year();
+    let rulebook_path = format!("/api/orgs/{}/rulebook", branch.id);
+
+    // A broken upload names its line and stores nothing.
+    let broken = doubled_visits().replace("kind = \"visit\"", "kind = \"picnic\"");
+    let lines: Vec<&str> = broken.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| *l == "id = \"visit\"")
+        .expect("the visit rule");
+    let line = (0..at)
+        .rev()
+        .find(|i| lines[*i] == "[[rules]]")
+        .expect("header")
+        + 1;
+    let response = post_text(
+        &app,
+        &format!("{rulebook_path}/preview"),
+        &secretary,
+        &broken,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.expect("error");
+    let message = body["message"].as_str().expect("message");
+    // The line of the rule's `[[rules]]` header, and the rule named.
+    assert!(
+        message.contains(&format!("第 {line} 行"))
+            && message.contains("“visit”")
+            && message.contains("picnic"),
+        "{message}"
+    );
+    let response = post_text(&app, &rulebook_path, &secretary, &broken).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let overview = app
+        .get_json(&format!("{rulebook_path}?year={year}"), &secretary)
+        .await;
+    assert_eq!(
+        (overview["shipped"].clone(), overview["versions"].clone()),
+        (json!(true), json!([]))
+    );
+
+    // Only the branch's own secretary publishes for it.
+    let plain = token_of(&app, &branch.members[1]).await;
+    let stranger = token_of(&app, &other.secretary).await;
+    for token in [&plain, &stranger] {
+        let response = post_text(&app, &rulebook_path, token, &doubled_visits()).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+
+    // The preview names every member, the changed one first.
+    let preview: Value = post_text(
+        &app,
+        &format!("{rulebook_path}/preview"),
+        &secretary,
+        &doubled_visits(),
+    )
+    .await
+    .json()
+    .await
+    .expect("preview");
+    let rows = preview["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 4, "{preview}");
+    assert_eq!(rows[0]["member_id"], branch.members[0].id.as_str());
+    assert_eq!(preview["changed"], 1);
+    assert_eq!(preview["version"], 1);
+    let said = points(&rows[0]["new_total"]);
+    assert_eq!(said, points(&rows[0]["current_total"]) + Points::whole(2));
+
+    let published: Value = post_text(&app, &rulebook_path, &secretary, &doubled_visits())
+        .await
+        .json()
+        .await
+        .expect("published");
+    assert_eq!(published["version"], 1);
+    let mine = token_of(&app, &branch.members[0]).await;
+    let after = sheet(&app, &mine, &branch.members[0].id, "official").await;
+    assert_eq!(points(&after["total"]), said);
+    assert_eq!(after["rulebook_version"], 1);
+    assert!(
+        after["rulebook_label"]
+            .as_str()
+            .is_some_and(|l| l.contains(&branch.name)),
+        "{after}"
+    );
+    // The phone prices its provisional ledger by the same rulebook.
+    let phone = app
+        .get_json(&format!("/api/rulebook?year={year}"), &mine)
+        .await;
+    let visit_rule = phone["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "visit")
+        .cloned()
+        .expect("visit rule");
+    assert_eq!(visit_rule["pricing"], json!({"flat": 4}), "{visit_rule}");
+    // Another branch keeps the committee's (the shipped default).
+    let theirs = token_of(&app, &other.secretary).await;
+    let phone = app
+        .get_json(&format!("/api/rulebook?year={year}"), &theirs)
+        .await;
+    assert_eq!(phone["id"], "default");
+
+    // Published in the audit log, with who and which version.
+    let audit = app
+        .state
+        .services
+        .store
+        .audit()
+        .of_document(&format!("rulebook:{}:{year}", branch.id))
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].member_id, branch.secretary.id);
+    assert_eq!(
+        audit[0].change_hashes,
+        vec!["published version 1".to_string()]
+    );
+
+    // The downloaded copy says its version and uploads as the next one.
+    let toml = app
+        .get(
+            &format!("/api/orgs/{}/rulebook.toml?year={year}", branch.id),
+            &secretary,
+        )
+        .await
+        .text()
+        .await
+        .expect("toml");
+    assert!(toml.contains("version = 1\n"), "{toml}");
+    let again: Value = post_text(&app, &rulebook_path, &secretary, &toml)
+        .await
+        .json()
+        .await
+        .expect("published");
+    assert_eq!(again["version"], 2);
+}
+on_both!(a_published_rulebook_prices_totals_as_its_preview_said);
+
+async fn a_committee_publishes_after_its_shipped_first_version(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 1).await;
+    let admin = app.token("admin").await;
+    let me = app.get_json("/api/me", &admin).await;
+    let committee = me["committee"]["id"]
+        .as_str()
+        .expect("committee")
+        .to_string();
+    let path = format!("/api/orgs/{committee}/rulebook");
+    let published: Value = post_text(&app, &path, &admin, &doubled_visits())
+        .await
+        .json()
+        .await
+        .expect("published");
+    assert_eq!(published["version"], 2, "{published}");
+    let overview = app
+        .get_json(&format!("{path}?year={}", this_year()), &admin)
+        .await;
+    let versions: Vec<i64> = overview["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .filter_map(|v| v["version"].as_i64())
+        .collect();
+    assert_eq!(versions, vec![2, 1]);
+    // A branch with none of its own is priced by the committee's.
+    let member = token_of(&app, &branch.members[0]).await;
+    let phone = app
+        .get_json(&format!("/api/rulebook?year={}", this_year()), &member)
+        .await;
+    assert_eq!(phone["version"], 2);
+}
+on_both!(a_committee_publishes_after_its_shipped_first_version);
