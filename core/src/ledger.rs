@@ -13,9 +13,8 @@ use crate::records::RecordsError;
 use crate::rulebooks::{self, InForce};
 use crate::storage::{Member, RecordRow, Store, StoreError};
 use crate::sync::access::{self, admin, officer};
-use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use chrono::DateTime;
+use std::collections::HashMap;
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::documents::schema::DecisionStatus;
 use vanguard_shared::documents::view::{
@@ -23,8 +22,8 @@ use vanguard_shared::documents::view::{
 };
 use vanguard_shared::documents::{CheckinRecord, DocId, EventEntry};
 use vanguard_shared::ledger::{
-    engine::AppliedVeto, Grade, Kind, Ledger, LedgerInput, Mode, Note, Points, Prepared, Rulebook,
-    Section, Side, Source,
+    BranchLedger, BranchRow, Ledger, LedgerInput, Mode, Note, Points, Prepared, Rulebook, Sheet,
+    SheetEntry, Source,
 };
 use vanguard_shared::org::{MemberStatus, OrgKind};
 use vanguard_shared::year;
@@ -170,60 +169,6 @@ fn record_view(r: &RecordRow) -> Option<RecordView> {
         title: String::new(),
         at_event: None,
     })
-}
-
-/// One line of a member's sheet (一人一张清单), in words as well as codes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SheetEntry {
-    pub source: Source,
-    pub record_id: Option<String>,
-    /// The local day, `YYYY-MM-DD`.
-    pub date: Option<String>,
-    pub occurred_at: Option<DateTime<FixedOffset>>,
-    pub kind: Option<Kind>,
-    /// What it was: the event's title, or the kind.
-    pub what: String,
-    pub hours: Option<f64>,
-    pub rule_id: Option<String>,
-    pub rule_name: Option<String>,
-    pub section: Option<Section>,
-    pub side: Option<Side>,
-    pub nominal: Points,
-    pub granted: Points,
-    pub counted: bool,
-    pub note: Option<Note>,
-    pub note_label: Option<String>,
-    pub reviewer: Option<String>,
-    pub reviewer_name: Option<String>,
-    pub reviewed_at: Option<String>,
-    /// What happened to it, in words: withdrawn, returned and why, a
-    /// decision replaced, changed since it was decided.
-    pub history: Vec<String>,
-}
-
-/// A member's ledger as the API and the console show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sheet {
-    pub member_id: String,
-    pub member_name: String,
-    pub year: i32,
-    pub mode: Mode,
-    pub rulebook_id: String,
-    pub rulebook_version: u32,
-    /// Which rulebook priced it, in words.
-    pub rulebook_label: String,
-    pub base: Points,
-    pub sum: Points,
-    pub total: Points,
-    pub sections: BTreeMap<Section, Points>,
-    pub sides: BTreeMap<Side, Points>,
-    pub proposed: Grade,
-    pub proposed_label: &'static str,
-    pub grade_reasons: Vec<String>,
-    pub vetoes: Vec<AppliedVeto>,
-    pub entries: Vec<SheetEntry>,
-    pub pending: usize,
-    pub returned: usize,
 }
 
 /// Names of members, looked up once each.
@@ -373,7 +318,7 @@ async fn sheet_of(
         sections: ledger.sections,
         sides: ledger.sides,
         proposed: ledger.proposed,
-        proposed_label: ledger.proposed.label(),
+        proposed_label: ledger.proposed.label().to_string(),
         grade_reasons: ledger.grade_reasons,
         vetoes: ledger.vetoes,
         entries,
@@ -405,38 +350,6 @@ pub async fn member_sheet(
     let book = rulebooks::in_force(store, &member.org_id, year).await?;
     let mut names = Names::new(store, &[]);
     Ok(sheet_of(&member, &facts, &book, mode, &mut names).await?)
-}
-
-/// One member's row of the branch table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BranchRow {
-    pub member_id: String,
-    pub name: String,
-    pub status: MemberStatus,
-    pub status_label: &'static str,
-    pub group_id: Option<String>,
-    pub group_name: Option<String>,
-    pub sections: BTreeMap<Section, Points>,
-    pub sides: BTreeMap<Side, Points>,
-    pub total: Points,
-    pub proposed: Grade,
-    pub proposed_label: &'static str,
-    pub pending: usize,
-    pub returned: usize,
-    /// By total, only when the branch's rulebook turns ranking on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rank: Option<usize>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BranchLedger {
-    pub branch_id: String,
-    pub branch_name: String,
-    pub year: i32,
-    pub rulebook_label: String,
-    pub ranking: bool,
-    pub groups: Vec<(String, String)>,
-    pub rows: Vec<BranchRow>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -515,14 +428,14 @@ pub async fn branch_ledger(
                 member_id: m.id.clone(),
                 name: m.name.clone(),
                 status: m.status,
-                status_label: status_label(m.status),
+                status_label: status_label(m.status).to_string(),
                 group_id: m.group_id.clone(),
                 group_name,
                 sections: ledger.sections,
                 sides: ledger.sides,
                 total: ledger.total,
                 proposed: ledger.proposed,
-                proposed_label: ledger.proposed.label(),
+                proposed_label: ledger.proposed.label().to_string(),
                 pending,
                 returned,
                 rank: None,

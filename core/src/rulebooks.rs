@@ -11,9 +11,11 @@ use crate::ledger::BranchFacts;
 use crate::storage::{Member, Organisation, Store, StoreError, StoredRulebook};
 use crate::sync::access::admin;
 use chrono::Utc;
-use serde::Serialize;
 use std::collections::HashMap;
-use vanguard_shared::ledger::{default_rulebook, Grade, Mode, Points, Rulebook};
+use vanguard_shared::ledger::{
+    default_rulebook, Mode, Preview, PreviewRow, Published, PublishedVersion, Rulebook,
+    RulebookOverview,
+};
 use vanguard_shared::org::OrgKind;
 use vanguard_shared::year::{self, YearError};
 use vanguard_shared::Role;
@@ -197,30 +199,39 @@ pub async fn overview(
     viewer: &Member,
     org_id: &str,
     year: Option<i32>,
-) -> Result<Overview, RulebookError> {
+) -> Result<RulebookOverview, RulebookError> {
     let year = year::requested(year, Utc::now())?;
     let org = organisation(store, org_id).await?;
     if !reads_for(store, viewer, &org).await? {
         return Err(RulebookError::Forbidden("无权查看该组织的积分细则"));
     }
     let current = in_force(store, &org.id, year).await?;
-    let versions = store.rulebooks().versions(&org.id, year).await?;
-    Ok(Overview {
+    let mut versions = Vec::new();
+    for v in store.rulebooks().versions(&org.id, year).await? {
+        let name = store
+            .accounts()
+            .member(&v.published_by)
+            .await?
+            .map(|m| m.name);
+        versions.push(PublishedVersion {
+            version: v.version,
+            published_by: v.published_by,
+            published_by_name: name,
+            published_at: v.published_at,
+        });
+    }
+    Ok(RulebookOverview {
         may_publish: publishes_for(viewer, &org),
-        org,
+        org_id: org.id,
+        org_name: org.name,
         year,
-        current,
+        label: current.label(),
+        owner_id: current.owner_id,
+        shipped: current.shipped,
+        rulebook: current.book,
+        toml: current.body,
         versions,
     })
-}
-
-pub struct Overview {
-    pub org: Organisation,
-    pub year: i32,
-    pub current: InForce,
-    /// The organisation's own versions of the year, newest first.
-    pub versions: Vec<StoredRulebook>,
-    pub may_publish: bool,
 }
 
 /// An upload read and checked: the book with the version it would get.
@@ -253,37 +264,6 @@ async fn checked_upload(
         book.version = 2;
     }
     Ok((org, book, existing))
-}
-
-/// One member's total and grade under the rulebook in force and the new one.
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviewRow {
-    pub member_id: String,
-    pub name: String,
-    pub branch_name: String,
-    pub current_total: Points,
-    pub current_grade: Grade,
-    pub new_total: Points,
-    pub new_grade: Grade,
-}
-
-impl PreviewRow {
-    pub fn changed(&self) -> bool {
-        self.current_total != self.new_total || self.current_grade != self.new_grade
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Preview {
-    pub org_id: String,
-    pub year: i32,
-    /// The version the upload would be published as.
-    pub version: u32,
-    pub current: String,
-    /// Changed members first, then by name.
-    pub rows: Vec<PreviewRow>,
-    pub changed: usize,
-    pub grade_changes: usize,
 }
 
 /// Every member the new version would price, under the one in force and
@@ -353,14 +333,6 @@ pub async fn preview(
             .count(),
         rows,
     })
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Published {
-    pub org_id: String,
-    pub year: i32,
-    pub version: u32,
-    pub label: String,
 }
 
 /// Publishes an upload as the organisation's next version of its year.

@@ -14,11 +14,10 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
-use vanguard_core::ledger::{self, BranchLedger};
-use vanguard_core::rulebooks::{self, Preview, Published};
+use vanguard_core::ledger;
+use vanguard_core::rulebooks;
 use vanguard_core::sync::EDIT_DEVICE;
-use vanguard_shared::ledger::Rulebook;
+use vanguard_shared::ledger::{BranchLedger, Preview, Published, RulebookOverview};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,52 +44,15 @@ async fn branch_ledger(
     ))
 }
 
-#[derive(Serialize)]
-struct VersionJson {
-    version: u32,
-    published_by: String,
-    published_at: i64,
-}
-
-#[derive(Serialize)]
-struct RulebookJson {
-    org_id: String,
-    year: i32,
-    /// Which rulebook prices the organisation's year, in words.
-    label: String,
-    /// The one in force: its own organisation's, one above, or the default.
-    owner_id: String,
-    shipped: bool,
-    rulebook: Rulebook,
-    versions: Vec<VersionJson>,
-    may_publish: bool,
-}
-
 async fn rulebook(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(org_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Json<RulebookJson>, ApiError> {
-    let o = rulebooks::overview(&state.services.store, &caller.member, &org_id, query.year).await?;
-    Ok(Json(RulebookJson {
-        org_id: o.org.id,
-        year: o.year,
-        label: o.current.label(),
-        owner_id: o.current.owner_id,
-        shipped: o.current.shipped,
-        rulebook: o.current.book,
-        versions: o
-            .versions
-            .into_iter()
-            .map(|v| VersionJson {
-                version: v.version,
-                published_by: v.published_by,
-                published_at: v.published_at,
-            })
-            .collect(),
-        may_publish: o.may_publish,
-    }))
+) -> Result<Json<RulebookOverview>, ApiError> {
+    Ok(Json(
+        rulebooks::overview(&state.services.store, &caller.member, &org_id, query.year).await?,
+    ))
 }
 
 async fn rulebook_toml(
@@ -102,7 +64,7 @@ async fn rulebook_toml(
     let o = rulebooks::overview(&state.services.store, &caller.member, &org_id, query.year).await?;
     let file = format!(
         "attachment; filename=\"rulebook-{}-{}-v{}.toml\"",
-        o.org.id, o.year, o.current.book.version
+        o.org_id, o.rulebook.year, o.rulebook.version
     );
     Ok((
         [
@@ -112,7 +74,7 @@ async fn rulebook_toml(
             ),
             (header::CONTENT_DISPOSITION, file),
         ],
-        o.current.body,
+        o.toml,
     ))
 }
 

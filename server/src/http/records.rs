@@ -12,9 +12,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use vanguard_core::ledger;
-use vanguard_core::ledger::Sheet;
 use vanguard_core::records::{self, RecordJson};
-use vanguard_shared::ledger::Mode;
+use vanguard_shared::ledger::{Mode, Sheet};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -8,6 +8,7 @@ pub mod evaluation;
 pub mod kinds;
 pub mod points;
 pub mod rulebook;
+pub mod sheet;
 
 pub use engine::{
     compute, Adjustment, Entry, Ledger, LedgerInput, Mode, Note, Prepared, RecordFact, Review,
@@ -17,3 +18,7 @@ pub use evaluation::{evaluate, Evaluation, EvaluationError, MemberResult, Overri
 pub use kinds::{AttendanceMark, Grade, Kind, LeaveKind, Outcome, Period, Section, Side};
 pub use points::Points;
 pub use rulebook::{default_rulebook, in_force, Rulebook, RulebookError};
+pub use sheet::{
+    BranchLedger, BranchRow, Preview, PreviewRow, Published, PublishedVersion, RulebookOverview,
+    Sheet, SheetEntry,
+};
