@@ -66,6 +66,8 @@ ui_errors!(
     vanguard_core::events::EventError,
     vanguard_core::records::RecordsError,
     vanguard_core::review::ReviewError,
+    vanguard_core::ledger::LedgerError,
+    vanguard_core::rulebooks::RulebookError,
     vanguard_core::attendance::AttendanceError,
     vanguard_core::storage::StoreError,
     vanguard_core::sync::SyncError

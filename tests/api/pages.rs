@@ -102,3 +102,56 @@ async fn server_functions_check_the_caller(db: Db) {
     );
 }
 on_both!(server_functions_check_the_caller);
+
+/// The branch ledger, a member's sheet and the rulebook render on the
+/// server for an officer; their server functions refuse outsiders.
+async fn ledger_and_rulebook_pages(db: Db) {
+    use crate::fixtures::{Branch, PASSWORD};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    app.sign_in(&branch.secretary.username, PASSWORD).await;
+    let table = app.html("/console/ledger").await;
+    assert!(
+        table.contains(&branch.name) && table.contains(&branch.members[1].name),
+        "{table}"
+    );
+    assert!(table.contains(&format!(
+        "href=\"/console/members/{}/ledger\"",
+        branch.members[0].id
+    )));
+    assert!(table.contains("组织生活情况") && table.contains("预估等次"));
+    let sheet = app
+        .html(&format!("/console/members/{}/ledger", branch.members[0].id))
+        .await;
+    assert!(
+        sheet.contains(&format!("{} 的积分清单", branch.members[0].name)),
+        "{sheet}"
+    );
+    let rulebook = app.html("/console/rulebook").await;
+    assert!(
+        rulebook.contains("计分规则")
+            && rulebook.contains("主题党日")
+            && rulebook.contains("发布新版本"),
+        "{rulebook}"
+    );
+
+    // A plain member: no branch table, no publishing.
+    app.sign_in(&branch.members[0].username, PASSWORD).await;
+    let refused = app.sfn("branch_ledger", &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let refused = app.sfn("publish_rulebook", &[("toml", "id = \"x\"")]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Another branch's secretary sees nothing of this member's sheet.
+    app.sign_in("secretary01", DEMO_PASSWORD).await;
+    let refused = app
+        .sfn(
+            "member_sheet",
+            &[
+                ("member_id", branch.members[0].id.as_str()),
+                ("provisional", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+}
+on_both!(ledger_and_rulebook_pages);

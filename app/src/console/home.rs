@@ -34,6 +34,18 @@ fn Home(me: Me) -> impl IntoView {
             "发布和修改本支部活动，记录每次活动的考勤",
         ),
         (
+            me.hosts_events() || me.has(vanguard_shared::Role::CommitteeAdmin),
+            "/console/ledger",
+            "台账",
+            "全支部党员的积分台账，每人一张清单",
+        ),
+        (
+            me.manages_members(),
+            "/console/rulebook",
+            "积分细则",
+            "现行积分细则；上传新版本，预览后发布",
+        ),
+        (
             me.hosts_events(),
             "/host",
             "主持签到",

@@ -1,17 +1,20 @@
 //! The console's pages: the console's bundle, which a secretary's, officer's
 //! or committee admin's browser loads and a member's phone never does.
 //! The review queue (`/console/review`), the branch's events and their
-//! attendance sheets (`/console/events`), the member list (`/members`) and
-//! the host's screen (`/host`).
+//! attendance sheets (`/console/events`), the branch ledger and each
+//! member's sheet (`/console/ledger`), the rulebook (`/console/rulebook`),
+//! the member list (`/members`) and the host's screen (`/host`).
 
 pub mod attendance;
 pub mod events;
 pub mod home;
 pub mod host;
+pub mod ledger;
 pub mod members;
 pub mod nav;
 pub mod outbox;
 pub mod review;
+pub mod rulebook;
 pub mod said;
 
 use crate::components::not_found::NotFound;
@@ -45,6 +48,13 @@ pub fn App() -> impl IntoView {
                     view=attendance::AttendancePage
                     ssr=SsrMode::Async
                 />
+                <Route path=path!("/console/ledger") view=ledger::BranchLedgerPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/console/members/:member_id/ledger")
+                    view=ledger::MemberSheetPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/console/rulebook") view=rulebook::RulebookPage ssr=SsrMode::Async />
                 <Route path=path!("/members") view=members::MembersPage ssr=SsrMode::Async />
                 <Route path=path!("/host") view=host::HostListPage ssr=SsrMode::Async />
                 <Route path=path!("/host/:event_id") view=host::HostCodePage ssr=SsrMode::Async />

@@ -1,0 +1,464 @@
+//! `/console/ledger`: the branch's official ledger, one row per member with
+//! the four sections, the two sides, the total and the proposed grade;
+//! sortable by any column, filtered by group and status, searchable by
+//! name. `/console/members/{member_id}/ledger`: one member's sheet (一人一张
+//! 清单), every entry with its rule, points, reviewer and history.
+
+use super::nav::ConsoleNav;
+use crate::components::frame::Bundle;
+use crate::components::signed_in::SignedIn;
+use crate::error::UiError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use std::cmp::Ordering;
+use vanguard_shared::ledger::{BranchLedger, BranchRow, Mode, Points, Section, Sheet, Side};
+use vanguard_shared::Me;
+
+/// `branch`: a committee admin names the branch; an officer reads their own.
+#[server(prefix = "/sfn", endpoint = "branch_ledger", output = crate::codec::TextJson)]
+pub async fn load_branch_ledger(branch: Option<String>) -> Result<BranchLedger, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    let branch = branch
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| caller.member.org_id.clone());
+    answer(
+        vanguard_core::ledger::branch_ledger(&services.store, &caller.member, &branch, None).await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "member_sheet", output = crate::codec::TextJson)]
+pub async fn load_member_sheet(member_id: String, provisional: bool) -> Result<Sheet, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    let mode = if provisional {
+        Mode::Provisional
+    } else {
+        Mode::Official
+    };
+    answer(
+        vanguard_core::ledger::member_sheet(
+            &services.store,
+            &caller.member,
+            &member_id,
+            None,
+            mode,
+        )
+        .await,
+    )
+}
+
+#[component]
+pub fn BranchLedgerPage() -> impl IntoView {
+    view! {
+        <Title text="支部台账 · 先锋台账" />
+        <SignedIn page=|_me: Me| view! { <BranchLedgerView /> }.into_any() bundle=Bundle::Console />
+    }
+}
+
+#[component]
+fn BranchLedgerView() -> impl IntoView {
+    let query = use_query_map();
+    let branch = move || query.with(|q| q.get("branch"));
+    let table = Resource::new(branch, load_branch_ledger);
+    view! {
+        <ConsoleNav />
+        <section class="card wide">
+            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+                {move || {
+                    table
+                        .get()
+                        .map(|result| match result {
+                            Err(e) => view! {
+                                <h1>"支部台账"</h1>
+                                <p class="error" role="alert">{e.message}</p>
+                            }
+                                .into_any(),
+                            Ok(table) => view! { <Table table /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// A subtotal of a section or side; none is zero.
+fn at<K: Ord>(map: &std::collections::BTreeMap<K, Points>, key: K) -> Points {
+    map.get(&key).copied().unwrap_or_default()
+}
+
+/// A column the table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    Group,
+    Status,
+    Section(Section),
+    Side(Side),
+    Total,
+    Grade,
+    Pending,
+    Returned,
+}
+
+impl Column {
+    fn compare(self, a: &BranchRow, b: &BranchRow) -> Ordering {
+        match self {
+            Column::Name => a.name.cmp(&b.name),
+            Column::Group => a.group_name.cmp(&b.group_name),
+            Column::Status => a.status_label.cmp(&b.status_label),
+            Column::Section(s) => at(&a.sections, s).cmp(&at(&b.sections, s)),
+            Column::Side(s) => at(&a.sides, s).cmp(&at(&b.sides, s)),
+            Column::Total => a.total.cmp(&b.total),
+            Column::Grade => a.proposed.cmp(&b.proposed),
+            Column::Pending => a.pending.cmp(&b.pending),
+            Column::Returned => a.returned.cmp(&b.returned),
+        }
+    }
+}
+
+#[component]
+fn Table(table: BranchLedger) -> impl IntoView {
+    let sort = RwSignal::new((Column::Name, false));
+    let search = RwSignal::new(String::new());
+    let group = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let ranking = table.ranking;
+    let all = StoredValue::new(table.rows.clone());
+    let shown = Memo::new(move |_| {
+        let (column, descending) = sort.get();
+        let needle = search.get();
+        let group = group.get();
+        let status = status.get();
+        let mut rows: Vec<BranchRow> = all
+            .get_value()
+            .into_iter()
+            .filter(|r| needle.trim().is_empty() || r.name.contains(needle.trim()))
+            .filter(|r| group.is_empty() || r.group_id.as_deref() == Some(group.as_str()))
+            .filter(|r| status.is_empty() || r.status_label == status)
+            .collect();
+        rows.sort_by(|a, b| {
+            let o = column.compare(a, b).then_with(|| a.name.cmp(&b.name));
+            if descending {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        rows
+    });
+    let header = move |column: Column, label: &'static str| {
+        let aria = move || {
+            let (c, d) = sort.get();
+            (c == column).then_some(if d { "descending" } else { "ascending" })
+        };
+        let arrow = move || {
+            let (c, d) = sort.get();
+            if c != column {
+                ""
+            } else if d {
+                " ↓"
+            } else {
+                " ↑"
+            }
+        };
+        view! {
+            <th aria-sort=aria>
+                <button
+                    type="button"
+                    class="sort"
+                    on:click=move |_| {
+                        sort.update(|(c, d)| {
+                            if *c == column {
+                                *d = !*d;
+                            } else {
+                                // Numbers read best from the highest down.
+                                *d = !matches!(column, Column::Name | Column::Group | Column::Status);
+                                *c = column;
+                            }
+                        })
+                    }
+                >
+                    {label}
+                    {arrow}
+                </button>
+            </th>
+        }
+    };
+    let groups = table.groups.clone();
+    let count = move || shown.with(Vec::len);
+    let total_rows = table.rows.len();
+    view! {
+        <h1>{format!("{} 台账", table.branch_name)}</h1>
+        <p class="muted">
+            {format!(
+                "{} 年 · {} · 正式台账：只计已审核的记录和考勤",
+                table.year,
+                table.rulebook_label,
+            )}
+        </p>
+        <div class="filters">
+            <label>
+                "姓名"
+                <input
+                    type="search"
+                    placeholder="按姓名搜索"
+                    prop:value=move || search.get()
+                    on:input=move |ev| search.set(event_target_value(&ev))
+                />
+            </label>
+            {(!groups.is_empty())
+                .then(|| {
+                    view! {
+                        <label>
+                            "党小组"
+                            <select on:change=move |ev| group.set(event_target_value(&ev))>
+                                <option value="">"全部"</option>
+                                {groups
+                                    .iter()
+                                    .map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                    }
+                })}
+            <label>
+                "身份"
+                <select on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="">"全部"</option>
+                    <option value="正式">"正式党员"</option>
+                    <option value="预备">"预备党员"</option>
+                </select>
+            </label>
+        </div>
+        <div class="table-scroll">
+            <table class="ledger-table">
+                <thead>
+                    <tr>
+                        {header(Column::Name, "姓名")}
+                        {header(Column::Total, "总分")}
+                        {header(Column::Grade, "预估等次")}
+                        {Side::ALL.iter().map(|s| header(Column::Side(*s), s.label())).collect_view()}
+                        {Section::ALL
+                            .iter()
+                            .map(|s| header(Column::Section(*s), s.label()))
+                            .collect_view()}
+                        {header(Column::Group, "党小组")}
+                        {header(Column::Status, "身份")}
+                        {header(Column::Pending, "待审核")}
+                        {header(Column::Returned, "已退回")}
+                        {ranking.then(|| view! { <th>"排名"</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || shown.get()
+                        key=|r| r.member_id.clone()
+                        children=move |r| {
+                            view! {
+                                <tr>
+                                    <th scope="row">
+                                        <A href=format!("/console/members/{}/ledger", r.member_id)>
+                                            {r.name.clone()}
+                                        </A>
+                                    </th>
+                                    <td class="num total">{r.total.to_string()}</td>
+                                    <td>{r.proposed_label.clone()}</td>
+                                    {Side::ALL
+                                        .iter()
+                                        .map(|s| view! { <td class="num">{at(&r.sides, *s).to_string()}</td> })
+                                        .collect_view()}
+                                    {Section::ALL
+                                        .iter()
+                                        .map(|s| view! { <td class="num">{at(&r.sections, *s).to_string()}</td> })
+                                        .collect_view()}
+                                    <td>{r.group_name.clone().unwrap_or_default()}</td>
+                                    <td>{r.status_label.clone()}</td>
+                                    <td class="num">{r.pending}</td>
+                                    <td class="num">{r.returned}</td>
+                                    {ranking.then(|| view! { <td class="num">{r.rank.unwrap_or_default()}</td> })}
+                                </tr>
+                            }
+                        }
+                    />
+                </tbody>
+            </table>
+        </div>
+        <p class="muted" role="status">{move || format!("显示 {} / {} 人", count(), total_rows)}</p>
+    }
+}
+
+#[component]
+pub fn MemberSheetPage() -> impl IntoView {
+    view! {
+        <Title text="积分清单 · 先锋台账" />
+        <SignedIn page=|_me: Me| view! { <MemberSheet /> }.into_any() bundle=Bundle::Console />
+    }
+}
+
+#[component]
+fn MemberSheet() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let member_id = move || params.with(|p| p.get("member_id").unwrap_or_default());
+    let provisional = move || query.with(|q| q.get("mode").as_deref() == Some("provisional"));
+    let sheet = Resource::new(
+        move || (member_id(), provisional()),
+        |(id, provisional)| load_member_sheet(id, provisional),
+    );
+    view! {
+        <ConsoleNav />
+        <section class="card wide">
+            <p>
+                <A href="/console/ledger">"← 支部台账"</A>
+            </p>
+            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+                {move || {
+                    sheet
+                        .get()
+                        .map(|result| match result {
+                            Err(e) => view! {
+                                <h1>"积分清单"</h1>
+                                <p class="error" role="alert">{e.message}</p>
+                            }
+                                .into_any(),
+                            Ok(sheet) => view! { <SheetView sheet /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SheetView(sheet: Sheet) -> impl IntoView {
+    let provisional = sheet.mode == Mode::Provisional;
+    let other = if provisional {
+        (
+            format!("/console/members/{}/ledger", sheet.member_id),
+            "看正式台账",
+        )
+    } else {
+        (
+            format!(
+                "/console/members/{}/ledger?mode=provisional",
+                sheet.member_id
+            ),
+            "看预估台账（含待审核）",
+        )
+    };
+    view! {
+        <h1>{format!("{} 的积分清单", sheet.member_name)}</h1>
+        <p class="muted">
+            {format!(
+                "{} 年 · {} · {}",
+                sheet.year,
+                sheet.rulebook_label,
+                if provisional { "预估台账：待审核的记录也计入" } else { "正式台账：只计已审核的记录" },
+            )}
+            " "
+            <A href=other.0>{other.1}</A>
+        </p>
+        <dl class="totals">
+            <div>
+                <dt>"基础分"</dt>
+                <dd>{sheet.base.to_string()}</dd>
+            </div>
+            <div>
+                <dt>"加减分"</dt>
+                <dd>{sheet.sum.to_string()}</dd>
+            </div>
+            <div>
+                <dt>"总分"</dt>
+                <dd class="total">{sheet.total.to_string()}</dd>
+            </div>
+            <div>
+                <dt>"预估等次"</dt>
+                <dd>{sheet.proposed_label.clone()}</dd>
+            </div>
+            {Section::ALL
+                .iter()
+                .map(|s| {
+                    view! {
+                        <div>
+                            <dt>{s.label()}</dt>
+                            <dd>{at(&sheet.sections, *s).to_string()}</dd>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            {Side::ALL
+                .iter()
+                .map(|s| {
+                    view! {
+                        <div>
+                            <dt>{s.label()}</dt>
+                            <dd>{at(&sheet.sides, *s).to_string()}</dd>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </dl>
+        <ul class="reasons">
+            {sheet.grade_reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}
+        </ul>
+        {(sheet.pending + sheet.returned > 0)
+            .then(|| {
+                view! {
+                    <p class="notice">
+                        {format!("待审核 {} 条，已退回 {} 条。", sheet.pending, sheet.returned)}
+                    </p>
+                }
+            })}
+        <div class="table-scroll">
+            <table class="sheet-table">
+                <thead>
+                    <tr>
+                        <th>"日期"</th>
+                        <th>"事项"</th>
+                        <th>"计分规则"</th>
+                        <th>"分值"</th>
+                        <th>"计入"</th>
+                        <th>"说明"</th>
+                        <th>"审核人"</th>
+                        <th>"经过"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {sheet
+                        .entries
+                        .iter()
+                        .map(|e| {
+                            let hours = e
+                                .hours
+                                .map(|h| format!("（{} 小时）", vanguard_shared::decimal::short(h, 2)))
+                                .unwrap_or_default();
+                            let reviewed = match (&e.reviewer_name, &e.reviewed_at) {
+                                (Some(name), Some(at)) => format!("{name}（{}）", at.get(..10).unwrap_or(at)),
+                                (Some(name), None) => name.clone(),
+                                _ => String::new(),
+                            };
+                            view! {
+                                <tr class=if e.counted { "" } else { "not-counted" }>
+                                    <td>{e.date.clone().unwrap_or_default()}</td>
+                                    <td>{format!("{}{hours}", e.what)}</td>
+                                    <td>{e.rule_name.clone().unwrap_or_default()}</td>
+                                    <td class="num">{e.nominal.to_string()}</td>
+                                    <td class="num">{e.granted.to_string()}</td>
+                                    <td>{e.note_label.clone().unwrap_or_default()}</td>
+                                    <td>{reviewed}</td>
+                                    <td>
+                                        {e.history.iter().map(|h| view! { <div>{h.clone()}</div> }).collect_view()}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {sheet.entries.is_empty().then(|| view! { <p class="notice">"本年度还没有记录。"</p> })}
+    }
+}
