@@ -236,6 +236,7 @@ async fn serve(database_url: String, args: ServeArgs) -> Result<(), String> {
         database_url,
         site_root: args.site_root,
         demo: args.demo,
+        demo_year: args.demo,
         auth: AuthConfig {
             secure_cookies: args.secure_cookies,
             ..AuthConfig::default()

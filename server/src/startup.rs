@@ -22,6 +22,10 @@ pub struct Config {
     /// bundles, and the files of `public/`.
     pub site_root: PathBuf,
     pub demo: bool,
+    /// With `demo`: also the year so far (events, records, decisions and
+    /// attendance), which a newcomer's ledgers show. Tests that want a
+    /// quiet demo turn it off.
+    pub demo_year: bool,
     pub auth: AuthConfig,
     pub sync: SyncConfig,
 }
@@ -116,6 +120,16 @@ impl Application {
             demo::seed_records(&store, &services.sync)
                 .await
                 .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
+            if config.demo_year {
+                let started = std::time::Instant::now();
+                vanguard_core::accounts::demo_year::seed_year(&services)
+                    .await
+                    .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
+                tracing::info!(
+                    seconds = started.elapsed().as_secs_f64(),
+                    "seeded the demo year"
+                );
+            }
         }
         let state = AppState {
             leptos_options: bundle_options(&config.site_root, addr, "vanguard"),

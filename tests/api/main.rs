@@ -8,6 +8,7 @@ mod sync_client;
 mod accounts;
 mod attendance;
 mod crash;
+mod demo_year;
 mod events;
 mod gate;
 mod hostile;

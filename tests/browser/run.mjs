@@ -14,6 +14,7 @@ import { jsAutomergeSyncsWithTheServer } from './interop.mjs';
 import { offlineTests } from './offline.mjs';
 import { recordsTests } from './records.mjs';
 import { reviewTests } from './review.mjs';
+import { ledgerTests } from './ledger.mjs';
 
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -31,6 +32,7 @@ offlineTests(test);
 recordsTests(test);
 eventTests(test);
 reviewTests(test);
+ledgerTests(test);
 figureTests(test);
 
 const server = await startServer();

@@ -22,6 +22,8 @@ thread_local! {
     static FAILURES: Cell<u32> = const { Cell::new(0) };
     /// `GET /api/me` answered during this page load.
     static IDENTIFIED: Cell<bool> = const { Cell::new(false) };
+    /// When the rulebook was last fetched (ms since the epoch).
+    static RULEBOOK_AT: Cell<f64> = const { Cell::new(0.0) };
     static TIMER: RefCell<Option<TimeoutHandle>> = const { RefCell::new(None) };
 }
 
@@ -174,6 +176,18 @@ async fn sync_once(local: Local) -> Result<(), NetError> {
     result.map(|_| ())
 }
 
+/// How often an open page asks for the rulebook in force again.
+const RULEBOOK_REFRESH_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// `GET /api/rulebook`, kept for the provisional ledger.
+async fn fetch_rulebook() -> Result<(), NetError> {
+    let (book, json) = net::rulebook().await?;
+    storage::save_rulebook(&json)?;
+    RULEBOOK_AT.set(js_sys::Date::now());
+    device::with(|d| d.rulebook = Some(book));
+    Ok(())
+}
+
 /// One poll of all the member's documents; answers the server's refusals
 /// in words, if any.
 async fn poll(local: Local) -> Result<Option<String>, NetError> {
@@ -182,12 +196,15 @@ async fn poll(local: Local) -> Result<Option<String>, NetError> {
         let me = net::me(this_year()).await?;
         storage::save_me(&me)?;
         device::reopen_if_changed(me);
-        let (book, json) = net::rulebook().await?;
-        storage::save_rulebook(&json)?;
-        device::with(|d| d.rulebook = Some(book));
+        fetch_rulebook().await?;
         IDENTIFIED.set(true);
         local.revision.update(|r| *r += 1);
         precache_pages();
+    }
+    // A branch may publish a new rulebook meanwhile: a page left open
+    // fetches it again now and then (a failure waits for the next poll).
+    if js_sys::Date::now() - RULEBOOK_AT.get() > RULEBOOK_REFRESH_MS {
+        let _ = fetch_rulebook().await;
     }
     let Some(peer) = device::with(|d| {
         d.client.start_poll();

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod demo_year;
 pub mod import;
 
 use crate::auth::{Auth, AuthError};

@@ -80,6 +80,7 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
         database_url: url.to_string(),
         site_root: "target/site".into(),
         demo: true,
+        demo_year: false,
         auth: Default::default(),
         sync: Default::default(),
     })

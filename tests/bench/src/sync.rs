@@ -454,6 +454,7 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
         database_url: url.to_string(),
         site_root: "target/site".into(),
         demo: true,
+        demo_year: false,
         auth: Default::default(),
         sync: SyncConfig {
             compact_after: env_or("BENCH_COMPACT_AFTER", SyncConfig::default().compact_after),
