@@ -7,7 +7,7 @@ SERVER := target/debug/vanguard
 # The browser bundles build only for wasm32 (scripts/build-site.sh).
 NATIVE := --workspace --exclude vanguard-phone --exclude vanguard-console
 
-.PHONY: run test build site server bootstrap bootstrap-test lint unit api browser bench bench-sync bench-ledger bench-review clean
+.PHONY: run test build site server bootstrap bootstrap-test lint unit api browser bench bench-sync bench-ledger bench-review bench-branch-ledger clean
 
 ## Build and serve the app on SQLite with demo data at http://$(VANGUARD_ADDR)
 run: bootstrap build
@@ -56,7 +56,7 @@ browser:
 	cd tests/browser && ONLY="$(ONLY)" node run.mjs
 
 ## Benchmarks that print figures (not part of `make test`).
-bench: bench-sync bench-ledger bench-review
+bench: bench-sync bench-ledger bench-review bench-branch-ledger
 
 ## Document sync against a REST JSON insert, on SQLite and PostgreSQL.
 bench-sync:
@@ -68,6 +68,12 @@ bench-sync:
 bench-review:
 	scripts/postgres.sh start
 	cargo run --release -p vanguard-bench --bin review-bench
+
+## The server's ledgers of a 200-member branch with 300 records each: the
+## branch table, one sheet, and a rulebook's preview, on SQLite and PostgreSQL.
+bench-branch-ledger:
+	scripts/postgres.sh start
+	cargo run --release -p vanguard-bench --bin branch-ledger-bench
 
 ## The ledger engine against PostgreSQL over 100,000 members x 200 records.
 bench-ledger:

@@ -85,10 +85,16 @@ impl Snapshot {
         self.unconfirmed.len()
     }
 
-    /// The provisional ledger of `records` and `attendance` (this
-    /// snapshot's, read by `Local::records` and `Local::attendance`), by the
-    /// same engine the server runs.
-    pub fn ledger(&self, records: &[RecordView], attendance: &[Attended]) -> Option<Ledger> {
+    /// The ledger of `records` and `attendance` (this snapshot's, read by
+    /// `Local::records` and `Local::attendance`), by the same engine the
+    /// server runs: provisional, or official (the reviewed records only, as
+    /// the server's is once this device has synced).
+    pub fn ledger(
+        &self,
+        records: &[RecordView],
+        attendance: &[Attended],
+        mode: Mode,
+    ) -> Option<Ledger> {
         let facts = vanguard_shared::documents::view::facts(records, &self.events, attendance);
         let book = self.rulebook.as_ref()?;
         Some(ledger::compute(
@@ -101,7 +107,7 @@ impl Snapshot {
                 adjustments: &[],
                 vetoes: &[],
             },
-            Mode::Provisional,
+            mode,
         ))
     }
 

@@ -5,7 +5,7 @@ use crate::components::member_frame::MemberFrame;
 use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use vanguard_shared::ledger::{Entry, Ledger, Points, Rulebook, Section, Side, Source};
+use vanguard_shared::ledger::{Entry, Grade, Ledger, Mode, Points, Rulebook, Section, Side, Source};
 use vanguard_shared::time_text;
 
 #[component]
@@ -37,18 +37,23 @@ fn LedgerView() -> impl IntoView {
             local.snapshot().map(|s| {
                 let records = local.records(&s);
                 let attendance = local.attendance();
+                let official = s
+                    .ledger(&records, &attendance, Mode::Official)
+                    .map(|l| (l.total, l.proposed));
                 (
                     s.revision,
-                    s.ledger(&records, &attendance).zip(s.rulebook.clone()),
+                    s.ledger(&records, &attendance, Mode::Provisional)
+                        .zip(s.rulebook.clone()),
                     records,
                     s.attendance_titles(&attendance),
+                    official,
                 )
             })
         },
         |old, new| old.map(|o| o.as_ref().map(|o| o.0)) != new.map(|n| n.as_ref().map(|n| n.0)),
     );
     move || {
-        ledger.get().map(|(_, ledger, records, attended)| {
+        ledger.get().map(|(_, ledger, records, attended, official)| {
             let Some((ledger, book)) = ledger else {
                 return view! {
                     <p class="card notice">"本机还没有积分细则，请联网同步一次。"</p>
@@ -68,13 +73,18 @@ fn LedgerView() -> impl IntoView {
                     }),
                 Source::Adjustment(_) => None,
             };
-            view! { <Sheet ledger book titles=titles.clone() /> }.into_any()
+            view! { <Sheet ledger book titles=titles.clone() official /> }.into_any()
         })
     }
 }
 
 #[component]
-fn Sheet<T>(ledger: Ledger, book: Rulebook, titles: T) -> impl IntoView
+fn Sheet<T>(
+    ledger: Ledger,
+    book: Rulebook,
+    titles: T,
+    official: Option<(Points, Grade)>,
+) -> impl IntoView
 where
     T: Fn(&Source) -> Option<(String, String)> + 'static,
 {
@@ -143,7 +153,16 @@ where
             </p>
             <p>{format!("双好：党建 {} · 业务 {}", side(Side::Party), side(Side::Job))}</p>
             <p>{format!("预估等次：{}", ledger.proposed.label())}</p>
-            <p class="muted">"含待审核的记录；以支部书记审核后的正式台账为准。"</p>
+            {official
+                .map(|(total, grade)| {
+                    view! {
+                        <p class="official">
+                            "正式台账（已审核）：" <strong data-official>{total.to_string()}</strong>
+                            {format!(" 分，{}", grade.label())}
+                        </p>
+                    }
+                })}
+            <p class="muted">"预估含待审核的记录；以支部书记审核后的正式台账为准。"</p>
         </section>
         {sections}
     }

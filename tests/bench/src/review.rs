@@ -12,12 +12,14 @@
 static ALLOCATOR: vanguard_server::ServerAllocator = vanguard_server::ServerAllocator;
 
 mod pg;
+mod session;
 
 use chrono::{Datelike, Duration as Span, FixedOffset, Utc};
 use pg::{BoxError, PgDatabase};
+use session::session_for;
 use std::time::{Duration, Instant};
-use vanguard_core::auth::{now_secs, password, token};
-use vanguard_core::storage::{Member, NewMember, SessionRow};
+use vanguard_core::auth::{now_secs, password};
+use vanguard_core::storage::{Member, NewMember};
 use vanguard_server::startup::{Application, Config};
 use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::view::{records, RecordState};
@@ -264,25 +266,6 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
     println!("  a member's next sync brings their {approved} approvals");
     served.abort();
     Ok(())
-}
-
-/// A session for a member, straight in the store.
-async fn session_for(
-    store: &vanguard_core::storage::Store,
-    member_id: &str,
-) -> Result<String, BoxError> {
-    let (token, token_hash) = token::new_token();
-    let now = now_secs();
-    store
-        .sessions()
-        .insert(&SessionRow {
-            token_hash,
-            member_id: member_id.to_string(),
-            created_at: now,
-            expires_at: now + 86_400,
-        })
-        .await?;
-    Ok(token)
 }
 
 #[tokio::main]
