@@ -9,6 +9,7 @@
 //! to be kept fresh (docs/ledger.md).
 
 use crate::accounts::Directory;
+use crate::charts;
 use crate::records::RecordsError;
 use crate::rulebooks::{self, InForce};
 use crate::storage::{Member, RecordRow, Store, StoreError};
@@ -304,6 +305,11 @@ async fn sheet_of(
         });
     }
     let (pending, returned) = facts.waiting_and_returned(&member.id);
+    let mut charts = charts::participation([&ledger], tz).to_vec();
+    charts.push(charts::attendance_rate(
+        facts.attendance.get(&member.id).into_iter().flatten(),
+        events,
+    ));
     Ok(Sheet {
         member_id: member.id.clone(),
         member_name: member.name.clone(),
@@ -324,6 +330,7 @@ async fn sheet_of(
         entries,
         pending,
         returned,
+        charts,
     })
 }
 
@@ -414,10 +421,14 @@ pub async fn branch_ledger(
     let facts = BranchFacts::load(store, &members, year).await?;
     let book = rulebooks::in_force(store, &branch.id, year).await?;
     let prepared = Prepared::new(&book.book, year, facts_zone(&facts, &members));
+    let ledgers: Vec<Ledger> = members
+        .iter()
+        .map(|m| facts.ledger_with(&prepared, m, Mode::Official))
+        .collect();
     let mut rows: Vec<BranchRow> = members
         .iter()
-        .map(|m| {
-            let ledger = facts.ledger_with(&prepared, m, Mode::Official);
+        .zip(&ledgers)
+        .map(|(m, ledger)| {
             let (pending, returned) = facts.waiting_and_returned(&m.id);
             let group_name = m
                 .group_id
@@ -431,8 +442,8 @@ pub async fn branch_ledger(
                 status_label: status_label(m.status).to_string(),
                 group_id: m.group_id.clone(),
                 group_name,
-                sections: ledger.sections,
-                sides: ledger.sides,
+                sections: ledger.sections.clone(),
+                sides: ledger.sides.clone(),
                 total: ledger.total,
                 proposed: ledger.proposed,
                 proposed_label: ledger.proposed.label().to_string(),
@@ -450,6 +461,12 @@ pub async fn branch_ledger(
             row.rank = totals.iter().position(|t| *t == row.total).map(|i| i + 1);
         }
     }
+    let zone = facts_zone(&facts, &members);
+    let mut charts = charts::participation(&ledgers, zone).to_vec();
+    charts.push(charts::attendance_rate(
+        facts.attendance.values().flatten(),
+        facts.events.get(&branch.id).map_or(&[][..], Vec::as_slice),
+    ));
     Ok(BranchLedger {
         branch_id: branch.id,
         branch_name: branch.name,
@@ -458,6 +475,7 @@ pub async fn branch_ledger(
         ranking: book.book.ranking,
         groups,
         rows,
+        charts,
     })
 }
 

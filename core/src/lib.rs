@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod attendance;
 pub mod auth;
 pub mod caller;
+pub mod charts;
 pub mod error;
 pub mod events;
 pub mod ledger;

@@ -107,6 +107,17 @@ async fn the_official_ledger_follows_decisions_and_equals_the_engine(db: Db) {
         (json!(0), json!(1))
     );
     assert_eq!(after["rulebook_id"], "default");
+    // Its charts, drawn on the server, say the same in words.
+    let charts = after["charts"].as_array().expect("charts");
+    assert_eq!(charts.len(), 3, "{after}");
+    assert_eq!(
+        charts[1]["alt"], "走访 1",
+        "one counted visit: {}",
+        charts[1]
+    );
+    assert!(charts[1]["svg"]
+        .as_str()
+        .is_some_and(|svg| svg.matches("<rect").count() == 1));
     assert!(after["rulebook_label"]
         .as_str()
         .is_some_and(|l| l.contains("第 1 版")));
@@ -216,6 +227,20 @@ async fn ledgers_are_read_only_by_those_who_may(db: Db) {
     assert_eq!(row["status_label"], "正式");
     assert!(row.get("rank").is_none(), "ranking is off by default");
     assert_eq!(table["ranking"], false);
+    let titles: Vec<&str> = table["charts"]
+        .as_array()
+        .expect("charts")
+        .iter()
+        .filter_map(|c| c["title"].as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "每月计入台账的记录（条）",
+            "按类型计入台账的记录（条）",
+            "各类会议出勤率"
+        ]
+    );
     for (token, path) in [
         (
             &secretary_one,

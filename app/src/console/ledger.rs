@@ -13,7 +13,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::cmp::Ordering;
-use vanguard_shared::ledger::{BranchLedger, BranchRow, Mode, Points, Section, Sheet, Side};
+use vanguard_shared::ledger::{BranchLedger, BranchRow, Chart, Mode, Points, Section, Sheet, Side};
 use vanguard_shared::Me;
 
 /// `branch`: a committee admin names the branch; an officer reads their own.
@@ -287,6 +287,28 @@ fn Table(table: BranchLedger) -> impl IntoView {
             </table>
         </div>
         <p class="muted" role="status">{move || format!("显示 {} / {} 人", count(), total_rows)}</p>
+        <Charts charts=table.charts.clone() />
+    }
+}
+
+/// The server's charts, each with its text alternative under it.
+#[component]
+fn Charts(charts: Vec<Chart>) -> impl IntoView {
+    view! {
+        <div class="charts">
+            {charts
+                .into_iter()
+                .map(|c| {
+                    view! {
+                        <figure class="chart">
+                            <figcaption>{c.title}</figcaption>
+                            <div class="chart-svg" inner_html=c.svg></div>
+                            <p class="muted small">{c.alt}</p>
+                        </figure>
+                    }
+                })
+                .collect_view()}
+        </div>
     }
 }
 
@@ -404,6 +426,7 @@ fn SheetView(sheet: Sheet) -> impl IntoView {
         <ul class="reasons">
             {sheet.grade_reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}
         </ul>
+        <Charts charts=sheet.charts.clone() />
         {(sheet.pending + sheet.returned > 0)
             .then(|| {
                 view! {

@@ -5,7 +5,9 @@ use crate::components::member_frame::MemberFrame;
 use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use vanguard_shared::ledger::{Entry, Grade, Ledger, Mode, Points, Rulebook, Section, Side, Source};
+use vanguard_shared::ledger::{
+    Entry, Grade, Ledger, Mode, Points, Rulebook, Section, Side, Source,
+};
 use vanguard_shared::time_text;
 
 #[component]
@@ -53,28 +55,30 @@ fn LedgerView() -> impl IntoView {
         |old, new| old.map(|o| o.as_ref().map(|o| o.0)) != new.map(|n| n.as_ref().map(|n| n.0)),
     );
     move || {
-        ledger.get().map(|(_, ledger, records, attended, official)| {
-            let Some((ledger, book)) = ledger else {
-                return view! {
-                    <p class="card notice">"本机还没有积分细则，请联网同步一次。"</p>
-                }
-                .into_any();
-            };
-            let titles = move |source: &Source| match source {
-                Source::Record(id) => records
-                    .iter()
-                    .find(|r| r.record.record_id == **id)
-                    .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at)))
-                    .or_else(|| {
-                        attended
-                            .iter()
-                            .find(|(fact, ..)| *fact == **id)
-                            .map(|(_, title, day)| (title.clone(), day.clone()))
-                    }),
-                Source::Adjustment(_) => None,
-            };
-            view! { <Sheet ledger book titles=titles.clone() official /> }.into_any()
-        })
+        ledger
+            .get()
+            .map(|(_, ledger, records, attended, official)| {
+                let Some((ledger, book)) = ledger else {
+                    return view! {
+                        <p class="card notice">"本机还没有积分细则，请联网同步一次。"</p>
+                    }
+                    .into_any();
+                };
+                let titles = move |source: &Source| match source {
+                    Source::Record(id) => records
+                        .iter()
+                        .find(|r| r.record.record_id == **id)
+                        .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at)))
+                        .or_else(|| {
+                            attended
+                                .iter()
+                                .find(|(fact, ..)| *fact == **id)
+                                .map(|(_, title, day)| (title.clone(), day.clone()))
+                        }),
+                    Source::Adjustment(_) => None,
+                };
+                view! { <Sheet ledger book titles=titles.clone() official /> }.into_any()
+            })
     }
 }
 

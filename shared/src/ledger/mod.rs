@@ -19,6 +19,6 @@ pub use kinds::{AttendanceMark, Grade, Kind, LeaveKind, Outcome, Period, Section
 pub use points::Points;
 pub use rulebook::{default_rulebook, in_force, Rulebook, RulebookError};
 pub use sheet::{
-    BranchLedger, BranchRow, Preview, PreviewRow, Published, PublishedVersion, RulebookOverview,
-    Sheet, SheetEntry,
+    BranchLedger, BranchRow, Chart, Preview, PreviewRow, Published, PublishedVersion,
+    RulebookOverview, Sheet, SheetEntry,
 };

@@ -12,6 +12,15 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A chart drawn on the server: the SVG, and the same in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    pub title: String,
+    /// The text alternative: every bar's label and value.
+    pub alt: String,
+    pub svg: String,
+}
+
 /// One line of a member's sheet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SheetEntry {
@@ -65,6 +74,9 @@ pub struct Sheet {
     /// Records waiting for review, and returned ones.
     pub pending: usize,
     pub returned: usize,
+    /// Participation by month and by kind, attendance by meeting type.
+    #[serde(default)]
+    pub charts: Vec<Chart>,
 }
 
 /// One member's row of the branch table.
@@ -100,6 +112,9 @@ pub struct BranchLedger {
     /// The branch's groups (党小组), as `(id, name)`.
     pub groups: Vec<(String, String)>,
     pub rows: Vec<BranchRow>,
+    /// Participation by month and by kind, attendance by meeting type.
+    #[serde(default)]
+    pub charts: Vec<Chart>,
 }
 
 /// One member's total and grade under the rulebook in force and a new one.
