@@ -149,6 +149,98 @@ impl BranchFacts {
     }
 }
 
+/// The facts of recently read branch tables, each with what it was read at:
+/// the members, and the count and sequence sum of their documents and the
+/// branch's (`Documents::freshness`). A read that finds the same again uses
+/// them; any accepted change, in this process or another on the same
+/// database, moves the sum and the facts are read afresh. A few branches
+/// are kept, the least recently read dropped first.
+#[derive(Default)]
+pub struct FactsCache {
+    entries: std::sync::Mutex<Vec<CachedFacts>>,
+}
+
+struct CachedFacts {
+    branch_id: String,
+    year: i32,
+    stamp: (Vec<String>, i64, i64),
+    facts: std::sync::Arc<BranchFacts>,
+}
+
+/// Branch tables kept at once.
+const CACHED_BRANCHES: usize = 16;
+
+impl FactsCache {
+    fn get(
+        &self,
+        branch_id: &str,
+        year: i32,
+        stamp: &(Vec<String>, i64, i64),
+    ) -> Option<std::sync::Arc<BranchFacts>> {
+        let mut entries = self.entries.lock().ok()?;
+        let at = entries
+            .iter()
+            .position(|e| e.branch_id == branch_id && e.year == year && &e.stamp == stamp)?;
+        // Most recently read last.
+        let entry = entries.remove(at);
+        let facts = entry.facts.clone();
+        entries.push(entry);
+        Some(facts)
+    }
+
+    fn put(
+        &self,
+        branch_id: &str,
+        year: i32,
+        stamp: (Vec<String>, i64, i64),
+        facts: std::sync::Arc<BranchFacts>,
+    ) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|e| !(e.branch_id == branch_id && e.year == year));
+            if entries.len() >= CACHED_BRANCHES {
+                entries.remove(0);
+            }
+            entries.push(CachedFacts {
+                branch_id: branch_id.to_string(),
+                year,
+                stamp,
+                facts,
+            });
+        }
+    }
+}
+
+/// The facts of a branch's `members` for `year`: from the cache while no
+/// document of theirs or the branch's has changed, else read afresh.
+pub async fn branch_facts(
+    store: &Store,
+    branch_id: &str,
+    members: &[Member],
+    year: i32,
+) -> Result<std::sync::Arc<BranchFacts>, StoreError> {
+    let mut owners: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
+    owners.push(branch_id);
+    let (count, sum) = store.documents().freshness(&owners, year).await?;
+    let stamp = (
+        members
+            .iter()
+            .map(|m| format!("{}:{}", m.id, m.org_id))
+            .collect(),
+        count,
+        sum,
+    );
+    if let Some(facts) = store.ledger_facts.get(branch_id, year, &stamp) {
+        return Ok(facts);
+    }
+    let facts = std::sync::Arc::new(BranchFacts::load(store, members, year).await?);
+    // Stamped before reading: a change that lands meanwhile makes the next
+    // read miss, never a stale hit.
+    store
+        .ledger_facts
+        .put(branch_id, year, stamp, facts.clone());
+    Ok(facts)
+}
+
 /// A materialized record as the phone's view reads it from its document.
 fn record_view(r: &RecordRow) -> Option<RecordView> {
     let state = RecordState::of(r.withdrawn, r.standing_decision());
@@ -384,6 +476,21 @@ async fn reads_branch(store: &Store, viewer: &Member, branch_id: &str) -> Result
     Ok(false)
 }
 
+/// The branches whose tables `viewer` reads, as `(id, name)`: an
+/// officer's own, every branch below a committee admin.
+pub async fn readable_branches(
+    store: &Store,
+    viewer: &Member,
+) -> Result<Vec<(String, String)>, LedgerError> {
+    let mut out = Vec::new();
+    for org in store.accounts().organisations_under(&viewer.org_id).await? {
+        if org.kind == OrgKind::Branch && reads_branch(store, viewer, &org.id).await? {
+            out.push((org.id, org.name));
+        }
+    }
+    Ok(out)
+}
+
 /// Every member's official ledger of the branch, one row each, in the
 /// branch's roll order (by name).
 pub async fn branch_ledger(
@@ -418,7 +525,7 @@ pub async fn branch_ledger(
         .filter(|m| m.active && m.org_id == branch.id)
         .collect();
     members.sort_by(|a, b| a.name.cmp(&b.name));
-    let facts = BranchFacts::load(store, &members, year).await?;
+    let facts = branch_facts(store, &branch.id, &members, year).await?;
     let book = rulebooks::in_force(store, &branch.id, year).await?;
     let prepared = Prepared::new(&book.book, year, facts_zone(&facts, &members));
     let ledgers: Vec<Ledger> = members

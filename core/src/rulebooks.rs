@@ -7,13 +7,13 @@
 //! which becomes the committee's first version when it first publishes.
 
 use crate::accounts::Directory;
-use crate::ledger::BranchFacts;
+use crate::ledger::branch_facts;
 use crate::storage::{Member, Organisation, Store, StoreError, StoredRulebook};
 use crate::sync::access::admin;
 use chrono::Utc;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use vanguard_shared::ledger::{
-    default_rulebook, Mode, Preview, PreviewRow, Published, PublishedVersion, Rulebook,
+    default_rulebook, Mode, Prepared, Preview, PreviewRow, Published, PublishedVersion, Rulebook,
     RulebookOverview,
 };
 use vanguard_shared::org::OrgKind;
@@ -277,43 +277,45 @@ pub async fn preview(
 ) -> Result<Preview, RulebookError> {
     let (org, book, _) = checked_upload(store, caller, org_id, text).await?;
     let year = book.year;
-    let members: Vec<Member> = store
-        .accounts()
-        .members_under(&org.id)
-        .await?
-        .into_iter()
-        .filter(|m| m.active)
-        .collect();
-    let facts = BranchFacts::load(store, &members, year).await?;
-    let mut by_branch: HashMap<String, (InForce, String)> = HashMap::new();
-    let mut rows = Vec::new();
-    for m in &members {
-        if !by_branch.contains_key(&m.org_id) {
-            let chain = Directory::new(store).ancestry(&m.org_id).await?;
-            let current = in_force_over(store, &chain, year).await?;
-            let name = chain.first().map(|o| o.name.clone()).unwrap_or_default();
-            by_branch.insert(m.org_id.clone(), (current, name));
+    // Branch by branch, as the branch tables read them (and cache them).
+    let mut by_branch: BTreeMap<String, Vec<Member>> = BTreeMap::new();
+    for m in store.accounts().members_under(&org.id).await? {
+        if m.active {
+            by_branch.entry(m.org_id.clone()).or_default().push(m);
         }
-        let Some((current, branch_name)) = by_branch.get(&m.org_id) else {
-            continue;
-        };
-        // The new version prices this member only if nothing nearer does.
+    }
+    let mut rows = Vec::new();
+    for (branch_id, mut members) in by_branch {
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        let chain = Directory::new(store).ancestry(&branch_id).await?;
+        let current = in_force_over(store, &chain, year).await?;
+        let branch_name = chain.first().map(|o| o.name.clone()).unwrap_or_default();
+        let facts = branch_facts(store, &branch_id, &members, year).await?;
+        let zone = members
+            .first()
+            .map_or(chrono_tz::Asia::Shanghai, |m| facts.time_zone(m));
+        let before_book = Prepared::new(&current.book, year, zone);
+        let after_book = Prepared::new(&book, year, zone);
+        // The new version prices these members only if nothing nearer does.
         let nearer = !current.shipped && current.owner_id != org.id;
-        let before = facts.ledger(&current.book, m, Mode::Official);
-        let after = if nearer {
-            before.clone()
-        } else {
-            facts.ledger(&book, m, Mode::Official)
-        };
-        rows.push(PreviewRow {
-            member_id: m.id.clone(),
-            name: m.name.clone(),
-            branch_name: branch_name.clone(),
-            current_total: before.total,
-            current_grade: before.proposed,
-            new_total: after.total,
-            new_grade: after.proposed,
-        });
+        for m in &members {
+            let before = facts.ledger_with(&before_book, m, Mode::Official);
+            let (new_total, new_grade) = if nearer {
+                (before.total, before.proposed)
+            } else {
+                let after = facts.ledger_with(&after_book, m, Mode::Official);
+                (after.total, after.proposed)
+            };
+            rows.push(PreviewRow {
+                member_id: m.id.clone(),
+                name: m.name.clone(),
+                branch_name: branch_name.clone(),
+                current_total: before.total,
+                current_grade: before.proposed,
+                new_total,
+                new_grade,
+            });
+        }
     }
     rows.sort_by(|a, b| {
         b.changed()

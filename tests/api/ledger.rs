@@ -84,8 +84,38 @@ async fn the_official_ledger_follows_decisions_and_equals_the_engine(db: Db) {
         "{provisional}"
     );
 
+    // The branch table, read (and kept) before the decisions…
+    let table_path = format!("/api/branches/{}/ledger?year={}", branch.id, this_year());
+    let row_of = |table: &Value| {
+        table["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["member_id"] == member.id.as_str())
+            .cloned()
+            .expect("the member's row")
+    };
+    let before_table = row_of(&app.get_json(&table_path, &secretary).await);
+    assert_eq!(
+        (
+            before_table["pending"].clone(),
+            points(&before_table["total"])
+        ),
+        (json!(2), base)
+    );
+
     decide(&app, &secretary, &member.id, "rec-a", "approved").await;
     decide(&app, &secretary, &member.id, "rec-b", "returned").await;
+    // …is current after them.
+    let after_table = row_of(&app.get_json(&table_path, &secretary).await);
+    assert_eq!(
+        (
+            after_table["pending"].clone(),
+            after_table["returned"].clone(),
+            points(&after_table["total"])
+        ),
+        (json!(0), json!(1), base + Points::whole(2))
+    );
     let after = sheet(&app, &mine, &member.id, "official").await;
     let a = entry(&after, "rec-a");
     assert_eq!(

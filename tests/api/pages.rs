@@ -135,6 +135,20 @@ async fn ledger_and_rulebook_pages(db: Db) {
         "{rulebook}"
     );
 
+    // A committee admin chooses a branch, then reads its table.
+    app.sign_in("admin", DEMO_PASSWORD).await;
+    let picker = app.html("/console/ledger").await;
+    assert!(
+        picker.contains(&branch.name)
+            && picker.contains("第二党支部")
+            && picker.contains(&format!("/console/ledger?branch={}", branch.id)),
+        "{picker}"
+    );
+    let chosen = app
+        .html(&format!("/console/ledger?branch={}", branch.id))
+        .await;
+    assert!(chosen.contains(&branch.members[1].name), "{chosen}");
+
     // A plain member: no branch table, no publishing.
     app.sign_in(&branch.members[0].username, PASSWORD).await;
     let refused = app.sfn("branch_ledger", &[]).await;

@@ -29,6 +29,14 @@ pub async fn load_branch_ledger(branch: Option<String>) -> Result<BranchLedger, 
     )
 }
 
+/// The branches whose tables the caller reads, as `(id, name)`.
+#[server(prefix = "/sfn", endpoint = "ledger_branches", output = crate::codec::TextJson)]
+pub async fn ledger_branches() -> Result<Vec<(String, String)>, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    answer(vanguard_core::ledger::readable_branches(&services.store, &caller.member).await)
+}
+
 #[server(prefix = "/sfn", endpoint = "member_sheet", output = crate::codec::TextJson)]
 pub async fn load_member_sheet(member_id: String, provisional: bool) -> Result<Sheet, UiError> {
     use crate::server::{answer, signed_in};
@@ -54,14 +62,24 @@ pub async fn load_member_sheet(member_id: String, provisional: bool) -> Result<S
 pub fn BranchLedgerPage() -> impl IntoView {
     view! {
         <Title text="支部台账 · 先锋台账" />
-        <SignedIn page=|_me: Me| view! { <BranchLedgerView /> }.into_any() bundle=Bundle::Console />
+        <SignedIn page=|me: Me| view! { <BranchLedgerView me /> }.into_any() bundle=Bundle::Console />
     }
 }
 
 #[component]
-fn BranchLedgerView() -> impl IntoView {
+fn BranchLedgerView(me: Me) -> impl IntoView {
     let query = use_query_map();
     let branch = move || query.with(|q| q.get("branch"));
+    // A committee admin has no branch of their own: they choose one.
+    if me.branch.is_none() && branch().is_none() {
+        return view! {
+            <ConsoleNav />
+            <section class="card wide">
+                <BranchPicker />
+            </section>
+        }
+        .into_any();
+    }
     let table = Resource::new(branch, load_branch_ledger);
     view! {
         <ConsoleNav />
@@ -81,6 +99,40 @@ fn BranchLedgerView() -> impl IntoView {
                 }}
             </Suspense>
         </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn BranchPicker() -> impl IntoView {
+    let branches = Resource::new(|| (), |_| ledger_branches());
+    view! {
+        <h1>"支部台账"</h1>
+        <p class="muted">"选择一个支部，查看其党员的正式台账。"</p>
+        <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+            {move || {
+                branches
+                    .get()
+                    .map(|result| match result {
+                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="console-menu">
+                                {list
+                                    .into_iter()
+                                    .map(|(id, name)| {
+                                        view! {
+                                            <li>
+                                                <A href=format!("/console/ledger?branch={id}")>{name}</A>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any(),
+                    })
+            }}
+        </Suspense>
     }
 }
 

@@ -10,3 +10,7 @@ CREATE TABLE rulebooks (
     published_at  INTEGER NOT NULL,
     PRIMARY KEY (org_id, year, version)
 );
+
+-- A record's decision, found by the record: the ledgers and the review queue
+-- join every record of many members to its review.
+CREATE INDEX reviews_record ON reviews(member_id, year, record_id);

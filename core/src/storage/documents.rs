@@ -135,6 +135,32 @@ impl<'a> Documents<'a> {
         Ok(found)
     }
 
+    /// How many documents of `year` the owners have, and the sum of their
+    /// sequence numbers: every accepted change raises it, so an unchanged
+    /// pair means nothing materialized from them has changed.
+    pub async fn freshness(&self, owners: &[&str], year: i32) -> Result<(i64, i64), StoreError> {
+        let mut total = (0, 0);
+        for chunk in owners.chunks(500) {
+            let list = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(seq), 0) AS BIGINT) FROM documents \
+                 WHERE year = $1 AND owner_id IN ({list})"
+            );
+            let (count, sum): (i64, i64) = on_db!(self.pool, p => {
+                let mut query = sqlx::query_as(&sql).bind(i64::from(year));
+                for owner in chunk {
+                    query = query.bind(*owner);
+                }
+                query.fetch_one(p).await?
+            });
+            total = (total.0 + count, total.1 + sum);
+        }
+        Ok(total)
+    }
+
     pub async fn head(&self, id: &str) -> Result<Option<DocHead>, StoreError> {
         let row: Option<(i64, i64)> = on_db!(self.pool, p => {
             sqlx::query_as("SELECT seq, snapshot_seq FROM documents WHERE id = $1")

@@ -112,6 +112,9 @@ pub type Pool = Db<SqlitePool, PgPool>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// What branch ledgers are computed from, kept while it is current
+    /// (`crate::ledger::FactsCache`): per database, so per store.
+    pub(crate) ledger_facts: std::sync::Arc<crate::ledger::FactsCache>,
 }
 
 /// Opens the database a URL names: `sqlite:PATH` (created if missing) or
@@ -124,7 +127,10 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
     } else {
         return Err(StoreError::UnsupportedUrl(url.to_string()));
     };
-    Ok(Store { pool })
+    Ok(Store {
+        pool,
+        ledger_facts: Default::default(),
+    })
 }
 
 impl Store {
