@@ -16,6 +16,7 @@ use crate::storage::{Member, RecordRow, Store, StoreError};
 use crate::sync::access::{self, admin, officer};
 use chrono::DateTime;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::documents::schema::DecisionStatus;
 use vanguard_shared::documents::view::{
@@ -33,63 +34,109 @@ use vanguard_shared::year;
 /// together: their records, their branches' events, their attendance rows.
 pub struct BranchFacts {
     year: i32,
-    records: HashMap<String, Vec<RecordRow>>,
-    events: HashMap<String, Vec<EventEntry>>,
+    records: HashMap<String, Arc<Vec<RecordRow>>>,
+    events: HashMap<String, Arc<Vec<EventEntry>>>,
     attendance: HashMap<String, Vec<Attended>>,
     time_zones: HashMap<String, chrono_tz::Tz>,
 }
 
+/// The members' records of a year, by member.
+async fn load_records(
+    store: &Store,
+    ids: &[&str],
+    year: i32,
+) -> Result<HashMap<String, Arc<Vec<RecordRow>>>, StoreError> {
+    let mut records: HashMap<String, Vec<RecordRow>> = HashMap::new();
+    for (member_id, row) in store.reports().records_of_members(ids, year).await? {
+        records.entry(member_id).or_default().push(row);
+    }
+    Ok(records.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+}
+
+/// A branch's events of a year, its members' attendance rows and its time
+/// zone.
+struct BranchPart {
+    events: Arc<Vec<EventEntry>>,
+    attendance: HashMap<String, Vec<Attended>>,
+    time_zone: chrono_tz::Tz,
+}
+
+async fn load_branch(
+    store: &Store,
+    branch_id: &str,
+    ids: &[&str],
+    year: i32,
+) -> Result<BranchPart, StoreError> {
+    let mut attendance: HashMap<String, Vec<Attended>> = HashMap::new();
+    for row in store.events().attendance_of_members(ids, year).await? {
+        attendance
+            .entry(row.member_id.clone())
+            .or_default()
+            .push(Attended::from(&row));
+    }
+    let events = store
+        .events()
+        .of_branch(branch_id, year)
+        .await?
+        .into_iter()
+        .map(|row| row.event)
+        .collect();
+    let time_zone = store
+        .accounts()
+        .organisation(branch_id)
+        .await?
+        .and_then(|o| o.time_zone.parse().ok())
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    Ok(BranchPart {
+        events: Arc::new(events),
+        attendance,
+        time_zone,
+    })
+}
+
 impl BranchFacts {
+    /// Reads everything afresh: members of any branches.
     pub async fn load(store: &Store, members: &[Member], year: i32) -> Result<Self, StoreError> {
         let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
-        let mut records: HashMap<String, Vec<RecordRow>> = HashMap::new();
-        for (member_id, row) in store.reports().records_of_members(&ids, year).await? {
-            records.entry(member_id).or_default().push(row);
-        }
-        let mut attendance: HashMap<String, Vec<Attended>> = HashMap::new();
-        for row in store.events().attendance_of_members(&ids, year).await? {
-            attendance
-                .entry(row.member_id.clone())
-                .or_default()
-                .push(Attended::from(&row));
-        }
-        let mut events = HashMap::new();
-        let mut time_zones = HashMap::new();
+        let mut facts = BranchFacts {
+            year,
+            records: load_records(store, &ids, year).await?,
+            events: HashMap::new(),
+            attendance: HashMap::new(),
+            time_zones: HashMap::new(),
+        };
         for m in members {
-            if events.contains_key(&m.org_id) {
+            if facts.events.contains_key(&m.org_id) {
                 continue;
             }
-            let of_branch: Vec<EventEntry> = store
-                .events()
-                .of_branch(&m.org_id, year)
-                .await?
-                .into_iter()
-                .map(|row| row.event)
+            let theirs: Vec<&str> = members
+                .iter()
+                .filter(|o| o.org_id == m.org_id)
+                .map(|o| o.id.as_str())
                 .collect();
-            events.insert(m.org_id.clone(), of_branch);
-            let tz = store
-                .accounts()
-                .organisation(&m.org_id)
-                .await?
-                .and_then(|o| o.time_zone.parse().ok())
-                .unwrap_or(chrono_tz::Asia::Shanghai);
-            time_zones.insert(m.org_id.clone(), tz);
+            let part = load_branch(store, &m.org_id, &theirs, year).await?;
+            facts.add_branch(&m.org_id, &part);
         }
-        Ok(BranchFacts {
-            year,
-            records,
-            events,
-            attendance,
-            time_zones,
-        })
+        Ok(facts)
+    }
+
+    fn add_branch(&mut self, branch_id: &str, part: &BranchPart) {
+        self.events
+            .insert(branch_id.to_string(), part.events.clone());
+        self.attendance
+            .extend(part.attendance.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.time_zones
+            .insert(branch_id.to_string(), part.time_zone);
     }
 
     fn records_of(&self, member_id: &str) -> &[RecordRow] {
-        self.records.get(member_id).map_or(&[], Vec::as_slice)
+        self.records.get(member_id).map_or(&[], |r| r.as_slice())
     }
 
     fn events_of(&self, member: &Member) -> &[EventEntry] {
-        self.events.get(&member.org_id).map_or(&[], Vec::as_slice)
+        self.events
+            .get(&member.org_id)
+            .map_or(&[], |e| e.as_slice())
     }
 
     pub fn time_zone(&self, member: &Member) -> chrono_tz::Tz {
@@ -149,95 +196,106 @@ impl BranchFacts {
     }
 }
 
-/// The facts of recently read branch tables, each with what it was read at:
-/// the members, and the count and sequence sum of their documents and the
-/// branch's (`Documents::freshness`). A read that finds the same again uses
-/// them; any accepted change, in this process or another on the same
-/// database, moves the sum and the facts are read afresh. A few branches
-/// are kept, the least recently read dropped first.
+/// What branch ledgers are computed from, kept while it is current: each
+/// member's records with the count and sequence sum of their documents
+/// (`Documents::freshness`), and each branch's events and attendance with
+/// its events document's and its roll. Any accepted change, in this
+/// process or another on the same database, moves a sum: after one
+/// member's sync only that member's records are read again. Bounded: past
+/// `CACHED_ROWS` records the members' part starts over.
 #[derive(Default)]
 pub struct FactsCache {
-    entries: std::sync::Mutex<Vec<CachedFacts>>,
+    members: Mutex<(HashMap<(String, i32), MemberEntry>, usize)>,
+    branches: Mutex<HashMap<(String, i32), BranchEntry>>,
 }
 
-struct CachedFacts {
-    branch_id: String,
-    year: i32,
-    stamp: (Vec<String>, i64, i64),
-    facts: std::sync::Arc<BranchFacts>,
-}
+type Stamp = (i64, i64);
+type MemberEntry = (Stamp, Arc<Vec<RecordRow>>);
+type BranchEntry = ((Stamp, Vec<String>), Arc<BranchPart>);
 
-/// Branch tables kept at once.
-const CACHED_BRANCHES: usize = 16;
+const CACHED_ROWS: usize = 500_000;
+const CACHED_BRANCHES: usize = 512;
 
-impl FactsCache {
-    fn get(
-        &self,
-        branch_id: &str,
-        year: i32,
-        stamp: &(Vec<String>, i64, i64),
-    ) -> Option<std::sync::Arc<BranchFacts>> {
-        let mut entries = self.entries.lock().ok()?;
-        let at = entries
-            .iter()
-            .position(|e| e.branch_id == branch_id && e.year == year && &e.stamp == stamp)?;
-        // Most recently read last.
-        let entry = entries.remove(at);
-        let facts = entry.facts.clone();
-        entries.push(entry);
-        Some(facts)
-    }
-
-    fn put(
-        &self,
-        branch_id: &str,
-        year: i32,
-        stamp: (Vec<String>, i64, i64),
-        facts: std::sync::Arc<BranchFacts>,
-    ) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|e| !(e.branch_id == branch_id && e.year == year));
-            if entries.len() >= CACHED_BRANCHES {
-                entries.remove(0);
-            }
-            entries.push(CachedFacts {
-                branch_id: branch_id.to_string(),
-                year,
-                stamp,
-                facts,
-            });
-        }
-    }
-}
-
-/// The facts of a branch's `members` for `year`: from the cache while no
-/// document of theirs or the branch's has changed, else read afresh.
+/// The facts of a branch's `members` for `year`: what is current in the
+/// cache, the rest read now.
 pub async fn branch_facts(
     store: &Store,
     branch_id: &str,
     members: &[Member],
     year: i32,
-) -> Result<std::sync::Arc<BranchFacts>, StoreError> {
+) -> Result<BranchFacts, StoreError> {
     let mut owners: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     owners.push(branch_id);
-    let (count, sum) = store.documents().freshness(&owners, year).await?;
-    let stamp = (
-        members
-            .iter()
-            .map(|m| format!("{}:{}", m.id, m.org_id))
-            .collect(),
-        count,
-        sum,
-    );
-    if let Some(facts) = store.ledger_facts.get(branch_id, year, &stamp) {
-        return Ok(facts);
-    }
-    let facts = std::sync::Arc::new(BranchFacts::load(store, members, year).await?);
     // Stamped before reading: a change that lands meanwhile makes the next
     // read miss, never a stale hit.
-    store
-        .ledger_facts
-        .put(branch_id, year, stamp, facts.clone());
+    let stamps = store.documents().freshness(&owners, year).await?;
+    let stamp = |id: &str| stamps.get(id).copied().unwrap_or((0, 0));
+    let cache = &store.ledger_facts;
+
+    let mut records = HashMap::new();
+    let mut missing = Vec::new();
+    if let Ok(kept) = cache.members.lock() {
+        for m in members {
+            match kept.0.get(&(m.id.clone(), year)) {
+                Some((at, rows)) if *at == stamp(&m.id) => {
+                    records.insert(m.id.clone(), rows.clone());
+                }
+                _ => missing.push(m.id.as_str()),
+            }
+        }
+    } else {
+        missing = members.iter().map(|m| m.id.as_str()).collect();
+    }
+    if !missing.is_empty() {
+        let mut read = load_records(store, &missing, year).await?;
+        for id in &missing {
+            read.entry(id.to_string()).or_default();
+        }
+        if let Ok(mut kept) = cache.members.lock() {
+            let new_rows: usize = read.values().map(|r| r.len()).sum();
+            if kept.1 + new_rows > CACHED_ROWS {
+                *kept = (HashMap::new(), 0);
+            }
+            for (id, rows) in &read {
+                kept.1 += rows.len();
+                if let Some((_, old)) = kept.0.insert((id.clone(), year), (stamp(id), rows.clone()))
+                {
+                    kept.1 = kept.1.saturating_sub(old.len());
+                }
+            }
+        }
+        records.extend(read);
+    }
+
+    let roll: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
+    let branch_stamp = (stamp(branch_id), roll);
+    let kept_part = cache.branches.lock().ok().and_then(|kept| {
+        kept.get(&(branch_id.to_string(), year))
+            .filter(|(at, _)| *at == branch_stamp)
+            .map(|(_, part)| part.clone())
+    });
+    let part = match kept_part {
+        Some(part) => part,
+        None => {
+            let part =
+                Arc::new(load_branch(store, branch_id, &owners[..members.len()], year).await?);
+            if let Ok(mut kept) = cache.branches.lock() {
+                if kept.len() >= CACHED_BRANCHES {
+                    kept.clear();
+                }
+                kept.insert((branch_id.to_string(), year), (branch_stamp, part.clone()));
+            }
+            part
+        }
+    };
+    let mut facts = BranchFacts {
+        year,
+        records,
+        events: HashMap::new(),
+        attendance: HashMap::new(),
+        time_zones: HashMap::new(),
+    };
+    facts.add_branch(branch_id, &part);
     Ok(facts)
 }
 
@@ -572,7 +630,10 @@ pub async fn branch_ledger(
     let mut charts = charts::participation(&ledgers, zone).to_vec();
     charts.push(charts::attendance_rate(
         facts.attendance.values().flatten(),
-        facts.events.get(&branch.id).map_or(&[][..], Vec::as_slice),
+        facts
+            .events
+            .get(&branch.id)
+            .map_or(&[][..], |e| e.as_slice()),
     ));
     Ok(BranchLedger {
         branch_id: branch.id,

@@ -6,7 +6,7 @@
 //! its materialized rows commit together.
 
 use super::{audit, classify, materialize, on_db, postgres, sqlite, Conn, Db, Pool, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use vanguard_shared::documents::{DocId, Entry};
 
 /// A document to create: its id and its root, saved.
@@ -135,30 +135,34 @@ impl<'a> Documents<'a> {
         Ok(found)
     }
 
-    /// How many documents of `year` the owners have, and the sum of their
-    /// sequence numbers: every accepted change raises it, so an unchanged
-    /// pair means nothing materialized from them has changed.
-    pub async fn freshness(&self, owners: &[&str], year: i32) -> Result<(i64, i64), StoreError> {
-        let mut total = (0, 0);
+    /// Each owner's count of documents of `year` and the sum of their
+    /// sequence numbers: every accepted change raises the sum, so an
+    /// unchanged pair means nothing materialized from them has changed.
+    pub async fn freshness(
+        &self,
+        owners: &[&str],
+        year: i32,
+    ) -> Result<HashMap<String, (i64, i64)>, StoreError> {
+        let mut out = HashMap::new();
         for chunk in owners.chunks(500) {
             let list = (2..chunk.len() + 2)
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
-                "SELECT COUNT(*), CAST(COALESCE(SUM(seq), 0) AS BIGINT) FROM documents \
-                 WHERE year = $1 AND owner_id IN ({list})"
+                "SELECT owner_id, COUNT(*), CAST(COALESCE(SUM(seq), 0) AS BIGINT) FROM documents \
+                 WHERE year = $1 AND owner_id IN ({list}) GROUP BY owner_id"
             );
-            let (count, sum): (i64, i64) = on_db!(self.pool, p => {
+            let rows: Vec<(String, i64, i64)> = on_db!(self.pool, p => {
                 let mut query = sqlx::query_as(&sql).bind(i64::from(year));
                 for owner in chunk {
                     query = query.bind(*owner);
                 }
-                query.fetch_one(p).await?
+                query.fetch_all(p).await?
             });
-            total = (total.0 + count, total.1 + sum);
+            out.extend(rows.into_iter().map(|(owner, n, sum)| (owner, (n, sum))));
         }
-        Ok(total)
+        Ok(out)
     }
 
     pub async fn head(&self, id: &str) -> Result<Option<DocHead>, StoreError> {
