@@ -205,12 +205,14 @@ impl BranchFacts {
 /// `CACHED_ROWS` records the members' part starts over.
 #[derive(Default)]
 pub struct FactsCache {
-    members: Mutex<(HashMap<(String, i32), MemberEntry>, usize)>,
+    members: Mutex<MemberRecords>,
     branches: Mutex<HashMap<(String, i32), BranchEntry>>,
 }
 
 type Stamp = (i64, i64);
 type MemberEntry = (Stamp, Arc<Vec<RecordRow>>);
+/// Each member's entry, and how many records they hold together.
+type MemberRecords = (HashMap<(String, i32), MemberEntry>, usize);
 type BranchEntry = ((Stamp, Vec<String>), Arc<BranchPart>);
 
 const CACHED_ROWS: usize = 500_000;
