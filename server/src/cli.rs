@@ -63,6 +63,10 @@ struct ServeArgs {
     /// Seed the demo organisation into an empty database (passwords are public!).
     #[arg(long, env = "VANGUARD_DEMO", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     demo: bool,
+    /// With --demo: also seed the year so far (events, records, decisions,
+    /// attendance). On unless set to 0.
+    #[arg(long, env = "VANGUARD_DEMO_YEAR", default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    demo_year: bool,
     /// Largest sync request body, in bytes.
     #[arg(long, env = "VANGUARD_SYNC_BODY_LIMIT", default_value_t = 4 * 1024 * 1024)]
     sync_body_limit: usize,
@@ -236,7 +240,7 @@ async fn serve(database_url: String, args: ServeArgs) -> Result<(), String> {
         database_url,
         site_root: args.site_root,
         demo: args.demo,
-        demo_year: args.demo,
+        demo_year: args.demo && args.demo_year,
         auth: AuthConfig {
             secure_cookies: args.secure_cookies,
             ..AuthConfig::default()

@@ -57,6 +57,8 @@ impl Process {
             .env("VANGUARD_ADDR", format!("127.0.0.1:{port}"))
             .env("VANGUARD_SITE_ROOT", &config("").site_root)
             .env("VANGUARD_DEMO", "1")
+            // The phones' documents start empty: no demo year in them.
+            .env("VANGUARD_DEMO_YEAR", "0")
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .spawn()
