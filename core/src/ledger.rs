@@ -207,6 +207,8 @@ impl BranchFacts {
 pub struct FactsCache {
     members: Mutex<MemberRecords>,
     branches: Mutex<HashMap<(String, i32), BranchEntry>>,
+    /// Each checkins document's corrections, by its sequence numbers.
+    corrections: Mutex<HashMap<String, CorrectionsEntry>>,
 }
 
 type Stamp = (i64, i64);
@@ -215,7 +217,11 @@ type MemberEntry = (Stamp, Arc<Vec<RecordRow>>);
 type MemberRecords = (HashMap<(String, i32), MemberEntry>, usize);
 type BranchEntry = ((Stamp, Vec<String>), Arc<BranchPart>);
 
+type CorrectionsEntry = ((i64, i64), Arc<HashMap<String, Vec<String>>>);
+
 const CACHED_ROWS: usize = 500_000;
+/// Documents whose corrections are kept at once.
+const CACHED_DOCUMENTS: usize = 4096;
 const CACHED_BRANCHES: usize = 512;
 
 /// The facts of a branch's `members` for `year`: what is current in the
@@ -361,6 +367,7 @@ async fn sheet_of(
     book: &InForce,
     mode: Mode,
     names: &mut Names<'_>,
+    corrected: &HashMap<String, Vec<String>>,
 ) -> Result<Sheet, StoreError> {
     let ledger = facts.ledger(&book.book, member, mode);
     let tz = facts.time_zone(member);
@@ -403,7 +410,10 @@ async fn sheet_of(
             Some(id) => names.of(id).await?,
             None => None,
         };
-        let mut history = Vec::new();
+        let mut history = row
+            .and_then(|r| corrected.get(&r.record_id))
+            .cloned()
+            .unwrap_or_default();
         if let Some(r) = row {
             if r.withdrawn {
                 history.push("成员已撤回".to_string());
@@ -507,8 +517,50 @@ pub async fn member_sheet(
         .ok_or(RecordsError::NotFound)?;
     let facts = BranchFacts::load(store, std::slice::from_ref(&member), year).await?;
     let book = rulebooks::in_force(store, &member.org_id, year).await?;
+    let corrected = corrections_of(store, &id).await?;
     let mut names = Names::new(store, &[]);
-    Ok(sheet_of(&member, &facts, &book, mode, &mut names).await?)
+    Ok(sheet_of(&member, &facts, &book, mode, &mut names, &corrected).await?)
+}
+
+/// The corrections of each record of a checkins document, in words, from
+/// the document's history; kept while the document is unchanged.
+async fn corrections_of(
+    store: &Store,
+    id: &DocId,
+) -> Result<Arc<HashMap<String, Vec<String>>>, StoreError> {
+    let name = id.to_string();
+    let Some(head) = store.documents().head(&name).await? else {
+        return Ok(Arc::default());
+    };
+    let stamp = (head.seq, head.snapshot_seq);
+    let kept = store.ledger_facts.corrections.lock().ok().and_then(|kept| {
+        kept.get(&name)
+            .filter(|(at, _)| *at == stamp)
+            .map(|(_, c)| c.clone())
+    });
+    if let Some(kept) = kept {
+        return Ok(kept);
+    }
+    let Some(stored) = store.documents().load(&name).await? else {
+        return Ok(Arc::default());
+    };
+    let corrupt = |e: automerge::AutomergeError| StoreError::Corrupt(format!("{name}: {e}"));
+    let mut doc = automerge::Automerge::load(&stored.snapshot).map_err(corrupt)?;
+    for (_, change) in &stored.changes {
+        doc.load_incremental(change).map_err(corrupt)?;
+    }
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for c in vanguard_shared::documents::history::corrections(&doc, id) {
+        out.entry(c.record_id.clone()).or_default().push(c.label());
+    }
+    let out = Arc::new(out);
+    if let Ok(mut kept) = store.ledger_facts.corrections.lock() {
+        if kept.len() >= CACHED_DOCUMENTS {
+            kept.clear();
+        }
+        kept.insert(name, (stamp, out.clone()));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, thiserror::Error)]

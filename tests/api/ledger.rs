@@ -497,3 +497,45 @@ async fn a_committee_publishes_after_its_shipped_first_version(db: Db) {
     assert_eq!(phone["version"], 2);
 }
 on_both!(a_committee_publishes_after_its_shipped_first_version);
+
+async fn a_sheet_shows_what_a_correction_changed(db: Db) {
+    use crate::review::ago;
+    use crate::sync_client::Device;
+    use vanguard_shared::documents::edit::set_fields;
+    use vanguard_shared::documents::{DocId, NewRecord};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 1).await;
+    let member = &branch.members[0];
+    let volunteering = NewRecord {
+        kind: "volunteer".into(),
+        occurred_at: Some(ago(90)),
+        hours: Some(2.0),
+        note: Some("打扫卫生".into()),
+        ..Default::default()
+    };
+    check_in(&app, member, "rec-v", volunteering)
+        .await
+        .expect("synced");
+    let token = token_of(&app, member).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let before = sheet(&app, &secretary, &member.id, "provisional").await;
+    assert_eq!(entry(&before, "rec-v")["history"], json!([]));
+
+    // The member corrects the hours on their phone.
+    let phone = Device::new(app.url(""), &token, "phone-correct");
+    let mut mine = phone.fetch(&DocId::checkins(&member.id, this_year())).await;
+    set_fields(
+        &mut mine.doc,
+        "records",
+        "rec-v",
+        &[("hours", automerge::ScalarValue::F64(3.5))],
+    )
+    .expect("correct");
+    phone.sync(&mut mine).await.expect("synced");
+
+    let after = sheet(&app, &secretary, &member.id, "provisional").await;
+    let e = entry(&after, "rec-v");
+    assert_eq!(e["history"], json!(["更正：时长 2 → 3.5"]), "{e}");
+    assert_eq!(e["hours"], json!(3.5));
+}
+on_both!(a_sheet_shows_what_a_correction_changed);

@@ -4,6 +4,7 @@
 pub mod edit;
 mod fields;
 pub mod form;
+pub mod history;
 pub mod id;
 pub mod leave;
 pub mod schema;
