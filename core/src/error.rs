@@ -8,6 +8,7 @@ use crate::accounts::{import::ImportError, AccountsError};
 use crate::attendance::AttendanceError;
 use crate::auth::AuthError;
 use crate::events::EventError;
+use crate::exports::ExportError;
 use crate::ledger::LedgerError;
 use crate::records::RecordsError;
 use crate::review::ReviewError;
@@ -226,6 +227,12 @@ impl From<LedgerError> for ServiceError {
             LedgerError::Year(e) => ServiceError::BadRequest(e.to_string()),
             LedgerError::Store(e) => e.into(),
         }
+    }
+}
+
+impl From<ExportError> for ServiceError {
+    fn from(err: ExportError) -> Self {
+        ServiceError::internal(&err)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod caller;
 pub mod charts;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod ledger;
 pub mod rate;
 pub mod records;

@@ -539,3 +539,131 @@ async fn a_sheet_shows_what_a_correction_changed(db: Db) {
     assert_eq!(e["hours"], json!(3.5));
 }
 on_both!(a_sheet_shows_what_a_correction_changed);
+
+/// The branch table and a sheet as .xlsx and CSV, read back: the same
+/// totals and grades as the page's JSON, Chinese intact.
+async fn exports_hold_what_the_pages_show(db: Db) {
+    use calamine::{Data, Reader, Xlsx};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    check_in(&app, &branch.members[0], "rec-x", visit(30))
+        .await
+        .expect("synced");
+    let secretary = token_of(&app, &branch.secretary).await;
+    decide(&app, &secretary, &branch.members[0].id, "rec-x", "approved").await;
+    let year = this_year();
+    let table = app
+        .get_json(
+            &format!("/api/branches/{}/ledger?year={year}", branch.id),
+            &secretary,
+        )
+        .await;
+
+    let response = app
+        .get(
+            &format!("/api/branches/{}/ledger.xlsx?year={year}", branch.id),
+            &secretary,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .contains("filename*=UTF-8''"));
+    let bytes = response.bytes().await.expect("xlsx").to_vec();
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let range = book.worksheet_range("台账").expect("the sheet");
+    let title = range
+        .get_value((0, 0))
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    assert!(
+        title.contains(&branch.name)
+            && title.contains(&year.to_string())
+            && title.contains("第 1 版"),
+        "{title}"
+    );
+    let header: Vec<String> = (0..13)
+        .filter_map(|c| range.get_value((1, c)).map(|d| d.to_string()))
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}")) as u32
+    };
+    for row in table["rows"].as_array().expect("rows") {
+        let r = (2..range.height() as u32)
+            .find(|r| {
+                range.get_value((*r, 0))
+                    == Some(&Data::String(
+                        row["name"].as_str().unwrap_or_default().into(),
+                    ))
+            })
+            .unwrap_or_else(|| panic!("{} in the workbook", row["name"]));
+        assert_eq!(
+            range.get_value((r, col("总分"))),
+            Some(&Data::Float(row["total"].as_f64().expect("total"))),
+            "{}",
+            row["name"]
+        );
+        assert_eq!(
+            range.get_value((r, col("预估等次"))),
+            Some(&Data::String(
+                row["proposed_label"].as_str().unwrap_or_default().into()
+            ))
+        );
+    }
+
+    let csv = app
+        .get(
+            &format!("/api/branches/{}/ledger.csv?year={year}", branch.id),
+            &secretary,
+        )
+        .await
+        .bytes()
+        .await
+        .expect("csv")
+        .to_vec();
+    assert!(
+        csv.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "Excel needs the byte order mark"
+    );
+    let text = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        text.contains(&branch.members[0].name) && text.contains("组织生活情况"),
+        "{text}"
+    );
+
+    // A member's sheet, to the member; not to another branch's secretary.
+    let mine = token_of(&app, &branch.members[0]).await;
+    let path = format!(
+        "/api/members/{}/ledger.xlsx?year={year}",
+        branch.members[0].id
+    );
+    let bytes = app
+        .get(&path, &mine)
+        .await
+        .bytes()
+        .await
+        .expect("xlsx")
+        .to_vec();
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let range = book.worksheet_range("台账").expect("the sheet");
+    let cells: Vec<String> = range
+        .rows()
+        .flat_map(|r| r.iter().map(|d| d.to_string()))
+        .collect();
+    assert!(
+        cells.iter().any(|c| c == "走访") && cells.iter().any(|c| c == "总分"),
+        "{cells:?}"
+    );
+    let stranger = app.token("secretary01").await;
+    assert_eq!(
+        app.get(&path, &stranger).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+on_both!(exports_hold_what_the_pages_show);

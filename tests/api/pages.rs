@@ -120,6 +120,7 @@ async fn ledger_and_rulebook_pages(db: Db) {
         branch.members[0].id
     )));
     assert!(table.contains("组织生活情况") && table.contains("预估等次"));
+    assert!(table.contains(&format!("/api/branches/{}/ledger.xlsx?year=", branch.id)));
     let sheet = app
         .html(&format!("/console/members/{}/ledger", branch.members[0].id))
         .await;

@@ -240,6 +240,8 @@ fn Table(table: BranchLedger) -> impl IntoView {
         }
     };
     let groups = table.groups.clone();
+    let exports = format!("/api/branches/{}/ledger", table.branch_id);
+    let year = table.year;
     let count = move || shown.with(Vec::len);
     let total_rows = table.rows.len();
     view! {
@@ -251,6 +253,7 @@ fn Table(table: BranchLedger) -> impl IntoView {
                 table.rulebook_label,
             )}
         </p>
+        <Exports base=exports query=format!("year={year}") />
         <div class="filters">
             <label>
                 "姓名"
@@ -340,6 +343,17 @@ fn Table(table: BranchLedger) -> impl IntoView {
         </div>
         <p class="muted" role="status">{move || format!("显示 {} / {} 人", count(), total_rows)}</p>
         <Charts charts=table.charts.clone() />
+    }
+}
+
+/// Links to the page's table as .xlsx and CSV.
+#[component]
+fn Exports(base: String, query: String) -> impl IntoView {
+    view! {
+        <p class="exports">
+            <a href=format!("{base}.xlsx?{query}") download="">"导出 Excel"</a>
+            <a href=format!("{base}.csv?{query}") download="">"导出 CSV"</a>
+        </p>
     }
 }
 
@@ -435,6 +449,14 @@ fn SheetView(sheet: Sheet) -> impl IntoView {
             " "
             <A href=other.0>{other.1}</A>
         </p>
+        <Exports
+            base=format!("/api/members/{}/ledger", sheet.member_id)
+            query=format!(
+                "year={}&mode={}",
+                sheet.year,
+                if provisional { "provisional" } else { "official" },
+            )
+        />
         <dl class="totals">
             <div>
                 <dt>"基础分"</dt>

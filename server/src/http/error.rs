@@ -8,6 +8,7 @@ use vanguard_core::accounts::AccountsError;
 use vanguard_core::attendance::AttendanceError;
 use vanguard_core::auth::AuthError;
 use vanguard_core::events::EventError;
+use vanguard_core::exports::ExportError;
 use vanguard_core::ledger::LedgerError;
 use vanguard_core::records::RecordsError;
 use vanguard_core::review::ReviewError;
@@ -62,6 +63,7 @@ from_service_errors!(
     ReviewError,
     RulebookError,
     LedgerError,
+    ExportError,
     AttendanceError,
     StoreError,
     SyncError

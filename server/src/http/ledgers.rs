@@ -6,12 +6,13 @@
 //! `POST /api/orgs/{org_id}/rulebook` (a TOML body: preview, publish).
 
 use super::accounts::YearQuery;
+use super::download;
 use super::error::{ApiError, ApiQuery};
 use super::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use vanguard_core::ledger;
@@ -22,6 +23,8 @@ use vanguard_shared::ledger::{BranchLedger, Preview, Published, RulebookOverview
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/branches/{branch_id}/ledger", get(branch_ledger))
+        .route("/api/branches/{branch_id}/ledger.xlsx", get(branch_xlsx))
+        .route("/api/branches/{branch_id}/ledger.csv", get(branch_csv))
         .route("/api/orgs/{org_id}/rulebook", get(rulebook).post(publish))
         .route("/api/orgs/{org_id}/rulebook.toml", get(rulebook_toml))
         .route("/api/orgs/{org_id}/rulebook/preview", post(preview))
@@ -41,6 +44,50 @@ async fn branch_ledger(
             query.year,
         )
         .await?,
+    ))
+}
+
+async fn branch_export(
+    state: &AppState,
+    caller: &vanguard_core::storage::Member,
+    branch_id: &str,
+    year: Option<i32>,
+) -> Result<(vanguard_core::exports::Table, String), ApiError> {
+    let table = ledger::branch_ledger(&state.services.store, caller, branch_id, year).await?;
+    let name = format!("{}{}年台账", table.branch_name, table.year);
+    Ok((vanguard_core::exports::branch_table(&table), name))
+}
+
+/// `GET /api/branches/{id}/ledger.xlsx?year=`: the branch table as a workbook.
+async fn branch_xlsx(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Response, ApiError> {
+    let (table, name) = branch_export(&state, &caller.member, &branch_id, query.year).await?;
+    let bytes = vanguard_core::exports::xlsx(&table)?;
+    Ok(download::attachment(
+        bytes,
+        &format!("{name}.xlsx"),
+        "ledger.xlsx",
+        download::XLSX,
+    ))
+}
+
+/// `GET /api/branches/{id}/ledger.csv?year=`: the same as CSV.
+async fn branch_csv(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Response, ApiError> {
+    let (table, name) = branch_export(&state, &caller.member, &branch_id, query.year).await?;
+    Ok(download::attachment(
+        vanguard_core::exports::csv(&table),
+        &format!("{name}.csv"),
+        "ledger.csv",
+        download::CSV,
     ))
 }
 

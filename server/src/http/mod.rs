@@ -2,6 +2,7 @@
 //! server functions, and static files, on one axum router.
 
 pub mod accounts;
+pub mod download;
 pub mod error;
 pub mod events;
 pub mod guard;

@@ -1,0 +1,45 @@
+//! A file to save: its type, and its name in Chinese (RFC 6266's
+//! `filename*`, with an ASCII `filename` for older clients).
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// `%XX` for every byte outside the unreserved set of RFC 3986.
+fn percent(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn attachment(bytes: Vec<u8>, name: &str, fallback: &str, content_type: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+                    percent(name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const CSV: &str = "text/csv; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_percent_encoded() {
+        assert_eq!(super::percent("台账 a.xlsx"), "%E5%8F%B0%E8%B4%A6%20a.xlsx");
+    }
+}
