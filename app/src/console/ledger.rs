@@ -346,13 +346,23 @@ fn Table(table: BranchLedger) -> impl IntoView {
     }
 }
 
-/// Links to the page's table as .xlsx and CSV.
+/// The browser's print dialog: the print stylesheet lays the page out on A4.
+fn print(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.print();
+    }
+}
+
+/// Links to the page's table as .xlsx and CSV, and to print it.
 #[component]
 fn Exports(base: String, query: String) -> impl IntoView {
     view! {
         <p class="exports">
             <a href=format!("{base}.xlsx?{query}") download="">"导出 Excel"</a>
             <a href=format!("{base}.csv?{query}") download="">"导出 CSV"</a>
+            <a href="#" on:click=print>"打印（A4）"</a>
         </p>
     }
 }
