@@ -98,6 +98,10 @@ async fn good_files_import_and_log_in(db: Db) {
         "第三党支部 and its group; 第一党支部 exists"
     );
     assert_eq!(report.generated_passwords.len(), 1);
+    // The import is in the audit log, with what it brought.
+    let imports = store.audit().of_action("import").await.unwrap();
+    assert_eq!(imports.len(), 1);
+    assert_eq!(imports[0].3.as_deref(), Some("2 名党员，新建 2 个组织"));
     let (user, generated) = &report.generated_passwords[0];
     assert_eq!(user, "newbie02");
     assert_eq!(

@@ -7,6 +7,7 @@ mod sync_client;
 
 mod accounts;
 mod attendance;
+mod audit;
 mod crash;
 mod demo_year;
 mod events;

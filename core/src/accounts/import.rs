@@ -356,10 +356,24 @@ pub async fn import_members(
     report.organisations_created = created.len();
     match store.accounts().insert_batch(&created, &members).await {
         Err(StoreError::Conflict(message)) => Err(ImportError::Rows {
-            path: shown,
+            path: shown.clone(),
             rows: vec![format!("与已有数据冲突：{message}")],
         }),
         other => other.map_err(ImportError::from),
     }?;
+    store
+        .audit()
+        .record(&crate::storage::AuditEvent {
+            at,
+            member_id: "cli".into(),
+            peer_id: "cli".into(),
+            action: "import",
+            subject: shown,
+            detail: Some(format!(
+                "{} 名党员，新建 {} 个组织",
+                report.members, report.organisations_created
+            )),
+        })
+        .await?;
     Ok(report)
 }

@@ -153,6 +153,17 @@ impl<'a> Directory<'a> {
             return Err(AccountsError::UnknownMember);
         }
         auth.set_password(&target.id, new).await?;
+        self.store
+            .audit()
+            .record(&crate::storage::AuditEvent {
+                at: crate::auth::now_secs(),
+                member_id: actor.id.clone(),
+                peer_id: String::new(),
+                action: "password_reset",
+                subject: target.id.clone(),
+                detail: None,
+            })
+            .await?;
         Ok(())
     }
 }

@@ -154,9 +154,13 @@ impl Auth {
         };
         let Some(member) = member else {
             self.logins.failed(&username, client, Instant::now());
+            // Who was tried, from where: the name as typed, cut short.
+            self.audit("login_failed", username.chars().take(64).collect(), client)
+                .await?;
             return Err(AuthError::InvalidCredentials);
         };
         self.logins.succeeded(&username, client);
+        self.audit("login", member.id.clone(), client).await?;
 
         let (token, token_hash) = token::new_token();
         let created_at = now_secs();
@@ -184,6 +188,27 @@ impl Auth {
             member,
             device,
         })
+    }
+
+    /// A sign-in's line in the audit log.
+    async fn audit(
+        &self,
+        action: &'static str,
+        who: String,
+        client: IpAddr,
+    ) -> Result<(), AuthError> {
+        self.store
+            .audit()
+            .record(&crate::storage::AuditEvent {
+                at: now_secs(),
+                subject: who.clone(),
+                member_id: who,
+                peer_id: client.to_string(),
+                action,
+                detail: None,
+            })
+            .await?;
+        Ok(())
     }
 
     /// The member a session token belongs to.

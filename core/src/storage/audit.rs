@@ -33,6 +33,22 @@ pub(super) async fn append_changes(
     Ok(())
 }
 
+/// A line of the audit log that is not a document's changes: who did what
+/// to what, from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub at: i64,
+    /// Who did it (for a failed sign-in: the username tried).
+    pub member_id: String,
+    /// From where: the device or address.
+    pub peer_id: String,
+    /// `login`, `login_failed`, `password_reset`, `import`, `rulebook_published`.
+    pub action: &'static str,
+    /// What it was done to: a member, a rulebook, a file.
+    pub subject: String,
+    pub detail: Option<String>,
+}
+
 pub struct Audit<'a> {
     pool: &'a Pool,
 }
@@ -40,6 +56,40 @@ pub struct Audit<'a> {
 impl<'a> Audit<'a> {
     pub(super) fn new(pool: &'a Pool) -> Self {
         Audit { pool }
+    }
+
+    /// Appends one line.
+    pub async fn record(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            sqlx::query(
+                "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
+                 VALUES ($1, $2, $3, $4, '', $5, $6)",
+            )
+            .bind(event.at)
+            .bind(&event.member_id)
+            .bind(&event.peer_id)
+            .bind(&event.subject)
+            .bind(event.action)
+            .bind(&event.detail)
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The lines of one action, oldest first: `(at, member_id, subject, detail)`.
+    pub async fn of_action(
+        &self,
+        action: &str,
+    ) -> Result<Vec<(i64, String, String, Option<String>)>, StoreError> {
+        Ok(on_db!(self.pool, p => {
+            sqlx::query_as(
+                "SELECT at, member_id, doc_id, detail FROM audit_log WHERE action = $1 ORDER BY id",
+            )
+            .bind(action)
+            .fetch_all(p)
+            .await?
+        }))
     }
 
     /// The lines of one document, oldest first.

@@ -44,6 +44,11 @@ const SQLITE: Files = &[
         "rulebooks",
         include_str!("../../migrations/sqlite/0006_rulebooks.sql"),
     ),
+    (
+        7,
+        "audit",
+        include_str!("../../migrations/sqlite/0007_audit.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -76,6 +81,11 @@ const POSTGRES: Files = &[
         6,
         "rulebooks",
         include_str!("../../migrations/postgres/0006_rulebooks.sql"),
+    ),
+    (
+        7,
+        "audit",
+        include_str!("../../migrations/postgres/0007_audit.sql"),
     ),
 ];
 

@@ -34,7 +34,7 @@ mod sessions;
 mod sqlite;
 
 pub use accounts::{Accounts, Credentials, Member, NewMember, Organisation};
-pub use audit::{Audit, AuditRow};
+pub use audit::{Audit, AuditEvent, AuditRow};
 pub use documents::{
     CommitWriter, DocHead, DocTx, Documents, NewDocument, PendingCommit, StoredDoc, SyncStateRow,
 };

@@ -92,8 +92,8 @@ impl<'a> Rulebooks<'a> {
                 .await
                 .map_err(classify)?;
                 sqlx::query(
-                    "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action) \
+                     VALUES ($1, $2, $3, $4, $5, 'rulebook_published')",
                 )
                 .bind(b.published_at)
                 .bind(&b.published_by)
