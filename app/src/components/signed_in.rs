@@ -24,23 +24,20 @@ pub fn SignedIn(page: fn(Me) -> AnyView, bundle: Bundle) -> impl IntoView {
     // waits for the same resource as the page.
     view! {
         <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
-            // Awaited in a `Suspend`, not read with `.get()` in a closure: the
-            // page builds its own resources, and a closure the server's
-            // Suspense re-runs would build them again each time it looked
-            // (leptos #4866), now and then never finishing the response.
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => {
-                        let who = Signal::stored(Some(Who::of(&me)));
-                        view! { <Frame who bundle>{page(me)}</Frame> }.into_any()
-                    }
-                    Ok(None) => {
-                        let back = location.pathname.get_untracked();
-                        view! { <ToLogin path=login_path(&back) /> }.into_any()
-                    }
-                    Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                }
-            })}
+            {move || {
+                me.get()
+                    .map(move |result| match result {
+                        Ok(Some(me)) => {
+                            let who = Signal::stored(Some(Who::of(&me)));
+                            view! { <Frame who bundle>{page(me)}</Frame> }.into_any()
+                        }
+                        Ok(None) => {
+                            let back = location.pathname.get_untracked();
+                            view! { <ToLogin path=login_path(&back) /> }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                    })
+            }}
         </Suspense>
     }
 }
