@@ -10,6 +10,7 @@
 #[global_allocator]
 static ALLOCATOR: vanguard_server::ServerAllocator = vanguard_server::ServerAllocator;
 
+mod branch;
 mod pg;
 mod session;
 
@@ -17,16 +18,12 @@ use chrono::{Datelike, Duration as Span, FixedOffset, TimeZone, Utc};
 use pg::{BoxError, PgDatabase};
 use session::session_for;
 use std::time::{Duration, Instant};
-use vanguard_core::auth::{now_secs, password};
 use vanguard_core::events::EventDraft;
-use vanguard_core::storage::{Member, NewMember};
-use vanguard_server::startup::{Application, Config};
 use vanguard_shared::attendance::RowInput;
 use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::{DocId, NewRecord};
 use vanguard_shared::ledger::Kind;
 use vanguard_shared::review::DecisionRequest;
-use vanguard_shared::{MemberStatus, OrgKind, Role};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -62,55 +59,14 @@ async fn timed(
 async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
     let members = env_or("BENCH_MEMBERS", 200usize).max(1);
     let per_member = env_or("BENCH_RECORDS", 300usize).max(1);
-    let app = Application::build(Config {
-        addr: "127.0.0.1:0".parse()?,
-        database_url: url.to_string(),
-        site_root: "target/site".into(),
-        demo: true,
-        demo_year: false,
-        auth: Default::default(),
-        sync: Default::default(),
-    })
-    .await?;
-    let services = app.state().services.clone();
+    let branch::BenchBranch {
+        app,
+        services,
+        branch,
+        people,
+    } = branch::start(url, members).await?;
     let store = &services.store.clone();
-    let committee = store
-        .accounts()
-        .organisations()
-        .await?
-        .into_iter()
-        .find(|o| o.kind == OrgKind::Committee)
-        .ok_or("no committee in the demo data")?;
-    let branch = vanguard_core::storage::Organisation {
-        id: "bench-branch".into(),
-        parent_id: Some(committee.id),
-        kind: OrgKind::Branch,
-        name: "测试支部".into(),
-        time_zone: "Asia/Shanghai".into(),
-        created_at: now_secs(),
-    };
-    let hash = password::hash("bench-password").await?;
-    let person = |i: usize, roles: Vec<Role>| NewMember {
-        member: Member {
-            id: format!("bench-{i:04}"),
-            username: format!("bench{i:04}"),
-            name: format!("测试党员{i}"),
-            status: MemberStatus::Full,
-            org_id: branch.id.clone(),
-            group_id: None,
-            roles,
-            active: true,
-        },
-        password_hash: hash.clone(),
-        created_at: now_secs(),
-    };
-    let mut people = vec![person(0, vec![Role::Member, Role::Secretary])];
-    people.extend((1..=members).map(|i| person(i, vec![Role::Member])));
-    store
-        .accounts()
-        .insert_batch(std::slice::from_ref(&branch), &people)
-        .await?;
-    let secretary = &people[0].member;
+    let secretary = &people[0];
     let secretary_token = session_for(store, &secretary.id).await?;
 
     let china = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
@@ -148,11 +104,11 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
     const KINDS: [&str; 4] = ["visit", "volunteer", "study", "talk"];
     let mut decisions = Vec::new();
     for (i, m) in people.iter().enumerate().skip(1) {
-        let mine = DocId::checkins(&m.member.id, year);
+        let mine = DocId::checkins(&m.id, year);
         let mut ids = Vec::with_capacity(per_member);
         services
             .sync
-            .edit(&m.member, &mine, |d| {
+            .edit(m, &mine, |d| {
                 for n in 0..per_member {
                     let minutes = ((i * 7919 + n * 104_729) as i64) % span;
                     let kind = KINDS[(i + n) % KINDS.len()];
@@ -176,7 +132,7 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
                 .enumerate()
                 .filter(|(n, _)| n % 3 != 0)
                 .map(|(_, id)| DecisionRequest {
-                    member_id: m.member.id.clone(),
+                    member_id: m.id.clone(),
                     record_id: id,
                     status: "approved".into(),
                     reason: None,
@@ -192,7 +148,7 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
             .iter()
             .enumerate()
             .map(|(i, p)| RowInput {
-                member_id: p.member.id.clone(),
+                member_id: p.id.clone(),
                 outcome: if i % 10 == 3 { "unexcused" } else { "present" }.into(),
                 note: None,
             })
@@ -226,7 +182,7 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
     // After one member's phone syncs a new record, as through the day.
     let mut after_change = Vec::new();
     for k in 0..10 {
-        let m = &people[1 + k * 7 % members].member;
+        let m = &people[1 + k * 7 % members];
         let record = NewRecord {
             kind: "visit".into(),
             occurred_at: Some(now - Span::minutes(5)),

@@ -11,6 +11,7 @@
 #[global_allocator]
 static ALLOCATOR: vanguard_server::ServerAllocator = vanguard_server::ServerAllocator;
 
+mod branch;
 mod pg;
 mod session;
 
@@ -18,15 +19,11 @@ use chrono::{Datelike, Duration as Span, FixedOffset, Utc};
 use pg::{BoxError, PgDatabase};
 use session::session_for;
 use std::time::{Duration, Instant};
-use vanguard_core::auth::{now_secs, password};
-use vanguard_core::storage::{Member, NewMember};
-use vanguard_server::startup::{Application, Config};
 use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::view::{records, RecordState};
 use vanguard_shared::documents::{DocId, NewRecord};
 use vanguard_shared::review::QueueItem;
 use vanguard_shared::sync::Replica;
-use vanguard_shared::{MemberStatus, OrgKind, Role};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -77,55 +74,13 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
     let members = env_or("BENCH_MEMBERS", 200usize).max(1);
     let pending = env_or("BENCH_RECORDS", 1000usize).max(1);
     let approve = env_or("BENCH_APPROVE", 500usize).min(pending);
-    let app = Application::build(Config {
-        addr: "127.0.0.1:0".parse()?,
-        database_url: url.to_string(),
-        site_root: "target/site".into(),
-        demo: true,
-        demo_year: false,
-        auth: Default::default(),
-        sync: Default::default(),
-    })
-    .await?;
-    let services = app.state().services.clone();
+    let branch::BenchBranch {
+        app,
+        services,
+        branch,
+        people,
+    } = branch::start(url, members).await?;
     let store = &services.store.clone();
-    // A branch of its own under the demo's committee, with a secretary.
-    let committee = store
-        .accounts()
-        .organisations()
-        .await?
-        .into_iter()
-        .find(|o| o.kind == OrgKind::Committee)
-        .ok_or("no committee in the demo data")?;
-    let branch = vanguard_core::storage::Organisation {
-        id: "bench-branch".into(),
-        parent_id: Some(committee.id),
-        kind: OrgKind::Branch,
-        name: "测试支部".into(),
-        time_zone: "Asia/Shanghai".into(),
-        created_at: now_secs(),
-    };
-    let hash = password::hash("bench-password").await?;
-    let person = |i: usize, roles: Vec<Role>| NewMember {
-        member: Member {
-            id: format!("bench-{i:04}"),
-            username: format!("bench{i:04}"),
-            name: format!("测试党员{i}"),
-            status: MemberStatus::Full,
-            org_id: branch.id.clone(),
-            group_id: None,
-            roles,
-            active: true,
-        },
-        password_hash: hash.clone(),
-        created_at: now_secs(),
-    };
-    let mut people = vec![person(0, vec![Role::Member, Role::Secretary])];
-    people.extend((1..=members).map(|i| person(i, vec![Role::Member])));
-    store
-        .accounts()
-        .insert_batch(std::slice::from_ref(&branch), &people)
-        .await?;
     let secretary = session_for(store, "bench-0000").await?;
 
     // The records, each member's as their phone would write them.
@@ -135,10 +90,10 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
     let seeded = Instant::now();
     for (i, m) in people.iter().skip(1).enumerate() {
         let count = pending / members + usize::from(i < pending % members);
-        let mine = DocId::checkins(&m.member.id, year);
+        let mine = DocId::checkins(&m.id, year);
         services
             .sync
-            .edit(&m.member, &mine, |d| {
+            .edit(m, &mine, |d| {
                 for n in 0..count {
                     let at = now - Span::hours(1 + (n as i64) * 30);
                     let at = if at.year() == year { at } else { now };
@@ -248,7 +203,8 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
         .await?;
 
     println!(
-        "{label}: a branch of {members} members, {pending} records waiting (seeded in {:.1} s)",
+        "{label}: {} of {members} members, {pending} records waiting (seeded in {:.1} s)",
+        branch.name,
         seeded.as_secs_f64()
     );
     println!(
