@@ -5,7 +5,9 @@
 //! connection ([`CommitWriter`]). Either way the change, its audit line and
 //! its materialized rows commit together.
 
-use super::{audit, classify, materialize, on_db, postgres, sqlite, Conn, Db, Pool, StoreError};
+use super::{
+    audit, classify, marks, materialize, on_db, postgres, sqlite, Conn, Db, Pool, StoreError,
+};
 use std::collections::{HashMap, HashSet};
 use vanguard_shared::documents::{DocId, Entry};
 
@@ -145,13 +147,10 @@ impl<'a> Documents<'a> {
     ) -> Result<HashMap<String, (i64, i64)>, StoreError> {
         let mut out = HashMap::new();
         for chunk in owners.chunks(500) {
-            let list = (2..chunk.len() + 2)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
                 "SELECT owner_id, COUNT(*), CAST(COALESCE(SUM(seq), 0) AS BIGINT) FROM documents \
-                 WHERE year = $1 AND owner_id IN ({list}) GROUP BY owner_id"
+                 WHERE year = $1 AND owner_id IN ({}) GROUP BY owner_id",
+                marks(2, chunk.len())
             );
             let rows: Vec<(String, i64, i64)> = on_db!(self.pool, p => {
                 let mut query = sqlx::query_as(&sql).bind(i64::from(year));

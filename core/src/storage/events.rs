@@ -2,19 +2,11 @@
 //! events and attendance rows as materialized from the branches' events
 //! documents.
 
-use super::{on_db, Pool, StoreError};
+use super::{marks, on_db, Pool, StoreError};
 use chrono::DateTime;
 use std::collections::HashMap;
 use vanguard_shared::documents::{AttendanceEntry, EventEntry};
 use vanguard_shared::geofence::Geofence;
-
-/// `$first, $first+1, …` for `n` values.
-fn marks(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// The host's secret for one event's rotating check-in codes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -199,6 +199,15 @@ pub(crate) fn classify(err: sqlx::Error) -> StoreError {
     }
 }
 
+/// `$first, $first+1, …` for `n` values: the placeholders of an `IN (…)`
+/// list, the same text on both backends.
+pub(crate) fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Rows per multi-row statement: SQLite allows 32,766 bound values in one
 /// statement and PostgreSQL 65,535, so a row of up to 15 values stays far
 /// below both whatever a document holds.

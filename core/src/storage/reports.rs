@@ -2,7 +2,7 @@
 //! materialized tables: records with their reviews, of a member, of the
 //! members a reviewer looks after, or naming one event.
 
-use super::{on_db, Pool, StoreError};
+use super::{marks, on_db, Pool, StoreError};
 use sqlx::Row;
 use std::collections::HashMap;
 use vanguard_shared::documents::DecisionStatus;
@@ -69,14 +69,6 @@ const RECORD_SELECT: &str = "SELECT r.member_id, r.occurred_ts, r.record_id, r.k
      v.record_version, v.reviewed_at, v.conflict_by, v.conflict_status \
      FROM records r LEFT JOIN reviews v ON v.member_id = r.member_id AND v.year = r.year AND v.record_id = r.record_id";
 const RECORD_ORDER: &str = "ORDER BY r.occurred_ts, r.record_id";
-
-/// `$first, $first+1, …` for `n` values.
-fn marks(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// A row of [`RECORD_SELECT`]: the member and the record. A macro, so one
 /// text serves both backends' row types.
