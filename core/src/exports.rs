@@ -3,8 +3,11 @@
 //! rulebook, a frozen header row, columns wide enough for Chinese) and as
 //! CSV (UTF-8 with a byte order mark, without which Excel misreads Chinese).
 
+use crate::ledger::{self, LedgerError};
+use crate::records::RecordsError;
+use crate::storage::{Member, Store};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-use vanguard_shared::ledger::{BranchLedger, Points, Section, Sheet, Side};
+use vanguard_shared::ledger::{BranchLedger, Mode, Points, Section, Sheet, Side};
 
 #[derive(Debug, thiserror::Error)]
 #[error("导出失败：{0}")]
@@ -150,6 +153,44 @@ pub fn sheet_table(s: &Sheet, organisation: &str) -> Table {
         header,
         rows,
     }
+}
+
+/// The branch table of `branch_id` to export, with a file name for it
+/// (without extension); to whoever may read the table.
+pub async fn branch_export(
+    store: &Store,
+    viewer: &Member,
+    branch_id: &str,
+    year: Option<i32>,
+) -> Result<(Table, String), LedgerError> {
+    let table = ledger::branch_ledger(store, viewer, branch_id, year).await?;
+    let name = format!("{}{}年台账", table.branch_name, table.year);
+    Ok((branch_table(&table), name))
+}
+
+/// A member's sheet to export, titled with their organisation, and a file
+/// name for it; to whoever may read the member's records.
+pub async fn sheet_export(
+    store: &Store,
+    viewer: &Member,
+    member_id: &str,
+    year: Option<i32>,
+    mode: Mode,
+) -> Result<(Table, String), RecordsError> {
+    let sheet = ledger::member_sheet(store, viewer, member_id, year, mode).await?;
+    let organisation = match store.accounts().member(member_id).await? {
+        Some(m) => store
+            .accounts()
+            .organisation(&m.org_id)
+            .await?
+            .map(|o| o.name),
+        None => None,
+    };
+    let name = format!("{}{}年积分清单", sheet.member_name, sheet.year);
+    Ok((
+        sheet_table(&sheet, organisation.as_deref().unwrap_or_default()),
+        name,
+    ))
 }
 
 /// How wide a text shows: a Chinese character takes two columns.

@@ -33,8 +33,40 @@ pub fn attachment(bytes: Vec<u8>, name: &str, fallback: &str, content_type: &str
         .into_response()
 }
 
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-pub const CSV: &str = "text/csv; charset=utf-8";
+/// The two forms an exported table takes.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+/// An exported table as a file to save: `name` plus the format's extension,
+/// `fallback` the ASCII name without it.
+pub fn table(
+    table: &vanguard_core::exports::Table,
+    name: &str,
+    fallback: &str,
+    format: Format,
+) -> Result<Response, super::error::ApiError> {
+    let (bytes, extension, content_type) = match format {
+        Format::Xlsx => (
+            vanguard_core::exports::xlsx(table)?,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        Format::Csv => (
+            vanguard_core::exports::csv(table),
+            "csv",
+            "text/csv; charset=utf-8",
+        ),
+    };
+    Ok(attachment(
+        bytes,
+        &format!("{name}.{extension}"),
+        &format!("{fallback}.{extension}"),
+        content_type,
+    ))
+}
 
 #[cfg(test)]
 mod tests {

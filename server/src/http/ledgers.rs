@@ -6,7 +6,7 @@
 //! `POST /api/orgs/{org_id}/rulebook` (a TOML body: preview, publish).
 
 use super::accounts::YearQuery;
-use super::download;
+use super::download::{self, Format};
 use super::error::{ApiError, ApiQuery};
 use super::session::SignedIn;
 use crate::state::AppState;
@@ -15,9 +15,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use vanguard_core::ledger;
 use vanguard_core::rulebooks;
 use vanguard_core::sync::EDIT_DEVICE;
+use vanguard_core::{exports, ledger};
 use vanguard_shared::ledger::{BranchLedger, Preview, Published, RulebookOverview};
 
 pub fn router() -> Router<AppState> {
@@ -47,48 +47,40 @@ async fn branch_ledger(
     ))
 }
 
-async fn branch_export(
-    state: &AppState,
-    caller: &vanguard_core::storage::Member,
-    branch_id: &str,
-    year: Option<i32>,
-) -> Result<(vanguard_core::exports::Table, String), ApiError> {
-    let table = ledger::branch_ledger(&state.services.store, caller, branch_id, year).await?;
-    let name = format!("{}{}年台账", table.branch_name, table.year);
-    Ok((vanguard_core::exports::branch_table(&table), name))
+/// `GET /api/branches/{id}/ledger.xlsx|.csv?year=`: the branch table as a file.
+async fn branch_file(
+    state: AppState,
+    caller: SignedIn,
+    branch_id: String,
+    query: YearQuery,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let (table, name) = exports::branch_export(
+        &state.services.store,
+        &caller.0.member,
+        &branch_id,
+        query.year,
+    )
+    .await?;
+    download::table(&table, &name, "ledger", format)
 }
 
-/// `GET /api/branches/{id}/ledger.xlsx?year=`: the branch table as a workbook.
 async fn branch_xlsx(
     State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
+    caller: SignedIn,
     Path(branch_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Response, ApiError> {
-    let (table, name) = branch_export(&state, &caller.member, &branch_id, query.year).await?;
-    let bytes = vanguard_core::exports::xlsx(&table)?;
-    Ok(download::attachment(
-        bytes,
-        &format!("{name}.xlsx"),
-        "ledger.xlsx",
-        download::XLSX,
-    ))
+    branch_file(state, caller, branch_id, query, Format::Xlsx).await
 }
 
-/// `GET /api/branches/{id}/ledger.csv?year=`: the same as CSV.
 async fn branch_csv(
     State(state): State<AppState>,
-    SignedIn(caller): SignedIn,
+    caller: SignedIn,
     Path(branch_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Response, ApiError> {
-    let (table, name) = branch_export(&state, &caller.member, &branch_id, query.year).await?;
-    Ok(download::attachment(
-        vanguard_core::exports::csv(&table),
-        &format!("{name}.csv"),
-        "ledger.csv",
-        download::CSV,
-    ))
+    branch_file(state, caller, branch_id, query, Format::Csv).await
 }
 
 async fn rulebook(
