@@ -7,7 +7,7 @@ use crate::ledger::{self, LedgerError};
 use crate::records::RecordsError;
 use crate::storage::{Member, Store};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-use vanguard_shared::ledger::{BranchLedger, Mode, Points, Section, Sheet, Side};
+use vanguard_shared::ledger::{subtotal, BranchLedger, Mode, Points, Section, Sheet, Side};
 
 #[derive(Debug, thiserror::Error)]
 #[error("导出失败：{0}")]
@@ -52,10 +52,6 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-fn at<K: Ord>(map: &std::collections::BTreeMap<K, Points>, key: K) -> Points {
-    map.get(&key).copied().unwrap_or_default()
-}
-
 /// The branch table: one row per member.
 pub fn branch_table(l: &BranchLedger) -> Table {
     let mut header: Vec<String> = ["姓名", "党小组", "身份"].map(String::from).to_vec();
@@ -74,8 +70,12 @@ pub fn branch_table(l: &BranchLedger) -> Table {
                 r.group_name.clone().unwrap_or_default().into(),
                 r.status_label.as_str().into(),
             ];
-            row.extend(Section::ALL.iter().map(|s| Cell::from(at(&r.sections, *s))));
-            row.extend(Side::ALL.iter().map(|s| Cell::from(at(&r.sides, *s))));
+            row.extend(
+                Section::ALL
+                    .iter()
+                    .map(|s| Cell::from(subtotal(&r.sections, *s))),
+            );
+            row.extend(Side::ALL.iter().map(|s| Cell::from(subtotal(&r.sides, *s))));
             row.push(r.total.into());
             row.push(r.proposed_label.as_str().into());
             row.push(r.pending.into());

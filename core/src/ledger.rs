@@ -140,8 +140,13 @@ impl BranchFacts {
     }
 
     pub fn time_zone(&self, member: &Member) -> chrono_tz::Tz {
+        self.zone_of(&member.org_id)
+    }
+
+    /// A branch's time zone (China's when the branch is not among these).
+    pub fn zone_of(&self, branch_id: &str) -> chrono_tz::Tz {
         self.time_zones
-            .get(&member.org_id)
+            .get(branch_id)
             .copied()
             .unwrap_or(chrono_tz::Asia::Shanghai)
     }
@@ -639,7 +644,8 @@ pub async fn branch_ledger(
     members.sort_by(|a, b| a.name.cmp(&b.name));
     let facts = branch_facts(store, &branch.id, &members, year).await?;
     let book = rulebooks::in_force(store, &branch.id, year).await?;
-    let prepared = Prepared::new(&book.book, year, facts_zone(&facts, &members));
+    let zone = facts.zone_of(&branch.id);
+    let prepared = Prepared::new(&book.book, year, zone);
     let ledgers: Vec<Ledger> = members
         .iter()
         .map(|m| facts.ledger_with(&prepared, m, Mode::Official))
@@ -680,7 +686,6 @@ pub async fn branch_ledger(
             row.rank = totals.iter().position(|t| *t == row.total).map(|i| i + 1);
         }
     }
-    let zone = facts_zone(&facts, &members);
     let mut charts = charts::participation(&ledgers, zone).to_vec();
     charts.push(charts::attendance_rate(
         facts.attendance.values().flatten(),
@@ -699,12 +704,6 @@ pub async fn branch_ledger(
         rows,
         charts,
     })
-}
-
-fn facts_zone(facts: &BranchFacts, members: &[Member]) -> chrono_tz::Tz {
-    members
-        .first()
-        .map_or(chrono_tz::Asia::Shanghai, |m| facts.time_zone(m))
 }
 
 /// 正式 / 预备, as the table's filter names them.

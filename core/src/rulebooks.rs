@@ -291,9 +291,7 @@ pub async fn preview(
         let current = in_force_over(store, &chain, year).await?;
         let branch_name = chain.first().map(|o| o.name.clone()).unwrap_or_default();
         let facts = branch_facts(store, &branch_id, &members, year).await?;
-        let zone = members
-            .first()
-            .map_or(chrono_tz::Asia::Shanghai, |m| facts.time_zone(m));
+        let zone = facts.zone_of(&branch_id);
         let before_book = Prepared::new(&current.book, year, zone);
         let after_book = Prepared::new(&book, year, zone);
         // The new version prices these members only if nothing nearer does.

@@ -13,7 +13,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::cmp::Ordering;
-use vanguard_shared::ledger::{BranchLedger, BranchRow, Chart, Mode, Points, Section, Sheet, Side};
+use vanguard_shared::ledger::{
+    subtotal, BranchLedger, BranchRow, Chart, Mode, Section, Sheet, Side,
+};
 use vanguard_shared::Me;
 
 /// `branch`: a committee admin names the branch; an officer reads their own.
@@ -136,11 +138,6 @@ fn BranchPicker() -> impl IntoView {
     }
 }
 
-/// A subtotal of a section or side; none is zero.
-fn at<K: Ord>(map: &std::collections::BTreeMap<K, Points>, key: K) -> Points {
-    map.get(&key).copied().unwrap_or_default()
-}
-
 /// A column the table sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -161,8 +158,8 @@ impl Column {
             Column::Name => a.name.cmp(&b.name),
             Column::Group => a.group_name.cmp(&b.group_name),
             Column::Status => a.status_label.cmp(&b.status_label),
-            Column::Section(s) => at(&a.sections, s).cmp(&at(&b.sections, s)),
-            Column::Side(s) => at(&a.sides, s).cmp(&at(&b.sides, s)),
+            Column::Section(s) => subtotal(&a.sections, s).cmp(&subtotal(&b.sections, s)),
+            Column::Side(s) => subtotal(&a.sides, s).cmp(&subtotal(&b.sides, s)),
             Column::Total => a.total.cmp(&b.total),
             Column::Grade => a.proposed.cmp(&b.proposed),
             Column::Pending => a.pending.cmp(&b.pending),
@@ -323,11 +320,11 @@ fn Table(table: BranchLedger) -> impl IntoView {
                                     <td>{r.proposed_label.clone()}</td>
                                     {Side::ALL
                                         .iter()
-                                        .map(|s| view! { <td class="num">{at(&r.sides, *s).to_string()}</td> })
+                                        .map(|s| view! { <td class="num">{subtotal(&r.sides, *s).to_string()}</td> })
                                         .collect_view()}
                                     {Section::ALL
                                         .iter()
-                                        .map(|s| view! { <td class="num">{at(&r.sections, *s).to_string()}</td> })
+                                        .map(|s| view! { <td class="num">{subtotal(&r.sections, *s).to_string()}</td> })
                                         .collect_view()}
                                     <td>{r.group_name.clone().unwrap_or_default()}</td>
                                     <td>{r.status_label.clone()}</td>
@@ -490,7 +487,7 @@ fn SheetView(sheet: Sheet) -> impl IntoView {
                     view! {
                         <div>
                             <dt>{s.label()}</dt>
-                            <dd>{at(&sheet.sections, *s).to_string()}</dd>
+                            <dd>{subtotal(&sheet.sections, *s).to_string()}</dd>
                         </div>
                     }
                 })
@@ -501,7 +498,7 @@ fn SheetView(sheet: Sheet) -> impl IntoView {
                     view! {
                         <div>
                             <dt>{s.label()}</dt>
-                            <dd>{at(&sheet.sides, *s).to_string()}</dd>
+                            <dd>{subtotal(&sheet.sides, *s).to_string()}</dd>
                         </div>
                     }
                 })

@@ -18,6 +18,7 @@ pub use evaluation::{evaluate, Evaluation, EvaluationError, MemberResult, Overri
 pub use kinds::{AttendanceMark, Grade, Kind, LeaveKind, Outcome, Period, Section, Side};
 pub use points::Points;
 pub use rulebook::{default_rulebook, in_force, Rulebook, RulebookError};
+pub use sheet::subtotal;
 pub use sheet::{
     BranchLedger, BranchRow, Chart, Preview, PreviewRow, Published, PublishedVersion,
     RulebookOverview, Sheet, SheetEntry,

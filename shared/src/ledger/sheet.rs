@@ -12,6 +12,11 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A section's or side's subtotal in a ledger's map; none is zero.
+pub fn subtotal<K: Ord>(map: &BTreeMap<K, Points>, key: K) -> Points {
+    map.get(&key).copied().unwrap_or_default()
+}
+
 /// A chart drawn on the server: the SVG, and the same in words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Chart {
