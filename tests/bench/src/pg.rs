@@ -39,3 +39,30 @@ impl PgDatabase {
         Ok(())
     }
 }
+
+/// Runs `bench` on each backend `BENCH_DB` names (both by default): a
+/// fresh SQLite file, or a fresh PostgreSQL database dropped after it.
+pub async fn each_backend<F, Fut>(bench: F) -> Result<(), BoxError>
+where
+    F: Fn(String, &'static str) -> Fut,
+    Fut: std::future::Future<Output = Result<(), BoxError>>,
+{
+    let backends = std::env::var("BENCH_DB").unwrap_or_else(|_| "sqlite,postgres".into());
+    for backend in backends.split(',') {
+        match backend.trim() {
+            "sqlite" => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite:{}", dir.path().join("bench.db").display());
+                bench(url, "SQLite").await?;
+            }
+            "postgres" => {
+                let (db, url) = PgDatabase::create().await?;
+                let result = bench(url, "PostgreSQL").await;
+                db.drop().await?;
+                result?;
+            }
+            other => return Err(format!("BENCH_DB: unknown backend {other}").into()),
+        }
+    }
+    Ok(())
+}

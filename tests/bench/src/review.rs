@@ -16,7 +16,7 @@ mod pg;
 mod session;
 
 use chrono::{Datelike, Duration as Span, FixedOffset, Utc};
-use pg::{BoxError, PgDatabase};
+use pg::BoxError;
 use session::session_for;
 use std::time::{Duration, Instant};
 use vanguard_shared::documents::edit::add_record;
@@ -226,22 +226,5 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let backends = std::env::var("BENCH_DB").unwrap_or_else(|_| "sqlite,postgres".into());
-    for backend in backends.split(',') {
-        match backend.trim() {
-            "sqlite" => {
-                let dir = tempfile::tempdir()?;
-                let url = format!("sqlite:{}", dir.path().join("bench.db").display());
-                bench(&url, "SQLite").await?;
-            }
-            "postgres" => {
-                let (db, url) = PgDatabase::create().await?;
-                let result = bench(&url, "PostgreSQL").await;
-                db.drop().await?;
-                result?;
-            }
-            other => return Err(format!("BENCH_DB: unknown backend {other}").into()),
-        }
-    }
-    Ok(())
+    pg::each_backend(|url, label| async move { bench(&url, label).await }).await
 }

@@ -35,7 +35,7 @@ use vanguard_shared::{MemberStatus, OrgKind, Role};
 
 mod pg;
 
-use pg::{BoxError, PgDatabase};
+use pg::BoxError;
 
 const YEAR: i32 = 2026;
 
@@ -684,22 +684,5 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
 async fn main() -> Result<(), BoxError> {
     let devices = env_or("BENCH_DEVICES", 200usize).max(1);
     let syncs = env_or("BENCH_SYNCS", 20_000usize).max(1);
-    let backends = std::env::var("BENCH_DB").unwrap_or_else(|_| "sqlite,postgres".into());
-    for backend in backends.split(',') {
-        match backend.trim() {
-            "sqlite" => {
-                let dir = tempfile::tempdir()?;
-                let url = format!("sqlite:{}", dir.path().join("bench.db").display());
-                bench(&url, "SQLite", devices, syncs).await?;
-            }
-            "postgres" => {
-                let (db, url) = PgDatabase::create().await?;
-                let result = bench(&url, "PostgreSQL", devices, syncs).await;
-                db.drop().await?;
-                result?;
-            }
-            other => return Err(format!("BENCH_DB: unknown backend {other}").into()),
-        }
-    }
-    Ok(())
+    pg::each_backend(|url, label| async move { bench(&url, label, devices, syncs).await }).await
 }
