@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::documents::schema::DecisionStatus;
 use vanguard_shared::documents::view::{
-    attendance_fact_id, facts, Attended, RecordState, RecordView,
+    attendance_event_of, facts, Attended, RecordState, RecordView,
 };
 use vanguard_shared::documents::{CheckinRecord, DocId, EventEntry};
 use vanguard_shared::ledger::{
@@ -394,9 +394,8 @@ async fn sheet_of(
             continue;
         };
         let row = rows.get(&**id).copied();
-        let attendance_event = events
-            .iter()
-            .find(|ev| attendance_fact_id(&ev.event_id) == **id);
+        let attendance_event = attendance_event_of(id)
+            .and_then(|event_id| events.iter().find(|ev| ev.event_id == event_id));
         let what = match (row, attendance_event) {
             (Some(r), _) => r
                 .event_id

@@ -223,9 +223,16 @@ pub fn attendance_of(doc: &Automerge, id: &DocId, member_id: &str) -> Vec<Attend
         .collect()
 }
 
+const ATTENDANCE_FACT: &str = "attendance:";
+
 /// The id a ledger entry priced from an attendance row carries.
 pub fn attendance_fact_id(event_id: &str) -> String {
-    format!("attendance:{event_id}")
+    format!("{ATTENDANCE_FACT}{event_id}")
+}
+
+/// The event of an attendance row's fact id; `None` for a record's id.
+pub fn attendance_event_of(fact_id: &str) -> Option<&str> {
+    fact_id.strip_prefix(ATTENDANCE_FACT)
 }
 
 /// What the ledger engine prices: each record with its review, and each
@@ -435,6 +442,11 @@ mod tests {
                 .and_then(|f| f.outcome)
         };
         assert_eq!(outcome("april"), Some(Outcome::Excused));
+        assert_eq!(
+            attendance_event_of(&attendance_fact_id("april")),
+            Some("april")
+        );
+        assert_eq!(attendance_event_of("r1"), None);
         assert_eq!(outcome("may"), Some(Outcome::Unexcused));
         // Present +5, leave 0, absent −2 on the default rulebook's base.
         assert_eq!(
