@@ -24,6 +24,9 @@ pub enum AttendanceError {
     Forbidden(&'static str),
     #[error("{0}")]
     Invalid(String),
+    /// The branch locked the event's year.
+    #[error("{0}")]
+    Locked(&'static str),
     #[error(transparent)]
     Sync(#[from] SyncError),
     #[error(transparent)]
@@ -251,6 +254,10 @@ impl<'a> Attendance<'a> {
             return Err(AttendanceError::Invalid(
                 "活动尚未开始，开始后才能记录考勤".into(),
             ));
+        }
+        let year = chrono::Datelike::year(&e.start.with_timezone(&chrono_tz::Asia::Shanghai));
+        if crate::year_end::evaluation::is_locked(self.store, &event.branch_id, year).await? {
+            return Err(AttendanceError::Locked(crate::year_end::LOCKED));
         }
         let members: BTreeSet<String> = self
             .expected(&event)

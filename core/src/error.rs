@@ -16,6 +16,7 @@ use crate::rulebooks::RulebookError;
 use crate::storage::StoreError;
 use crate::sync::limits::LimitError;
 use crate::sync::SyncError;
+use crate::year_end::YearEndError;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -187,6 +188,7 @@ impl From<ReviewError> for ServiceError {
             ReviewError::NotFound(m) => ServiceError::NotFound(m.into()),
             ReviewError::Forbidden(m) => ServiceError::Forbidden(m.into()),
             ReviewError::Invalid(m) => ServiceError::Unprocessable(m),
+            ReviewError::Locked(m) => ServiceError::Conflict(m.into()),
             ReviewError::Year(e) => ServiceError::BadRequest(e.to_string()),
             ReviewError::Sync(e) => e.into(),
             ReviewError::Store(e) => e.into(),
@@ -200,6 +202,7 @@ impl From<AttendanceError> for ServiceError {
             AttendanceError::UnknownEvent => ServiceError::NotFound(err.to_string()),
             AttendanceError::Forbidden(m) => ServiceError::Forbidden(m.into()),
             AttendanceError::Invalid(m) => ServiceError::Unprocessable(m),
+            AttendanceError::Locked(m) => ServiceError::Conflict(m.into()),
             AttendanceError::Sync(e) => e.into(),
             AttendanceError::Store(e) => e.into(),
         }
@@ -242,6 +245,19 @@ impl From<RecordsError> for ServiceError {
             RecordsError::NotFound => ServiceError::NotFound(err.to_string()),
             RecordsError::Year(e) => ServiceError::BadRequest(e.to_string()),
             RecordsError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<YearEndError> for ServiceError {
+    fn from(err: YearEndError) -> Self {
+        match err {
+            YearEndError::NotFound(m) => ServiceError::NotFound(m.into()),
+            YearEndError::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            YearEndError::Invalid(m) => ServiceError::Unprocessable(m),
+            YearEndError::Conflict(m) => ServiceError::Conflict(m.into()),
+            YearEndError::Year(e) => ServiceError::BadRequest(e.to_string()),
+            YearEndError::Store(e) => e.into(),
         }
     }
 }

@@ -24,8 +24,8 @@ use vanguard_shared::documents::view::{
 };
 use vanguard_shared::documents::{CheckinRecord, DocId, EventEntry};
 use vanguard_shared::ledger::{
-    BranchLedger, BranchRow, Ledger, LedgerInput, Mode, Note, Points, Prepared, Rulebook, Sheet,
-    SheetEntry, Source,
+    BranchLedger, BranchRow, JobFact, Ledger, LedgerInput, Mode, Note, Points, Prepared, Rulebook,
+    Sheet, SheetEntry, Source,
 };
 use vanguard_shared::org::{MemberStatus, OrgKind};
 use vanguard_shared::year;
@@ -38,6 +38,31 @@ pub struct BranchFacts {
     events: HashMap<String, Arc<Vec<EventEntry>>>,
     attendance: HashMap<String, Vec<Attended>>,
     time_zones: HashMap<String, chrono_tz::Tz>,
+    /// The job side (业务) entered for the year, by member.
+    jobs: HashMap<String, JobFact>,
+}
+
+/// The job facts of some members' year, as the engine takes them.
+async fn load_jobs(
+    store: &Store,
+    branch_id: Option<&str>,
+    members: &[Member],
+    year: i32,
+) -> Result<HashMap<String, JobFact>, StoreError> {
+    let rows = match branch_id {
+        Some(b) => store.year_end().jobs_of_branch(b, year).await?,
+        None => {
+            let mut rows = Vec::new();
+            for m in members {
+                rows.extend(store.year_end().job_of(&m.id, year).await?);
+            }
+            rows
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.member_id.clone(), crate::year_end::job_fact(&r)?)))
+        .collect())
 }
 
 /// The members' records of a year, by member.
@@ -104,6 +129,7 @@ impl BranchFacts {
             events: HashMap::new(),
             attendance: HashMap::new(),
             time_zones: HashMap::new(),
+            jobs: load_jobs(store, None, members, year).await?,
         };
         for m in members {
             if facts.events.contains_key(&m.org_id) {
@@ -180,9 +206,15 @@ impl BranchFacts {
                 records: &facts,
                 adjustments: &[],
                 vetoes: &[],
+                job: self.jobs.get(&member.id),
             },
             mode,
         )
+    }
+
+    /// The member's job side of the year, if entered.
+    pub fn job_of(&self, member_id: &str) -> Option<&JobFact> {
+        self.jobs.get(member_id)
     }
 
     /// How many of the member's records wait for review, and how many were
@@ -307,6 +339,7 @@ pub async fn branch_facts(
         events: HashMap::new(),
         attendance: HashMap::new(),
         time_zones: HashMap::new(),
+        jobs: load_jobs(store, Some(branch_id), members, year).await?,
     };
     facts.add_branch(branch_id, &part);
     Ok(facts)
@@ -336,13 +369,13 @@ fn record_view(r: &RecordRow) -> Option<RecordView> {
 }
 
 /// Names of members, looked up once each.
-struct Names<'a> {
+pub(crate) struct Names<'a> {
     store: &'a Store,
     known: HashMap<String, String>,
 }
 
 impl<'a> Names<'a> {
-    fn new(store: &'a Store, members: &[Member]) -> Self {
+    pub(crate) fn new(store: &'a Store, members: &[Member]) -> Self {
         Names {
             store,
             known: members
@@ -352,7 +385,7 @@ impl<'a> Names<'a> {
         }
     }
 
-    async fn of(&mut self, id: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) async fn of(&mut self, id: &str) -> Result<Option<String>, StoreError> {
         if id.is_empty() {
             return Ok(None);
         }
@@ -390,8 +423,13 @@ async fn sheet_of(
     };
     let mut entries = Vec::with_capacity(ledger.entries.len());
     for e in &ledger.entries {
-        let Source::Record(id) = &e.source else {
-            continue;
+        let id = match &e.source {
+            Source::Record(id) => id,
+            Source::Appraisal | Source::Tasks => {
+                entries.push(job_entry(e, facts.job_of(&member.id), names).await?);
+                continue;
+            }
+            Source::Adjustment(_) => continue,
         };
         let row = rows.get(&**id).copied();
         let attendance_event = attendance_event_of(id)
@@ -500,6 +538,54 @@ async fn sheet_of(
     })
 }
 
+/// The sheet's line of the job side: the appraisal, or the tasks.
+async fn job_entry(
+    e: &vanguard_shared::ledger::Entry,
+    job: Option<&JobFact>,
+    names: &mut Names<'_>,
+) -> Result<SheetEntry, StoreError> {
+    let what = match (&e.source, job) {
+        (
+            Source::Tasks,
+            Some(JobFact {
+                tasks: Some((assigned, completed)),
+                ..
+            }),
+        ) => {
+            format!("交办任务完成 {completed}/{assigned}")
+        }
+        (_, Some(j)) => format!("年度考核：{}", j.appraisal.label()),
+        _ => "年度考核".to_string(),
+    };
+    let reviewer = job.map(|j| j.by.clone());
+    let reviewer_name = match reviewer.as_deref() {
+        Some(id) => names.of(id).await?,
+        None => None,
+    };
+    Ok(SheetEntry {
+        source: e.source.clone(),
+        record_id: None,
+        date: None,
+        occurred_at: None,
+        kind: None,
+        what,
+        hours: None,
+        rule_id: None,
+        rule_name: Some("年度考核（业务）".to_string()),
+        section: e.section,
+        side: e.side,
+        nominal: e.nominal,
+        granted: e.granted,
+        counted: e.counted,
+        note: None,
+        note_label: None,
+        reviewer,
+        reviewer_name,
+        reviewed_at: None,
+        history: Vec::new(),
+    })
+}
+
 /// The sheet of `member_id` for `year` (the current one when `None`), to
 /// whoever may read the member's check-ins; not found to anyone else.
 pub async fn member_sheet(
@@ -581,7 +667,11 @@ pub enum LedgerError {
 
 /// Whether `viewer` reads the table of `branch_id`: its secretary and
 /// officers, and the committee admins above it.
-async fn reads_branch(store: &Store, viewer: &Member, branch_id: &str) -> Result<bool, StoreError> {
+pub(crate) async fn reads_branch(
+    store: &Store,
+    viewer: &Member,
+    branch_id: &str,
+) -> Result<bool, StoreError> {
     if officer(viewer) && viewer.org_id == branch_id {
         return Ok(true);
     }

@@ -18,8 +18,10 @@ pub mod records;
 pub mod review;
 pub mod rulebooks;
 pub mod services;
+pub mod sheet_file;
 pub mod storage;
 pub mod sync;
+pub mod year_end;
 
 pub use caller::Caller;
 pub use error::ServiceError;

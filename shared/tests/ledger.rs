@@ -48,6 +48,7 @@ fn ledger(
             records,
             adjustments,
             vetoes,
+            job: None,
         },
         mode,
     )
@@ -613,6 +614,7 @@ fn a_prepared_rulebook_gives_the_same_ledgers() {
         records: &records,
         adjustments: &[],
         vetoes: &[],
+        job: None,
     };
     assert_eq!(prepared.compute(&input, Mode::Official), direct);
     // Another year than prepared for still computes that year.
@@ -675,4 +677,88 @@ fn one_occurrence_counts_once_and_the_second_says_so() {
     );
     assert_eq!(first_pending.total, once.total);
     assert!(first_pending.entries[1].counted);
+}
+
+#[test]
+fn the_annual_appraisal_prices_the_job_side_and_decides_excellence() {
+    let b = default_rulebook();
+    // A strong party side: every month's theme day and a full job record.
+    let mut records: Vec<RecordFact> = (1..=12)
+        .map(|m| {
+            rec(
+                &format!("t{m}"),
+                Kind::ThemeDay,
+                &format!("2026-{m:02}-05T09:00:00+08:00"),
+                None,
+                ok(),
+            )
+        })
+        .collect();
+    for (i, m) in ["02", "05", "08", "11"].iter().enumerate() {
+        records.push(rec(
+            &format!("j{i}"),
+            Kind::JobPerformance,
+            &format!("2026-{m}-07T09:00:00+08:00"),
+            None,
+            ok(),
+        ));
+    }
+    let with = |appraisal: Appraisal, tasks: Option<(u32, u32)>| {
+        let job = JobFact {
+            appraisal,
+            tasks,
+            by: "sec".into(),
+        };
+        compute(
+            &b,
+            &LedgerInput {
+                member_id: "m1",
+                year: 2026,
+                time_zone: chrono_tz::Asia::Shanghai,
+                records: &records,
+                adjustments: &[],
+                vetoes: &[],
+                job: Some(&job),
+            },
+            Mode::Official,
+        )
+    };
+    let excellent = with(Appraisal::Excellent, Some((10, 8)));
+    // 100 base + 60 theme days + 20 job records + 20 appraisal + 8 tasks.
+    assert_eq!(excellent.total, Points::whole(208));
+    assert_eq!(excellent.proposed, Grade::Excellent);
+    let job_entries: Vec<_> = excellent
+        .entries
+        .iter()
+        .filter(|e| matches!(e.source, Source::Appraisal | Source::Tasks))
+        .collect();
+    assert_eq!(job_entries.len(), 2);
+    assert!(job_entries
+        .iter()
+        .all(|e| e.section == Some(Section::WorkCompletion) && e.side == Some(Side::Job)));
+    assert_eq!(job_entries[1].granted, Points::whole(8));
+
+    // High on 党建, but 不称职 on 业务: never 优秀, capped at the fail cap.
+    let incompetent = with(Appraisal::Incompetent, None);
+    assert!(incompetent.total >= b.bands.excellent);
+    assert_eq!(incompetent.proposed, b.side_fail_cap);
+    assert!(incompetent
+        .grade_reasons
+        .iter()
+        .any(|r| r.contains("不称职")));
+    // 基本称职: not 优秀 whatever the total.
+    let basic = with(Appraisal::Basic, Some((4, 4)));
+    assert!(basic.total >= b.bands.excellent);
+    assert_eq!(basic.proposed, Grade::Qualified);
+    // A unit's own words name the four grades.
+    assert_eq!(Appraisal::from_words("合格"), Some(Appraisal::Competent));
+    assert_eq!(
+        Appraisal::from_words("不称职"),
+        Some(Appraisal::Incompetent)
+    );
+    assert_eq!(
+        Appraisal::from_words("incompetent"),
+        Some(Appraisal::Incompetent)
+    );
+    assert_eq!(Appraisal::from_words("很好"), None);
 }

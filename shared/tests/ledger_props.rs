@@ -69,6 +69,7 @@ fn input<'a>(records: &'a [RecordFact]) -> LedgerInput<'a> {
         records,
         adjustments: &[],
         vetoes: &[],
+        job: None,
     }
 }
 

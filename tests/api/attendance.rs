@@ -226,6 +226,7 @@ async fn a_sheet_is_prefilled_from_evidence_and_saving_it_records_absences(db: D
                 records: &facts,
                 adjustments: &[],
                 vetoes: &[],
+                job: None,
             },
             Mode::Provisional,
         );

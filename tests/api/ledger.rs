@@ -193,6 +193,7 @@ async fn the_official_ledger_follows_decisions_and_equals_the_engine(db: Db) {
             records: &facts,
             adjustments: &[],
             vetoes: &[],
+            job: None,
         },
         Mode::Official,
     );

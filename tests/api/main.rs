@@ -22,3 +22,4 @@ mod review;
 mod storage;
 mod surface;
 mod sync;
+mod year_end;

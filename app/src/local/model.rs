@@ -106,6 +106,7 @@ impl Snapshot {
                 records: &facts,
                 adjustments: &[],
                 vetoes: &[],
+                job: None,
             },
             mode,
         ))

@@ -75,7 +75,7 @@ fn LedgerView() -> impl IntoView {
                                 .find(|(fact, ..)| *fact == **id)
                                 .map(|(_, title, day)| (title.clone(), day.clone()))
                         }),
-                    Source::Adjustment(_) => None,
+                    Source::Adjustment(_) | Source::Appraisal | Source::Tasks => None,
                 };
                 view! { <Sheet ledger book titles=titles.clone() official /> }.into_any()
             })

@@ -8,6 +8,7 @@
 
 use super::{new_id, AccountsError};
 use crate::auth::{now_secs, password, AuthError};
+use crate::sheet_file::{self, SheetFile, SheetFileError};
 use crate::storage::{Member, NewMember, Organisation, Store, StoreError};
 use rand::Rng;
 use std::collections::HashMap;
@@ -65,84 +66,21 @@ pub fn generate_password() -> String {
         .collect()
 }
 
-/// A sheet: its header and its rows, each with the row number a spreadsheet
-/// program shows (the header is row 1).
-struct Sheet {
-    header: Vec<String>,
-    rows: Vec<(usize, Vec<String>)>,
-}
-
-fn read_sheet(path: &Path) -> Result<Sheet, ImportError> {
+/// The sheet of the file at `path`.
+fn read_sheet(path: &Path) -> Result<SheetFile, ImportError> {
     let shown = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_lowercase);
-    match ext.as_deref() {
-        Some("csv") => read_csv(path, &shown),
-        Some("xlsx") => read_xlsx(path, &shown),
-        _ => Err(ImportError::Format { path: shown }),
-    }
-}
-
-fn read_csv(path: &Path, shown: &str) -> Result<Sheet, ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
-        path: shown.into(),
+        path: shown.clone(),
         source,
     })?;
-    let text = String::from_utf8(bytes).map_err(|_| ImportError::Parse {
-        path: shown.into(),
-        message: "not UTF-8 text; save the sheet as “CSV UTF-8”".into(),
-    })?;
-    let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let parse_err = |e: csv::Error| ImportError::Parse {
-        path: shown.into(),
-        message: e.to_string(),
-    };
-    let header = reader
-        .headers()
-        .map_err(parse_err)?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(parse_err)?;
-        let line = record
-            .position()
-            .map(|p| p.line() as usize)
-            .unwrap_or(rows.len() + 2);
-        rows.push((line, record.iter().map(str::to_string).collect()));
-    }
-    Ok(Sheet { header, rows })
-}
-
-fn read_xlsx(path: &Path, shown: &str) -> Result<Sheet, ImportError> {
-    use calamine::{open_workbook, Reader, Xlsx};
-    let parse_err = |message: String| ImportError::Parse {
-        path: shown.into(),
-        message,
-    };
-    let mut book: Xlsx<_> =
-        open_workbook(path).map_err(|e: calamine::XlsxError| parse_err(e.to_string()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| parse_err("the workbook has no sheet".into()))?
-        .map_err(|e| parse_err(e.to_string()))?;
-    let mut cells = range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| (i + 1, row.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
-    let (_, header) = cells
-        .next()
-        .ok_or(ImportError::Empty { path: shown.into() })?;
-    let header = header.into_iter().map(|h| h.trim().to_string()).collect();
-    Ok(Sheet {
-        header,
-        rows: cells.collect(),
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    sheet_file::read(name, &bytes).map_err(|e| match e {
+        SheetFileError::Format => ImportError::Format { path: shown },
+        SheetFileError::Empty => ImportError::Empty { path: shown },
+        other => ImportError::Parse {
+            path: shown,
+            message: other.to_string(),
+        },
     })
 }
 

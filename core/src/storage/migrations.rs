@@ -49,6 +49,11 @@ const SQLITE: Files = &[
         "audit",
         include_str!("../../migrations/sqlite/0007_audit.sql"),
     ),
+    (
+        8,
+        "year end",
+        include_str!("../../migrations/sqlite/0008_year_end.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -86,6 +91,11 @@ const POSTGRES: Files = &[
         7,
         "audit",
         include_str!("../../migrations/postgres/0007_audit.sql"),
+    ),
+    (
+        8,
+        "year end",
+        include_str!("../../migrations/postgres/0008_year_end.sql"),
     ),
 ];
 

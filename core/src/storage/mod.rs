@@ -13,6 +13,7 @@
 //! | the audit log | `audit.rs` | audit_log |
 //! | read models for pages and the API | `reports.rs` | records joined with reviews, … |
 //! | organisations' published points rulebooks | `rulebooks.rs` | rulebooks |
+//! | the year-end evaluation: job side, overrides, locks, notices | `year_end.rs` | job_results, grade_overrides, evaluation_locks, evaluation_notices |
 //! | several processes on one PostgreSQL | `cluster.rs` | (advisory locks) |
 //!
 //! SQL both databases accept is written once: the [`on_db!`] dispatch runs
@@ -32,6 +33,7 @@ mod reports;
 mod rulebooks;
 mod sessions;
 mod sqlite;
+mod year_end;
 
 pub use accounts::{Accounts, Credentials, Member, NewMember, Organisation};
 pub use audit::{Audit, AuditEvent, AuditRow};
@@ -43,6 +45,7 @@ pub use materialize::{Materialized, Verdicts};
 pub use reports::{RecordPlace, RecordRow, Reports};
 pub use rulebooks::{Rulebooks, StoredRulebook};
 pub use sessions::{SessionRow, Sessions};
+pub use year_end::{JobRow, LockRow, NoticeRow, OverrideRow, YearEnd};
 
 use sqlx::{PgPool, SqlitePool};
 
@@ -182,6 +185,10 @@ impl Store {
 
     pub fn reports(&self) -> Reports<'_> {
         Reports::new(&self.pool)
+    }
+
+    pub fn year_end(&self) -> YearEnd<'_> {
+        YearEnd::new(&self.pool)
     }
 
     pub fn cluster(&self) -> cluster::Cluster<'_> {

@@ -15,6 +15,7 @@ use vanguard_core::review::ReviewError;
 use vanguard_core::rulebooks::RulebookError;
 use vanguard_core::storage::StoreError;
 use vanguard_core::sync::SyncError;
+use vanguard_core::year_end::YearEndError;
 use vanguard_core::ServiceError;
 
 /// A service's refusal, as the API answers it.
@@ -66,7 +67,8 @@ from_service_errors!(
     ExportError,
     AttendanceError,
     StoreError,
-    SyncError
+    SyncError,
+    YearEndError
 );
 
 impl From<JsonRejection> for ApiError {

@@ -12,6 +12,7 @@ pub mod records;
 pub mod review;
 pub mod session;
 pub mod sync;
+pub mod year_end;
 
 use crate::state::AppState;
 use axum::routing::{any, get};
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(records::router())
         .merge(ledgers::router())
+        .merge(year_end::router())
         .merge(review::router())
         .merge(events::router())
         .merge(sync::router())

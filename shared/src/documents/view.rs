@@ -377,6 +377,7 @@ mod tests {
                 records: facts,
                 adjustments: &[],
                 vetoes: &[],
+                job: None,
             },
             Mode::Provisional,
         )

@@ -3,7 +3,7 @@
 //! grade. The same code gives the official ledger on the server and the
 //! provisional one in the browser.
 
-use super::kinds::{Grade, Kind, Outcome, Period, Section, Side};
+use super::kinds::{Appraisal, Grade, Kind, Outcome, Period, Section, Side};
 use super::points::Points;
 use super::rulebook::{Pricing, Rulebook, VetoEffect};
 use chrono::{DateTime, FixedOffset};
@@ -71,6 +71,16 @@ pub enum Mode {
     Provisional,
 }
 
+/// The unit's annual appraisal of the member's work (业务), as the
+/// secretary entered or imported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFact {
+    pub appraisal: Appraisal,
+    /// Tasks `(assigned, completed)`, when the unit counts them.
+    pub tasks: Option<(u32, u32)>,
+    pub by: String,
+}
+
 pub struct LedgerInput<'a> {
     pub member_id: &'a str,
     pub year: i32,
@@ -78,6 +88,8 @@ pub struct LedgerInput<'a> {
     pub records: &'a [RecordFact],
     pub adjustments: &'a [Adjustment],
     pub vetoes: &'a [VetoFact],
+    /// Known on the server only; the phone's provisional ledger has none.
+    pub job: Option<&'a JobFact>,
 }
 
 /// Why an entry got fewer points than its rule names, or none.
@@ -134,6 +146,10 @@ impl Note {
 pub enum Source {
     Record(Arc<str>),
     Adjustment(String),
+    /// The annual appraisal (业务).
+    Appraisal,
+    /// The share of assigned tasks completed.
+    Tasks,
 }
 
 /// One line of the sheet (一人一张清单), traceable to its record, rule,
@@ -447,6 +463,10 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
         });
     }
 
+    if let Some(job) = input.job {
+        price_job(book, job, &mut entries);
+    }
+
     // Arrays while summing, maps (for readers and serde) at the end.
     let mut by_section = [Points::ZERO; Section::ALL.len()];
     let mut by_side = [Points::ZERO; Side::ALL.len()];
@@ -495,7 +515,8 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
         (&a.veto_id, &a.reason, &a.by).cmp(&(&b.veto_id, &b.reason, &b.by))
     });
 
-    let (proposed, grade_reasons) = propose_grade(book, total, &sides, &applied);
+    let appraisal = input.job.map(|j| j.appraisal);
+    let (proposed, grade_reasons) = propose_grade(book, total, &sides, &applied, appraisal);
     Ledger {
         member_id: input.member_id.to_string(),
         year: input.year,
@@ -511,6 +532,31 @@ fn compute_with(book: &Rulebook, plan: &Plan, input: &LedgerInput<'_>, mode: Mod
         vetoes: applied,
         proposed,
         grade_reasons,
+    }
+}
+
+/// The appraisal's entry and, when tasks were counted, the tasks' entry:
+/// the rulebook's points for the grade, and its task points in proportion.
+fn price_job(book: &Rulebook, job: &JobFact, entries: &mut Vec<Entry>) {
+    let reviewer = Some(Arc::<str>::from(job.by.as_str()));
+    let entry = |source, points: Points| Entry {
+        source,
+        kind: None,
+        rule_id: None,
+        section: Some(Section::WorkCompletion),
+        side: Some(Side::Job),
+        occurred_at: None,
+        nominal: points,
+        granted: points,
+        counted: true,
+        note: None,
+        reviewer: reviewer.clone(),
+    };
+    entries.push(entry(Source::Appraisal, book.appraisal.of(job.appraisal)));
+    if let Some((assigned, completed)) = job.tasks.filter(|(a, _)| *a > 0) {
+        let done = i64::from(completed.min(assigned));
+        let share = book.appraisal.tasks.hundredths() * done / i64::from(assigned);
+        entries.push(entry(Source::Tasks, Points::from_hundredths(share)));
     }
 }
 
@@ -636,9 +682,25 @@ fn propose_grade(
     total: Points,
     sides: &BTreeMap<Side, Points>,
     vetoes: &[AppliedVeto],
+    appraisal: Option<Appraisal>,
 ) -> (Grade, Vec<String>) {
     let mut grade = book.bands.grade(total);
     let mut reasons = vec![format!("总分 {total}，对应{}", grade.label())];
+    // The appraisal decides the job side whatever its points (双好).
+    match appraisal {
+        Some(Appraisal::Incompetent) => {
+            grade = grade.worst(book.side_fail_cap);
+            reasons.push(format!(
+                "年度考核不称职，业务不合格，最高评为{}",
+                book.side_fail_cap.label()
+            ));
+        }
+        Some(Appraisal::Basic) if grade == Grade::Excellent => {
+            grade = Grade::Qualified;
+            reasons.push("年度考核基本称职，不能评为优秀".into());
+        }
+        _ => {}
+    }
     for side in Side::ALL {
         let score = sides.get(side).copied().unwrap_or_default();
         let t = book.side(*side);

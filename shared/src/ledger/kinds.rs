@@ -166,6 +166,35 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// The unit's annual appraisal of a member's work (年度考核), the 业务
+    /// side of the dual standard.
+    Appraisal, "appraisal" {
+        Excellent = "excellent" / "优秀",
+        Competent = "competent" / "称职",
+        Basic = "basic" / "基本称职",
+        Incompetent = "incompetent" / "不称职",
+    }
+}
+
+impl Appraisal {
+    /// The appraisal a unit's own word names: the four grades, and the
+    /// words units commonly use for them.
+    pub fn from_words(word: &str) -> Option<Appraisal> {
+        let w = word.trim();
+        if let Ok(a) = w.parse() {
+            return Some(a);
+        }
+        Some(match w {
+            "优秀" | "优" | "A" | "a" => Appraisal::Excellent,
+            "称职" | "合格" | "良好" | "良" | "B" | "b" => Appraisal::Competent,
+            "基本称职" | "基本合格" | "C" | "c" => Appraisal::Basic,
+            "不称职" | "不合格" | "D" | "d" => Appraisal::Incompetent,
+            _ => return None,
+        })
+    }
+}
+
 impl Grade {
     /// The lower of two grades.
     pub fn worst(self, other: Grade) -> Grade {

@@ -9,15 +9,18 @@ pub mod kinds;
 pub mod points;
 pub mod rulebook;
 pub mod sheet;
+pub mod year_end;
 
 pub use engine::{
-    compute, Adjustment, Entry, Ledger, LedgerInput, Mode, Note, Prepared, RecordFact, Review,
-    Source, VetoFact,
+    compute, Adjustment, Entry, JobFact, Ledger, LedgerInput, Mode, Note, Prepared, RecordFact,
+    Review, Source, VetoFact,
 };
 pub use evaluation::{evaluate, Evaluation, EvaluationError, MemberResult, Override};
-pub use kinds::{AttendanceMark, Grade, Kind, LeaveKind, Outcome, Period, Section, Side};
+pub use kinds::{
+    Appraisal, AttendanceMark, Grade, Kind, LeaveKind, Outcome, Period, Section, Side,
+};
 pub use points::Points;
-pub use rulebook::{default_rulebook, in_force, Rulebook, RulebookError};
+pub use rulebook::{default_rulebook, in_force, AppraisalPricing, Rulebook, RulebookError};
 pub use sheet::subtotal;
 pub use sheet::{
     BranchLedger, BranchRow, Chart, Preview, PreviewRow, Published, PublishedVersion,

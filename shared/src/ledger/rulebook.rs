@@ -2,7 +2,7 @@
 //! written in TOML by people, versioned, and checked on load. Every field is
 //! documented in docs/rulebook.md.
 
-use super::kinds::{Grade, Kind, Outcome, Period, Section, Side};
+use super::kinds::{Appraisal, Grade, Kind, Outcome, Period, Section, Side};
 use super::points::Points;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -124,6 +124,44 @@ pub struct SideThresholds {
     pub pass: Points,
 }
 
+/// What the unit's annual appraisal (业务) is worth: points for each grade,
+/// and up to `tasks` more in proportion to the tasks completed of those
+/// assigned. Listed under 工作完成情况, on the 业务 side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppraisalPricing {
+    pub excellent: Points,
+    pub competent: Points,
+    pub basic: Points,
+    pub incompetent: Points,
+    #[serde(default)]
+    pub tasks: Points,
+}
+
+impl Default for AppraisalPricing {
+    /// For rulebooks written before the job side had a table of its own.
+    fn default() -> Self {
+        AppraisalPricing {
+            excellent: Points::whole(20),
+            competent: Points::whole(10),
+            basic: Points::ZERO,
+            incompetent: Points::whole(-10),
+            tasks: Points::whole(10),
+        }
+    }
+}
+
+impl AppraisalPricing {
+    pub fn of(&self, appraisal: Appraisal) -> Points {
+        match appraisal {
+            Appraisal::Excellent => self.excellent,
+            Appraisal::Competent => self.competent,
+            Appraisal::Basic => self.basic,
+            Appraisal::Incompetent => self.incompetent,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rulebook {
     pub id: String,
@@ -145,6 +183,8 @@ pub struct Rulebook {
     pub rules: Vec<Rule>,
     pub section_caps: Vec<SectionCap>,
     pub vetoes: Vec<Veto>,
+    #[serde(default)]
+    pub appraisal: AppraisalPricing,
 }
 
 impl Rulebook {
@@ -249,6 +289,8 @@ struct RawBook {
     section_caps: Vec<Spanned<SectionCap>>,
     #[serde(default)]
     vetoes: Vec<Spanned<Veto>>,
+    #[serde(default)]
+    appraisal: AppraisalPricing,
 }
 
 fn default_max_adjustment() -> Points {
@@ -426,6 +468,7 @@ impl RawBook {
             rules,
             section_caps,
             vetoes,
+            appraisal: self.appraisal,
         })
     }
 }

@@ -131,6 +131,7 @@ fn input<'a>(member_id: &'a str, records: &'a [RecordFact]) -> LedgerInput<'a> {
         records,
         adjustments: &[],
         vetoes: &[],
+        job: None,
     }
 }
 

@@ -1,0 +1,58 @@
+-- The year-end evaluation of a branch: the job side (业务) entered per
+-- member and year, the overrides of proposed grades with their reasons,
+-- the branch's lock of the year (and its reopening), and the public notice.
+-- Each row names the branch it was decided in: a member who moves keeps
+-- their past years where they were.
+CREATE TABLE job_results (
+    member_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    branch_id TEXT NOT NULL,
+    appraisal TEXT NOT NULL,
+    tasks_assigned INTEGER,
+    tasks_completed INTEGER,
+    note TEXT,
+    entered_by TEXT NOT NULL,
+    entered_at BIGINT NOT NULL,
+    PRIMARY KEY (member_id, year)
+);
+CREATE INDEX job_results_branch ON job_results(branch_id, year);
+
+CREATE TABLE grade_overrides (
+    member_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    branch_id TEXT NOT NULL,
+    grade TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at BIGINT NOT NULL,
+    PRIMARY KEY (member_id, year)
+);
+CREATE INDEX grade_overrides_branch ON grade_overrides(branch_id, year);
+
+-- One row per branch and year once it was first locked; `locked` 0 after a
+-- reopening, whose reason stays beside it. `snapshot` is the evaluation as
+-- locked (JSON): what the year's results are while it stays locked.
+CREATE TABLE evaluation_locks (
+    branch_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    locked INTEGER NOT NULL,
+    locked_by TEXT NOT NULL,
+    locked_at BIGINT NOT NULL,
+    reopened_by TEXT,
+    reopened_at BIGINT,
+    reopen_reason TEXT,
+    snapshot TEXT NOT NULL,
+    PRIMARY KEY (branch_id, year)
+);
+
+CREATE TABLE evaluation_notices (
+    branch_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    objection TEXT NOT NULL,
+    named TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    published_at BIGINT NOT NULL,
+    PRIMARY KEY (branch_id, year)
+);

@@ -1,0 +1,258 @@
+//! The year-end evaluation of a branch, for machine clients and tests
+//! (docs/api.md); each handler calls the same service as the pages:
+//! - `GET /api/branches/{branch_id}/evaluation?year=`, `.xlsx`, `.csv`;
+//! - `PUT /api/branches/{branch_id}/evaluation/{member_id}?year=`
+//!   `{"override", "reason"}` (`override` null withdraws it);
+//! - `POST /api/branches/{branch_id}/evaluation/lock?year=` and
+//!   `/reopen?year=` `{"reason"}`;
+//! - `GET|PUT /api/branches/{branch_id}/job-results?year=` (the job side)
+//!   and `POST …/job-results/import?year=&file=NAME` (the file as the body);
+//! - `GET|PUT /api/branches/{branch_id}/notice?year=`, and `GET /api/notice?year=`
+//!   for a member's own branch.
+
+use super::accounts::YearQuery;
+use super::download::{self, Format};
+use super::error::{ApiError, ApiJson, ApiQuery};
+use super::session::SignedIn;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use vanguard_core::year_end::{evaluation, job, notice};
+use vanguard_shared::ledger::year_end::{EvaluationView, JobInput, JobSheet, Notice, NoticeInput};
+use vanguard_shared::ledger::Grade;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/branches/{branch_id}/evaluation", get(view))
+        .route("/api/branches/{branch_id}/evaluation.xlsx", get(xlsx))
+        .route("/api/branches/{branch_id}/evaluation.csv", get(csv))
+        .route("/api/branches/{branch_id}/evaluation/lock", post(lock))
+        .route("/api/branches/{branch_id}/evaluation/reopen", post(reopen))
+        .route(
+            "/api/branches/{branch_id}/evaluation/{member_id}",
+            put(override_grade),
+        )
+        .route(
+            "/api/branches/{branch_id}/job-results",
+            get(job_sheet).put(save_jobs),
+        )
+        .route(
+            "/api/branches/{branch_id}/job-results/import",
+            post(import_jobs),
+        )
+        .route(
+            "/api/branches/{branch_id}/notice",
+            get(branch_notice).put(publish_notice),
+        )
+        .route("/api/notice", get(my_notice))
+}
+
+async fn view(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let store = &state.services.store;
+    Ok(Json(
+        evaluation::view(store, &caller.member, &branch_id, query.year).await?,
+    ))
+}
+
+async fn file(
+    state: AppState,
+    caller: SignedIn,
+    branch_id: String,
+    query: YearQuery,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let store = &state.services.store;
+    let (table, name) = evaluation::export(store, &caller.0.member, &branch_id, query.year).await?;
+    download::table(&table, &name, "evaluation", format)
+}
+
+async fn xlsx(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Response, ApiError> {
+    file(state, caller, branch_id, query, Format::Xlsx).await
+}
+
+async fn csv(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Response, ApiError> {
+    file(state, caller, branch_id, query, Format::Csv).await
+}
+
+#[derive(Deserialize)]
+struct OverrideRequest {
+    #[serde(rename = "override")]
+    grade: Option<Grade>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn override_grade(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((branch_id, member_id)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+    ApiJson(body): ApiJson<OverrideRequest>,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let store = &state.services.store;
+    evaluation::override_grade(
+        store,
+        &caller.member,
+        &branch_id,
+        &member_id,
+        query.year,
+        body.grade,
+        &body.reason,
+    )
+    .await?;
+    Ok(Json(
+        evaluation::view(store, &caller.member, &branch_id, query.year).await?,
+    ))
+}
+
+async fn lock(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let store = &state.services.store;
+    Ok(Json(
+        evaluation::lock(store, &caller.member, &branch_id, query.year).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ReasonRequest {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reopen(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+    ApiJson(body): ApiJson<ReasonRequest>,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let store = &state.services.store;
+    Ok(Json(
+        evaluation::reopen(store, &caller.member, &branch_id, query.year, &body.reason).await?,
+    ))
+}
+
+async fn job_sheet(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<JobSheet>, ApiError> {
+    let store = &state.services.store;
+    Ok(Json(
+        job::sheet(store, &caller.member, &branch_id, query.year).await?,
+    ))
+}
+
+#[derive(Serialize)]
+struct Saved {
+    saved: usize,
+}
+
+async fn save_jobs(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+    ApiJson(rows): ApiJson<Vec<JobInput>>,
+) -> Result<Json<Saved>, ApiError> {
+    let store = &state.services.store;
+    let saved = job::save(
+        store,
+        &caller.member,
+        &branch_id,
+        query.year,
+        &rows,
+        "接口录入",
+    )
+    .await?;
+    Ok(Json(Saved { saved }))
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    year: Option<i32>,
+    /// The file's name, whose extension says CSV or .xlsx.
+    file: String,
+}
+
+async fn import_jobs(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> Result<Json<Saved>, ApiError> {
+    let store = &state.services.store;
+    let saved = job::import(
+        store,
+        &caller.member,
+        &branch_id,
+        query.year,
+        &query.file,
+        &body,
+    )
+    .await?;
+    Ok(Json(Saved { saved }))
+}
+
+async fn branch_notice(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<Notice>, ApiError> {
+    let store = &state.services.store;
+    let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    notice::notice_of(store, &caller.member, &branch_id, year)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("该年度尚未公示"))
+}
+
+async fn publish_notice(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+    ApiJson(body): ApiJson<NoticeInput>,
+) -> Result<(StatusCode, Json<Notice>), ApiError> {
+    let store = &state.services.store;
+    let n = notice::publish(store, &caller.member, &branch_id, query.year, &body).await?;
+    Ok((StatusCode::OK, Json(n)))
+}
+
+/// The notice of the caller's own branch; `null` until there is one.
+async fn my_notice(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<Option<Notice>>, ApiError> {
+    let store = &state.services.store;
+    Ok(Json(notice::mine(store, &caller.member, query.year).await?))
+}

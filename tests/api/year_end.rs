@@ -1,0 +1,435 @@
+//! The year-end evaluation: the job side imported all or nothing, the dual
+//! standard's proposals, the 优秀 quota flagged, overrides with reasons, the
+//! lock that freezes the year until a committee admin reopens it, the public
+//! notice a member reads, the exports read back, and who may do each.
+
+use crate::fixtures::{Branch, Person};
+use crate::helpers::{client, error_code, spawn_app, Db, TestApp};
+use crate::on_both;
+use crate::review::{check_in, this_year, token_of, visit};
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+
+fn path(branch: &Branch, tail: &str) -> String {
+    format!("/api/branches/{}/{tail}", branch.id)
+}
+
+fn with_year(p: &str) -> String {
+    let sep = if p.contains('?') { '&' } else { '?' };
+    format!("{p}{sep}year={}", this_year())
+}
+
+async fn put(app: &TestApp, p: &str, token: &str, body: Value) -> Response {
+    client()
+        .put(app.url(&with_year(p)))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn import(
+    app: &TestApp,
+    branch: &Branch,
+    token: &str,
+    file: &str,
+    body: Vec<u8>,
+) -> Response {
+    client()
+        .post(app.url(&with_year(&path(
+            branch,
+            &format!("job-results/import?file={file}"),
+        ))))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn evaluation(app: &TestApp, branch: &Branch, token: &str) -> Value {
+    app.get_json(&with_year(&path(branch, "evaluation")), token)
+        .await
+}
+
+fn row<'a>(v: &'a Value, who: &Person) -> &'a Value {
+    v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["member_id"] == who.id.as_str())
+        .unwrap_or_else(|| panic!("no row of {} in {v}", who.id))
+}
+
+async fn override_grade(
+    app: &TestApp,
+    branch: &Branch,
+    token: &str,
+    who: &Person,
+    grade: Option<&str>,
+    reason: &str,
+) -> Response {
+    put(
+        app,
+        &path(branch, &format!("evaluation/{}", who.id)),
+        token,
+        json!({"override": grade, "reason": reason}),
+    )
+    .await
+}
+
+async fn post(app: &TestApp, p: &str, token: &str, body: Value) -> Response {
+    app.post(&with_year(p), token, body).await
+}
+
+async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 3).await;
+    let other = Branch::create(&app, 1).await;
+    let [m1, m2, m3] = [&branch.members[0], &branch.members[1], &branch.members[2]];
+    let secretary = token_of(&app, &branch.secretary).await;
+    let other_secretary = token_of(&app, &other.secretary).await;
+    let member = token_of(&app, m1).await;
+    let admin = app.token("admin").await;
+
+    // A bad file is refused whole, each error naming its row and field.
+    let bad = format!(
+        "\u{feff}用户名,年度考核,交办任务,完成任务\n{},优秀,10,10\n{},很好,,\nnobody,称职,,\n{},称职,2,3\n",
+        m1.username, m2.username, m3.username
+    );
+    let (status, message) =
+        error_code_message(import(&app, &branch, &secretary, "job.csv", bad.into_bytes()).await)
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for said in ["第 3 行 年度考核", "第 4 行 用户名", "第 5 行 任务"] {
+        assert!(message.contains(said), "{said} in {message}");
+    }
+    let sheet = app
+        .get_json(&with_year(&path(&branch, "job-results")), &secretary)
+        .await;
+    assert!(
+        sheet["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["appraisal"].is_null()),
+        "nothing stored: {sheet}"
+    );
+    // Only the branch's deciders import.
+    let good = format!(
+        "用户名,年度考核,交办任务,完成任务,备注\n{},优秀,10,8,\n{},不称职,,,年度考核未通过\n{},合格,,,\n",
+        m1.username, m2.username, m3.username
+    );
+    let refused = import(
+        &app,
+        &branch,
+        &other_secretary,
+        "job.csv",
+        good.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let imported = import(&app, &branch, &secretary, "job.csv", good.into_bytes()).await;
+    assert_eq!(imported.status(), StatusCode::OK);
+    assert_eq!(imported.json::<Value>().await.expect("json")["saved"], 3);
+
+    // The job side is priced and decides: 不称职 fails it, whatever else.
+    let v = evaluation(&app, &branch, &secretary).await;
+    assert_eq!(v["locked"], false);
+    assert_eq!(v["progress"], "proposed");
+    assert_eq!(row(&v, m1)["job_result"], "excellent");
+    assert_eq!(row(&v, m3)["job_result"], "competent", "合格 maps to 称职");
+    let failing = row(&v, m2);
+    assert_eq!(failing["job_result"], "incompetent");
+    assert_ne!(failing["proposed"], "excellent");
+    assert!(
+        failing["reasons"].to_string().contains("年度考核不称职"),
+        "{failing}"
+    );
+    // 100 base + 20 for 优秀 + 8 of 10 task points.
+    assert_eq!(row(&v, m1)["job_score"].as_f64(), Some(28.0));
+    assert_eq!(v["quota"]["limit"], 1);
+    assert_eq!(v["quota"]["exceeded"], false);
+    // The sheet lists the appraisal under 工作完成情况.
+    let sheet = app
+        .get_json(
+            &format!("/api/members/{}/ledger?year={}", m1.id, this_year()),
+            &secretary,
+        )
+        .await;
+    let job_lines: Vec<&Value> = sheet["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["section"] == "work_completion" && e["side"] == "job")
+        .collect();
+    assert!(
+        job_lines.iter().any(|e| e["what"] == "年度考核：优秀"),
+        "{sheet}"
+    );
+
+    // Overrides need a reason; two 优秀 of three exceed the quota, flagged.
+    let (status, _) =
+        error_code(override_grade(&app, &branch, &secretary, m1, Some("excellent"), "  ").await)
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for who in [m1, m3] {
+        let r = override_grade(
+            &app,
+            &branch,
+            &secretary,
+            who,
+            Some("excellent"),
+            "支部大会评议推荐",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let v = evaluation(&app, &branch, &secretary).await;
+    assert_eq!(v["quota"]["excellent"], 2);
+    assert_eq!(v["quota"]["exceeded"], true);
+    let overridden = row(&v, m3);
+    assert_eq!(overridden["final"], "excellent");
+    assert_ne!(
+        overridden["proposed"], "excellent",
+        "the proposal stays beside it"
+    );
+    assert_eq!(overridden["override_reason"], "支部大会评议推荐");
+    assert_eq!(overridden["override_by"], branch.secretary.name.as_str());
+    // Withdraw one: back under the quota.
+    let r = override_grade(&app, &branch, &secretary, m3, None, "").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        evaluation(&app, &branch, &secretary).await["quota"]["exceeded"],
+        false
+    );
+
+    // Who may not: a member, another branch's secretary.
+    let (status, _) = error_code(
+        app.get(&with_year(&path(&branch, "evaluation")), &member)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = post(
+        &app,
+        &path(&branch, "evaluation/lock"),
+        &other_secretary,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A notice needs a locked year.
+    let notice = json!({"starts_on": "2026-12-20", "ends_on": "2026-12-26",
+                        "objection": "向支部书记当面或书面反映", "named": ["excellent", "unqualified"]});
+    let r = put(&app, &path(&branch, "notice"), &secretary, notice.clone()).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // A record submitted before the lock cannot be decided after it.
+    check_in(&app, m1, "late-rec", visit(30))
+        .await
+        .expect("check in");
+    let locked = post(
+        &app,
+        &path(&branch, "evaluation/lock"),
+        &secretary,
+        json!({}),
+    )
+    .await;
+    assert_eq!(locked.status(), StatusCode::OK);
+    let locked: Value = locked.json().await.expect("json");
+    assert_eq!(locked["locked"], true);
+    assert_eq!(locked["progress"], "locked");
+    let r = override_grade(&app, &branch, &secretary, m3, Some("basic"), "复核").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let again = format!("用户名,年度考核\n{},称职\n", m2.username);
+    let r = import(
+        &app,
+        &branch,
+        &secretary,
+        "job.csv",
+        again.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let decided = app
+        .post(
+            "/api/reviews",
+            &secretary,
+            json!({"member_id": m1.id, "record_id": "late-rec", "status": "approved"}),
+        )
+        .await;
+    assert_eq!(decided.status(), StatusCode::CONFLICT);
+    let r = post(
+        &app,
+        &path(&branch, "evaluation/lock"),
+        &secretary,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "locked twice");
+
+    // The notice, and the member reads it on the phone's API.
+    let r = put(&app, &path(&branch, "notice"), &secretary, notice).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let seen = app
+        .get_json(&format!("/api/notice?year={}", this_year()), &member)
+        .await;
+    let named: Vec<(String, String)> = seen["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap_or("").into(),
+                e["grade"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [(m1.name.clone(), "excellent".to_string())],
+        "{seen}"
+    );
+    assert_eq!(seen["objection"], "向支部书记当面或书面反映");
+    let outsider = app
+        .get_json(
+            &format!("/api/notice?year={}", this_year()),
+            &token_of(&app, &other.members[0]).await,
+        )
+        .await;
+    assert!(
+        outsider.is_null(),
+        "another branch's notice is not theirs: {outsider}"
+    );
+
+    // Only a committee admin above reopens, and only with a reason.
+    let r = post(
+        &app,
+        &path(&branch, "evaluation/reopen"),
+        &secretary,
+        json!({"reason": "再议"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(
+        &app,
+        &path(&branch, "evaluation/reopen"),
+        &admin,
+        json!({"reason": ""}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &app,
+        &path(&branch, "evaluation/reopen"),
+        &admin,
+        json!({"reason": "群众有异议，重新评议"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let reopened: Value = r.json().await.expect("json");
+    assert_eq!(reopened["locked"], false);
+    assert_eq!(reopened["lock"]["reopen_reason"], "群众有异议，重新评议");
+    let r = import(&app, &branch, &secretary, "job.csv", again.into_bytes()).await;
+    assert_eq!(r.status(), StatusCode::OK, "open again");
+    let withdrawn = app
+        .get_json(&format!("/api/notice?year={}", this_year()), &member)
+        .await;
+    assert!(withdrawn.is_null(), "a reopened year's notice is withdrawn");
+
+    // Every decision is in the audit trail.
+    let store = &app.state.services.store;
+    for action in [
+        "job_results",
+        "grade_override",
+        "evaluation_locked",
+        "evaluation_reopened",
+        "notice_published",
+    ] {
+        let lines = store.audit().of_action(action).await.expect("audit");
+        assert!(!lines.is_empty(), "{action}");
+    }
+}
+on_both!(the_year_end_runs_from_job_side_to_notice);
+
+async fn error_code_message(r: Response) -> (StatusCode, String) {
+    let status = r.status();
+    let body: Value = r.json().await.expect("json");
+    (
+        status,
+        body["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+async fn the_evaluation_exports_read_back_as_the_page_shows(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let rows = json!([
+        {"member_id": branch.members[0].id, "appraisal": "excellent", "tasks_assigned": 4, "tasks_completed": 4},
+        {"member_id": branch.members[1].id, "appraisal": "basic"},
+    ]);
+    let r = put(&app, &path(&branch, "job-results"), &secretary, rows).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // A row naming someone else's member is refused whole.
+    let r = put(
+        &app,
+        &path(&branch, "job-results"),
+        &secretary,
+        json!([{"member_id": "nobody", "appraisal": "excellent"}]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v = evaluation(&app, &branch, &secretary).await;
+
+    let xlsx = app
+        .get(&with_year(&path(&branch, "evaluation.xlsx")), &secretary)
+        .await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.expect("bytes");
+    use calamine::{Reader, Xlsx};
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("workbook");
+    let range = book.worksheet_range_at(0).expect("sheet").expect("range");
+    let cells: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert!(
+        cells[0][0].contains(&branch.name),
+        "title row: {:?}",
+        cells[0]
+    );
+    let header = &cells[1];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    for r in v["rows"].as_array().expect("rows") {
+        let line = cells
+            .iter()
+            .find(|c| c[col("姓名")] == r["name"].as_str().unwrap_or_default())
+            .expect("the member's line");
+        assert_eq!(line[col("总分")].parse::<f64>().ok(), r["total"].as_f64());
+        let grade: vanguard_shared::ledger::Grade =
+            serde_json::from_value(r["final"].clone()).expect("grade");
+        assert_eq!(line[col("最终等次")], grade.label());
+    }
+    let csv = app
+        .get(&with_year(&path(&branch, "evaluation.csv")), &secretary)
+        .await;
+    let text = csv.bytes().await.expect("bytes");
+    assert!(
+        text.starts_with("\u{feff}".as_bytes()),
+        "a byte order mark for Excel"
+    );
+    let text = String::from_utf8(text.to_vec()).expect("utf-8");
+    assert!(
+        text.contains("最终等次") && text.contains("基本称职"),
+        "{text}"
+    );
+}
+on_both!(the_evaluation_exports_read_back_as_the_page_shows);
