@@ -70,7 +70,10 @@ ui_errors!(
     vanguard_core::rulebooks::RulebookError,
     vanguard_core::attendance::AttendanceError,
     vanguard_core::storage::StoreError,
-    vanguard_core::sync::SyncError
+    vanguard_core::sync::SyncError,
+    vanguard_core::year_end::YearEndError,
+    vanguard_core::audit_trail::AuditTrailError,
+    vanguard_core::committee::CommitteeError
 );
 
 /// The client's address, for throttling sign-in; unknown when not served over TCP.

@@ -6,7 +6,9 @@
 
 use crate::accounts::{import::ImportError, AccountsError};
 use crate::attendance::AttendanceError;
+use crate::audit_trail::AuditTrailError;
 use crate::auth::AuthError;
+use crate::committee::CommitteeError;
 use crate::events::EventError;
 use crate::exports::ExportError;
 use crate::ledger::LedgerError;
@@ -245,6 +247,27 @@ impl From<RecordsError> for ServiceError {
             RecordsError::NotFound => ServiceError::NotFound(err.to_string()),
             RecordsError::Year(e) => ServiceError::BadRequest(e.to_string()),
             RecordsError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AuditTrailError> for ServiceError {
+    fn from(err: AuditTrailError) -> Self {
+        match err {
+            AuditTrailError::Forbidden => ServiceError::Forbidden(err.to_string()),
+            AuditTrailError::Invalid(m) => ServiceError::Unprocessable(m),
+            AuditTrailError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CommitteeError> for ServiceError {
+    fn from(err: CommitteeError) -> Self {
+        match err {
+            CommitteeError::Forbidden => ServiceError::Forbidden(err.to_string()),
+            CommitteeError::Year(e) => ServiceError::BadRequest(e.to_string()),
+            CommitteeError::YearEnd(e) => e.into(),
+            CommitteeError::Store(e) => e.into(),
         }
     }
 }

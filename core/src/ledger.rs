@@ -212,6 +212,16 @@ impl BranchFacts {
         )
     }
 
+    /// A branch's events of the year.
+    pub fn events_of_branch(&self, branch_id: &str) -> &[EventEntry] {
+        self.events.get(branch_id).map_or(&[][..], |e| e.as_slice())
+    }
+
+    /// Every attendance row read, of every member.
+    pub fn attendance_rows(&self) -> impl Iterator<Item = &Attended> {
+        self.attendance.values().flatten()
+    }
+
     /// The member's job side of the year, if entered.
     pub fn job_of(&self, member_id: &str) -> Option<&JobFact> {
         self.jobs.get(member_id)

@@ -6,9 +6,11 @@
 
 pub mod accounts;
 pub mod attendance;
+pub mod audit_trail;
 pub mod auth;
 pub mod caller;
 pub mod charts;
+pub mod committee;
 pub mod error;
 pub mod events;
 pub mod exports;

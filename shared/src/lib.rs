@@ -13,9 +13,11 @@ pub extern crate automerge_phone as automerge;
 
 pub mod account;
 pub mod attendance;
+pub mod audit;
 mod automerge_versions;
 pub mod branch_events;
 mod codes;
+pub mod committee;
 pub mod decimal;
 pub mod documents;
 pub mod error_body;

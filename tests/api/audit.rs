@@ -91,3 +91,111 @@ async fn sign_ins_and_resets_are_audited_and_the_log_cannot_be_changed(db: Db) {
     assert_eq!(lines(&app, "password_reset").await, resets);
 }
 on_both!(sign_ins_and_resets_are_audited_and_the_log_cannot_be_changed);
+
+/// The trail as people read it: a secretary sees their branch's lines and
+/// no other's, filtered by kind, member and date; a committee admin sees
+/// every branch below; a member is refused; the CSV opens in Excel.
+async fn the_trail_is_read_within_its_scope(db: Db) {
+    use crate::fixtures::Branch;
+    use crate::review::{check_in, this_year, token_of, visit};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let other = Branch::create(&app, 1).await;
+    let member = &branch.members[0];
+    check_in(&app, member, "audited-rec", visit(20))
+        .await
+        .expect("check in");
+    check_in(&app, &other.members[0], "elsewhere-rec", visit(20))
+        .await
+        .expect("check in");
+    let secretary = token_of(&app, &branch.secretary).await;
+    let decided = app
+        .post(
+            "/api/reviews",
+            &secretary,
+            json!({"member_id": member.id, "record_id": "audited-rec", "status": "approved"}),
+        )
+        .await;
+    assert_eq!(decided.status(), StatusCode::OK);
+
+    let all = app.get_json("/api/audit", &secretary).await;
+    let lines = all.as_array().expect("lines");
+    let subjects: Vec<&str> = lines.iter().filter_map(|l| l["subject"].as_str()).collect();
+    assert!(
+        lines.iter().any(|l| l["kind"] == "review"
+            && l["actor"] == branch.secretary.name.as_str()
+            && l["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains(&member.name))),
+        "the decision: {all}"
+    );
+    assert!(
+        lines.iter().any(|l| l["kind"] == "checkin"),
+        "the member's check-in: {all}"
+    );
+    // Fixtures share names across branches: tell them apart by id.
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l["actor_id"] == other.members[0].id.as_str()),
+        "another branch's lines stay out: {subjects:?}"
+    );
+    for l in lines {
+        for key in ["at", "actor", "kind", "subject", "detail"] {
+            assert!(l.get(key).is_some(), "{key} in {l}");
+        }
+    }
+    // Filters: by kind, by member (username or id), by date.
+    let logins = app.get_json("/api/audit?kind=login", &secretary).await;
+    assert!(logins
+        .as_array()
+        .expect("lines")
+        .iter()
+        .all(|l| l["kind"] == "login"));
+    assert!(!logins.as_array().expect("lines").is_empty());
+    let about = app
+        .get_json(
+            &format!("/api/audit?member={}", member.username),
+            &secretary,
+        )
+        .await;
+    assert!(about.as_array().expect("lines").iter().all(|l| l["subject"]
+        .as_str()
+        .is_some_and(|s| s.contains(&member.name))));
+    let future = app
+        .get_json(
+            &format!(
+                "/api/audit?from={}-12-31&to={}-12-31",
+                this_year() + 1,
+                this_year() + 1
+            ),
+            &secretary,
+        )
+        .await;
+    assert_eq!(future, json!([]));
+    let bad = app.get("/api/audit?kind=nonsense", &secretary).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The admin above sees both branches; a member sees nothing.
+    let admin = app.token("admin").await;
+    let everything = app.get_json("/api/audit", &admin).await;
+    let actors: Vec<&str> = everything
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["actor_id"].as_str())
+        .collect();
+    assert!(actors.contains(&other.members[0].id.as_str()) && actors.contains(&member.id.as_str()));
+    let refused = app.get("/api/audit", &token_of(&app, member).await).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let csv = app.get("/api/audit.csv?kind=review", &secretary).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let bytes = csv.bytes().await.expect("bytes");
+    assert!(bytes.starts_with("\u{feff}".as_bytes()));
+    let text = String::from_utf8(bytes.to_vec()).expect("utf-8");
+    assert!(
+        text.contains("审核与调整") && text.contains(&member.name),
+        "{text}"
+    );
+}
+on_both!(the_trail_is_read_within_its_scope);

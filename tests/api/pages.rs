@@ -170,3 +170,77 @@ async fn ledger_and_rulebook_pages(db: Db) {
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
 }
 on_both!(ledger_and_rulebook_pages);
+
+/// The year-end pages render on the server for a secretary, step by step;
+/// their server functions refuse a member and another branch's secretary.
+async fn year_end_pages(db: Db) {
+    use crate::fixtures::{Branch, PASSWORD};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    app.sign_in(&branch.secretary.username, PASSWORD).await;
+    let job = app.html("/console/evaluation/job").await;
+    assert!(
+        job.contains("年度业务考核")
+            && job.contains(&branch.members[1].name)
+            && job.contains("从 Excel 或 CSV 导入")
+            && job.contains("已录入 0 / 4 人"),
+        "{job}"
+    );
+    let evaluation = app.html("/console/evaluation").await;
+    assert!(
+        evaluation.contains("年度党员民主评议")
+            && evaluation.contains("建议等次及依据")
+            && evaluation.contains("未录入业务考核结果")
+            && evaluation.contains("锁定本年度评议")
+            && evaluation.contains(&format!(
+                "/api/branches/{}/evaluation.xlsx?year=",
+                branch.id
+            )),
+        "{evaluation}"
+    );
+    let notice = app.html("/console/evaluation/notice").await;
+    assert!(notice.contains("评议尚未锁定"), "{notice}");
+    // Through the page's server functions: lock, then publish the notice.
+    let locked = app.sfn("lock_evaluation", &[]).await;
+    assert_eq!(locked.status(), StatusCode::OK);
+    let published = app
+        .sfn(
+            "publish_notice",
+            &[
+                ("starts_on", "2026-12-20"),
+                ("ends_on", "2026-12-26"),
+                ("objection", "向支部书记反映"),
+                ("named", "excellent,unqualified"),
+            ],
+        )
+        .await;
+    assert_eq!(published.status(), StatusCode::OK);
+    let notice = app.html("/console/evaluation/notice").await;
+    assert!(
+        notice.contains("民主评议党员结果公示") && notice.contains("2026-12-20 至 2026-12-26"),
+        "{notice}"
+    );
+
+    // A committee admin picks the branch first.
+    app.sign_in("admin", DEMO_PASSWORD).await;
+    let picker = app.html("/console/evaluation").await;
+    assert!(
+        picker.contains(&format!("/console/evaluation?branch={}", branch.id)),
+        "{picker}"
+    );
+    let chosen = app
+        .html(&format!("/console/evaluation?branch={}", branch.id))
+        .await;
+    assert!(chosen.contains("重新开启评议"), "{chosen}");
+
+    // Outsiders are refused by the server functions themselves.
+    app.sign_in(&branch.members[0].username, PASSWORD).await;
+    let refused = app.sfn("evaluation", &[]).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    app.sign_in("secretary01", DEMO_PASSWORD).await;
+    let refused = app
+        .sfn("lock_evaluation", &[("branch", branch.id.as_str())])
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+on_both!(year_end_pages);

@@ -293,6 +293,13 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
         "{seen}"
     );
     assert_eq!(seen["objection"], "向支部书记当面或书面反映");
+    // What the phone keeps: the member's own job result and the notice.
+    let mine = app
+        .get_json(&format!("/api/year-end?year={}", this_year()), &member)
+        .await;
+    assert_eq!(mine["job"]["appraisal"], "excellent");
+    assert_eq!(mine["job"]["tasks"], json!([10, 8]));
+    assert_eq!(mine["notice"]["entries"], seen["entries"]);
     let outsider = app
         .get_json(
             &format!("/api/notice?year={}", this_year()),
@@ -433,3 +440,128 @@ async fn the_evaluation_exports_read_back_as_the_page_shows(db: Db) {
     );
 }
 on_both!(the_evaluation_exports_read_back_as_the_page_shows);
+
+async fn the_committee_sees_its_branches_and_their_assessment(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let admin = app.token("admin").await;
+    let summary = |v: &Value| -> Value {
+        v["branches"]
+            .as_array()
+            .expect("branches")
+            .iter()
+            .find(|b| b["branch_id"] == branch.id.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("no {} in {v}", branch.id))
+    };
+
+    let v = app.get_json(&with_year("/api/committee"), &admin).await;
+    let mine = summary(&v);
+    assert_eq!(mine["members"], 4);
+    assert_eq!(mine["progress"], "not_started");
+    assert!(mine["liuhua"].is_null());
+    assert_eq!(v["ranked"], false, "never ranked unless turned on");
+    assert!(mine["rank"].is_null());
+    let theme = mine["meetings"]
+        .as_array()
+        .expect("meetings")
+        .iter()
+        .find(|m| m["kind"] == "theme_day")
+        .expect("theme days");
+    assert_eq!(theme["period"], "month");
+    // A new branch has held none of the months due so far.
+    assert_eq!(theme["year"][0], 0);
+    assert!(theme["year"][1].as_u64().unwrap_or(0) >= 1);
+    let grades: u64 = mine["grades"]
+        .as_array()
+        .expect("grades")
+        .iter()
+        .map(|g| g[1].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(grades, 4, "every member counted: {mine}");
+    // Only committee admins see it.
+    let r = app.get(&with_year("/api/committee"), &secretary).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // The branch checks itself; the committee's spot-check prevails.
+    let own = put(
+        &app,
+        &path(&branch, "assessment?stage=self_check"),
+        &secretary,
+        json!([{"item_id": "1", "score": "met", "note": "已划分两个党小组"},
+               {"item_id": "2", "score": "partly"}]),
+    )
+    .await;
+    assert_eq!(own.status(), StatusCode::OK);
+    let own: Value = own.json().await.expect("json");
+    assert_eq!(own["total"].as_f64(), Some(7.5));
+    let r = put(
+        &app,
+        &path(&branch, "assessment?stage=spot_check"),
+        &secretary,
+        json!([{"item_id": "1", "score": "not_met"}]),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a branch does not spot-check itself"
+    );
+    let r = put(
+        &app,
+        &path(&branch, "assessment?stage=self_check"),
+        &secretary,
+        json!([{"item_id": "1", "score": "great"}]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let spot = put(
+        &app,
+        &path(&branch, "assessment?stage=spot_check"),
+        &admin,
+        json!([{"item_id": "1", "score": "not_met", "note": "第二党小组未建"}]),
+    )
+    .await;
+    assert_eq!(spot.status(), StatusCode::OK);
+    let spot: Value = spot.json().await.expect("json");
+    assert_eq!(spot["total"].as_f64(), Some(2.5));
+    let item = &spot["items"][0];
+    assert_eq!(
+        (item["self_score"].as_str(), item["spot_score"].as_str()),
+        (Some("met"), Some("not_met"))
+    );
+
+    // Locked, with its 六化 score, in the committee's view and its export.
+    let r = post(
+        &app,
+        &path(&branch, "evaluation/lock"),
+        &secretary,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v = app.get_json(&with_year("/api/committee"), &admin).await;
+    let mine = summary(&v);
+    assert_eq!(mine["progress"], "locked");
+    assert_eq!(mine["liuhua"][0].as_f64(), Some(2.5));
+    assert_eq!(mine["liuhua"][1], "未达标");
+    let xlsx = app.get(&with_year("/api/committee.xlsx"), &admin).await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = xlsx.bytes().await.expect("bytes");
+    use calamine::{Reader, Xlsx};
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("workbook");
+    let range = book.worksheet_range_at(0).expect("sheet").expect("range");
+    let line: Vec<String> = range
+        .rows()
+        .find(|r| r.first().is_some_and(|c| c.to_string() == branch.name))
+        .expect("the branch's row")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        line.contains(&"已锁定".to_string()) && line.contains(&"2.5".to_string()),
+        "{line:?}"
+    );
+}
+on_both!(the_committee_sees_its_branches_and_their_assessment);

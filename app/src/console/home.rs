@@ -40,6 +40,24 @@ fn Home(me: Me) -> impl IntoView {
             "全支部党员的积分台账，每人一张清单",
         ),
         (
+            me.has(vanguard_shared::Role::CommitteeAdmin),
+            "/console/committee",
+            "各支部概况",
+            "各支部会议、参与率、待审核、年终评议进度和六化得分",
+        ),
+        (
+            me.hosts_events() || me.has(vanguard_shared::Role::CommitteeAdmin),
+            "/console/assessment",
+            "六化评定",
+            "支部“六化”规范化建设：支部自查，党委抽查",
+        ),
+        (
+            me.hosts_events() || me.has(vanguard_shared::Role::CommitteeAdmin),
+            "/console/evaluation",
+            "年终评议",
+            "业务考核、双好评议、改评、锁定和结果公示",
+        ),
+        (
             me.manages_members(),
             "/console/rulebook",
             "积分细则",
@@ -56,6 +74,12 @@ fn Home(me: Me) -> impl IntoView {
             "/members",
             "成员管理",
             "本支部（本党委）的党员名单，重置密码",
+        ),
+        (
+            me.reviews_records() || me.has(vanguard_shared::Role::CommitteeAdmin),
+            "/console/audit",
+            "审计日志",
+            "每一项决定的操作人、时间、设备和内容，可筛选、导出",
         ),
     ];
     let shown: Vec<_> = items.into_iter().filter(|(may, ..)| *may).collect();

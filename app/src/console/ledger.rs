@@ -77,7 +77,11 @@ fn BranchLedgerView(me: Me) -> impl IntoView {
         return view! {
             <ConsoleNav />
             <section class="card wide">
-                <BranchPicker />
+                <BranchPicker
+                    title="支部台账"
+                    hint="选择一个支部，查看其党员的正式台账。"
+                    to="/console/ledger"
+                />
             </section>
         }
         .into_any();
@@ -105,12 +109,18 @@ fn BranchLedgerView(me: Me) -> impl IntoView {
     .into_any()
 }
 
+/// A committee admin's list of the branches below, each linking to `to`
+/// with `?branch=`.
 #[component]
-fn BranchPicker() -> impl IntoView {
+pub(crate) fn BranchPicker(
+    title: &'static str,
+    hint: &'static str,
+    to: &'static str,
+) -> impl IntoView {
     let branches = Resource::new(|| (), |_| ledger_branches());
     view! {
-        <h1>"支部台账"</h1>
-        <p class="muted">"选择一个支部，查看其党员的正式台账。"</p>
+        <h1>{title}</h1>
+        <p class="muted">{hint}</p>
         <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
             {move || {
                 branches
@@ -124,7 +134,7 @@ fn BranchPicker() -> impl IntoView {
                                     .map(|(id, name)| {
                                         view! {
                                             <li>
-                                                <A href=format!("/console/ledger?branch={id}")>{name}</A>
+                                                <A href=format!("{to}?branch={id}")>{name}</A>
                                             </li>
                                         }
                                     })
@@ -344,7 +354,7 @@ fn Table(table: BranchLedger) -> impl IntoView {
 }
 
 /// The browser's print dialog: the print stylesheet lays the page out on A4.
-fn print(ev: leptos::ev::MouseEvent) {
+pub(crate) fn print(ev: leptos::ev::MouseEvent) {
     ev.prevent_default();
     #[cfg(feature = "hydrate")]
     if let Some(window) = web_sys::window() {
@@ -354,7 +364,7 @@ fn print(ev: leptos::ev::MouseEvent) {
 
 /// Links to the page's table as .xlsx and CSV, and to print it.
 #[component]
-fn Exports(base: String, query: String) -> impl IntoView {
+pub(crate) fn Exports(base: String, query: String) -> impl IntoView {
     view! {
         <p class="exports">
             <a href=format!("{base}.xlsx?{query}") download="">"导出 Excel"</a>

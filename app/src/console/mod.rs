@@ -3,9 +3,15 @@
 //! The review queue (`/console/review`), the branch's events and their
 //! attendance sheets (`/console/events`), the branch ledger and each
 //! member's sheet (`/console/ledger`), the rulebook (`/console/rulebook`),
+//! the year-end evaluation (`/console/evaluation`, `/job`, `/notice`), the
+//! audit trail (`/console/audit`), the committee's view of its branches
+//! (`/console/committee`) and their 六化 assessment (`/console/assessment`),
 //! the member list (`/members`) and the host's screen (`/host`).
 
 pub mod attendance;
+pub mod audit;
+pub mod committee;
+pub mod evaluation;
 pub mod events;
 pub mod home;
 pub mod host;
@@ -55,6 +61,24 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/console/rulebook") view=rulebook::RulebookPage ssr=SsrMode::Async />
+                <Route path=path!("/console/audit") view=audit::AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/console/committee") view=committee::CommitteePage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/console/assessment")
+                    view=committee::AssessmentPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/console/evaluation") view=evaluation::EvaluationPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/console/evaluation/job")
+                    view=evaluation::JobSheetPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/console/evaluation/notice")
+                    view=evaluation::NoticePage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/members") view=members::MembersPage ssr=SsrMode::Async />
                 <Route path=path!("/host") view=host::HostListPage ssr=SsrMode::Async />
                 <Route path=path!("/host/:event_id") view=host::HostCodePage ssr=SsrMode::Async />

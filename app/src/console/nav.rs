@@ -5,13 +5,15 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
-const PAGES: [(&str, &str); 6] = [
+const PAGES: [(&str, &str); 8] = [
     ("/console/review", "审核"),
     ("/console/events", "活动与考勤"),
     ("/console/ledger", "台账"),
+    ("/console/evaluation", "年终评议"),
     ("/console/rulebook", "积分细则"),
     ("/host", "主持签到"),
     ("/members", "成员管理"),
+    ("/console/audit", "审计日志"),
 ];
 
 #[component]

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use vanguard_shared::documents::edit::{self, EditError};
 use vanguard_shared::documents::view::RecordView;
 use vanguard_shared::documents::{view, DocId, Layout, NewRecord};
+use vanguard_shared::ledger::year_end::MyYearEnd;
 use vanguard_shared::ledger::Rulebook;
 use vanguard_shared::sync::{Replica, SyncClient};
 
@@ -19,6 +20,8 @@ pub struct Device {
     pub client: SyncClient,
     /// The rulebook the server last sent, for the provisional ledger.
     pub rulebook: Option<Rulebook>,
+    /// The member's job result and branch notice, as last fetched.
+    pub year_end: Option<MyYearEnd>,
 }
 
 thread_local! {
@@ -41,6 +44,7 @@ pub fn open(me: CachedMe) {
         peer_id: storage::peer_id(),
         client: SyncClient::new(replicas),
         rulebook: storage::load_rulebook(),
+        year_end: storage::load_year_end(),
     };
     DEVICE.with(|d| *d.borrow_mut() = Some(device));
 }
@@ -119,6 +123,7 @@ fn read_snapshot(revision: u64) -> Option<Snapshot> {
             .is_some_and(Replica::has_root);
         Snapshot {
             rulebook: d.rulebook.clone(),
+            year_end: d.year_end.clone().filter(|y| y.year == d.me.year),
             writable,
             now: now(&d.me),
             me: d.me.clone(),

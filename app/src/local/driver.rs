@@ -185,6 +185,10 @@ async fn fetch_rulebook() -> Result<(), NetError> {
     storage::save_rulebook(&json)?;
     RULEBOOK_AT.set(js_sys::Date::now());
     device::with(|d| d.rulebook = Some(book));
+    // The job side and the notice change as rarely: fetched with it.
+    let (year_end, json) = net::year_end(this_year()).await?;
+    storage::save_year_end(&json)?;
+    device::with(|d| d.year_end = Some(year_end));
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use vanguard_shared::documents::view::{Attended, RecordView};
 use vanguard_shared::documents::{DocId, EventEntry};
+use vanguard_shared::ledger::year_end::MyYearEnd;
 use vanguard_shared::ledger::{self, Ledger, LedgerInput, Mode, Rulebook};
 use vanguard_shared::Role;
 
@@ -67,6 +68,8 @@ pub struct Snapshot {
     pub now: DateTime<FixedOffset>,
     /// Fetched with the identity; `None` until the device has been online once.
     pub rulebook: Option<Rulebook>,
+    /// The member's job result and branch notice of this year, if fetched.
+    pub year_end: Option<MyYearEnd>,
 }
 
 /// A snapshot is read once per revision of the device's data and kept
@@ -106,7 +109,7 @@ impl Snapshot {
                 records: &facts,
                 adjustments: &[],
                 vetoes: &[],
-                job: None,
+                job: self.year_end.as_ref().and_then(|y| y.job.as_ref()),
             },
             mode,
         ))

@@ -5,6 +5,7 @@ use super::model::CachedMe;
 use super::storage::StorageError;
 use gloo_net::http::Request;
 use vanguard_shared::error_body::ErrorBody;
+use vanguard_shared::ledger::year_end::MyYearEnd;
 use vanguard_shared::ledger::Rulebook;
 use vanguard_shared::sync::batch::CONTENT_TYPE;
 use vanguard_shared::Me;
@@ -76,6 +77,12 @@ pub async fn me(year: i32) -> Result<CachedMe, NetError> {
 /// itself, so its download holds no code to.
 pub async fn rulebook() -> Result<(Rulebook, String), NetError> {
     get_json("/api/rulebook").await
+}
+
+/// `GET /api/year-end`: the member's job result and branch notice, with the
+/// JSON storage keeps.
+pub async fn year_end(year: i32) -> Result<(MyYearEnd, String), NetError> {
+    get_json(&format!("/api/year-end?year={year}")).await
 }
 
 /// One batch round (`POST /api/sync`): the answer's body, `None` for 204.

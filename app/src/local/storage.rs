@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use gloo_storage::{LocalStorage, Storage};
 use vanguard_shared::documents::DocId;
+use vanguard_shared::ledger::year_end::MyYearEnd;
 use vanguard_shared::ledger::Rulebook;
 use vanguard_shared::sync::Replica;
 
@@ -14,6 +15,7 @@ const PREFIX: &str = "vanguard/";
 const ME: &str = "vanguard/me";
 const PEER: &str = "vanguard/peer";
 const RULEBOOK: &str = "vanguard/rulebook";
+const YEAR_END: &str = "vanguard/year-end";
 
 fn doc_key(id: &DocId) -> String {
     format!("{PREFIX}doc/{id}")
@@ -54,6 +56,16 @@ pub fn load_rulebook() -> Option<Rulebook> {
 pub fn save_rulebook(json: &str) -> Result<(), StorageError> {
     LocalStorage::raw()
         .set_item(RULEBOOK, json)
+        .map_err(|_| StorageError::Full)
+}
+
+pub fn load_year_end() -> Option<MyYearEnd> {
+    LocalStorage::get(YEAR_END).ok()
+}
+
+pub fn save_year_end(json: &str) -> Result<(), StorageError> {
+    LocalStorage::raw()
+        .set_item(YEAR_END, json)
         .map_err(|_| StorageError::Full)
 }
 

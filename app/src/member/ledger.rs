@@ -5,6 +5,7 @@ use crate::components::member_frame::MemberFrame;
 use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use vanguard_shared::ledger::year_end::Notice;
 use vanguard_shared::ledger::{
     Entry, Grade, Ledger, Mode, Points, Rulebook, Section, Side, Source,
 };
@@ -49,6 +50,7 @@ fn LedgerView() -> impl IntoView {
                     records,
                     s.attendance_titles(&attendance),
                     official,
+                    s.year_end.clone().unwrap_or_default(),
                 )
             })
         },
@@ -57,13 +59,14 @@ fn LedgerView() -> impl IntoView {
     move || {
         ledger
             .get()
-            .map(|(_, ledger, records, attended, official)| {
+            .map(|(_, ledger, records, attended, official, year_end)| {
                 let Some((ledger, book)) = ledger else {
                     return view! {
                         <p class="card notice">"本机还没有积分细则，请联网同步一次。"</p>
                     }
                     .into_any();
                 };
+                let job = year_end.job.clone();
                 let titles = move |source: &Source| match source {
                     Source::Record(id) => records
                         .iter()
@@ -75,10 +78,48 @@ fn LedgerView() -> impl IntoView {
                                 .find(|(fact, ..)| *fact == **id)
                                 .map(|(_, title, day)| (title.clone(), day.clone()))
                         }),
-                    Source::Adjustment(_) | Source::Appraisal | Source::Tasks => None,
+                    Source::Appraisal => job
+                        .as_ref()
+                        .map(|j| (format!("年度考核：{}", j.appraisal.label()), String::new())),
+                    Source::Tasks => job
+                        .as_ref()
+                        .and_then(|j| j.tasks)
+                        .map(|(a, c)| (format!("交办任务完成 {c}/{a}"), String::new())),
+                    Source::Adjustment(_) => None,
                 };
-                view! { <Sheet ledger book titles=titles.clone() official /> }.into_any()
+                view! {
+                    {year_end.notice.map(|n| view! { <NoticeCard n /> })}
+                    <Sheet ledger book titles=titles.clone() official />
+                }
+                .into_any()
             })
+    }
+}
+
+/// The branch's public notice of the year's results (公示).
+#[component]
+fn NoticeCard(n: Notice) -> impl IntoView {
+    view! {
+        <section class="card notice-card" aria-label="评议结果公示">
+            <h2>{format!("{} 年度民主评议结果公示", n.year)}</h2>
+            <p class="muted">{format!("公示期 {} 至 {}", n.starts_on, n.ends_on)}</p>
+            <p>
+                {n
+                    .counts
+                    .iter()
+                    .map(|(g, c)| format!("{} {c} 人", g.label()))
+                    .collect::<Vec<_>>()
+                    .join("，")}
+            </p>
+            <ul>
+                {n
+                    .entries
+                    .into_iter()
+                    .map(|e| view! { <li>{format!("{}：{}", e.name, e.grade.label())}</li> })
+                    .collect_view()}
+            </ul>
+            <p>{n.objection}</p>
+        </section>
     }
 }
 

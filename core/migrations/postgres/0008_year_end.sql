@@ -56,3 +56,18 @@ CREATE TABLE evaluation_notices (
     published_at BIGINT NOT NULL,
     PRIMARY KEY (branch_id, year)
 );
+
+-- The branch assessment (六化): each checklist item's finding at each
+-- stage, the branch's self-check and the committee's spot-check, which
+-- prevails; with the evidence or the reason noted.
+CREATE TABLE branch_findings (
+    branch_id TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    item_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    score TEXT NOT NULL,
+    note TEXT NOT NULL,
+    found_by TEXT NOT NULL,
+    found_at BIGINT NOT NULL,
+    PRIMARY KEY (branch_id, year, item_id, stage)
+);

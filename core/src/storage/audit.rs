@@ -113,3 +113,135 @@ impl<'a> Audit<'a> {
             .collect())
     }
 }
+
+/// What the audit trail asks for: each part narrows, `None` does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Who did it (a member id, or the username a failed sign-in tried).
+    pub actor: Option<String>,
+    /// Lines about this member: their documents, or naming them.
+    pub member: Option<String>,
+    /// The line's action, and for document changes the documents' kind
+    /// (`checkins`, `reviews`, `events`).
+    pub action: Option<(String, Option<String>)>,
+    /// Unix seconds, from inclusive, to exclusive.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// One line as the audit trail reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    pub id: i64,
+    pub at: i64,
+    pub member_id: String,
+    pub peer_id: String,
+    pub subject: String,
+    pub action: String,
+    pub detail: Option<String>,
+    /// For a document's changes: how many changes the message carried.
+    pub changes: usize,
+}
+
+type LineTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
+impl Audit<'_> {
+    /// The newest lines matching `filter`, at most `limit`, newest first;
+    /// `before` (a line's id) pages further back.
+    pub async fn search(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditLine>, StoreError> {
+        let mut sql = String::from(
+            "SELECT id, at, member_id, peer_id, doc_id, action, detail, change_hashes FROM audit_log WHERE 1 = 1",
+        );
+        let mut binds: Vec<BindValue> = Vec::new();
+        let mut next = |sql: &mut String, clause: &str, value: BindValue| {
+            binds.push(value);
+            sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
+        };
+        if let Some(actor) = &filter.actor {
+            next(
+                &mut sql,
+                " AND member_id = ?",
+                BindValue::Text(actor.clone()),
+            );
+        }
+        if let Some(member) = &filter.member {
+            next(
+                &mut sql,
+                " AND (doc_id LIKE ?",
+                BindValue::Text(format!("%:{member}:%")),
+            );
+            next(
+                &mut sql,
+                " OR doc_id = ?",
+                BindValue::Text(format!("member:{member}")),
+            );
+            // Sign-ins and resets name the member alone.
+            next(&mut sql, " OR doc_id = ?)", BindValue::Text(member.clone()));
+        }
+        if let Some((action, docs)) = &filter.action {
+            next(&mut sql, " AND action = ?", BindValue::Text(action.clone()));
+            if let Some(kind) = docs {
+                next(
+                    &mut sql,
+                    " AND doc_id LIKE ?",
+                    BindValue::Text(format!("{kind}:%")),
+                );
+            }
+        }
+        if let Some(from) = filter.from {
+            next(&mut sql, " AND at >= ?", BindValue::Int(from));
+        }
+        if let Some(to) = filter.to {
+            next(&mut sql, " AND at < ?", BindValue::Int(to));
+        }
+        if let Some(before) = before {
+            next(&mut sql, " AND id < ?", BindValue::Int(before));
+        }
+        next(&mut sql, " ORDER BY id DESC LIMIT ?", BindValue::Int(limit));
+        let rows: Vec<LineTuple> = on_db!(self.pool, p => {
+            let mut q = sqlx::query_as(&sql);
+            for b in &binds {
+                q = match b {
+                    BindValue::Text(t) => q.bind(t.clone()),
+                    BindValue::Int(n) => q.bind(*n),
+                };
+            }
+            q.fetch_all(p).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, member_id, peer_id, subject, action, detail, hashes)| AuditLine {
+                    id,
+                    at,
+                    member_id,
+                    peer_id,
+                    subject,
+                    action,
+                    detail,
+                    changes: hashes.split(',').filter(|h| !h.is_empty()).count(),
+                },
+            )
+            .collect())
+    }
+}
+
+/// A value bound to a statement built at run time.
+enum BindValue {
+    Text(String),
+    Int(i64),
+}

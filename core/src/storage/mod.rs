@@ -13,7 +13,7 @@
 //! | the audit log | `audit.rs` | audit_log |
 //! | read models for pages and the API | `reports.rs` | records joined with reviews, … |
 //! | organisations' published points rulebooks | `rulebooks.rs` | rulebooks |
-//! | the year-end evaluation: job side, overrides, locks, notices | `year_end.rs` | job_results, grade_overrides, evaluation_locks, evaluation_notices |
+//! | the year-end evaluation: job side, overrides, locks, notices; the 六化 findings | `year_end.rs` | job_results, grade_overrides, evaluation_locks, evaluation_notices, branch_findings |
 //! | several processes on one PostgreSQL | `cluster.rs` | (advisory locks) |
 //!
 //! SQL both databases accept is written once: the [`on_db!`] dispatch runs
@@ -36,7 +36,7 @@ mod sqlite;
 mod year_end;
 
 pub use accounts::{Accounts, Credentials, Member, NewMember, Organisation};
-pub use audit::{Audit, AuditEvent, AuditRow};
+pub use audit::{Audit, AuditEvent, AuditFilter, AuditLine, AuditRow};
 pub use documents::{
     CommitWriter, DocHead, DocTx, Documents, NewDocument, PendingCommit, StoredDoc, SyncStateRow,
 };
@@ -45,7 +45,7 @@ pub use materialize::{Materialized, Verdicts};
 pub use reports::{RecordPlace, RecordRow, Reports};
 pub use rulebooks::{Rulebooks, StoredRulebook};
 pub use sessions::{SessionRow, Sessions};
-pub use year_end::{JobRow, LockRow, NoticeRow, OverrideRow, YearEnd};
+pub use year_end::{FindingRow, JobRow, LockRow, NoticeRow, OverrideRow, YearEnd};
 
 use sqlx::{PgPool, SqlitePool};
 

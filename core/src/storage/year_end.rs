@@ -507,3 +507,91 @@ fn job_row(
         entered_at,
     }
 }
+
+/// One finding of the branch assessment (六化).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingRow {
+    pub branch_id: String,
+    pub year: i32,
+    pub item_id: String,
+    /// `self_check` or `spot_check`.
+    pub stage: String,
+    /// `met`, `partly` or `not_met`.
+    pub score: String,
+    pub note: String,
+    pub found_by: String,
+    pub found_at: i64,
+}
+
+type FindingTuple = (String, i64, String, String, String, String, String, i64);
+
+impl YearEnd<'_> {
+    /// The findings of some branches' year.
+    pub async fn findings_of(
+        &self,
+        branch_ids: &[&str],
+        year: i32,
+    ) -> Result<Vec<FindingRow>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in branch_ids.chunks(500) {
+            let sql = format!(
+                "SELECT branch_id, CAST(year AS BIGINT), item_id, stage, score, note, found_by, found_at \
+                 FROM branch_findings WHERE year = $1 AND branch_id IN ({})",
+                super::marks(2, chunk.len())
+            );
+            let rows: Vec<FindingTuple> = on_db!(self.pool, p => {
+                let mut q = sqlx::query_as(&sql).bind(i64::from(year));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows.into_iter().map(
+                |(branch_id, year, item_id, stage, score, note, found_by, found_at)| FindingRow {
+                    branch_id,
+                    year: year as i32,
+                    item_id,
+                    stage,
+                    score,
+                    note,
+                    found_by,
+                    found_at,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Stores one stage's findings of a branch's year, all or none, with
+    /// its audit line.
+    pub async fn put_findings(
+        &self,
+        rows: &[FindingRow],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            let mut tx = p.begin().await?;
+            for r in rows {
+                sqlx::query(
+                    "INSERT INTO branch_findings (branch_id, year, item_id, stage, score, note, found_by, found_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (branch_id, year, item_id, stage) DO UPDATE SET score = excluded.score, \
+                     note = excluded.note, found_by = excluded.found_by, found_at = excluded.found_at",
+                )
+                .bind(&r.branch_id)
+                .bind(i64::from(r.year))
+                .bind(&r.item_id)
+                .bind(&r.stage)
+                .bind(&r.score)
+                .bind(&r.note)
+                .bind(&r.found_by)
+                .bind(r.found_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            audit_line!(tx, audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -7,6 +7,7 @@
 //! admin may do the same for any branch below, and only they reopen a
 //! locked year. Members read the notice of their own branch.
 
+pub mod assessment;
 pub mod evaluation;
 pub mod job;
 pub mod notice;
@@ -53,6 +54,25 @@ pub fn job_fact(r: &JobRow) -> Option<JobFact> {
         tasks,
         by: r.entered_by.clone(),
     })
+}
+
+/// The caller's own year-end: their job result and their branch's notice.
+pub async fn mine(
+    store: &Store,
+    viewer: &Member,
+    year: Option<i32>,
+) -> Result<vanguard_shared::ledger::year_end::MyYearEnd, YearEndError> {
+    let year = year::requested(year, chrono::Utc::now())?;
+    let job = store
+        .year_end()
+        .job_of(&viewer.id, year)
+        .await?
+        .and_then(|r| job_fact(&r));
+    let notice = notice::notice_of(store, viewer, &viewer.org_id, year)
+        .await
+        // A committee admin's own unit is no branch: no notice of theirs.
+        .unwrap_or(None);
+    Ok(vanguard_shared::ledger::year_end::MyYearEnd { year, job, notice })
 }
 
 /// The branch a request names, which must be a branch.

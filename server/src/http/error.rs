@@ -6,7 +6,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use vanguard_core::accounts::AccountsError;
 use vanguard_core::attendance::AttendanceError;
+use vanguard_core::audit_trail::AuditTrailError;
 use vanguard_core::auth::AuthError;
+use vanguard_core::committee::CommitteeError;
 use vanguard_core::events::EventError;
 use vanguard_core::exports::ExportError;
 use vanguard_core::ledger::LedgerError;
@@ -68,7 +70,9 @@ from_service_errors!(
     AttendanceError,
     StoreError,
     SyncError,
-    YearEndError
+    YearEndError,
+    AuditTrailError,
+    CommitteeError
 );
 
 impl From<JsonRejection> for ApiError {

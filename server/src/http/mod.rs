@@ -2,6 +2,8 @@
 //! server functions, and static files, on one axum router.
 
 pub mod accounts;
+pub mod audit;
+pub mod committee;
 pub mod download;
 pub mod error;
 pub mod events;
@@ -30,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .merge(records::router())
         .merge(ledgers::router())
         .merge(year_end::router())
+        .merge(audit::router())
+        .merge(committee::router())
         .merge(review::router())
         .merge(events::router())
         .merge(sync::router())

@@ -8,7 +8,8 @@
 //! - `GET|PUT /api/branches/{branch_id}/job-results?year=` (the job side)
 //!   and `POST …/job-results/import?year=&file=NAME` (the file as the body);
 //! - `GET|PUT /api/branches/{branch_id}/notice?year=`, and `GET /api/notice?year=`
-//!   for a member's own branch.
+//!   for a member's own branch;
+//! - `GET /api/year-end?year=`: the caller's job result and notice.
 
 use super::accounts::YearQuery;
 use super::download::{self, Format};
@@ -23,7 +24,9 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use vanguard_core::year_end::{evaluation, job, notice};
-use vanguard_shared::ledger::year_end::{EvaluationView, JobInput, JobSheet, Notice, NoticeInput};
+use vanguard_shared::ledger::year_end::{
+    EvaluationView, JobInput, JobSheet, MyYearEnd, Notice, NoticeInput,
+};
 use vanguard_shared::ledger::Grade;
 
 pub fn router() -> Router<AppState> {
@@ -50,6 +53,7 @@ pub fn router() -> Router<AppState> {
             get(branch_notice).put(publish_notice),
         )
         .route("/api/notice", get(my_notice))
+        .route("/api/year-end", get(my_year_end))
 }
 
 async fn view(
@@ -255,4 +259,16 @@ async fn my_notice(
 ) -> Result<Json<Option<Notice>>, ApiError> {
     let store = &state.services.store;
     Ok(Json(notice::mine(store, &caller.member, query.year).await?))
+}
+
+/// The caller's job result and branch notice, which the phone keeps.
+async fn my_year_end(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Json<MyYearEnd>, ApiError> {
+    let store = &state.services.store;
+    Ok(Json(
+        vanguard_core::year_end::mine(store, &caller.member, query.year).await?,
+    ))
 }

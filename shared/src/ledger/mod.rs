@@ -20,7 +20,9 @@ pub use kinds::{
     Appraisal, AttendanceMark, Grade, Kind, LeaveKind, Outcome, Period, Section, Side,
 };
 pub use points::Points;
-pub use rulebook::{default_rulebook, in_force, AppraisalPricing, Rulebook, RulebookError};
+pub use rulebook::{
+    default_rulebook, in_force, AppraisalPricing, CommitteeRules, Rulebook, RulebookError,
+};
 pub use sheet::subtotal;
 pub use sheet::{
     BranchLedger, BranchRow, Chart, Preview, PreviewRow, Published, PublishedVersion,

@@ -162,6 +162,54 @@ impl AppraisalPricing {
     }
 }
 
+/// What a committee expects of each branch below it, for the committee
+/// view: how often each kind of meeting is due, and whether branches are
+/// ranked (never, unless the committee turns it on).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitteeRules {
+    #[serde(default)]
+    pub rank_branches: bool,
+    /// Kind code → `month`, `quarter` or `year`.
+    #[serde(default = "default_cadence")]
+    pub cadence: BTreeMap<String, Period>,
+}
+
+impl Default for CommitteeRules {
+    fn default() -> Self {
+        CommitteeRules {
+            rank_branches: false,
+            cadence: default_cadence(),
+        }
+    }
+}
+
+/// 主题党日, 支委会 and 党小组会 monthly; 支部党员大会 and 党课 quarterly;
+/// 组织生活会 yearly.
+fn default_cadence() -> BTreeMap<String, Period> {
+    [
+        (Kind::ThemeDay, Period::Month),
+        (Kind::CommitteeMeeting, Period::Month),
+        (Kind::GroupMeeting, Period::Month),
+        (Kind::BranchMeeting, Period::Quarter),
+        (Kind::PartyLecture, Period::Quarter),
+        (Kind::LifeMeeting, Period::Year),
+    ]
+    .into_iter()
+    .map(|(k, p)| (k.as_str().to_string(), p))
+    .collect()
+}
+
+impl CommitteeRules {
+    /// The cadence as kinds, in the vocabulary's order.
+    pub fn due(&self) -> Vec<(Kind, Period)> {
+        Kind::ALL
+            .iter()
+            .filter_map(|k| self.cadence.get(k.as_str()).map(|p| (*k, *p)))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rulebook {
     pub id: String,
@@ -185,6 +233,9 @@ pub struct Rulebook {
     pub vetoes: Vec<Veto>,
     #[serde(default)]
     pub appraisal: AppraisalPricing,
+    /// Read from the TOML on the server; never sent to phones.
+    #[serde(skip)]
+    pub committee: CommitteeRules,
 }
 
 impl Rulebook {
@@ -291,6 +342,8 @@ struct RawBook {
     vetoes: Vec<Spanned<Veto>>,
     #[serde(default)]
     appraisal: AppraisalPricing,
+    #[serde(default)]
+    committee: CommitteeRules,
 }
 
 fn default_max_adjustment() -> Points {
@@ -442,6 +495,12 @@ impl RawBook {
             }
             section_caps.push(cap);
         }
+        for kind in self.committee.cadence.keys() {
+            kind.parse::<Kind>()
+                .map_err(|e: crate::org::VocabularyError| {
+                    err(0, None, format!("会议频次中未知的类型“{}”", e.value))
+                })?;
+        }
         let mut veto_ids = HashSet::new();
         let mut vetoes = Vec::new();
         for spanned in self.vetoes {
@@ -469,6 +528,7 @@ impl RawBook {
             section_caps,
             vetoes,
             appraisal: self.appraisal,
+            committee: self.committee,
         })
     }
 }

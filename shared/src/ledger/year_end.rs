@@ -2,6 +2,7 @@
 //! the job side as entered, each member's proposal beside any override,
 //! the 优秀 quota, the lock, and the public notice (公示).
 
+use super::engine::JobFact;
 use super::kinds::{Appraisal, Grade};
 use super::points::Points;
 use serde::{Deserialize, Serialize};
@@ -177,4 +178,70 @@ pub struct NoticeInput {
     pub ends_on: String,
     pub objection: String,
     pub named: Vec<Grade>,
+}
+
+/// What a member's phone keeps of their year: the job side as entered,
+/// which the official ledger counts, and their branch's notice.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MyYearEnd {
+    pub year: i32,
+    pub job: Option<JobFact>,
+    pub notice: Option<Notice>,
+}
+
+/// One item of a branch's 六化 sheet: its findings at both stages and
+/// what it earned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentItemView {
+    pub item_id: String,
+    pub heading: String,
+    pub name: String,
+    pub max: Points,
+    /// `met`, `partly` or `not_met`.
+    pub self_score: Option<String>,
+    pub self_note: String,
+    pub spot_score: Option<String>,
+    pub spot_note: String,
+    pub spot_by: Option<String>,
+    pub granted: Points,
+}
+
+/// A branch's 六化 assessment of a year: the self-check, the committee's
+/// spot-check that prevails, and the score by the shared engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BranchAssessmentView {
+    pub branch_id: String,
+    pub branch_name: String,
+    pub year: i32,
+    pub items: Vec<AssessmentItemView>,
+    /// Per heading: earned and possible.
+    pub headings: Vec<(String, Points, Points)>,
+    pub total: Points,
+    pub out_of: Points,
+    pub standing: Grade,
+    /// 示范 / 达标 / 基本达标 / 未达标.
+    pub standing_label: String,
+    pub self_checked: usize,
+    pub spot_checked: usize,
+    pub can_self_check: bool,
+    pub can_spot_check: bool,
+}
+
+/// One item's finding as a form sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingInput {
+    pub item_id: String,
+    pub score: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The words a branch's standing goes by.
+pub fn standing_label(g: Grade) -> &'static str {
+    match g {
+        Grade::Excellent => "示范",
+        Grade::Qualified => "达标",
+        Grade::Basic => "基本达标",
+        Grade::Unqualified => "未达标",
+    }
 }

@@ -1,0 +1,376 @@
+//! The committee's view of the branches below it: for each, the meetings
+//! due and held per quarter under the committee's cadence, participation,
+//! the reviews waiting, the year-end evaluation's progress and grades, and
+//! the 六化 score; for committee admins only. Read from the same facts the
+//! branch ledgers are (`ledger::branch_facts`, cached per branch).
+
+use crate::ledger::{branch_facts, BranchFacts};
+use crate::rulebooks;
+use crate::storage::{Member, Organisation, Store, StoreError};
+use crate::sync::access::admin;
+use crate::year_end::{assessment, YearEndError};
+use chrono::{Datelike, Utc};
+use std::collections::HashMap;
+use vanguard_shared::committee::{BranchSummary, CommitteeView, MeetingCount};
+use vanguard_shared::ledger::year_end::{standing_label, EvaluationView, Progress};
+use vanguard_shared::ledger::{Grade, Kind, Mode, Outcome, Period, Prepared};
+use vanguard_shared::org::OrgKind;
+use vanguard_shared::year;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommitteeError {
+    #[error("只有党委管理员可以查看各支部概况")]
+    Forbidden,
+    #[error(transparent)]
+    Year(#[from] year::YearError),
+    #[error(transparent)]
+    YearEnd(#[from] YearEndError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+const GRADES: [Grade; 4] = [
+    Grade::Excellent,
+    Grade::Qualified,
+    Grade::Basic,
+    Grade::Unqualified,
+];
+
+/// How many months of `year` are due by now: all for a past year, up to
+/// and including the current month for this one.
+fn months_due(year: i32) -> u32 {
+    let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    match today.year().cmp(&year) {
+        std::cmp::Ordering::Greater => 12,
+        std::cmp::Ordering::Equal => today.month(),
+        std::cmp::Ordering::Less => 0,
+    }
+}
+
+/// Due per quarter under one cadence, `months` of the year being due.
+fn due(period: Period, months: u32, per: u32) -> [u32; 4] {
+    let mut out = [0; 4];
+    for (q, slot) in out.iter_mut().enumerate() {
+        let first = q as u32 * 3 + 1;
+        let in_quarter = months.saturating_sub(first - 1).min(3);
+        *slot = match period {
+            Period::Month => in_quarter * per,
+            Period::Quarter => u32::from(in_quarter > 0) * per,
+            // Due once in the year: counted in the last quarter.
+            Period::Year => u32::from(q == 3 && months > 0) * per,
+        };
+    }
+    out
+}
+
+fn quarter_of(month: u32) -> usize {
+    ((month.max(1) - 1) / 3) as usize
+}
+
+fn percent(came: u32, all: u32) -> Option<f64> {
+    (all > 0).then(|| f64::from(came) * 100.0 / f64::from(all))
+}
+
+/// One branch's line.
+async fn summary(
+    store: &Store,
+    branch: &Organisation,
+    year: i32,
+    cadence: &[(Kind, Period)],
+    lock: Option<&crate::storage::LockRow>,
+) -> Result<BranchSummary, CommitteeError> {
+    let all = store.accounts().members_under(&branch.id).await?;
+    let groups = store
+        .accounts()
+        .organisations_under(&branch.id)
+        .await?
+        .iter()
+        .filter(|o| o.kind == OrgKind::Group)
+        .count() as u32;
+    let mut members: Vec<Member> = all
+        .into_iter()
+        .filter(|m| m.active && m.org_id == branch.id)
+        .collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    let facts = branch_facts(store, &branch.id, &members, year).await?;
+    let zone = facts.zone_of(&branch.id);
+    let now = Utc::now();
+    let events = facts.events_of_branch(&branch.id);
+    let months = months_due(year);
+    let meetings = cadence
+        .iter()
+        .map(|(kind, period)| {
+            let per = if *kind == Kind::GroupMeeting {
+                groups.max(1)
+            } else {
+                1
+            };
+            let due = due(*period, months, per);
+            let mut held = [0u32; 4];
+            for e in events
+                .iter()
+                .filter(|e| e.kind == *kind && !e.cancelled && e.start <= now)
+            {
+                held[quarter_of(e.start.with_timezone(&zone).month())] += 1;
+            }
+            let quarters = [0, 1, 2, 3].map(|q| (held[q], due[q]));
+            MeetingCount {
+                kind: *kind,
+                period: *period,
+                quarters,
+                year: (held.iter().sum(), due.iter().sum()),
+            }
+        })
+        .collect();
+    let (participation, participation_year) = participation(&facts, &branch.id, zone);
+    let pending_reviews = members
+        .iter()
+        .map(|m| facts.waiting_and_returned(&m.id).0)
+        .sum();
+    let (progress, grades) = match lock.filter(|l| l.locked) {
+        Some(l) => {
+            let snapshot: EvaluationView = serde_json::from_str(&l.snapshot)
+                .map_err(|e| StoreError::Corrupt(format!("evaluation snapshot: {e}")))?;
+            (Progress::Locked, snapshot.distribution())
+        }
+        None => {
+            let grades = proposed(store, &facts, branch, &members, year).await?;
+            let started = members.iter().any(|m| facts.job_of(&m.id).is_some());
+            let progress = if started {
+                Progress::Proposed
+            } else {
+                Progress::NotStarted
+            };
+            (progress, grades)
+        }
+    };
+    Ok(BranchSummary {
+        branch_id: branch.id.clone(),
+        branch_name: branch.name.clone(),
+        members: members.len(),
+        meetings,
+        participation,
+        participation_year,
+        pending_reviews,
+        progress,
+        grades,
+        liuhua: None,
+        rank: None,
+    })
+}
+
+/// The grades as they stand before the lock: each member's proposal, or
+/// the override beside it.
+async fn proposed(
+    store: &Store,
+    facts: &BranchFacts,
+    branch: &Organisation,
+    members: &[Member],
+    year: i32,
+) -> Result<[(Grade, usize); 4], CommitteeError> {
+    let book = rulebooks::in_force(store, &branch.id, year).await?;
+    let prepared = Prepared::new(&book.book, year, facts.zone_of(&branch.id));
+    let overrides: HashMap<String, Grade> = store
+        .year_end()
+        .overrides_of(&branch.id, year)
+        .await?
+        .into_iter()
+        .filter_map(|o| Some((o.member_id, o.grade.parse().ok()?)))
+        .collect();
+    let mut counts = [0usize; 4];
+    for m in members {
+        let grade = match overrides.get(&m.id) {
+            Some(g) => *g,
+            None => facts.ledger_with(&prepared, m, Mode::Official).proposed,
+        };
+        counts[grade as usize] += 1;
+    }
+    Ok(GRADES.map(|g| (g, counts[g as usize])))
+}
+
+/// Attended of all attendance rows, per quarter and for the year.
+fn participation(
+    facts: &BranchFacts,
+    branch_id: &str,
+    zone: chrono_tz::Tz,
+) -> ([Option<f64>; 4], Option<f64>) {
+    let quarter: HashMap<&str, usize> = facts
+        .events_of_branch(branch_id)
+        .iter()
+        .filter(|e| !e.cancelled)
+        .map(|e| {
+            (
+                e.event_id.as_str(),
+                quarter_of(e.start.with_timezone(&zone).month()),
+            )
+        })
+        .collect();
+    let mut came = [0u32; 4];
+    let mut all = [0u32; 4];
+    for row in facts.attendance_rows() {
+        let Some(q) = quarter.get(row.event_id.as_str()) else {
+            continue;
+        };
+        all[*q] += 1;
+        if matches!(
+            row.outcome,
+            Outcome::Present | Outcome::Late | Outcome::MadeUp
+        ) {
+            came[*q] += 1;
+        }
+    }
+    let year = percent(came.iter().sum(), all.iter().sum());
+    ([0, 1, 2, 3].map(|q| percent(came[q], all[q])), year)
+}
+
+/// Every branch below the admin's committee, by name.
+pub async fn view(
+    store: &Store,
+    viewer: &Member,
+    year: Option<i32>,
+) -> Result<CommitteeView, CommitteeError> {
+    if !admin(viewer) {
+        return Err(CommitteeError::Forbidden);
+    }
+    let year = year::requested(year, Utc::now())?;
+    let committee = store
+        .accounts()
+        .organisation(&viewer.org_id)
+        .await?
+        .ok_or(CommitteeError::Forbidden)?;
+    let mut branches: Vec<Organisation> = store
+        .accounts()
+        .organisations_under(&committee.id)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Branch)
+        .collect();
+    branches.sort_by(|a, b| a.name.cmp(&b.name));
+    let book = rulebooks::in_force(store, &committee.id, year).await?;
+    let cadence = book.book.committee.due();
+    let ids: Vec<&str> = branches.iter().map(|b| b.id.as_str()).collect();
+    let locks: HashMap<String, crate::storage::LockRow> = store
+        .year_end()
+        .locks_of(&ids, year)
+        .await?
+        .into_iter()
+        .map(|l| (l.branch_id.clone(), l))
+        .collect();
+    let scores = assessment::scores(store, &ids, year).await?;
+    let mut out = Vec::with_capacity(branches.len());
+    for b in &branches {
+        let mut s = summary(store, b, year, &cadence, locks.get(&b.id)).await?;
+        s.liuhua = scores
+            .get(&b.id)
+            .map(|a| (a.total, standing_label(a.standing).to_string()));
+        out.push(s);
+    }
+    let ranked = book.book.committee.rank_branches;
+    if ranked {
+        let mut totals: Vec<_> = out
+            .iter()
+            .map(|s| s.liuhua.as_ref().map(|(p, _)| *p).unwrap_or_default())
+            .collect();
+        totals.sort_by(|a, b| b.cmp(a));
+        for s in &mut out {
+            let mine = s.liuhua.as_ref().map(|(p, _)| *p).unwrap_or_default();
+            s.rank = totals.iter().position(|t| *t == mine).map(|i| i + 1);
+        }
+    }
+    Ok(CommitteeView {
+        committee_id: committee.id,
+        committee_name: committee.name,
+        year,
+        ranked,
+        branches: out,
+    })
+}
+
+/// The committee summary as an export table: one row per branch.
+pub fn table(v: &CommitteeView) -> crate::exports::Table {
+    use crate::exports::Cell;
+    let kinds: Vec<Kind> = v
+        .branches
+        .first()
+        .map(|b| b.meetings.iter().map(|m| m.kind).collect())
+        .unwrap_or_default();
+    let mut header: Vec<String> = vec!["支部".into(), "党员数".into()];
+    for k in &kinds {
+        header.push(format!("{}（已开）", k.label()));
+        header.push(format!("{}（应开）", k.label()));
+    }
+    header.extend(
+        [
+            "参与率（%）",
+            "待审核",
+            "评议进度",
+            "优秀",
+            "合格",
+            "基本合格",
+            "不合格",
+            "六化得分",
+            "六化等级",
+        ]
+        .map(String::from),
+    );
+    if v.ranked {
+        header.push("排名".into());
+    }
+    let rows = v
+        .branches
+        .iter()
+        .map(|b| {
+            let mut row: Vec<Cell> = vec![b.branch_name.as_str().into(), b.members.into()];
+            for m in &b.meetings {
+                row.push(Cell::Number(f64::from(m.year.0)));
+                row.push(Cell::Number(f64::from(m.year.1)));
+            }
+            row.push(match b.participation_year {
+                Some(p) => Cell::Number((p * 10.0).round() / 10.0),
+                None => "".into(),
+            });
+            row.push(b.pending_reviews.into());
+            row.push(b.progress.label().into());
+            for (_, n) in b.grades {
+                row.push(n.into());
+            }
+            match &b.liuhua {
+                Some((p, label)) => {
+                    row.push((*p).into());
+                    row.push(label.as_str().into());
+                }
+                None => {
+                    row.push("".into());
+                    row.push("未评定".into());
+                }
+            }
+            if v.ranked {
+                row.push(b.rank.unwrap_or_default().into());
+            }
+            row
+        })
+        .collect();
+    crate::exports::Table {
+        title: format!("{} {} 年度各支部概况", v.committee_name, v.year),
+        header,
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meetings_fall_due_by_cadence() {
+        // Through May: Q1 fully, Q2 two months.
+        assert_eq!(due(Period::Month, 5, 1), [3, 2, 0, 0]);
+        assert_eq!(due(Period::Month, 5, 2), [6, 4, 0, 0]);
+        assert_eq!(due(Period::Quarter, 5, 1), [1, 1, 0, 0]);
+        assert_eq!(due(Period::Year, 5, 1), [0, 0, 0, 1]);
+        assert_eq!(due(Period::Month, 12, 1), [3, 3, 3, 3]);
+        assert_eq!(due(Period::Quarter, 0, 1), [0, 0, 0, 0]);
+        assert_eq!(quarter_of(1), 0);
+        assert_eq!(quarter_of(12), 3);
+    }
+}
