@@ -73,7 +73,9 @@ ui_errors!(
     vanguard_core::sync::SyncError,
     vanguard_core::year_end::YearEndError,
     vanguard_core::audit_trail::AuditTrailError,
-    vanguard_core::committee::CommitteeError
+    vanguard_core::committee::CommitteeError,
+    vanguard_core::accounts::roster::RosterError,
+    vanguard_core::accounts::import::ImportError
 );
 
 /// The client's address, for throttling sign-in; unknown when not served over TCP.

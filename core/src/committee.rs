@@ -181,7 +181,11 @@ async fn proposed(
     for m in members {
         let grade = match overrides.get(&m.id) {
             Some(g) => *g,
-            None => facts.ledger_with(&prepared, m, Mode::Official).proposed,
+            None => {
+                let mut l = facts.ledger_with(&prepared, m, Mode::Official);
+                crate::year_end::without_job_result(&mut l, facts.job_of(&m.id));
+                l.proposed
+            }
         };
         counts[grade as usize] += 1;
     }

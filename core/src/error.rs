@@ -272,6 +272,19 @@ impl From<CommitteeError> for ServiceError {
     }
 }
 
+impl From<crate::accounts::roster::RosterError> for ServiceError {
+    fn from(err: crate::accounts::roster::RosterError) -> Self {
+        use crate::accounts::roster::RosterError;
+        match err {
+            RosterError::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            RosterError::Invalid(m) => ServiceError::Unprocessable(m),
+            RosterError::UnknownMember => ServiceError::NotFound(err.to_string()),
+            RosterError::Accounts(e) => e.into(),
+            RosterError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<YearEndError> for ServiceError {
     fn from(err: YearEndError) -> Self {
         match err {

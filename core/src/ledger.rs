@@ -622,6 +622,43 @@ pub async fn member_sheet(
     Ok(sheet_of(&member, &facts, &book, mode, &mut names, &corrected).await?)
 }
 
+/// Every member's official sheet of the branch, in roll order (by name):
+/// what the batch print lays out one member to a page.
+pub async fn branch_sheets(
+    store: &Store,
+    viewer: &Member,
+    branch_id: &str,
+    year: Option<i32>,
+) -> Result<(String, Vec<Sheet>), LedgerError> {
+    let year = year::requested(year, chrono::Utc::now())?;
+    let branch = store
+        .accounts()
+        .organisation(branch_id)
+        .await?
+        .filter(|o| o.kind == OrgKind::Branch)
+        .ok_or(LedgerError::NotFound("支部不存在"))?;
+    if !reads_branch(store, viewer, &branch.id).await? {
+        return Err(LedgerError::Forbidden("无权查看该支部的台账"));
+    }
+    let mut members: Vec<Member> = store
+        .accounts()
+        .members_under(&branch.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.active && m.org_id == branch.id)
+        .collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    let facts = branch_facts(store, &branch.id, &members, year).await?;
+    let book = rulebooks::in_force(store, &branch.id, year).await?;
+    let mut names = Names::new(store, &members);
+    let mut sheets = Vec::with_capacity(members.len());
+    for m in &members {
+        let corrected = corrections_of(store, &DocId::checkins(&m.id, year)).await?;
+        sheets.push(sheet_of(m, &facts, &book, Mode::Official, &mut names, &corrected).await?);
+    }
+    Ok((branch.name, sheets))
+}
+
 /// The corrections of each record of a checkins document, in words, from
 /// the document's history; kept while the document is unchanged.
 async fn corrections_of(

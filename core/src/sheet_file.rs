@@ -30,6 +30,32 @@ impl SheetFile {
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     }
 
+    /// The sheet re-read from its header row: the first of the first rows
+    /// naming one of `names`, so a file with a title row above its header
+    /// (as this app's own exports have) reads the same.
+    pub fn from_header(self, names: &[&str]) -> SheetFile {
+        if self.column(names).is_some() {
+            return self;
+        }
+        let found = self.rows.iter().take(5).position(|(_, cells)| {
+            cells
+                .iter()
+                .any(|c| names.iter().any(|n| c.trim().eq_ignore_ascii_case(n)))
+        });
+        match found {
+            Some(i) => {
+                let mut rows = self.rows;
+                let (_, header) = rows.remove(i);
+                rows.drain(..i);
+                SheetFile {
+                    header: header.into_iter().map(|h| h.trim().to_string()).collect(),
+                    rows,
+                }
+            }
+            None => self,
+        }
+    }
+
     /// The rows that hold anything: blank lines Excel leaves are skipped.
     pub fn filled_rows(&self) -> impl Iterator<Item = &(usize, Vec<String>)> {
         self.rows
@@ -112,6 +138,18 @@ mod tests {
         assert_eq!(f.column(&["username", "用户名"]), Some(0));
         let rows: Vec<_> = f.filled_rows().map(|(n, c)| (*n, c[0].clone())).collect();
         assert_eq!(rows, [(2, "m01".to_string()), (4, "m02".to_string())]);
+    }
+
+    #[test]
+    fn finds_the_header_under_a_title_row() {
+        let f = read(
+            "a.csv",
+            "某支部 2026 年度业务考核\n用户名,年度考核\nm01,称职\n".as_bytes(),
+        )
+        .unwrap()
+        .from_header(&["用户名"]);
+        assert_eq!(f.header, ["用户名", "年度考核"]);
+        assert_eq!(f.rows, [(3, vec!["m01".to_string(), "称职".to_string()])]);
     }
 
     #[test]

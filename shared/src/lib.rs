@@ -27,6 +27,7 @@ pub mod ledger;
 pub mod org;
 pub mod qr;
 pub mod review;
+pub mod roster;
 pub mod sorting;
 pub mod sync;
 pub mod time_text;

@@ -35,7 +35,7 @@ async fn a_bad_row_imports_nothing(db: Db) {
         "{}",
         rows[1]
     );
-    assert!(err.to_string().contains("nothing imported"));
+    assert!(err.to_string().contains("未导入任何一行"));
     let after = counts(&store).await;
     assert_eq!(before, after, "not even the good row, nor the new branch");
     assert_eq!(

@@ -19,6 +19,7 @@ mod ledger;
 mod login;
 mod pages;
 mod review;
+mod roster;
 mod storage;
 mod surface;
 mod sync;

@@ -28,7 +28,7 @@ export function consoleTests(test) {
     await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
     const loads = await page.evaluate(() => performance.getEntriesByType('navigation').length);
     await page.getByRole('link', { name: '成员管理' }).click();
-    await page.waitForURL(`${base}/members`);
+    await page.waitForURL(`${base}/console/members`);
     await page.getByRole('row', { name: /王建国/ }).waitFor();
     assert.equal(await page.evaluate(() => performance.getEntriesByType('navigation').length), loads);
     // And a tab of the member's pages loads the phone's bundle.

@@ -142,7 +142,7 @@ fn CommitteeTable(v: CommitteeView) -> impl IntoView {
                 "共 {} 个支部；评议已锁定 {locked} 个；待审核记录 {pending} 条。会议按“{cadence}”计应开次数（截至本月）。",
                 v.branches.len(),
             )}
-            {(!ranked).then(|| " 各支部按名称排列，不排名。")}
+            {(!ranked).then_some(" 各支部按名称排列，不排名。")}
         </p>
         <Exports base="/api/committee".to_string() query=format!("year={}", v.year) />
         <div class="table-scroll">

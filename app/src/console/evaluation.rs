@@ -386,7 +386,7 @@ fn EvaluationBody(
                 quota.limit,
                 rows.len(),
             )}
-            {quota.exceeded.then(|| " —— 优秀人数超出比例，请支部复核后再锁定")}
+            {quota.exceeded.then_some(" —— 优秀人数超出比例，请支部复核后再锁定")}
         </p>
         {(v.job_missing > 0)
             .then(|| {
@@ -792,6 +792,14 @@ fn JobBody(sheet: JobSheet, branch: Option<String>, version: RwSignal<u32>) -> i
             <summary>"从 Excel 或 CSV 导入"</summary>
             <p class="muted small">
                 "第一行为表头：用户名、年度考核（优秀 / 称职 / 基本称职 / 不称职，也可写 合格、基本合格、不合格），可选 交办任务、完成任务、备注。每名党员一行，按用户名匹配；任何一行有误则整份不导入，并逐行列出错误。"
+            </p>
+            <p class="exports">
+                <a href=format!("/api/branches/{}/job-results.xlsx?year={}", sheet.branch_id, sheet.year) download="">
+                    "下载本支部名单（Excel 模板）"
+                </a>
+                <a href=format!("/api/branches/{}/job-results.csv?year={}", sheet.branch_id, sheet.year) download="">
+                    "下载 CSV 模板"
+                </a>
             </p>
             <label class="block">
                 "选择文件（.xlsx 或 .csv）"

@@ -71,9 +71,9 @@ fn Home(me: Me) -> impl IntoView {
         ),
         (
             me.manages_members(),
-            "/members",
+            "/console/members",
             "成员管理",
-            "本支部（本党委）的党员名单，重置密码",
+            "党员名单：添加、编辑、调动、停用、任命角色，批量导入",
         ),
         (
             me.reviews_records() || me.has(vanguard_shared::Role::CommitteeAdmin),

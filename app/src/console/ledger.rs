@@ -39,6 +39,19 @@ pub async fn ledger_branches() -> Result<Vec<(String, String)>, UiError> {
     answer(vanguard_core::ledger::readable_branches(&services.store, &caller.member).await)
 }
 
+/// Every member's sheet of the branch, for the batch print.
+#[server(prefix = "/sfn", endpoint = "branch_sheets", output = crate::codec::TextJson)]
+pub async fn load_branch_sheets(branch: Option<String>) -> Result<(String, Vec<Sheet>), UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    let branch = branch
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| caller.member.org_id.clone());
+    answer(
+        vanguard_core::ledger::branch_sheets(&services.store, &caller.member, &branch, None).await,
+    )
+}
+
 #[server(prefix = "/sfn", endpoint = "member_sheet", output = crate::codec::TextJson)]
 pub async fn load_member_sheet(member_id: String, provisional: bool) -> Result<Sheet, UiError> {
     use crate::server::{answer, signed_in};
@@ -251,6 +264,7 @@ fn Table(table: BranchLedger) -> impl IntoView {
     let year = table.year;
     let count = move || shown.with(Vec::len);
     let total_rows = table.rows.len();
+    let batch = format!("/console/ledger/sheets?branch={}", table.branch_id);
     view! {
         <h1>{format!("{} 台账", table.branch_name)}</h1>
         <p class="muted">
@@ -261,6 +275,9 @@ fn Table(table: BranchLedger) -> impl IntoView {
             )}
         </p>
         <Exports base=exports query=format!("year={year}") />
+        <p class="no-print">
+            <A href=batch>"逐人打印积分清单（每人一页）"</A>
+        </p>
         <div class="filters">
             <label>
                 "姓名"
@@ -437,8 +454,62 @@ fn MemberSheet() -> impl IntoView {
     }
 }
 
+/// `/console/ledger/sheets?branch=`: every member's sheet, one to a printed
+/// page.
 #[component]
-fn SheetView(sheet: Sheet) -> impl IntoView {
+pub fn BranchSheetsPage() -> impl IntoView {
+    view! {
+        <Title text="逐人打印积分清单 · 先锋台账" />
+        <SignedIn page=|_me: Me| view! { <BranchSheets /> }.into_any() bundle=Bundle::Console />
+    }
+}
+
+#[component]
+fn BranchSheets() -> impl IntoView {
+    let query = use_query_map();
+    let branch = move || query.with(|q| q.get("branch"));
+    let sheets = Resource::new(branch, load_branch_sheets);
+    view! {
+        <ConsoleNav />
+        <section class="card wide">
+            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+                {move || {
+                    sheets
+                        .get()
+                        .map(|result| match result {
+                            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                            Ok((branch_name, sheets)) => {
+                                let count = sheets.len();
+                                view! {
+                                    <div class="no-print">
+                                        <h1>{format!("{branch_name} 积分清单（{count} 人）")}</h1>
+                                        <p class="muted">"打印时每名党员单独一页（A4）。"</p>
+                                        <p class="exports">
+                                            <a href="#" on:click=print>"打印全部（A4）"</a>
+                                        </p>
+                                    </div>
+                                    {sheets
+                                        .into_iter()
+                                        .map(|sheet| {
+                                            view! {
+                                                <section class="sheet-page">
+                                                    <SheetView sheet batch=true />
+                                                </section>
+                                            }
+                                        })
+                                        .collect_view()}
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SheetView(sheet: Sheet, #[prop(optional)] batch: bool) -> impl IntoView {
     let provisional = sheet.mode == Mode::Provisional;
     let other = if provisional {
         (
@@ -463,17 +534,21 @@ fn SheetView(sheet: Sheet) -> impl IntoView {
                 sheet.rulebook_label,
                 if provisional { "预估台账：待审核的记录也计入" } else { "正式台账：只计已审核的记录" },
             )}
-            " "
-            <A href=other.0>{other.1}</A>
+            {(!batch).then(|| view! { " " <A href=other.0.clone()>{other.1}</A> })}
         </p>
-        <Exports
-            base=format!("/api/members/{}/ledger", sheet.member_id)
-            query=format!(
-                "year={}&mode={}",
-                sheet.year,
-                if provisional { "provisional" } else { "official" },
-            )
-        />
+        {(!batch)
+            .then(|| {
+                view! {
+                    <Exports
+                        base=format!("/api/members/{}/ledger", sheet.member_id)
+                        query=format!(
+                            "year={}&mode={}",
+                            sheet.year,
+                            if provisional { "provisional" } else { "official" },
+                        )
+                    />
+                }
+            })}
         <dl class="totals">
             <div>
                 <dt>"基础分"</dt>

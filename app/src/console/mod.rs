@@ -6,6 +6,7 @@
 //! the year-end evaluation (`/console/evaluation`, `/job`, `/notice`), the
 //! audit trail (`/console/audit`), the committee's view of its branches
 //! (`/console/committee`) and their 六化 assessment (`/console/assessment`),
+//! the roster (`/console/members`),
 //! the member list (`/members`) and the host's screen (`/host`).
 
 pub mod attendance;
@@ -20,6 +21,7 @@ pub mod members;
 pub mod nav;
 pub mod outbox;
 pub mod review;
+pub mod roster;
 pub mod rulebook;
 pub mod said;
 
@@ -56,12 +58,18 @@ pub fn App() -> impl IntoView {
                 />
                 <Route path=path!("/console/ledger") view=ledger::BranchLedgerPage ssr=SsrMode::Async />
                 <Route
+                    path=path!("/console/ledger/sheets")
+                    view=ledger::BranchSheetsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/console/members/:member_id/ledger")
                     view=ledger::MemberSheetPage
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/console/rulebook") view=rulebook::RulebookPage ssr=SsrMode::Async />
                 <Route path=path!("/console/audit") view=audit::AuditPage ssr=SsrMode::Async />
+                <Route path=path!("/console/members") view=roster::RosterPage ssr=SsrMode::Async />
                 <Route path=path!("/console/committee") view=committee::CommitteePage ssr=SsrMode::Async />
                 <Route
                     path=path!("/console/assessment")

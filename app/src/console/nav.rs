@@ -12,7 +12,7 @@ const PAGES: [(&str, &str); 8] = [
     ("/console/evaluation", "年终评议"),
     ("/console/rulebook", "积分细则"),
     ("/host", "主持签到"),
-    ("/members", "成员管理"),
+    ("/console/members", "成员管理"),
     ("/console/audit", "审计日志"),
 ];
 

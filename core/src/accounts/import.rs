@@ -17,27 +17,27 @@ use vanguard_shared::{MemberStatus, OrgKind, Password, PersonName, Role, Usernam
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("cannot read {path}: {source}")]
+    #[error("无法读取 {path}：{source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}: unsupported file type; use .csv or .xlsx")]
+    #[error("{path}：不支持的文件类型，请使用 .csv 或 .xlsx")]
     Format { path: String },
-    #[error("{path}: {message}")]
+    #[error("{path}：{message}")]
     Parse { path: String, message: String },
-    #[error("{path}: missing column “{column}”")]
+    #[error("{path}：缺少“{column}”列")]
     MissingColumn { path: String, column: &'static str },
-    #[error("{path}: no member rows")]
+    #[error("{path}：没有成员行")]
     Empty { path: String },
-    #[error("no committee to import into: run create-admin first")]
+    #[error("还没有党委可导入：请先运行 create-admin")]
     NoCommittee,
-    #[error("several committees exist; name one with --committee")]
+    #[error("存在多个党委，请用 --committee 指定")]
     AmbiguousCommittee,
-    #[error("no committee named “{0}”")]
+    #[error("没有名为“{0}”的党委")]
     UnknownCommittee(String),
     /// Every bad row, each naming its row number; nothing was imported.
-    #[error("{path}: nothing imported; {}", .rows.join("; "))]
+    #[error("{path}：未导入任何一行：{}", .rows.join("；"))]
     Rows { path: String, rows: Vec<String> },
     #[error(transparent)]
     Accounts(#[from] AccountsError),
@@ -187,6 +187,66 @@ pub async fn import_members(
 ) -> Result<ImportReport, ImportError> {
     let shown = path.display().to_string();
     let sheet = read_sheet(path)?;
+    let orgs = store.accounts().organisations().await?;
+    let committee = pick_committee(&orgs, committee)?;
+    import_sheet(store, sheet, &shown, &committee, None, ("cli", "cli")).await
+}
+
+/// Imports the members of an uploaded sheet for `actor` (a console page):
+/// a committee admin into their committee, a secretary into their own
+/// branch only (a row naming another is refused).
+pub async fn import_upload(
+    store: &Store,
+    actor: &Member,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<ImportReport, ImportError> {
+    let sheet = sheet_file::read(file_name, bytes)
+        .map_err(|e| ImportError::Parse {
+            path: file_name.to_string(),
+            message: e.to_string(),
+        })?
+        .from_header(&["用户名", "username"]);
+    let own = store
+        .accounts()
+        .organisation(&actor.org_id)
+        .await?
+        .ok_or(AccountsError::Forbidden)?;
+    let (committee, only) =
+        if actor.roles.contains(&Role::CommitteeAdmin) && own.kind == OrgKind::Committee {
+            (own, None)
+        } else if actor.roles.contains(&Role::Secretary) && own.kind == OrgKind::Branch {
+            let parent = match &own.parent_id {
+                Some(p) => store.accounts().organisation(p).await?,
+                None => None,
+            }
+            .ok_or(AccountsError::Forbidden)?;
+            (parent, Some(own.name.clone()))
+        } else {
+            return Err(AccountsError::Forbidden.into());
+        };
+    import_sheet(
+        store,
+        sheet,
+        file_name,
+        &committee,
+        only.as_deref(),
+        (&actor.id, crate::sync::EDIT_DEVICE),
+    )
+    .await
+}
+
+/// The rows of a sheet into `committee`; with `only_branch`, every row must
+/// name that branch.
+async fn import_sheet(
+    store: &Store,
+    sheet: SheetFile,
+    shown: &str,
+    committee: &Organisation,
+    only_branch: Option<&str>,
+    (actor, peer): (&str, &str),
+) -> Result<ImportReport, ImportError> {
+    let shown = shown.to_string();
     let cols = Columns::find(&sheet.header, &shown)?;
     let rows: Vec<_> = sheet
         .rows
@@ -203,6 +263,11 @@ pub async fn import_members(
     for (line, cells) in rows {
         match parse_row(&cols, *line, cells) {
             Err(e) => errors.push(e),
+            Ok(row) if only_branch.is_some_and(|b| b != row.branch) => errors.push(format!(
+                "第 {} 行 支部：只能导入本支部（{}）的党员",
+                row.line,
+                only_branch.unwrap_or_default()
+            )),
             Ok(row) => {
                 let username = row.username.as_str().to_string();
                 if let Some(first) = seen.insert(username.clone(), row.line) {
@@ -224,8 +289,7 @@ pub async fn import_members(
         });
     }
 
-    let orgs = store.accounts().organisations().await?;
-    let committee = pick_committee(&orgs, committee)?;
+    let orgs = store.accounts().organisations_under(&committee.id).await?;
     let at = now_secs();
     let mut known: HashMap<(String, String), Organisation> = orgs
         .iter()
@@ -257,7 +321,7 @@ pub async fn import_members(
     let mut report = ImportReport::default();
     let mut members = Vec::new();
     for row in parsed {
-        let branch = place(&committee, OrgKind::Branch, &row.branch);
+        let branch = place(committee, OrgKind::Branch, &row.branch);
         let group = row
             .group
             .as_deref()
@@ -303,8 +367,8 @@ pub async fn import_members(
         .audit()
         .record(&crate::storage::AuditEvent {
             at,
-            member_id: "cli".into(),
-            peer_id: "cli".into(),
+            member_id: actor.into(),
+            peer_id: peer.into(),
             action: "import",
             subject: shown,
             detail: Some(format!(

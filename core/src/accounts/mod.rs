@@ -6,6 +6,7 @@ pub mod admin;
 pub mod demo;
 pub mod demo_year;
 pub mod import;
+pub mod roster;
 
 use crate::auth::{Auth, AuthError};
 use crate::storage::{Member, Organisation, Store, StoreError};

@@ -167,6 +167,57 @@ impl<'a> Accounts<'a> {
         Ok(())
     }
 
+    /// Changes a member's name, status, unit, group, roles and whether
+    /// active, with the audit line, in one transaction.
+    pub async fn update_member(
+        &self,
+        m: &Member,
+        audit: &super::AuditEvent,
+    ) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "UPDATE members SET name = $2, status = $3, org_id = $4, group_id = $5, active = $6 \
+                 WHERE id = $1",
+            )
+            .bind(&m.id)
+            .bind(&m.name)
+            .bind(m.status.as_str())
+            .bind(&m.org_id)
+            .bind(&m.group_id)
+            .bind(m.active)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+            sqlx::query("DELETE FROM member_roles WHERE member_id = $1")
+                .bind(&m.id)
+                .execute(&mut *tx)
+                .await?;
+            for role in &m.roles {
+                sqlx::query("INSERT INTO member_roles (member_id, role) VALUES ($1, $2)")
+                    .bind(&m.id)
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+            }
+            sqlx::query(
+                "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
+                 VALUES ($1, $2, $3, $4, '', $5, $6)",
+            )
+            .bind(audit.at)
+            .bind(&audit.member_id)
+            .bind(&audit.peer_id)
+            .bind(&audit.subject)
+            .bind(audit.action)
+            .bind(&audit.detail)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     pub async fn organisation(&self, id: &str) -> Result<Option<Organisation>, StoreError> {
         Ok(self.load_orgs(Filter::Id(id)).await?.pop())
     }

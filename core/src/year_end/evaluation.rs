@@ -73,7 +73,11 @@ pub async fn compute(
     let prepared = Prepared::new(&book.book, year, facts.zone_of(&branch.id));
     let ledgers: Vec<Ledger> = members
         .iter()
-        .map(|m| facts.ledger_with(&prepared, m, Mode::Official))
+        .map(|m| {
+            let mut l = facts.ledger_with(&prepared, m, Mode::Official);
+            super::without_job_result(&mut l, facts.job_of(&m.id));
+            l
+        })
         .collect();
     let stored = store.year_end().overrides_of(&branch.id, year).await?;
     // An override of someone no longer on the roll stays stored, unused.

@@ -214,7 +214,8 @@ pub async fn import(
 ) -> Result<usize, YearEndError> {
     let (branch, year) = decided_by(store, viewer, branch_id, year).await?;
     let file = sheet_file::read(file_name, bytes)
-        .map_err(|e| YearEndError::Invalid(format!("未导入：{e}")))?;
+        .map_err(|e| YearEndError::Invalid(format!("未导入：{e}")))?
+        .from_header(&["用户名", "username"]);
     let cols = Columns::find(&file)?;
     let members = roll(store, &branch.id).await?;
     let by_username: HashMap<&str, &Member> =
@@ -285,4 +286,42 @@ pub async fn import(
         &format!("导入 {file_name}"),
     )
     .await
+}
+
+/// The sheet as a file to fill in: the branch's members, one row each, with
+/// what is entered so far; it imports back as it is.
+pub async fn template(
+    store: &Store,
+    viewer: &Member,
+    branch_id: &str,
+    year: Option<i32>,
+) -> Result<(crate::exports::Table, String), YearEndError> {
+    use crate::exports::{Cell, Table};
+    let s = sheet(store, viewer, branch_id, year).await?;
+    let rows = s
+        .rows
+        .iter()
+        .map(|r| {
+            let count = |n: Option<u32>| n.map_or(Cell::from(""), |n| Cell::Number(f64::from(n)));
+            vec![
+                Cell::from(r.username.as_str()),
+                r.name.as_str().into(),
+                r.appraisal.map_or("", |a| a.label()).into(),
+                count(r.tasks_assigned),
+                count(r.tasks_completed),
+                r.note.clone().unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    let name = format!("{}-{}-业务考核", s.branch_name, s.year);
+    Ok((
+        Table {
+            title: format!("{} {} 年度业务考核", s.branch_name, s.year),
+            header: ["用户名", "姓名", "年度考核", "交办任务", "完成任务", "备注"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        },
+        name,
+    ))
 }

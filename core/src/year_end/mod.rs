@@ -75,6 +75,19 @@ pub async fn mine(
     Ok(vanguard_shared::ledger::year_end::MyYearEnd { year, job, notice })
 }
 
+/// The year-end's own part of the dual standard: without the unit's
+/// appraisal nobody is known to do the job well, so nobody is proposed 优秀
+/// until it is entered.
+pub fn without_job_result(ledger: &mut vanguard_shared::ledger::Ledger, job: Option<&JobFact>) {
+    use vanguard_shared::ledger::Grade;
+    if job.is_none() && ledger.proposed == Grade::Excellent {
+        ledger.proposed = Grade::Qualified;
+        ledger
+            .grade_reasons
+            .push("未录入年度考核（业务）结果，暂不能评为优秀".to_string());
+    }
+}
+
 /// The branch a request names, which must be a branch.
 async fn branch(store: &Store, branch_id: &str) -> Result<Organisation, YearEndError> {
     store
@@ -187,4 +200,37 @@ fn reason(text: &str, what: &str) -> Result<String, YearEndError> {
         )));
     }
     Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vanguard_shared::ledger::{compute, default_rulebook, Grade, LedgerInput, Mode};
+
+    #[test]
+    fn nobody_is_proposed_excellent_before_their_job_result() {
+        let book = default_rulebook();
+        let input = LedgerInput {
+            member_id: "m1",
+            year: 2026,
+            time_zone: chrono_tz::Asia::Shanghai,
+            records: &[],
+            adjustments: &[],
+            vetoes: &[],
+            job: None,
+        };
+        let mut l = compute(&book, &input, Mode::Official);
+        l.proposed = Grade::Excellent;
+        let job = JobFact {
+            appraisal: Appraisal::Excellent,
+            tasks: None,
+            by: "sec".into(),
+        };
+        let mut known = l.clone();
+        without_job_result(&mut known, Some(&job));
+        assert_eq!(known.proposed, Grade::Excellent);
+        without_job_result(&mut l, None);
+        assert_eq!(l.proposed, Grade::Qualified);
+        assert!(l.grade_reasons.iter().any(|r| r.contains("未录入年度考核")));
+    }
 }

@@ -4,6 +4,8 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use vanguard_core::accounts::import::ImportError;
+use vanguard_core::accounts::roster::RosterError;
 use vanguard_core::accounts::AccountsError;
 use vanguard_core::attendance::AttendanceError;
 use vanguard_core::audit_trail::AuditTrailError;
@@ -72,7 +74,9 @@ from_service_errors!(
     SyncError,
     YearEndError,
     AuditTrailError,
-    CommitteeError
+    CommitteeError,
+    RosterError,
+    ImportError
 );
 
 impl From<JsonRejection> for ApiError {

@@ -12,6 +12,7 @@ pub mod ledgers;
 pub mod pages;
 pub mod records;
 pub mod review;
+pub mod roster;
 pub mod session;
 pub mod sync;
 pub mod year_end;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(year_end::router())
         .merge(audit::router())
         .merge(committee::router())
+        .merge(roster::router())
         .merge(review::router())
         .merge(events::router())
         .merge(sync::router())

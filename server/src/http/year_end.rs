@@ -6,7 +6,8 @@
 //! - `POST /api/branches/{branch_id}/evaluation/lock?year=` and
 //!   `/reopen?year=` `{"reason"}`;
 //! - `GET|PUT /api/branches/{branch_id}/job-results?year=` (the job side)
-//!   and `POST …/job-results/import?year=&file=NAME` (the file as the body);
+//!   with `.xlsx` and `.csv` (the sheet to fill in, which imports back), and
+//!   `POST …/job-results/import?year=&file=NAME` (the file as the body);
 //! - `GET|PUT /api/branches/{branch_id}/notice?year=`, and `GET /api/notice?year=`
 //!   for a member's own branch;
 //! - `GET /api/year-end?year=`: the caller's job result and notice.
@@ -43,6 +44,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/branches/{branch_id}/job-results",
             get(job_sheet).put(save_jobs),
+        )
+        .route(
+            "/api/branches/{branch_id}/job-results.xlsx",
+            get(job_template_xlsx),
+        )
+        .route(
+            "/api/branches/{branch_id}/job-results.csv",
+            get(job_template_csv),
         )
         .route(
             "/api/branches/{branch_id}/job-results/import",
@@ -170,6 +179,36 @@ async fn job_sheet(
     Ok(Json(
         job::sheet(store, &caller.member, &branch_id, query.year).await?,
     ))
+}
+
+async fn job_template(
+    state: AppState,
+    caller: SignedIn,
+    branch_id: String,
+    query: YearQuery,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let store = &state.services.store;
+    let (table, name) = job::template(store, &caller.0.member, &branch_id, query.year).await?;
+    download::table(&table, &name, "job-results", format)
+}
+
+async fn job_template_xlsx(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Response, ApiError> {
+    job_template(state, caller, branch_id, query, Format::Xlsx).await
+}
+
+async fn job_template_csv(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<Response, ApiError> {
+    job_template(state, caller, branch_id, query, Format::Csv).await
 }
 
 #[derive(Serialize)]

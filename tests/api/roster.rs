@@ -1,0 +1,197 @@
+//! The roster: a secretary adds, edits, deactivates and imports within the
+//! branch but never makes secretaries; a committee admin moves members
+//! between branches and groups and gives every branch role; each change is
+//! in the audit trail; members are refused.
+
+use crate::fixtures::{Branch, PASSWORD};
+use crate::helpers::{client, spawn_app, Db, TestApp};
+use crate::on_both;
+use crate::review::token_of;
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+
+async fn put(app: &TestApp, token: &str, body: Value) -> Response {
+    client()
+        .put(app.url("/api/roster"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn import(app: &TestApp, token: &str, csv: &str) -> Response {
+    client()
+        .post(app.url("/api/roster/import?file=members.csv"))
+        .bearer_auth(token)
+        .body(csv.to_string())
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn the_roster_is_kept_within_each_ones_charge(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create_with_group(&app, 2).await;
+    let other = Branch::create(&app, 1).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let admin = app.token("admin").await;
+
+    let roster = app.get_json("/api/roster", &secretary).await;
+    let branches = roster["branches"].as_array().expect("branches");
+    assert_eq!(branches.len(), 1, "a secretary keeps their own branch");
+    assert_eq!(branches[0]["branch_id"], branch.id.as_str());
+    assert_eq!(roster["assignable"], json!(["group_leader", "org_officer"]));
+
+    // Add a member: a password is made when none is given, and it works.
+    let added = put(
+        &app,
+        &secretary,
+        json!({"username": "newcomer-1", "name": "新同志", "status": "probationary",
+               "branch_id": branch.id, "active": true}),
+    )
+    .await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let added: Value = added.json().await.expect("json");
+    let password = added["password"]
+        .as_str()
+        .expect("a generated password")
+        .to_string();
+    assert_eq!(
+        app.login("newcomer-1", &password).await.status(),
+        StatusCode::OK
+    );
+    let new_id = added["member"]["member_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    // The same username again, a secretary made by a secretary, a member
+    // put in another branch: each refused.
+    let again = put(
+        &app,
+        &secretary,
+        json!({"username": "newcomer-1", "name": "重名", "status": "full", "branch_id": branch.id, "active": true}),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let edit = |roles: Value, branch_id: &str, active: bool| {
+        json!({"member_id": new_id, "username": "newcomer-1", "name": "新同志", "status": "full",
+               "branch_id": branch_id, "roles": roles, "active": active})
+    };
+    let r = put(
+        &app,
+        &secretary,
+        edit(json!(["secretary"]), &branch.id, true),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = put(&app, &secretary, edit(json!([]), &other.id, true)).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // An officer role, then deactivation: the member no longer signs in.
+    let r = put(
+        &app,
+        &secretary,
+        edit(json!(["org_officer"]), &branch.id, true),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = put(
+        &app,
+        &secretary,
+        edit(json!(["org_officer"]), &branch.id, false),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_ne!(
+        app.login("newcomer-1", &password).await.status(),
+        StatusCode::OK
+    );
+    // A secretary cannot deactivate themselves.
+    let me = json!({"member_id": branch.secretary.id, "username": branch.secretary.username,
+                    "name": branch.secretary.name, "status": "full", "branch_id": branch.id,
+                    "roles": ["secretary"], "active": false});
+    assert_eq!(
+        put(&app, &secretary, me).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The committee admin moves a member to the other branch and makes a secretary.
+    let mover = &branch.members[0];
+    let moved = put(
+        &app,
+        &admin,
+        json!({"member_id": mover.id, "username": mover.username, "name": mover.name,
+               "status": "full", "branch_id": other.id, "roles": ["secretary"], "active": true}),
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let moved: Value = moved.json().await.expect("json");
+    assert_eq!(moved["member"]["branch_id"], other.id.as_str());
+    let lines = app
+        .state
+        .services
+        .store
+        .audit()
+        .of_action("member_changed")
+        .await
+        .expect("audit");
+    assert!(
+        lines.iter().any(
+            |(_, _, subject, detail)| subject == &format!("member:{}", mover.id)
+                && detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("调出") && d.contains("支部书记"))
+        ),
+        "{lines:?}"
+    );
+    assert!(lines.len() >= 4, "every change: {lines:?}");
+
+    // A member sees no roster.
+    let plain = token_of(&app, &branch.members[1]).await;
+    assert_eq!(
+        app.get("/api/roster", &plain).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+on_both!(the_roster_is_kept_within_each_ones_charge);
+
+async fn a_secretary_imports_members_into_their_branch_only(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 1).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let bad = format!(
+        "用户名,姓名,支部\nimp-a,甲,{}\nimp-b,乙,别的支部\n",
+        branch.name
+    );
+    let r = import(&app, &secretary, &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("第 3 行 支部"),
+        "{body}"
+    );
+    assert_eq!(
+        app.login("imp-a", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let good = format!(
+        "用户名,姓名,支部,密码\nimp-a,甲,{0},imported-pass-1\nimp-b,乙,{0},\n",
+        branch.name
+    );
+    let r = import(&app, &secretary, &good).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["members"], 2);
+    assert_eq!(
+        body["generated_passwords"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        app.login("imp-a", "imported-pass-1").await.status(),
+        StatusCode::OK
+    );
+}
+on_both!(a_secretary_imports_members_into_their_branch_only);
