@@ -75,7 +75,8 @@ ui_errors!(
     vanguard_core::audit_trail::AuditTrailError,
     vanguard_core::committee::CommitteeError,
     vanguard_core::accounts::roster::RosterError,
-    vanguard_core::accounts::import::ImportError
+    vanguard_core::accounts::import::ImportError,
+    vanguard_core::export_jobs::ExportJobError
 );
 
 /// The client's address, for throttling sign-in; unknown when not served over TCP.

@@ -285,6 +285,19 @@ impl From<crate::accounts::roster::RosterError> for ServiceError {
     }
 }
 
+impl From<crate::export_jobs::ExportJobError> for ServiceError {
+    fn from(err: crate::export_jobs::ExportJobError) -> Self {
+        use crate::export_jobs::ExportJobError;
+        match err {
+            ExportJobError::Forbidden => ServiceError::Forbidden(err.to_string()),
+            ExportJobError::NotFound => ServiceError::NotFound(err.to_string()),
+            ExportJobError::NotReady => ServiceError::Conflict(err.to_string()),
+            ExportJobError::Year(e) => ServiceError::BadRequest(e.to_string()),
+            ExportJobError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<YearEndError> for ServiceError {
     fn from(err: YearEndError) -> Self {
         match err {

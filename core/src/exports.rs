@@ -200,30 +200,57 @@ fn display_width(text: &str) -> usize {
 
 /// The table as an .xlsx workbook.
 pub fn xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("台账")?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_background_color("#F3E5E5");
-    let columns = t.header.len().max(1);
-    // The title over the table's width, the header under it, frozen.
-    if columns > 1 {
-        sheet.merge_range(0, 0, 0, (columns - 1) as u16, &t.title, &title)?;
-    } else {
-        sheet.write_string_with_format(0, 0, &t.title, &title)?;
+    let mut w = XlsxWriter::new(&t.title, &t.header)?;
+    for row in &t.rows {
+        w.push(row)?;
     }
-    let mut widths: Vec<usize> = t.header.iter().map(|h| display_width(h)).collect();
-    for (c, h) in t.header.iter().enumerate() {
-        sheet.write_string_with_format(1, c as u16, h, &head)?;
+    w.finish()
+}
+
+/// A workbook written a row at a time: the worksheet keeps its rows in a
+/// temporary file (rust_xlsxwriter's constant memory mode), so a
+/// committee's thousands of rows take the memory of one.
+pub struct XlsxWriter {
+    book: Workbook,
+    widths: Vec<usize>,
+    next: u32,
+}
+
+impl XlsxWriter {
+    /// The title over the table's width, the header under it, frozen.
+    pub fn new(title: &str, header: &[String]) -> Result<Self, ExportError> {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet_with_constant_memory()?;
+        sheet.set_name("台账")?;
+        let title_format = Format::new().set_bold().set_font_size(14);
+        let head = Format::new().set_bold().set_background_color("#F3E5E5");
+        let columns = header.len().max(1);
+        if columns > 1 {
+            sheet.merge_range(0, 0, 0, (columns - 1) as u16, title, &title_format)?;
+        } else {
+            sheet.write_string_with_format(0, 0, title, &title_format)?;
+        }
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string_with_format(1, c as u16, h, &head)?;
+        }
+        sheet.set_freeze_panes(2, 0)?;
+        Ok(XlsxWriter {
+            book,
+            widths: header.iter().map(|h| display_width(h)).collect(),
+            next: 2,
+        })
     }
-    for (r, row) in t.rows.iter().enumerate() {
-        let r = (r + 2) as u32;
+
+    pub fn push(&mut self, row: &[Cell]) -> Result<(), ExportError> {
+        let r = self.next;
+        self.next += 1;
+        let sheet = self.book.worksheet_from_index(0)?;
         for (c, cell) in row.iter().enumerate() {
             match cell {
                 Cell::Text(text) if text.is_empty() => {}
                 Cell::Text(text) => {
                     sheet.write_string(r, c as u16, text)?;
-                    if let Some(w) = widths.get_mut(c) {
+                    if let Some(w) = self.widths.get_mut(c) {
                         *w = (*w).max(display_width(text));
                     }
                 }
@@ -232,12 +259,17 @@ pub fn xlsx(t: &Table) -> Result<Vec<u8>, ExportError> {
                 }
             }
         }
+        Ok(())
     }
-    for (c, w) in widths.iter().enumerate() {
-        sheet.set_column_width(c as u16, (*w).clamp(6, 60) as f64 + 2.0)?;
+
+    /// Column widths that fit what was written, then the file's bytes.
+    pub fn finish(mut self) -> Result<Vec<u8>, ExportError> {
+        let sheet = self.book.worksheet_from_index(0)?;
+        for (c, w) in self.widths.iter().enumerate() {
+            sheet.set_column_width(c as u16, (*w).clamp(6, 60) as f64 + 2.0)?;
+        }
+        Ok(self.book.save_to_buffer()?)
     }
-    sheet.set_freeze_panes(2, 0)?;
-    Ok(book.save_to_buffer()?)
 }
 
 /// The table as CSV: UTF-8 with a byte order mark, the title first.

@@ -13,6 +13,7 @@ pub mod charts;
 pub mod committee;
 pub mod error;
 pub mod events;
+pub mod export_jobs;
 pub mod exports;
 pub mod ledger;
 pub mod rate;

@@ -22,6 +22,7 @@ pub mod decimal;
 pub mod documents;
 pub mod error_body;
 pub mod event_code;
+pub mod export_job;
 pub mod geofence;
 pub mod ledger;
 pub mod org;

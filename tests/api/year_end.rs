@@ -565,3 +565,79 @@ async fn the_committee_sees_its_branches_and_their_assessment(db: Db) {
     );
 }
 on_both!(the_committee_sees_its_branches_and_their_assessment);
+
+async fn a_committee_export_runs_in_the_background_with_progress(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 3).await;
+    let admin = app.token("admin").await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let refused = post(&app, "/api/exports/committee-ledger", &secretary, json!({})).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let started = post(&app, "/api/exports/committee-ledger", &admin, json!({})).await;
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let job: Value = started.json().await.expect("json");
+    let id = job["id"].as_str().expect("id").to_string();
+    let total = job["total"].as_u64().expect("total");
+    assert!(total >= 3, "the demo's branches and the fixture's: {job}");
+    // Someone else's job is not theirs to read.
+    let r = app.get(&format!("/api/exports/{id}"), &secretary).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let mut status = job;
+    for _ in 0..300 {
+        if status["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        status = app.get_json(&format!("/api/exports/{id}"), &admin).await;
+        assert!(status["done"].as_u64() <= Some(total));
+    }
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(status["done"].as_u64(), Some(total));
+    let file = app
+        .get(status["file"].as_str().expect("file"), &admin)
+        .await;
+    assert_eq!(file.status(), StatusCode::OK);
+    let bytes = file.bytes().await.expect("bytes");
+    use calamine::{Reader, Xlsx};
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("workbook");
+    let range = book.worksheet_range_at(0).expect("sheet").expect("range");
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[1][0], "支部");
+    let ours = rows.iter().filter(|r| r[0] == branch.name).count();
+    assert_eq!(
+        ours, 5,
+        "the fixture's secretary, officer and three members"
+    );
+    let store = &app.state.services.store;
+    let members_below = store
+        .accounts()
+        .members_under(
+            &store
+                .accounts()
+                .organisation(&branch.id)
+                .await
+                .expect("org")
+                .expect("branch")
+                .parent_id
+                .expect("committee"),
+        )
+        .await
+        .expect("members")
+        .into_iter()
+        .filter(|m| {
+            m.active
+                && m.roles
+                    .iter()
+                    .all(|r| *r != vanguard_shared::Role::CommitteeAdmin)
+        })
+        .count();
+    assert_eq!(
+        rows.len() - 2,
+        members_below,
+        "every member of every branch, once"
+    );
+}
+on_both!(a_committee_export_runs_in_the_background_with_progress);

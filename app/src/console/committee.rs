@@ -15,6 +15,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use vanguard_shared::committee::{BranchSummary, CommitteeView};
+use vanguard_shared::export_job::ExportJob;
 use vanguard_shared::ledger::year_end::{
     AssessmentItemView, BranchAssessmentView, FindingInput, Progress,
 };
@@ -26,6 +27,23 @@ pub async fn load_committee() -> Result<CommitteeView, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     answer(vanguard_core::committee::view(&services.store, &caller.member, None).await)
+}
+
+#[server(prefix = "/sfn", endpoint = "start_committee_export", output = crate::codec::TextJson)]
+pub async fn start_committee_export() -> Result<ExportJob, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    answer(
+        vanguard_core::export_jobs::start_committee_ledger(&services.store, &caller.member, None)
+            .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "export_status", output = crate::codec::TextJson)]
+pub async fn export_status(id: String) -> Result<ExportJob, UiError> {
+    use crate::server::{answer, signed_in};
+    let (services, caller) = signed_in()?;
+    answer(vanguard_core::export_jobs::status_of(&services.store, &caller.member, &id).await)
 }
 
 #[server(prefix = "/sfn", endpoint = "assessment", output = crate::codec::TextJson)]
@@ -145,6 +163,7 @@ fn CommitteeTable(v: CommitteeView) -> impl IntoView {
             {(!ranked).then_some(" 各支部按名称排列，不排名。")}
         </p>
         <Exports base="/api/committee".to_string() query=format!("year={}", v.year) />
+        <LongExport />
         <div class="table-scroll">
             <table class="committee-table">
                 <thead>
@@ -169,6 +188,85 @@ fn CommitteeTable(v: CommitteeView) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// Every member's ledger row of every branch below, written in the
+/// background: the page starts it, shows how far it got, then the file.
+#[component]
+fn LongExport() -> impl IntoView {
+    let job = RwSignal::new(None::<Result<ExportJob, UiError>>);
+    let start = ServerAction::<StartCommitteeExport>::new();
+    Effect::new(move |_| {
+        if let Some(r) = start.value().get() {
+            job.set(Some(r));
+        }
+    });
+    // While it runs, ask again every second.
+    Effect::new(move |_| {
+        let Some(Ok(j)) = job.get() else {
+            return;
+        };
+        if j.state != "running" {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            gloo_timers_sleep(1000).await;
+            job.set(Some(export_status(j.id).await));
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = j;
+    });
+    view! {
+        <div class="long-export no-print">
+            <button
+                type="button"
+                disabled=move || {
+                    start.pending().get() || job.with(|j| matches!(j, Some(Ok(j)) if j.state == "running"))
+                }
+                on:click=move |_| {
+                    start.dispatch(StartCommitteeExport {});
+                }
+            >
+                "导出全部党员台账（Excel）"
+            </button>
+            {move || {
+                job.get()
+                    .map(|r| match r {
+                        Ok(j) if j.state == "done" => view! {
+                            <p class="ok" role="status">
+                                {format!("已完成：{} 个支部。", j.total)}
+                                <a href=j.file.clone().unwrap_or_default() download="">"下载"</a>
+                            </p>
+                        }
+                            .into_any(),
+                        Ok(j) if j.state == "failed" => view! {
+                            <p class="error" role="alert">{j.message.unwrap_or_default()}</p>
+                        }
+                            .into_any(),
+                        Ok(j) => view! {
+                            <p role="status">
+                                <progress max=j.total.max(1) value=j.done></progress>
+                                {format!(" 正在导出：{} / {} 个支部", j.done, j.total)}
+                            </p>
+                        }
+                            .into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                    })
+            }}
+        </div>
+    }
+}
+
+/// Waits `ms` milliseconds in the browser.
+#[cfg(feature = "hydrate")]
+async fn gloo_timers_sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 #[component]

@@ -71,3 +71,20 @@ CREATE TABLE branch_findings (
     found_at BIGINT NOT NULL,
     PRIMARY KEY (branch_id, year, item_id, stage)
 );
+
+-- Long exports (a committee's every member): run in the background, their
+-- progress and finished file kept here so that any server process answers
+-- the polls and the download.
+CREATE TABLE export_jobs (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    title TEXT NOT NULL,
+    state TEXT NOT NULL,
+    done BIGINT NOT NULL,
+    total BIGINT NOT NULL,
+    file_name TEXT,
+    file BYTEA,
+    message TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);

@@ -71,3 +71,20 @@ CREATE TABLE branch_findings (
     found_at BIGINT NOT NULL,
     PRIMARY KEY (branch_id, year, item_id, stage)
 );
+
+-- Long exports (a committee's every member): run in the background, their
+-- progress and finished file kept here so that any server process answers
+-- the polls and the download.
+CREATE TABLE export_jobs (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    title TEXT NOT NULL,
+    state TEXT NOT NULL,
+    done INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    file_name TEXT,
+    file BLOB,
+    message TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);

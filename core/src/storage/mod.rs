@@ -14,6 +14,7 @@
 //! | read models for pages and the API | `reports.rs` | records joined with reviews, … |
 //! | organisations' published points rulebooks | `rulebooks.rs` | rulebooks |
 //! | the year-end evaluation: job side, overrides, locks, notices; the 六化 findings | `year_end.rs` | job_results, grade_overrides, evaluation_locks, evaluation_notices, branch_findings |
+//! | long exports in the background | `export_jobs.rs` | export_jobs |
 //! | several processes on one PostgreSQL | `cluster.rs` | (advisory locks) |
 //!
 //! SQL both databases accept is written once: the [`on_db!`] dispatch runs
@@ -26,6 +27,7 @@ mod audit;
 pub mod cluster;
 mod documents;
 mod events;
+mod export_jobs;
 mod materialize;
 mod migrations;
 mod postgres;
@@ -41,6 +43,7 @@ pub use documents::{
     CommitWriter, DocHead, DocTx, Documents, NewDocument, PendingCommit, StoredDoc, SyncStateRow,
 };
 pub use events::{CodeEventRow, EventRow, EventSeed, Events};
+pub use export_jobs::{ExportJobRow, ExportJobs};
 pub use materialize::{Materialized, Verdicts};
 pub use reports::{RecordPlace, RecordRow, Reports};
 pub use rulebooks::{Rulebooks, StoredRulebook};
@@ -185,6 +188,10 @@ impl Store {
 
     pub fn reports(&self) -> Reports<'_> {
         Reports::new(&self.pool)
+    }
+
+    pub fn export_jobs(&self) -> ExportJobs<'_> {
+        ExportJobs::new(&self.pool)
     }
 
     pub fn year_end(&self) -> YearEnd<'_> {

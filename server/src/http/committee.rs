@@ -2,7 +2,9 @@
 //! - `GET /api/committee?year=` (committee admins), `.xlsx`, `.csv`;
 //! - `GET /api/branches/{branch_id}/assessment?year=`, and
 //!   `PUT …/assessment?year=&stage=self_check|spot_check` with
-//!   `[{"item_id", "score", "note"}]` (`score`: met, partly, not_met).
+//!   `[{"item_id", "score", "note"}]` (`score`: met, partly, not_met);
+//! - `POST /api/exports/committee-ledger?year=` (202, a job), `GET
+//!   /api/exports/{id}` (its progress), `GET /api/exports/{id}/file`.
 
 use super::accounts::YearQuery;
 use super::download::{self, Format};
@@ -10,13 +12,15 @@ use super::error::{ApiError, ApiJson, ApiQuery};
 use super::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use vanguard_core::committee;
 use vanguard_core::year_end::assessment;
+use vanguard_core::{committee, export_jobs};
 use vanguard_shared::committee::CommitteeView;
+use vanguard_shared::export_job::ExportJob;
 use vanguard_shared::ledger::year_end::{BranchAssessmentView, FindingInput};
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +32,46 @@ pub fn router() -> Router<AppState> {
             "/api/branches/{branch_id}/assessment",
             get(branch_assessment).put(save_assessment),
         )
+        .route("/api/exports/committee-ledger", post(start_export))
+        .route("/api/exports/{id}", get(export_status))
+        .route("/api/exports/{id}/file", get(export_file))
+}
+
+/// Starts the export of every member's ledger row below the committee;
+/// `202 Accepted` with the job, which `GET /api/exports/{id}` follows.
+async fn start_export(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    ApiQuery(query): ApiQuery<YearQuery>,
+) -> Result<(StatusCode, Json<ExportJob>), ApiError> {
+    let job =
+        export_jobs::start_committee_ledger(&state.services.store, &caller.member, query.year)
+            .await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+async fn export_status(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<ExportJob>, ApiError> {
+    Ok(Json(
+        export_jobs::status_of(&state.services.store, &caller.member, &id).await?,
+    ))
+}
+
+async fn export_file(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (bytes, title) = export_jobs::file_of(&state.services.store, &caller.member, &id).await?;
+    Ok(download::attachment(
+        bytes,
+        &format!("{title}.xlsx"),
+        "ledgers.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ))
 }
 
 async fn view(

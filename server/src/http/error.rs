@@ -12,6 +12,7 @@ use vanguard_core::audit_trail::AuditTrailError;
 use vanguard_core::auth::AuthError;
 use vanguard_core::committee::CommitteeError;
 use vanguard_core::events::EventError;
+use vanguard_core::export_jobs::ExportJobError;
 use vanguard_core::exports::ExportError;
 use vanguard_core::ledger::LedgerError;
 use vanguard_core::records::RecordsError;
@@ -76,7 +77,8 @@ from_service_errors!(
     AuditTrailError,
     CommitteeError,
     RosterError,
-    ImportError
+    ImportError,
+    ExportJobError
 );
 
 impl From<JsonRejection> for ApiError {

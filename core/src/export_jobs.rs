@@ -1,0 +1,194 @@
+//! Long exports: a committee's every member's ledger row, written in the
+//! background branch by branch, so no request is held open while it runs
+//! and the page shows how far it got (`POST /api/exports/committee-ledger`,
+//! then `GET /api/exports/{id}` until done, then `…/file`). The rows go
+//! straight into a constant-memory workbook; progress and the finished
+//! file are kept in the database, so any server process answers.
+
+use crate::exports::{branch_table, Cell, ExportError, XlsxWriter};
+use crate::ledger::{branch_ledger, LedgerError};
+use crate::storage::{ExportJobRow, Member, Store, StoreError};
+use crate::sync::access::admin;
+use vanguard_shared::export_job::ExportJob;
+use vanguard_shared::org::OrgKind;
+use vanguard_shared::year;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportJobError {
+    #[error("只有党委管理员可以导出全部支部的台账")]
+    Forbidden,
+    #[error("导出任务不存在")]
+    NotFound,
+    #[error("导出尚未完成")]
+    NotReady,
+    #[error(transparent)]
+    Year(#[from] year::YearError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Finished files are kept this long (seconds).
+const KEPT: i64 = 24 * 3600;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn status(row: ExportJobRow) -> ExportJob {
+    ExportJob {
+        file: (row.state == "done").then(|| format!("/api/exports/{}/file", row.id)),
+        id: row.id,
+        title: row.title,
+        state: row.state,
+        done: row.done.max(0) as u64,
+        total: row.total.max(0) as u64,
+        message: row.message,
+    }
+}
+
+/// Starts the export of every member's ledger row of every branch below
+/// the admin's committee; answers at once with the job's status.
+pub async fn start_committee_ledger(
+    store: &Store,
+    viewer: &Member,
+    year: Option<i32>,
+) -> Result<ExportJob, ExportJobError> {
+    if !admin(viewer) {
+        return Err(ExportJobError::Forbidden);
+    }
+    let year = year::requested(year, chrono::Utc::now())?;
+    let committee = store
+        .accounts()
+        .organisation(&viewer.org_id)
+        .await?
+        .ok_or(ExportJobError::Forbidden)?;
+    let mut branches: Vec<(String, String)> = store
+        .accounts()
+        .organisations_under(&committee.id)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Branch)
+        .map(|o| (o.id, o.name))
+        .collect();
+    branches.sort_by(|a, b| a.1.cmp(&b.1));
+    store.export_jobs().forget_before(now() - KEPT).await?;
+    let row = ExportJobRow {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        owner: viewer.id.clone(),
+        title: format!("{} {year} 年全部党员台账", committee.name),
+        state: "running".into(),
+        done: 0,
+        total: branches.len() as i64,
+        file_name: None,
+        message: None,
+        created_at: now(),
+    };
+    store.export_jobs().create(&row).await?;
+    let (store2, viewer2, id, title) = (
+        store.clone(),
+        viewer.clone(),
+        row.id.clone(),
+        row.title.clone(),
+    );
+    tokio::spawn(async move {
+        let result = run(&store2, &viewer2, &id, &title, &branches, year).await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, job = %id, "export failed");
+            let _ = store2
+                .export_jobs()
+                .fail(&id, "导出失败，请稍后重试", now())
+                .await;
+        }
+    });
+    Ok(status(row))
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Every branch's table into one workbook, a branch at a time.
+async fn run(
+    store: &Store,
+    viewer: &Member,
+    id: &str,
+    title: &str,
+    branches: &[(String, String)],
+    year: i32,
+) -> Result<(), RunError> {
+    let mut writer: Option<XlsxWriter> = None;
+    for (i, (branch_id, branch_name)) in branches.iter().enumerate() {
+        let ledger = branch_ledger(store, viewer, branch_id, Some(year)).await?;
+        let mut table = branch_table(&ledger);
+        if writer.is_none() {
+            let mut header = vec!["支部".to_string()];
+            header.append(&mut table.header);
+            writer = Some(XlsxWriter::new(title, &header)?);
+        }
+        if let Some(w) = writer.as_mut() {
+            for row in table.rows {
+                let mut line = vec![Cell::from(branch_name.as_str())];
+                line.extend(row);
+                w.push(&line)?;
+            }
+        }
+        store
+            .export_jobs()
+            .progress(id, i as i64 + 1, now())
+            .await?;
+    }
+    let writer = match writer {
+        Some(w) => w,
+        None => XlsxWriter::new(title, &["支部".to_string()])?,
+    };
+    let bytes = writer.finish()?;
+    store
+        .export_jobs()
+        .finish(id, &format!("{title}.xlsx"), &bytes, now())
+        .await?;
+    Ok(())
+}
+
+/// A job's status, to the one who started it.
+pub async fn status_of(
+    store: &Store,
+    viewer: &Member,
+    id: &str,
+) -> Result<ExportJob, ExportJobError> {
+    let row = store
+        .export_jobs()
+        .get(id)
+        .await?
+        .filter(|r| r.owner == viewer.id)
+        .ok_or(ExportJobError::NotFound)?;
+    Ok(status(row))
+}
+
+/// A finished job's file and its name.
+pub async fn file_of(
+    store: &Store,
+    viewer: &Member,
+    id: &str,
+) -> Result<(Vec<u8>, String), ExportJobError> {
+    let row = store
+        .export_jobs()
+        .get(id)
+        .await?
+        .filter(|r| r.owner == viewer.id)
+        .ok_or(ExportJobError::NotFound)?;
+    if row.state != "done" {
+        return Err(ExportJobError::NotReady);
+    }
+    let bytes = store
+        .export_jobs()
+        .file(id)
+        .await?
+        .ok_or(ExportJobError::NotFound)?;
+    Ok((bytes, row.title))
+}
