@@ -7,7 +7,7 @@ SERVER := target/debug/vanguard
 # The browser bundles build only for wasm32 (scripts/build-site.sh).
 NATIVE := --workspace --exclude vanguard-phone --exclude vanguard-console
 
-.PHONY: run test build site server bootstrap bootstrap-test lint unit api browser bench bench-sync bench-ledger bench-review bench-branch-ledger clean
+.PHONY: run test build site server bootstrap bootstrap-test lint unit api browser bench bench-sync bench-ledger bench-review bench-branch-ledger bench-year-end clean
 
 ## Build and serve the app on SQLite with demo data at http://$(VANGUARD_ADDR)
 run: bootstrap build
@@ -56,7 +56,7 @@ browser:
 	cd tests/browser && ONLY="$(ONLY)" node run.mjs
 
 ## Benchmarks that print figures (not part of `make test`).
-bench: bench-sync bench-ledger bench-review bench-branch-ledger
+bench: bench-sync bench-ledger bench-review bench-branch-ledger bench-year-end
 
 ## Document sync against a REST JSON insert, on SQLite and PostgreSQL.
 bench-sync:
@@ -74,6 +74,11 @@ bench-review:
 bench-branch-ledger:
 	scripts/postgres.sh start
 	cargo run --release -p vanguard-bench --bin branch-ledger-bench
+
+## The committee view, the year-end proposals and the long .xlsx export.
+bench-year-end:
+	scripts/postgres.sh start
+	cargo run --release -p vanguard-bench --bin year-end-bench
 
 ## The ledger engine against PostgreSQL over 100,000 members x 200 records.
 bench-ledger:

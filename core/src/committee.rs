@@ -4,7 +4,7 @@
 //! the 六化 score; for committee admins only. Read from the same facts the
 //! branch ledgers are (`ledger::branch_facts`, cached per branch).
 
-use crate::ledger::{branch_facts, BranchFacts};
+use crate::ledger::{many_branch_facts, BranchFacts};
 use crate::rulebooks;
 use crate::storage::{Member, Organisation, Store, StoreError};
 use crate::sync::access::admin;
@@ -71,28 +71,24 @@ fn percent(came: u32, all: u32) -> Option<f64> {
     (all > 0).then(|| f64::from(came) * 100.0 / f64::from(all))
 }
 
+/// What one branch's line is made of, read for all branches together.
+struct BranchInputs<'a> {
+    branch: &'a Organisation,
+    members: &'a [Member],
+    groups: u32,
+    facts: &'a BranchFacts,
+    book: &'a rulebooks::InForce,
+    overrides: HashMap<String, Grade>,
+    lock: Option<&'a crate::storage::LockRow>,
+}
+
 /// One branch's line.
-async fn summary(
-    store: &Store,
-    branch: &Organisation,
+fn summary(
+    i: &BranchInputs<'_>,
     year: i32,
     cadence: &[(Kind, Period)],
-    lock: Option<&crate::storage::LockRow>,
 ) -> Result<BranchSummary, CommitteeError> {
-    let all = store.accounts().members_under(&branch.id).await?;
-    let groups = store
-        .accounts()
-        .organisations_under(&branch.id)
-        .await?
-        .iter()
-        .filter(|o| o.kind == OrgKind::Group)
-        .count() as u32;
-    let mut members: Vec<Member> = all
-        .into_iter()
-        .filter(|m| m.active && m.org_id == branch.id)
-        .collect();
-    members.sort_by(|a, b| a.name.cmp(&b.name));
-    let facts = branch_facts(store, &branch.id, &members, year).await?;
+    let (branch, members, facts) = (i.branch, i.members, i.facts);
     let zone = facts.zone_of(&branch.id);
     let now = Utc::now();
     let events = facts.events_of_branch(&branch.id);
@@ -100,8 +96,9 @@ async fn summary(
     let meetings = cadence
         .iter()
         .map(|(kind, period)| {
+            // Group meetings are due per group; a branch without groups owes none.
             let per = if *kind == Kind::GroupMeeting {
-                groups.max(1)
+                i.groups
             } else {
                 1
             };
@@ -122,26 +119,39 @@ async fn summary(
             }
         })
         .collect();
-    let (participation, participation_year) = participation(&facts, &branch.id, zone);
+    let (participation, participation_year) = participation(facts, &branch.id, zone);
     let pending_reviews = members
         .iter()
         .map(|m| facts.waiting_and_returned(&m.id).0)
         .sum();
-    let (progress, grades) = match lock.filter(|l| l.locked) {
+    let (progress, grades) = match i.lock.filter(|l| l.locked && !l.snapshot.is_empty()) {
         Some(l) => {
             let snapshot: EvaluationView = serde_json::from_str(&l.snapshot)
                 .map_err(|e| StoreError::Corrupt(format!("evaluation snapshot: {e}")))?;
             (Progress::Locked, snapshot.distribution())
         }
         None => {
-            let grades = proposed(store, &facts, branch, &members, year).await?;
-            let started = members.iter().any(|m| facts.job_of(&m.id).is_some());
+            let prepared = Prepared::new(&i.book.book, year, zone);
+            let mut counts = [0usize; 4];
+            for m in members {
+                let grade = match i.overrides.get(&m.id) {
+                    Some(g) => *g,
+                    None => {
+                        let mut l = facts.ledger_with(&prepared, m, Mode::Official);
+                        crate::year_end::without_job_result(&mut l, facts.job_of(&m.id));
+                        l.proposed
+                    }
+                };
+                counts[grade as usize] += 1;
+            }
+            let started =
+                !i.overrides.is_empty() || members.iter().any(|m| facts.job_of(&m.id).is_some());
             let progress = if started {
                 Progress::Proposed
             } else {
                 Progress::NotStarted
             };
-            (progress, grades)
+            (progress, GRADES.map(|g| (g, counts[g as usize])))
         }
     };
     Ok(BranchSummary {
@@ -157,39 +167,6 @@ async fn summary(
         liuhua: None,
         rank: None,
     })
-}
-
-/// The grades as they stand before the lock: each member's proposal, or
-/// the override beside it.
-async fn proposed(
-    store: &Store,
-    facts: &BranchFacts,
-    branch: &Organisation,
-    members: &[Member],
-    year: i32,
-) -> Result<[(Grade, usize); 4], CommitteeError> {
-    let book = rulebooks::in_force(store, &branch.id, year).await?;
-    let prepared = Prepared::new(&book.book, year, facts.zone_of(&branch.id));
-    let overrides: HashMap<String, Grade> = store
-        .year_end()
-        .overrides_of(&branch.id, year)
-        .await?
-        .into_iter()
-        .filter_map(|o| Some((o.member_id, o.grade.parse().ok()?)))
-        .collect();
-    let mut counts = [0usize; 4];
-    for m in members {
-        let grade = match overrides.get(&m.id) {
-            Some(g) => *g,
-            None => {
-                let mut l = facts.ledger_with(&prepared, m, Mode::Official);
-                crate::year_end::without_job_result(&mut l, facts.job_of(&m.id));
-                l.proposed
-            }
-        };
-        counts[grade as usize] += 1;
-    }
-    Ok(GRADES.map(|g| (g, counts[g as usize])))
 }
 
 /// Attended of all attendance rows, per quarter and for the year.
@@ -242,17 +219,33 @@ pub async fn view(
         .organisation(&viewer.org_id)
         .await?
         .ok_or(CommitteeError::Forbidden)?;
-    let mut branches: Vec<Organisation> = store
-        .accounts()
-        .organisations_under(&committee.id)
-        .await?
-        .into_iter()
-        .filter(|o| o.kind == OrgKind::Branch)
-        .collect();
+    // Everything below read once, not branch by branch.
+    let orgs = store.accounts().organisations_under(&committee.id).await?;
+    let mut branches: Vec<&Organisation> =
+        orgs.iter().filter(|o| o.kind == OrgKind::Branch).collect();
     branches.sort_by(|a, b| a.name.cmp(&b.name));
-    let book = rulebooks::in_force(store, &committee.id, year).await?;
-    let cadence = book.book.committee.due();
+    let mut everyone = store.accounts().members_under(&committee.id).await?;
+    everyone.retain(|m| m.active);
+    everyone.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut rolls: HashMap<&str, Vec<Member>> = HashMap::new();
+    for m in &everyone {
+        rolls.entry(m.org_id.as_str()).or_default().push(m.clone());
+    }
+    let empty: Vec<Member> = Vec::new();
+    let roll_of = |id: &str| rolls.get(id).unwrap_or(&empty);
     let ids: Vec<&str> = branches.iter().map(|b| b.id.as_str()).collect();
+    let with_rolls: Vec<(&str, &[Member])> = branches
+        .iter()
+        .map(|b| (b.id.as_str(), roll_of(&b.id).as_slice()))
+        .collect();
+    let facts = many_branch_facts(store, &with_rolls, year).await?;
+    let book = rulebooks::in_force(store, &committee.id, year).await?;
+    let mut own_books: HashMap<String, rulebooks::InForce> = HashMap::new();
+    for id in store.rulebooks().owners_among(&ids, year).await? {
+        let b = rulebooks::in_force(store, &id, year).await?;
+        own_books.insert(id, b);
+    }
+    let cadence = book.book.committee.due();
     let locks: HashMap<String, crate::storage::LockRow> = store
         .year_end()
         .locks_of(&ids, year)
@@ -260,10 +253,31 @@ pub async fn view(
         .into_iter()
         .map(|l| (l.branch_id.clone(), l))
         .collect();
+    let mut overrides: HashMap<String, HashMap<String, Grade>> = HashMap::new();
+    for o in store.year_end().overrides_of_branches(&ids, year).await? {
+        if let Ok(g) = o.grade.parse() {
+            overrides
+                .entry(o.branch_id)
+                .or_default()
+                .insert(o.member_id, g);
+        }
+    }
     let scores = assessment::scores(store, &ids, year).await?;
     let mut out = Vec::with_capacity(branches.len());
-    for b in &branches {
-        let mut s = summary(store, b, year, &cadence, locks.get(&b.id)).await?;
+    for (b, f) in branches.iter().zip(&facts) {
+        let inputs = BranchInputs {
+            branch: b,
+            members: roll_of(&b.id),
+            groups: orgs
+                .iter()
+                .filter(|o| o.kind == OrgKind::Group && o.parent_id.as_deref() == Some(&b.id))
+                .count() as u32,
+            facts: f,
+            book: own_books.get(&b.id).unwrap_or(&book),
+            overrides: overrides.remove(&b.id).unwrap_or_default(),
+            lock: locks.get(&b.id),
+        };
+        let mut s = summary(&inputs, year, &cadence)?;
         s.liuhua = scores
             .get(&b.id)
             .map(|a| (a.total, standing_label(a.standing).to_string()));

@@ -34,7 +34,14 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn status(row: ExportJobRow) -> ExportJob {
+/// A job silent this long (seconds) died with its process.
+const STALE: i64 = 300;
+
+fn status(mut row: ExportJobRow) -> ExportJob {
+    if row.state == "running" && row.updated_at < now() - STALE {
+        row.state = "failed".into();
+        row.message = Some("导出中断，请重新导出".into());
+    }
     ExportJob {
         file: (row.state == "done").then(|| format!("/api/exports/{}/file", row.id)),
         id: row.id,
@@ -82,6 +89,7 @@ pub async fn start_committee_ledger(
         file_name: None,
         message: None,
         created_at: now(),
+        updated_at: now(),
     };
     store.export_jobs().create(&row).await?;
     let (store2, viewer2, id, title) = (
@@ -147,7 +155,10 @@ async fn run(
         Some(w) => w,
         None => XlsxWriter::new(title, &["支部".to_string()])?,
     };
-    let bytes = writer.finish()?;
+    // Compressing the workbook is work for a blocking thread.
+    let bytes = tokio::task::spawn_blocking(move || writer.finish())
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))??;
     store
         .export_jobs()
         .finish(id, &format!("{title}.xlsx"), &bytes, now())

@@ -284,6 +284,49 @@ pub async fn branch_facts(
     // Stamped before reading: a change that lands meanwhile makes the next
     // read miss, never a stale hit.
     let stamps = store.documents().freshness(&owners, year).await?;
+    let jobs = load_jobs(store, Some(branch_id), members, year).await?;
+    facts_stamped(store, branch_id, members, year, &stamps, jobs).await
+}
+
+/// The facts of many branches of one year, each with its members: their
+/// documents' stamps and job results read once for all.
+pub async fn many_branch_facts(
+    store: &Store,
+    branches: &[(&str, &[Member])],
+    year: i32,
+) -> Result<Vec<BranchFacts>, StoreError> {
+    let mut owners: Vec<&str> = Vec::new();
+    for (branch_id, members) in branches {
+        owners.extend(members.iter().map(|m| m.id.as_str()));
+        owners.push(branch_id);
+    }
+    let stamps = store.documents().freshness(&owners, year).await?;
+    let ids: Vec<&str> = branches.iter().map(|(b, _)| *b).collect();
+    let mut jobs: HashMap<String, HashMap<String, JobFact>> = HashMap::new();
+    for r in store.year_end().jobs_of_branches(&ids, year).await? {
+        if let Some(fact) = crate::year_end::job_fact(&r) {
+            jobs.entry(r.branch_id.clone())
+                .or_default()
+                .insert(r.member_id.clone(), fact);
+        }
+    }
+    let mut out = Vec::with_capacity(branches.len());
+    for (branch_id, members) in branches {
+        let mine = jobs.remove(*branch_id).unwrap_or_default();
+        out.push(facts_stamped(store, branch_id, members, year, &stamps, mine).await?);
+    }
+    Ok(out)
+}
+
+async fn facts_stamped(
+    store: &Store,
+    branch_id: &str,
+    members: &[Member],
+    year: i32,
+    stamps: &HashMap<String, Stamp>,
+    jobs: HashMap<String, JobFact>,
+) -> Result<BranchFacts, StoreError> {
+    let owners: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     let stamp = |id: &str| stamps.get(id).copied().unwrap_or((0, 0));
     let cache = &store.ledger_facts;
 
@@ -332,8 +375,7 @@ pub async fn branch_facts(
     let part = match kept_part {
         Some(part) => part,
         None => {
-            let part =
-                Arc::new(load_branch(store, branch_id, &owners[..members.len()], year).await?);
+            let part = Arc::new(load_branch(store, branch_id, &owners, year).await?);
             if let Ok(mut kept) = cache.branches.lock() {
                 if kept.len() >= CACHED_BRANCHES {
                     kept.clear();
@@ -349,7 +391,7 @@ pub async fn branch_facts(
         events: HashMap::new(),
         attendance: HashMap::new(),
         time_zones: HashMap::new(),
-        jobs: load_jobs(store, Some(branch_id), members, year).await?,
+        jobs,
     };
     facts.add_branch(branch_id, &part);
     Ok(facts)

@@ -13,6 +13,8 @@ pub enum SheetFileError {
     Parse(String),
     #[error("文件没有表头")]
     Empty,
+    #[error("文件超过 20000 行或 100 列，请只保留名单所在的工作表")]
+    TooLarge,
 }
 
 /// A sheet's header and its rows, each with its row number (the header is 1).
@@ -102,24 +104,47 @@ fn read_csv(bytes: &[u8]) -> Result<SheetFile, SheetFileError> {
     Ok(SheetFile { header, rows })
 }
 
+/// The most rows and columns a sheet may span: a roll of members is far
+/// smaller, and a file claiming more is refused before anything is built.
+const MAX_ROWS: u32 = 20_000;
+const MAX_COLUMNS: u32 = 100;
+
 fn read_xlsx(bytes: &[u8]) -> Result<SheetFile, SheetFileError> {
-    use calamine::{Reader, Xlsx};
+    use calamine::{Data, Reader, Xlsx};
     let parse_err = |e: &dyn std::fmt::Display| SheetFileError::Parse(e.to_string());
     let mut book = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| parse_err(&e))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(SheetFileError::Empty)?
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(SheetFileError::Empty)?;
+    // Cell by cell, as the file lists them: a range would be allocated for
+    // every cell between the first and the last, however few are filled.
+    let mut reader = book
+        .worksheet_cells_reader(&first)
         .map_err(|e| parse_err(&e))?;
-    let mut cells = range.rows().enumerate().map(|(i, row)| {
-        (
-            i + 1,
-            row.iter().map(|c| c.to_string()).collect::<Vec<String>>(),
-        )
-    });
-    let (_, header) = cells.next().ok_or(SheetFileError::Empty)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    while let Some(cell) = reader.next_cell().map_err(|e| parse_err(&e))? {
+        let (r, c) = cell.get_position();
+        if r >= MAX_ROWS || c >= MAX_COLUMNS {
+            return Err(SheetFileError::TooLarge);
+        }
+        let text = Data::from(cell.get_value().clone()).to_string();
+        if text.is_empty() {
+            continue;
+        }
+        let row = rows.entry(r).or_default();
+        if row.len() <= c as usize {
+            row.resize(c as usize + 1, String::new());
+        }
+        row[c as usize] = text;
+    }
+    // Row numbers as Excel shows them (the first row is 1).
+    let mut numbered = rows.into_iter().map(|(r, cells)| (r as usize + 1, cells));
+    let (_, header) = numbered.next().ok_or(SheetFileError::Empty)?;
     Ok(SheetFile {
         header: header.into_iter().map(|h| h.trim().to_string()).collect(),
-        rows: cells.collect(),
+        rows: numbered.collect(),
     })
 }
 
@@ -150,6 +175,37 @@ mod tests {
         .from_header(&["用户名"]);
         assert_eq!(f.header, ["用户名", "年度考核"]);
         assert_eq!(f.rows, [(3, vec!["m01".to_string(), "称职".to_string()])]);
+    }
+
+    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, c, text) in cells {
+            sheet.write_string(*r, *c, *text).unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn reads_xlsx_rows_as_excel_numbers_them() {
+        // Two blank rows above the header, a blank row inside.
+        let bytes = workbook(&[
+            (2, 0, "用户名"),
+            (2, 1, "年度考核"),
+            (3, 0, "m01"),
+            (3, 1, "称职"),
+            (5, 0, "m02"),
+        ]);
+        let f = read("a.xlsx", &bytes).unwrap();
+        assert_eq!(f.header, ["用户名", "年度考核"]);
+        let rows: Vec<_> = f.filled_rows().map(|(n, c)| (*n, c[0].clone())).collect();
+        assert_eq!(rows, [(4, "m01".to_string()), (6, "m02".to_string())]);
+    }
+
+    #[test]
+    fn refuses_a_sheet_that_claims_a_million_rows() {
+        let bytes = workbook(&[(0, 0, "用户名"), (1_048_575, 16_383, "x")]);
+        assert_eq!(read("a.xlsx", &bytes), Err(SheetFileError::TooLarge));
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn migrate_then_create_admin_then_import() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: no committee to import into: run create-admin first"
+        "error: 还没有党委可导入：请先运行 create-admin"
     );
 
     let out = vanguard(
@@ -83,7 +83,7 @@ fn migrate_then_create_admin_then_import() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.starts_with("error: cannot read /no/such/file.csv") && !err.contains('\n'),
+        err.starts_with("error: 无法读取 /no/such/file.csv") && !err.contains('\n'),
         "{err}"
     );
 }

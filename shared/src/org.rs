@@ -7,7 +7,7 @@ use std::str::FromStr;
 /// A parse failure of one of the small vocabularies below: the offending text
 /// and what was expected, so an import error can name both.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("“{value}” is not a valid {what}; expected one of: {expected}")]
+#[error("“{value}”不是有效的取值（{what}），应为：{expected}")]
 pub struct VocabularyError {
     pub what: &'static str,
     pub value: String,

@@ -15,6 +15,7 @@ import { offlineTests } from './offline.mjs';
 import { recordsTests } from './records.mjs';
 import { reviewTests } from './review.mjs';
 import { ledgerTests } from './ledger.mjs';
+import { yearEndTests } from './year_end.mjs';
 
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -33,6 +34,7 @@ recordsTests(test);
 eventTests(test);
 reviewTests(test);
 ledgerTests(test);
+yearEndTests(test);
 figureTests(test);
 
 const server = await startServer();

@@ -189,7 +189,7 @@ pub async fn import_members(
     let sheet = read_sheet(path)?;
     let orgs = store.accounts().organisations().await?;
     let committee = pick_committee(&orgs, committee)?;
-    import_sheet(store, sheet, &shown, &committee, None, ("cli", "cli")).await
+    import_sheet(store, sheet, &shown, &committee, None, None, ("cli", "cli")).await
 }
 
 /// Imports the members of an uploaded sheet for `actor` (a console page):
@@ -212,28 +212,42 @@ pub async fn import_upload(
         .organisation(&actor.org_id)
         .await?
         .ok_or(AccountsError::Forbidden)?;
-    let (committee, only) =
-        if actor.roles.contains(&Role::CommitteeAdmin) && own.kind == OrgKind::Committee {
-            (own, None)
-        } else if actor.roles.contains(&Role::Secretary) && own.kind == OrgKind::Branch {
-            let parent = match &own.parent_id {
-                Some(p) => store.accounts().organisation(p).await?,
-                None => None,
-            }
-            .ok_or(AccountsError::Forbidden)?;
-            (parent, Some(own.name.clone()))
-        } else {
-            return Err(AccountsError::Forbidden.into());
-        };
+    let admin = actor.roles.contains(&Role::CommitteeAdmin) && own.kind == OrgKind::Committee;
+    let (committee, only) = if admin {
+        (own, None)
+    } else if actor.roles.contains(&Role::Secretary) && own.kind == OrgKind::Branch {
+        let parent = match &own.parent_id {
+            Some(p) => store.accounts().organisation(p).await?,
+            None => None,
+        }
+        .ok_or(AccountsError::Forbidden)?;
+        (parent, Some(own.name.clone()))
+    } else {
+        return Err(AccountsError::Forbidden.into());
+    };
     import_sheet(
         store,
         sheet,
         file_name,
         &committee,
         only.as_deref(),
+        // The roles the roster page gives, and no others.
+        Some(&super::roster::assignable(admin)),
         (&actor.id, crate::sync::EDIT_DEVICE),
     )
     .await
+}
+
+/// The roles of a row that whoever imports may not give, by name.
+fn beyond(roles: &[Role], given: Option<&[Role]>) -> Vec<&'static str> {
+    match given {
+        None => Vec::new(),
+        Some(given) => roles
+            .iter()
+            .filter(|r| **r != Role::Member && !given.contains(r))
+            .map(|r| r.label())
+            .collect(),
+    }
 }
 
 /// The rows of a sheet into `committee`; with `only_branch`, every row must
@@ -244,6 +258,7 @@ async fn import_sheet(
     shown: &str,
     committee: &Organisation,
     only_branch: Option<&str>,
+    roles_given: Option<&[Role]>,
     (actor, peer): (&str, &str),
 ) -> Result<ImportReport, ImportError> {
     let shown = shown.to_string();
@@ -267,6 +282,11 @@ async fn import_sheet(
                 "第 {} 行 支部：只能导入本支部（{}）的党员",
                 row.line,
                 only_branch.unwrap_or_default()
+            )),
+            Ok(row) if !beyond(&row.roles, roles_given).is_empty() => errors.push(format!(
+                "第 {} 行 角色：无权在此授予{}",
+                row.line,
+                beyond(&row.roles, roles_given).join("、")
             )),
             Ok(row) => {
                 let username = row.username.as_str().to_string();
@@ -356,26 +376,27 @@ async fn import_sheet(
     }
     report.members = members.len();
     report.organisations_created = created.len();
-    match store.accounts().insert_batch(&created, &members).await {
+    let line = crate::storage::AuditEvent {
+        at,
+        member_id: actor.into(),
+        peer_id: peer.into(),
+        action: "import",
+        subject: shown.clone(),
+        detail: Some(format!(
+            "{} 名党员，新建 {} 个组织",
+            report.members, report.organisations_created
+        )),
+    };
+    match store
+        .accounts()
+        .insert_audited(&created, &members, Some(&line))
+        .await
+    {
         Err(StoreError::Conflict(message)) => Err(ImportError::Rows {
             path: shown.clone(),
             rows: vec![format!("与已有数据冲突：{message}")],
         }),
         other => other.map_err(ImportError::from),
     }?;
-    store
-        .audit()
-        .record(&crate::storage::AuditEvent {
-            at,
-            member_id: actor.into(),
-            peer_id: peer.into(),
-            action: "import",
-            subject: shown,
-            detail: Some(format!(
-                "{} 名党员，新建 {} 个组织",
-                report.members, report.organisations_created
-            )),
-        })
-        .await?;
     Ok(report)
 }

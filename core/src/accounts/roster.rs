@@ -75,7 +75,7 @@ fn roster_member(m: &Member) -> RosterMember {
 
 /// The roles a viewer gives: an admin the three branch roles, a secretary
 /// all but 支部书记.
-fn assignable(admin: bool) -> Vec<Role> {
+pub(crate) fn assignable(admin: bool) -> Vec<Role> {
     if admin {
         vec![Role::GroupLeader, Role::OrgOfficer, Role::Secretary]
     } else {
@@ -272,32 +272,30 @@ pub async fn save(
                 roles,
                 active: input.active,
             };
+            let line = AuditEvent {
+                at,
+                member_id: viewer.id.clone(),
+                peer_id: crate::sync::EDIT_DEVICE.to_string(),
+                action: "member_changed",
+                subject: format!("member:{}", member.id),
+                detail: Some(format!("新增 {}（{}）", member.name, branch.name)),
+            };
             store
                 .accounts()
-                .insert_batch(
+                .insert_audited(
                     &[],
                     &[NewMember {
                         member: member.clone(),
                         password_hash: hash,
                         created_at: at,
                     }],
+                    Some(&line),
                 )
                 .await
                 .map_err(|e| match e {
                     StoreError::Conflict(m) => RosterError::Invalid(format!("与已有数据冲突：{m}")),
                     other => other.into(),
                 })?;
-            store
-                .audit()
-                .record(&AuditEvent {
-                    at,
-                    member_id: viewer.id.clone(),
-                    peer_id: crate::sync::EDIT_DEVICE.to_string(),
-                    action: "member_changed",
-                    subject: format!("member:{}", member.id),
-                    detail: Some(format!("新增 {}（{}）", member.name, branch.name)),
-                })
-                .await?;
             Ok(MemberSaved {
                 member: roster_member(&member),
                 password: generated,

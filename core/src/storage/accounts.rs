@@ -118,6 +118,17 @@ impl<'a> Accounts<'a> {
         orgs: &[Organisation],
         members: &[NewMember],
     ) -> Result<(), StoreError> {
+        self.insert_audited(orgs, members, None).await
+    }
+
+    /// The same, with the audit line of whoever added them in the same
+    /// transaction.
+    pub async fn insert_audited(
+        &self,
+        orgs: &[Organisation],
+        members: &[NewMember],
+        audit: Option<&super::AuditEvent>,
+    ) -> Result<(), StoreError> {
         on_db!(self.pool, p => {
             let mut tx = p.begin().await?;
             for org in orgs {
@@ -161,6 +172,20 @@ impl<'a> Accounts<'a> {
                         .await
                         .map_err(classify)?;
                 }
+            }
+            if let Some(audit) = audit {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
+                     VALUES ($1, $2, $3, $4, '', $5, $6)",
+                )
+                .bind(audit.at)
+                .bind(&audit.member_id)
+                .bind(&audit.peer_id)
+                .bind(&audit.subject)
+                .bind(audit.action)
+                .bind(&audit.detail)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
         });

@@ -14,6 +14,7 @@ pub struct ExportJobRow {
     pub file_name: Option<String>,
     pub message: Option<String>,
     pub created_at: i64,
+    pub updated_at: i64,
 }
 
 type JobTuple = (
@@ -25,6 +26,7 @@ type JobTuple = (
     i64,
     Option<String>,
     Option<String>,
+    i64,
     i64,
 );
 
@@ -108,23 +110,26 @@ impl<'a> ExportJobs<'a> {
         let row: Option<JobTuple> = on_db!(self.pool, p => {
             sqlx::query_as(
                 "SELECT id, owner, title, state, CAST(done AS BIGINT), CAST(total AS BIGINT), \
-                 file_name, message, created_at FROM export_jobs WHERE id = $1",
+                 file_name, message, created_at, updated_at FROM export_jobs WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(p)
             .await?
         });
         Ok(row.map(
-            |(id, owner, title, state, done, total, file_name, message, created_at)| ExportJobRow {
-                id,
-                owner,
-                title,
-                state,
-                done,
-                total,
-                file_name,
-                message,
-                created_at,
+            |(id, owner, title, state, done, total, file_name, message, created_at, updated_at)| {
+                ExportJobRow {
+                    id,
+                    owner,
+                    title,
+                    state,
+                    done,
+                    total,
+                    file_name,
+                    message,
+                    created_at,
+                    updated_at,
+                }
             },
         ))
     }
@@ -142,7 +147,7 @@ impl<'a> ExportJobs<'a> {
     /// Forgets finished jobs older than `before`: files are kept a day.
     pub async fn forget_before(&self, before: i64) -> Result<(), StoreError> {
         on_db!(self.pool, p => {
-            sqlx::query("DELETE FROM export_jobs WHERE created_at < $1 AND state <> 'running'")
+            sqlx::query("DELETE FROM export_jobs WHERE created_at < $1")
                 .bind(before)
                 .execute(p)
                 .await?;

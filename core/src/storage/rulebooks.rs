@@ -58,6 +58,30 @@ impl<'a> Rulebooks<'a> {
         Ok(out)
     }
 
+    /// Which of `org_ids` published a rulebook for `year`.
+    pub async fn owners_among(
+        &self,
+        org_ids: &[&str],
+        year: i32,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in org_ids.chunks(500) {
+            let sql = format!(
+                "SELECT DISTINCT org_id FROM rulebooks WHERE year = $1 AND org_id IN ({})",
+                super::marks(2, chunk.len())
+            );
+            let rows: Vec<(String,)> = on_db!(self.pool, p => {
+                let mut q = sqlx::query_as(&sql).bind(i64::from(year));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows.into_iter().map(|(id,)| id));
+        }
+        Ok(out)
+    }
+
     /// Every version an organisation published for `year`, newest first.
     pub async fn versions(
         &self,

@@ -98,6 +98,21 @@ pub struct YearEnd<'a> {
     pool: &'a Pool,
 }
 
+/// One writer at a time per branch and year on PostgreSQL, whose READ
+/// COMMITTED would let an override and a lock each miss the other's
+/// uncommitted row. SQLite has one writer anyway: there the first statement
+/// of each transaction must be its write, or it could not take the lock.
+macro_rules! one_at_a_time {
+    ($pool:expr, $tx:expr, $branch:expr, $year:expr) => {
+        if matches!($pool, super::Db::Postgres(_)) {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(format!("evaluation:{}:{}", $branch, $year))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
 /// The audit line, in the writer's transaction.
 macro_rules! audit_line {
     ($tx:expr, $e:expr) => {
@@ -141,6 +156,67 @@ impl<'a> YearEnd<'a> {
         Ok(rows.into_iter().map(job_row).collect())
     }
 
+    /// The job results some branches entered for `year`.
+    pub async fn jobs_of_branches(
+        &self,
+        branch_ids: &[&str],
+        year: i32,
+    ) -> Result<Vec<JobRow>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in branch_ids.chunks(500) {
+            let sql = format!(
+                "SELECT member_id, CAST(year AS BIGINT), branch_id, appraisal, \
+                 CAST(tasks_assigned AS BIGINT), CAST(tasks_completed AS BIGINT), note, \
+                 entered_by, entered_at FROM job_results WHERE year = $1 AND branch_id IN ({})",
+                super::marks(2, chunk.len())
+            );
+            let rows: Vec<JobTuple> = on_db!(self.pool, p => {
+                let mut q = sqlx::query_as(&sql).bind(i64::from(year));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows.into_iter().map(job_row));
+        }
+        Ok(out)
+    }
+
+    /// The overrides of some branches' year.
+    pub async fn overrides_of_branches(
+        &self,
+        branch_ids: &[&str],
+        year: i32,
+    ) -> Result<Vec<OverrideRow>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in branch_ids.chunks(500) {
+            let sql = format!(
+                "SELECT member_id, CAST(year AS BIGINT), branch_id, grade, reason, decided_by, \
+                 decided_at FROM grade_overrides WHERE year = $1 AND branch_id IN ({})",
+                super::marks(2, chunk.len())
+            );
+            let rows: Vec<OverrideTuple> = on_db!(self.pool, p => {
+                let mut q = sqlx::query_as(&sql).bind(i64::from(year));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows.into_iter().map(
+                |(member_id, year, branch_id, grade, reason, decided_by, decided_at)| OverrideRow {
+                    member_id,
+                    year: year as i32,
+                    branch_id,
+                    grade,
+                    reason,
+                    decided_by,
+                    decided_at,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
     /// One member's job result of `year`, wherever it was entered.
     pub async fn job_of(&self, member_id: &str, year: i32) -> Result<Option<JobRow>, StoreError> {
         let row: Option<JobTuple> = on_db!(self.pool, p => {
@@ -168,6 +244,7 @@ impl<'a> YearEnd<'a> {
     ) -> Result<bool, StoreError> {
         on_db!(self.pool, p => {
             let mut tx = p.begin().await?;
+            one_at_a_time!(self.pool, tx, branch_id, year);
             for r in rows {
                 let sql = format!(
                     "INSERT INTO job_results (member_id, year, branch_id, appraisal, tasks_assigned, \
@@ -256,6 +333,7 @@ impl<'a> YearEnd<'a> {
         };
         on_db!(self.pool, p => {
             let mut tx = p.begin().await?;
+            one_at_a_time!(self.pool, tx, row.branch_id, row.year);
             let mut q = sqlx::query(&sql)
                 .bind(&row.member_id)
                 .bind(i64::from(row.year))
@@ -267,18 +345,20 @@ impl<'a> YearEnd<'a> {
                     .bind(&row.decided_by)
                     .bind(row.decided_at);
             }
-            let locked: Option<(i64,)> = sqlx::query_as(
-                "SELECT CAST(locked AS BIGINT) FROM evaluation_locks WHERE branch_id = $1 AND year = $2",
-            )
-            .bind(&row.branch_id)
-            .bind(i64::from(row.year))
-            .fetch_optional(&mut *tx)
-            .await?;
             let done = q.execute(&mut *tx).await?;
-            // Withdrawing what is not there changes nothing, but is no refusal.
-            if locked == Some((1,)) || (!withdraw && done.rows_affected() == 0) {
-                tx.rollback().await?;
-                return Ok(false);
+            if done.rows_affected() == 0 {
+                // Refused by a lock, or (withdrawing) nothing to withdraw.
+                let locked: Option<(i64,)> = sqlx::query_as(
+                    "SELECT CAST(locked AS BIGINT) FROM evaluation_locks WHERE branch_id = $1 AND year = $2",
+                )
+                .bind(&row.branch_id)
+                .bind(i64::from(row.year))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if !withdraw || locked == Some((1,)) {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
             }
             audit_line!(tx, audit);
             tx.commit().await?;
@@ -340,33 +420,65 @@ impl<'a> YearEnd<'a> {
         Ok(out)
     }
 
-    /// Locks a branch's year with its snapshot; `Ok(false)` when it is
-    /// locked already.
-    pub async fn lock(&self, row: &LockRow, audit: &AuditEvent) -> Result<bool, StoreError> {
+    /// Locks a branch's year, its snapshot still to come: from here on
+    /// every write of the year is refused, so the snapshot then computed is
+    /// final. `Ok(false)` when it is locked already.
+    pub async fn begin_lock(&self, row: &LockRow) -> Result<bool, StoreError> {
         on_db!(self.pool, p => {
             let mut tx = p.begin().await?;
+            one_at_a_time!(self.pool, tx, row.branch_id, row.year);
             let done = sqlx::query(
                 "INSERT INTO evaluation_locks (branch_id, year, locked, locked_by, locked_at, snapshot) \
-                 VALUES ($1, $2, 1, $3, $4, $5) \
+                 VALUES ($1, $2, 1, $3, $4, '') \
                  ON CONFLICT (branch_id, year) DO UPDATE SET locked = 1, \
                  locked_by = excluded.locked_by, locked_at = excluded.locked_at, \
-                 snapshot = excluded.snapshot WHERE evaluation_locks.locked = 0",
+                 snapshot = '' WHERE evaluation_locks.locked = 0",
             )
             .bind(&row.branch_id)
             .bind(i64::from(row.year))
             .bind(&row.locked_by)
             .bind(row.locked_at)
-            .bind(&row.snapshot)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
                 tx.rollback().await?;
                 return Ok(false);
             }
-            audit_line!(tx, audit);
             tx.commit().await?;
         });
         Ok(true)
+    }
+
+    /// Keeps the locked year's snapshot, with the lock's audit line.
+    pub async fn finish_lock(&self, row: &LockRow, audit: &AuditEvent) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "UPDATE evaluation_locks SET snapshot = $3 WHERE branch_id = $1 AND year = $2 AND locked = 1",
+            )
+            .bind(&row.branch_id)
+            .bind(i64::from(row.year))
+            .bind(&row.snapshot)
+            .execute(&mut *tx)
+            .await?;
+            audit_line!(tx, audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Takes back a lock whose snapshot could not be made.
+    pub async fn undo_lock(&self, branch_id: &str, year: i32) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            sqlx::query(
+                "UPDATE evaluation_locks SET locked = 0 WHERE branch_id = $1 AND year = $2 AND snapshot = ''",
+            )
+            .bind(branch_id)
+            .bind(i64::from(year))
+            .execute(p)
+            .await?;
+        });
+        Ok(())
     }
 
     /// Reopens a locked year, keeping who and why; `Ok(false)` when it was
@@ -382,6 +494,7 @@ impl<'a> YearEnd<'a> {
     ) -> Result<bool, StoreError> {
         on_db!(self.pool, p => {
             let mut tx = p.begin().await?;
+            one_at_a_time!(self.pool, tx, branch_id, year);
             let done = sqlx::query(
                 "UPDATE evaluation_locks SET locked = 0, reopened_by = $3, reopened_at = $4, \
                  reopen_reason = $5 WHERE branch_id = $1 AND year = $2 AND locked = 1",

@@ -30,9 +30,10 @@ pub async fn view(
     let (branch, year) = readable(store, viewer, branch_id, year).await?;
     let lock = store.year_end().lock_of(&branch.id, year).await?;
     let mut view = match &lock {
-        Some(l) if l.locked => serde_json::from_str(&l.snapshot).map_err(|e| {
-            crate::storage::StoreError::Corrupt(format!("evaluation snapshot: {e}"))
-        })?,
+        Some(l) if l.locked && !l.snapshot.is_empty() => serde_json::from_str(&l.snapshot)
+            .map_err(|e| {
+                crate::storage::StoreError::Corrupt(format!("evaluation snapshot: {e}"))
+            })?,
         _ => compute(store, &branch, year).await?,
     };
     view.lock = match &lock {
@@ -237,12 +238,7 @@ pub async fn lock(
     year: Option<i32>,
 ) -> Result<EvaluationView, YearEndError> {
     let (branch, year) = decided_by(store, viewer, branch_id, year).await?;
-    let mut snapshot = compute(store, &branch, year).await?;
-    snapshot.locked = true;
-    snapshot.progress = Progress::Locked;
-    let json = serde_json::to_string(&snapshot)
-        .map_err(|e| crate::storage::StoreError::Corrupt(e.to_string()))?;
-    let row = LockRow {
+    let mut row = LockRow {
         branch_id: branch.id.clone(),
         year,
         locked: true,
@@ -251,8 +247,25 @@ pub async fn lock(
         reopened_by: None,
         reopened_at: None,
         reopen_reason: None,
-        snapshot: json,
+        snapshot: String::new(),
     };
+    // Locked first, then computed: nothing can land in between.
+    if !store.year_end().begin_lock(&row).await? {
+        return Err(YearEndError::Conflict("该年度评议已经锁定"));
+    }
+    let snapshot = match compute(store, &branch, year).await {
+        Ok(mut s) => {
+            s.locked = true;
+            s.progress = Progress::Locked;
+            s
+        }
+        Err(e) => {
+            store.year_end().undo_lock(&branch.id, year).await?;
+            return Err(e);
+        }
+    };
+    row.snapshot = serde_json::to_string(&snapshot)
+        .map_err(|e| crate::storage::StoreError::Corrupt(e.to_string()))?;
     let [e, q, b, u] = snapshot.distribution().map(|(_, n)| n);
     let line = audit(
         viewer,
@@ -263,9 +276,7 @@ pub async fn lock(
             branch.name
         ),
     );
-    if !store.year_end().lock(&row, &line).await? {
-        return Err(YearEndError::Conflict("该年度评议已经锁定"));
-    }
+    store.year_end().finish_lock(&row, &line).await?;
     view(store, viewer, &branch.id, Some(year)).await
 }
 

@@ -227,12 +227,13 @@ pub async fn import(
         let cell = |i: usize| cells.get(i).map(|s| s.trim()).unwrap_or("");
         let opt = |i: Option<usize>| i.map(cell).unwrap_or("");
         let at = |field: &str, e: &str| format!("第 {line} 行 {field}：{e}");
-        let username = cell(cols.username);
+        let username = cell(cols.username).to_lowercase();
+        let username = username.as_str();
         let Some(member) = by_username.get(username) else {
             errors.push(at("用户名", &format!("“{username}”不是本支部的在册党员")));
             continue;
         };
-        if !seen.insert(username) {
+        if !seen.insert(member.username.as_str()) {
             errors.push(at("用户名", &format!("“{username}”重复出现")));
             continue;
         }
@@ -263,7 +264,12 @@ pub async fn import(
         };
         let ids: HashSet<&str> = std::iter::once(member.id.as_str()).collect();
         if let Err(e) = check(&input, &ids) {
-            errors.push(at("任务", &e));
+            let field = if e.contains("备注") {
+                "备注"
+            } else {
+                "任务"
+            };
+            errors.push(at(field, &e));
             continue;
         }
         inputs.push(input);

@@ -68,10 +68,12 @@ pub async fn mine(
         .job_of(&viewer.id, year)
         .await?
         .and_then(|r| job_fact(&r));
-    let notice = notice::notice_of(store, viewer, &viewer.org_id, year)
-        .await
+    let notice = match notice::notice_of(store, viewer, &viewer.org_id, year).await {
+        Ok(n) => n,
         // A committee admin's own unit is no branch: no notice of theirs.
-        .unwrap_or(None);
+        Err(YearEndError::Forbidden(_) | YearEndError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
     Ok(vanguard_shared::ledger::year_end::MyYearEnd { year, job, notice })
 }
 

@@ -45,7 +45,11 @@ pub async fn publish(
     if objection.chars().count() > 500 {
         return Err(YearEndError::Invalid("异议方式不能超过 500 字".into()));
     }
-    let mut named: Vec<Grade> = input.named.clone();
+    let mut named: Vec<Grade> = if input.named.is_empty() {
+        NAMED_BY_DEFAULT.to_vec()
+    } else {
+        input.named.clone()
+    };
     named.sort();
     named.dedup();
     let row = NoticeRow {
@@ -93,10 +97,14 @@ pub async fn notice_of(
         return Ok(None);
     };
     let lock = store.year_end().lock_of(branch_id, year).await?;
-    // A reopened year's notice is withdrawn until it is locked again.
-    let Some(lock) = lock.filter(|l| l.locked) else {
+    // A reopened year's notice is withdrawn; locked again, the year needs
+    // a notice of its new results.
+    let Some(lock) = lock.filter(|l| l.locked && !l.snapshot.is_empty()) else {
         return Ok(None);
     };
+    if row.published_at < lock.locked_at {
+        return Ok(None);
+    }
     let results: vanguard_shared::ledger::year_end::EvaluationView =
         serde_json::from_str(&lock.snapshot).map_err(|e| {
             crate::storage::StoreError::Corrupt(format!("evaluation snapshot: {e}"))

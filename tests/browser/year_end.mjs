@@ -1,0 +1,111 @@
+// The year-end on the demo year, as its people do it: the secretary imports
+// the job side, reads the proposals, overrides one grade with a reason,
+// locks the year and publishes the notice; a member reads the notice on the
+// phone; the committee admin sees the branch locked with its grades; the
+// batch print of the members' sheets is one A4 page per member.
+import assert from 'node:assert/strict';
+import { login } from './interop.mjs';
+import { eventually, openPage, readyMember, signIn, withServer } from './harness.mjs';
+
+async function hydrated(page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+}
+
+async function getJson(base, session, path) {
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${session.token}` } });
+  assert.equal(res.status, 200, path);
+  return res.json();
+}
+
+// Pages of a PDF: its page objects, not the page tree's.
+function pdfPages(bytes) {
+  return (bytes.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
+}
+
+export function yearEndTests(test) {
+  test('on the demo year, the secretary imports the job side, overrides a grade with a reason, locks and publishes; the phone shows the notice, the committee the locked branch, and the batch print is a page per member', async ({ browser }) => {
+    await withServer(async server => {
+      const base = server.base;
+      const secretary = await login(base, 'secretary01');
+      const branch = (await getJson(base, secretary, '/api/me')).branch.id;
+      const sheet = await getJson(base, secretary, `/api/branches/${branch}/job-results`);
+      assert.ok(sheet.rows.length >= 10, 'the demo branch');
+      // The unit's appraisal: one 不称职, the top scorer 优秀, the rest 称职.
+      const word = r => (r.username === 'member04' ? '不称职' : r.username === 'member08' ? '优秀' : '称职');
+      const csv = '\ufeff用户名,姓名,年度考核,交办任务,完成任务\n'
+        + sheet.rows.map(r => `${r.username},${r.name},${word(r)},10,9`).join('\n') + '\n';
+
+      const desk = await openPage(browser);
+      await signIn(desk.page, base, 'secretary01');
+      await desk.page.waitForURL(`${base}/`, { timeout: 10000 });
+      await desk.page.goto(`${base}/console/evaluation/job`);
+      await hydrated(desk.page);
+      await desk.page.getByLabel('选择文件（.xlsx 或 .csv）').setInputFiles({
+        name: '业务考核.csv', mimeType: 'text/csv', buffer: Buffer.from(csv),
+      });
+      await desk.page.getByText(`已导入 ${sheet.rows.length} 名党员的业务考核结果。`).waitFor({ timeout: 15000 });
+
+      // The proposals, with their reasons in words.
+      await desk.page.getByRole('link', { name: '下一步：评议与锁定 →' }).click();
+      await desk.page.waitForURL(`${base}/console/evaluation`);
+      await hydrated(desk.page);
+      const row = name => desk.page.locator('table.evaluation-table tbody tr', { has: desk.page.getByRole('link', { name, exact: true }) });
+      await eventually(async () => (await row('刘洋').textContent()).includes('年度考核不称职'), 'the 不称职 reason');
+      assert.match(await row('黄丽').locator('td').last().textContent(), /优秀/);
+
+      // An override with its reason, kept beside the proposal.
+      await row('周明').getByRole('button', { name: '改评' }).click();
+      const form = desk.page.locator('tr.override-form');
+      await form.getByRole('combobox').selectOption('excellent');
+      await form.getByRole('textbox').fill('支部党员大会评议：带头完成抗洪抢险任务');
+      await form.getByRole('button', { name: '保存改评' }).click();
+      await eventually(async () => (await row('周明').textContent()).includes('带头完成抗洪抢险任务'), 'the override and its reason');
+      assert.match(await row('周明').locator('td').last().textContent(), /优秀/);
+      const evaluation = await getJson(base, secretary, `/api/branches/${branch}/evaluation`);
+      const zhou = evaluation.rows.find(r => r.name === '周明');
+      assert.equal(zhou.final, 'excellent');
+      assert.notEqual(zhou.proposed, 'excellent');
+
+      // Lock, then the notice.
+      await desk.page.getByLabel('已经支部党员大会审议，确认锁定').check();
+      await desk.page.getByRole('button', { name: '锁定', exact: true }).click();
+      await desk.page.locator('.badge.locked', { hasText: '已锁定' }).waitFor({ timeout: 15000 });
+      await desk.page.getByRole('link', { name: '下一步：发布结果公示 →' }).click();
+      await desk.page.waitForURL(`${base}/console/evaluation/notice`);
+      await hydrated(desk.page);
+      await desk.page.getByRole('button', { name: '发布公示' }).click();
+      await desk.page.getByText(/^已发布。/).waitFor({ timeout: 15000 });
+      await desk.page.locator('article.notice-sheet', { hasText: '周明' }).waitFor();
+
+      // The member's phone shows the notice.
+      const { page: phone } = await readyMember(browser, base, 'member09');
+      await phone.getByRole('link', { name: '我的台账', exact: true }).click();
+      const card = phone.getByRole('region', { name: '评议结果公示' });
+      await card.waitFor({ timeout: 15000 });
+      const said = await card.textContent();
+      assert.match(said, /周明：优秀/);
+      assert.match(said, /黄丽：优秀/);
+      assert.doesNotMatch(said, /刘洋/, 'only the grades the branch chose are named');
+
+      // The committee admin: the branch locked, with its grade distribution.
+      const committee = await openPage(browser);
+      await signIn(committee.page, base, 'admin');
+      await committee.page.waitForURL(`${base}/`, { timeout: 10000 });
+      await committee.page.goto(`${base}/console/committee`);
+      await hydrated(committee.page);
+      const line = committee.page.locator('table.committee-table tbody tr', { hasText: '第一党支部' });
+      await line.waitFor({ timeout: 15000 });
+      const text = await line.textContent();
+      assert.match(text, /已锁定/);
+      assert.match(text, /最终：优秀 2/);
+
+      // Every member's sheet, one A4 page each.
+      await desk.page.goto(`${base}/console/ledger/sheets?branch=${branch}`);
+      await hydrated(desk.page);
+      const count = await desk.page.locator('section.sheet-page').count();
+      assert.equal(count, sheet.rows.length);
+      const pdf = await desk.page.pdf({ format: 'A4', printBackground: false });
+      assert.equal(pdfPages(pdf), count, 'one page per member');
+    });
+  });
+}
