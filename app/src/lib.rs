@@ -9,6 +9,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod clock;
 pub mod codec;
 pub mod components;
 pub mod console;

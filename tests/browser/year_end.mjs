@@ -53,18 +53,22 @@ export function yearEndTests(test) {
       await eventually(async () => (await row('刘洋').textContent()).includes('年度考核不称职'), 'the 不称职 reason');
       assert.match(await row('黄丽').locator('td').last().textContent(), /优秀/);
 
-      // An override with its reason, kept beside the proposal.
-      await row('周明').getByRole('button', { name: '改评' }).click();
+      // An override with its reason, kept beside the proposal: 刘洋's
+      // 不称职 was the unit's mistake.
+      await row('刘洋').getByRole('button', { name: '改评' }).click();
       const form = desk.page.locator('tr.override-form');
-      await form.getByRole('combobox').selectOption('excellent');
-      await form.getByRole('textbox').fill('支部党员大会评议：带头完成抗洪抢险任务');
+      await form.getByRole('combobox').selectOption('qualified');
+      await form.getByRole('textbox').fill('经支部党员大会复议：年度考核结果登记有误');
       await form.getByRole('button', { name: '保存改评' }).click();
-      await eventually(async () => (await row('周明').textContent()).includes('带头完成抗洪抢险任务'), 'the override and its reason');
-      assert.match(await row('周明').locator('td').last().textContent(), /优秀/);
+      await eventually(async () => (await row('刘洋').textContent()).includes('年度考核结果登记有误'), 'the override and its reason');
+      assert.match(await row('刘洋').locator('td').last().textContent(), /合格/);
       const evaluation = await getJson(base, secretary, `/api/branches/${branch}/evaluation`);
-      const zhou = evaluation.rows.find(r => r.name === '周明');
-      assert.equal(zhou.final, 'excellent');
-      assert.notEqual(zhou.proposed, 'excellent');
+      const liu = evaluation.rows.find(r => r.name === '刘洋');
+      assert.equal(liu.final, 'qualified');
+      assert.equal(liu.proposed, 'basic', 'the proposal stays beside the override');
+      const excellent = evaluation.rows.filter(r => r.final === 'excellent').length;
+      assert.equal(evaluation.quota.excellent, excellent);
+      assert.equal(evaluation.quota.exceeded, excellent > evaluation.quota.limit);
 
       // Lock, then the notice.
       await desk.page.getByLabel('已经支部党员大会审议，确认锁定').check();
@@ -75,7 +79,7 @@ export function yearEndTests(test) {
       await hydrated(desk.page);
       await desk.page.getByRole('button', { name: '发布公示' }).click();
       await desk.page.getByText(/^已发布。/).waitFor({ timeout: 15000 });
-      await desk.page.locator('article.notice-sheet', { hasText: '周明' }).waitFor();
+      await desk.page.locator('article.notice-sheet', { hasText: '黄丽' }).waitFor();
 
       // The member's phone shows the notice.
       const { page: phone } = await readyMember(browser, base, 'member09');
@@ -83,7 +87,6 @@ export function yearEndTests(test) {
       const card = phone.getByRole('region', { name: '评议结果公示' });
       await card.waitFor({ timeout: 15000 });
       const said = await card.textContent();
-      assert.match(said, /周明：优秀/);
       assert.match(said, /黄丽：优秀/);
       assert.doesNotMatch(said, /刘洋/, 'only the grades the branch chose are named');
 
@@ -97,7 +100,7 @@ export function yearEndTests(test) {
       await line.waitFor({ timeout: 15000 });
       const text = await line.textContent();
       assert.match(text, /已锁定/);
-      assert.match(text, /最终：优秀 2/);
+      assert.match(text, new RegExp(`最终：优秀 ${excellent} `));
 
       // Every member's sheet, one A4 page each.
       await desk.page.goto(`${base}/console/ledger/sheets?branch=${branch}`);

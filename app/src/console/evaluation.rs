@@ -681,6 +681,19 @@ fn Job(branch: Option<String>) -> impl IntoView {
         move || (b.clone(), version.get()),
         |(b, _)| load_job_sheet(b),
     );
+    // Kept across the reload that shows what they stored, with their messages.
+    let save = ServerAction::<SaveJobSheet>::new();
+    let import = ServerAction::<ImportJobSheet>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = import.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
     view! {
         <Steps current=1 branch=branch.clone() />
         <Suspense fallback=loading>
@@ -689,7 +702,7 @@ fn Job(branch: Option<String>) -> impl IntoView {
                 loaded
                     .get()
                     .map(|r| match r {
-                        Ok(sheet) => view! { <JobBody sheet branch version /> }.into_any(),
+                        Ok(sheet) => view! { <JobBody sheet branch save import /> }.into_any(),
                         Err(e) => view! {
                             <h1>"业务考核"</h1>
                             <p class="error" role="alert">{e.message}</p>
@@ -702,9 +715,12 @@ fn Job(branch: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn JobBody(sheet: JobSheet, branch: Option<String>, version: RwSignal<u32>) -> impl IntoView {
-    let save = ServerAction::<SaveJobSheet>::new();
-    let import = ServerAction::<ImportJobSheet>::new();
+fn JobBody(
+    sheet: JobSheet,
+    branch: Option<String>,
+    save: ServerAction<SaveJobSheet>,
+    import: ServerAction<ImportJobSheet>,
+) -> impl IntoView {
     let lines: Vec<JobLine> = sheet
         .rows
         .iter()
@@ -753,12 +769,6 @@ fn JobBody(sheet: JobSheet, branch: Option<String>, version: RwSignal<u32>) -> i
             rows,
         });
     };
-    // A successful import shows the sheet as stored.
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = import.value().get() {
-            version.update(|v| *v += 1);
-        }
-    });
     let locked = sheet.locked;
     let b_file = branch.clone();
     let on_file = move |ev: leptos::ev::Event| {
@@ -788,7 +798,10 @@ fn JobBody(sheet: JobSheet, branch: Option<String>, version: RwSignal<u32>) -> i
             .then(|| {
                 view! { <p class="warn" role="status">"本年度评议已锁定，业务考核结果不能再修改。"</p> }
             })}
-        <details class="import" open=filled == 0 && !locked>
+        <details
+            class="import"
+            open=(filled == 0 && !locked) || import.value().with_untracked(Option::is_some)
+        >
             <summary>"从 Excel 或 CSV 导入"</summary>
             <p class="muted small">
                 "第一行为表头：用户名、年度考核（优秀 / 称职 / 基本称职 / 不称职，也可写 合格、基本合格、不合格），可选 交办任务、完成任务、备注。每名党员一行，按用户名匹配；任何一行有误则整份不导入，并逐行列出错误。"
@@ -1022,7 +1035,7 @@ fn NoticeBody(v: EvaluationView, notice: Option<Notice>, branch: Option<String>)
             current.set(Some(n));
         }
     });
-    let today = chrono::Utc::now()
+    let today = crate::clock::now()
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive();
     let starts = RwSignal::new(

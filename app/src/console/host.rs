@@ -7,7 +7,8 @@
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
-use chrono::{DateTime, FixedOffset};
+// Codes go by the instant, not the zone.
+use crate::clock::now;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -145,21 +146,6 @@ enum Kit {
         offline: bool,
     },
     Failed(String),
-}
-
-/// Codes go by the instant, not the zone: the browser's clock (the
-/// standard library has none on wasm32), or the server's.
-fn now() -> DateTime<FixedOffset> {
-    #[cfg(feature = "hydrate")]
-    {
-        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
-            .unwrap_or_default()
-            .fixed_offset()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        chrono::Utc::now().fixed_offset()
-    }
 }
 
 #[component]

@@ -75,33 +75,18 @@ pub fn RosterPage() -> impl IntoView {
 fn RosterView() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let loaded = Resource::new(move || version.get(), |_| load_roster());
-    view! {
-        <ConsoleNav />
-        <section class="card wide">
-            <h1>"成员管理"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
-                {move || {
-                    loaded
-                        .get()
-                        .map(|r| match r {
-                            Ok(roster) => view! { <RosterBody roster version /> }.into_any(),
-                            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </section>
-    }
-}
-
-#[component]
-fn RosterBody(roster: Roster, version: RwSignal<u32>) -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let editing = RwSignal::new(None::<String>);
+    // Kept across the reload that shows the change: a new member's
+    // password must stay on the screen.
     let save = ServerAction::<SaveMember>::new();
+    let import = ServerAction::<ImportMembers>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = import.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
     let saved_note = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
-            editing.set(None);
             saved_note.set(Some(match saved.password {
                 Some(p) => format!(
                     "已添加 {}（{}），初始密码 {p}，请当面交给本人。",
@@ -112,6 +97,33 @@ fn RosterBody(roster: Roster, version: RwSignal<u32>) -> impl IntoView {
             version.update(|v| *v += 1);
         }
     });
+    view! {
+        <ConsoleNav />
+        <section class="card wide">
+            <h1>"成员管理"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+                {move || {
+                    loaded
+                        .get()
+                        .map(|r| match r {
+                            Ok(roster) => view! { <RosterBody roster save import saved_note /> }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn RosterBody(
+    roster: Roster,
+    save: ServerAction<SaveMember>,
+    import: ServerAction<ImportMembers>,
+    saved_note: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let editing = RwSignal::new(None::<String>);
     let total: usize = roster.branches.iter().map(|b| b.members.len()).sum();
     let branches = StoredValue::new(roster.branches.clone());
     let assignable = roster.assignable.clone();
@@ -155,7 +167,7 @@ fn RosterBody(roster: Roster, version: RwSignal<u32>) -> impl IntoView {
                             save
                         />
                     </details>
-                    <ImportMembers version />
+                    <MemberImport import />
                 }
             })}
         {roster
@@ -474,13 +486,7 @@ fn MemberForm(
 
 /// The sheet import: the same checks as the command line, all or nothing.
 #[component]
-fn ImportMembers(version: RwSignal<u32>) -> impl IntoView {
-    let import = ServerAction::<ImportMembers>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = import.value().get() {
-            version.update(|v| *v += 1);
-        }
-    });
+fn MemberImport(import: ServerAction<ImportMembers>) -> impl IntoView {
     let on_file = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -512,7 +518,7 @@ fn ImportMembers(version: RwSignal<u32>) -> impl IntoView {
         let _ = (ev, import);
     };
     view! {
-        <details class="import">
+        <details class="import" open=import.value().with_untracked(Option::is_some)>
             <summary>"从 Excel 或 CSV 导入成员"</summary>
             <p class="muted small">
                 "第一行为表头：用户名、姓名、支部（必填），党小组、身份（正式/预备）、角色、密码（可选）。任何一行有误则整份不导入，并逐行列出错误；没有密码的行将生成初始密码并在此列出。"
