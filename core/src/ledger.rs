@@ -25,7 +25,7 @@ use vanguard_shared::documents::view::{
 use vanguard_shared::documents::{CheckinRecord, DocId, EventEntry};
 use vanguard_shared::ledger::{
     BranchLedger, BranchRow, JobFact, Ledger, LedgerInput, Mode, Note, Points, Prepared, Rulebook,
-    Sheet, SheetEntry, Source,
+    Sheet, SheetEntry, Source, VetoFact,
 };
 use vanguard_shared::org::{MemberStatus, OrgKind};
 use vanguard_shared::year;
@@ -40,6 +40,21 @@ pub struct BranchFacts {
     time_zones: HashMap<String, chrono_tz::Tz>,
     /// The job side (业务) entered for the year, by member.
     jobs: HashMap<String, JobFact>,
+    /// Veto items (一票否决) found for the year, by member.
+    vetoes: HashMap<String, Vec<VetoFact>>,
+}
+
+/// The engine's veto facts of stored rows, by member.
+fn veto_facts(rows: Vec<crate::storage::VetoRow>) -> HashMap<String, Vec<VetoFact>> {
+    let mut out: HashMap<String, Vec<VetoFact>> = HashMap::new();
+    for r in rows {
+        out.entry(r.member_id).or_default().push(VetoFact {
+            veto_id: r.veto_id,
+            reason: r.reason,
+            by: r.found_by,
+        });
+    }
+    out
 }
 
 /// The job facts of some members' year, as the engine takes them.
@@ -130,6 +145,13 @@ impl BranchFacts {
             attendance: HashMap::new(),
             time_zones: HashMap::new(),
             jobs: load_jobs(store, None, members, year).await?,
+            vetoes: {
+                let mut rows = Vec::new();
+                for m in members {
+                    rows.extend(store.year_end().vetoes_of(&m.id, year).await?);
+                }
+                veto_facts(rows)
+            },
         };
         for m in members {
             if facts.events.contains_key(&m.org_id) {
@@ -205,7 +227,7 @@ impl BranchFacts {
                 time_zone: self.time_zone(member),
                 records: &facts,
                 adjustments: &[],
-                vetoes: &[],
+                vetoes: self.vetoes.get(&member.id).map_or(&[][..], Vec::as_slice),
                 job: self.jobs.get(&member.id),
             },
             mode,
@@ -285,7 +307,13 @@ pub async fn branch_facts(
     // read miss, never a stale hit.
     let stamps = store.documents().freshness(&owners, year).await?;
     let jobs = load_jobs(store, Some(branch_id), members, year).await?;
-    facts_stamped(store, branch_id, members, year, &stamps, jobs).await
+    let vetoes = veto_facts(
+        store
+            .year_end()
+            .vetoes_of_branches(&[branch_id], year)
+            .await?,
+    );
+    facts_stamped(store, branch_id, members, year, &stamps, jobs, vetoes).await
 }
 
 /// The facts of many branches of one year, each with its members: their
@@ -310,10 +338,15 @@ pub async fn many_branch_facts(
                 .insert(r.member_id.clone(), fact);
         }
     }
+    let mut vetoes: HashMap<String, Vec<crate::storage::VetoRow>> = HashMap::new();
+    for r in store.year_end().vetoes_of_branches(&ids, year).await? {
+        vetoes.entry(r.branch_id.clone()).or_default().push(r);
+    }
     let mut out = Vec::with_capacity(branches.len());
     for (branch_id, members) in branches {
         let mine = jobs.remove(*branch_id).unwrap_or_default();
-        out.push(facts_stamped(store, branch_id, members, year, &stamps, mine).await?);
+        let found = veto_facts(vetoes.remove(*branch_id).unwrap_or_default());
+        out.push(facts_stamped(store, branch_id, members, year, &stamps, mine, found).await?);
     }
     Ok(out)
 }
@@ -325,6 +358,7 @@ async fn facts_stamped(
     year: i32,
     stamps: &HashMap<String, Stamp>,
     jobs: HashMap<String, JobFact>,
+    vetoes: HashMap<String, Vec<VetoFact>>,
 ) -> Result<BranchFacts, StoreError> {
     let owners: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
     let stamp = |id: &str| stamps.get(id).copied().unwrap_or((0, 0));
@@ -392,6 +426,7 @@ async fn facts_stamped(
         attendance: HashMap::new(),
         time_zones: HashMap::new(),
         jobs,
+        vetoes,
     };
     facts.add_branch(branch_id, &part);
     Ok(facts)

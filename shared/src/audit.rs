@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The kinds of line, as the trail's filter names them: `(code, label)`.
-pub const KINDS: [(&str, &str); 15] = [
+pub const KINDS: [(&str, &str); 16] = [
     ("checkin", "签到与请假"),
     ("review", "审核与调整"),
     ("attendance", "活动与考勤"),
@@ -15,6 +15,7 @@ pub const KINDS: [(&str, &str); 15] = [
     ("rulebook_published", "发布积分细则"),
     ("job_results", "业务考核"),
     ("grade_override", "改评"),
+    ("veto_recorded", "否决项"),
     ("evaluation_locked", "锁定评议"),
     ("evaluation_reopened", "重新开启评议"),
     ("notice_published", "发布公示"),

@@ -197,6 +197,29 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
     );
     assert_eq!(overridden["override_reason"], "支部大会评议推荐");
     assert_eq!(overridden["override_by"], branch.secretary.name.as_str());
+    // A veto forces the result, whatever the points and the override.
+    let veto_path = path(&branch, &format!("evaluation/{}/veto", m1.id));
+    let veto = |body: Value| put(&app, &veto_path, &secretary, body);
+    let r = veto(json!({"veto_id": "discipline", "reason": ""})).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a veto needs its facts"
+    );
+    let r = veto(json!({"veto_id": "no-such-item", "reason": "x"})).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = veto(json!({"veto_id": "discipline", "reason": "受到党内警告处分"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let vetoed: Value = r.json().await.expect("json");
+    let m1_row = row(&vetoed, m1);
+    assert_eq!(m1_row["proposed"], "unqualified", "{m1_row}");
+    assert!(m1_row["reasons"].to_string().contains("一票否决"));
+    assert_eq!(m1_row["vetoes"][0], "受到党纪处分（受到党内警告处分）");
+    let r = veto(json!({"veto_id": "discipline", "withdraw": true})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let cleared: Value = r.json().await.expect("json");
+    assert_ne!(row(&cleared, m1)["proposed"], "unqualified");
+
     // Withdraw one: back under the quota.
     let r = override_grade(&app, &branch, &secretary, m3, None, "").await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -351,6 +374,7 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
     for action in [
         "job_results",
         "grade_override",
+        "veto_recorded",
         "evaluation_locked",
         "evaluation_reopened",
         "notice_published",

@@ -74,6 +74,35 @@ pub async fn override_grade(
     answer(evaluation::view(store, &caller.member, &branch, None).await)
 }
 
+#[server(prefix = "/sfn", endpoint = "record_veto", output = crate::codec::TextJson)]
+pub async fn record_veto(
+    branch: Option<String>,
+    member_id: String,
+    veto_id: String,
+    reason: String,
+    withdraw: bool,
+) -> Result<EvaluationView, UiError> {
+    use crate::server::{answer, signed_in};
+    use vanguard_core::year_end::evaluation;
+    let (services, caller) = signed_in()?;
+    let branch = branch_or_own(branch, &caller);
+    let store = &services.store;
+    answer(
+        evaluation::set_veto(
+            store,
+            &caller.member,
+            &branch,
+            &member_id,
+            None,
+            &veto_id,
+            &reason,
+            withdraw,
+        )
+        .await,
+    )?;
+    answer(evaluation::view(store, &caller.member, &branch, None).await)
+}
+
 #[server(prefix = "/sfn", endpoint = "lock_evaluation", output = crate::codec::TextJson)]
 pub async fn lock_evaluation(branch: Option<String>) -> Result<EvaluationView, UiError> {
     use crate::server::{answer, signed_in};
@@ -337,8 +366,9 @@ fn EvaluationBody(
     let lock = ServerAction::<LockEvaluation>::new();
     let reopen = ServerAction::<ReopenEvaluation>::new();
     let over = ServerAction::<OverrideGrade>::new();
+    let veto = ServerAction::<RecordVeto>::new();
     // Each decision answers with the evaluation as it now stands.
-    for value in [lock.value(), reopen.value(), over.value()] {
+    for value in [lock.value(), reopen.value(), over.value(), veto.value()] {
         Effect::new(move |_| match value.get() {
             Some(Ok(v)) => {
                 failed.set(None);
@@ -359,6 +389,7 @@ fn EvaluationBody(
     let locked = v.locked;
     let can_decide = v.can_decide && !locked;
     let rows = v.rows.clone();
+    let choices = v.veto_choices.clone();
     let lock_line = v.lock.clone().map(|l| {
         let mut text = format!("{} 于 {} 锁定", l.locked_by, l.locked_at);
         if let (Some(by), Some(at)) = (&l.reopened_by, &l.reopened_at) {
@@ -416,7 +447,17 @@ fn EvaluationBody(
                     {rows
                         .into_iter()
                         .map(|r| {
-                            view! { <Row r can_decide editing over branch=b1.clone() /> }
+                            view! {
+                                <Row
+                                    r
+                                    can_decide
+                                    editing
+                                    over
+                                    veto
+                                    choices=choices.clone()
+                                    branch=b1.clone()
+                                />
+                            }
                         })
                         .collect_view()}
                 </tbody>
@@ -504,9 +545,24 @@ fn Row(
     can_decide: bool,
     editing: RwSignal<Option<String>>,
     over: ServerAction<OverrideGrade>,
+    veto: ServerAction<RecordVeto>,
+    choices: Vec<(String, String)>,
     branch: Option<String>,
 ) -> impl IntoView {
     let id = r.member_id.clone();
+    let veto_id = RwSignal::new(
+        choices
+            .first()
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default(),
+    );
+    let veto_reason = RwSignal::new(String::new());
+    let found: Vec<(String, String)> = r
+        .veto_ids
+        .iter()
+        .cloned()
+        .zip(r.vetoes.iter().cloned())
+        .collect();
     let open = {
         let id = id.clone();
         move || editing.with(|e| e.as_deref() == Some(id.as_str()))
@@ -534,7 +590,11 @@ fn Row(
     let id_save = id.clone();
     let id_withdraw = id.clone();
     let b_save = branch.clone();
-    let b_withdraw = branch;
+    let b_withdraw = branch.clone();
+    let b_veto = branch.clone();
+    let b_unveto = branch;
+    let id_veto = id.clone();
+    let id_unveto = id.clone();
     view! {
         <tr class=if r.override_.is_some() { "overridden" } else { "" }>
             <th scope="row">
@@ -639,6 +699,75 @@ fn Row(
                     <button type="button" on:click=move |_| editing.set(None)>
                         "取消"
                     </button>
+                    <fieldset class="veto">
+                        <legend>"一票否决"</legend>
+                        {found
+                            .iter()
+                            .map(|(vid, text)| {
+                                let vid = vid.clone();
+                                let id = id_unveto.clone();
+                                let branch = b_unveto.clone();
+                                view! {
+                                    <p class="warn">
+                                        {text.clone()} " "
+                                        <button
+                                            type="button"
+                                            on:click=move |_| {
+                                                veto.dispatch(RecordVeto {
+                                                    branch: branch.clone(),
+                                                    member_id: id.clone(),
+                                                    veto_id: vid.clone(),
+                                                    reason: String::new(),
+                                                    withdraw: true,
+                                                });
+                                            }
+                                        >
+                                            "撤销"
+                                        </button>
+                                    </p>
+                                }
+                            })
+                            .collect_view()}
+                        <label>
+                            "否决项 "
+                            <select
+                                prop:value=move || veto_id.get()
+                                on:change=move |ev| veto_id.set(event_target_value(&ev))
+                            >
+                                {choices
+                                    .iter()
+                                    .map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label class="block">
+                            "事实与依据（必填）"
+                            <textarea
+                                rows="2"
+                                prop:value=move || veto_reason.get()
+                                on:input=move |ev| veto_reason.set(event_target_value(&ev))
+                            ></textarea>
+                        </label>
+                        <button
+                            type="button"
+                            disabled=move || veto.pending().get() || veto_reason.with(|r| r.trim().is_empty())
+                            on:click={
+                                let id = id_veto.clone();
+                                let branch = b_veto.clone();
+                                move |_| {
+                                    veto.dispatch(RecordVeto {
+                                        branch: branch.clone(),
+                                        member_id: id.clone(),
+                                        veto_id: veto_id.get_untracked(),
+                                        reason: veto_reason.get_untracked(),
+                                        withdraw: false,
+                                    });
+                                }
+                            }
+                        >
+                            "记录否决项"
+                        </button>
+                    </fieldset>
                 </td>
             </tr>
         </Show>

@@ -88,3 +88,17 @@ CREATE TABLE export_jobs (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- Veto items (一票否决) found against a member for a year, with the reason:
+-- the year-end grade they force, beside who found them and when.
+CREATE TABLE member_vetoes (
+    member_id TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    branch_id TEXT NOT NULL,
+    veto_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    found_by TEXT NOT NULL,
+    found_at BIGINT NOT NULL,
+    PRIMARY KEY (member_id, year, veto_id)
+);
+CREATE INDEX member_vetoes_branch ON member_vetoes(branch_id, year);

@@ -13,7 +13,7 @@
 //! | the audit log | `audit.rs` | audit_log |
 //! | read models for pages and the API | `reports.rs` | records joined with reviews, … |
 //! | organisations' published points rulebooks | `rulebooks.rs` | rulebooks |
-//! | the year-end evaluation: job side, overrides, locks, notices; the 六化 findings | `year_end.rs` | job_results, grade_overrides, evaluation_locks, evaluation_notices, branch_findings |
+//! | the year-end evaluation: job side, overrides, locks, notices; the 六化 findings | `year_end.rs` | job_results, grade_overrides, evaluation_locks, evaluation_notices, branch_findings, member_vetoes |
 //! | long exports in the background | `export_jobs.rs` | export_jobs |
 //! | several processes on one PostgreSQL | `cluster.rs` | (advisory locks) |
 //!
@@ -48,7 +48,7 @@ pub use materialize::{Materialized, Verdicts};
 pub use reports::{RecordPlace, RecordRow, Reports};
 pub use rulebooks::{Rulebooks, StoredRulebook};
 pub use sessions::{SessionRow, Sessions};
-pub use year_end::{FindingRow, JobRow, LockRow, NoticeRow, OverrideRow, YearEnd};
+pub use year_end::{FindingRow, JobRow, LockRow, NoticeRow, OverrideRow, VetoRow, YearEnd};
 
 use sqlx::{PgPool, SqlitePool};
 

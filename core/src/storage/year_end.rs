@@ -708,3 +708,125 @@ impl YearEnd<'_> {
         Ok(())
     }
 }
+
+/// A veto item (一票否决) found against a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VetoRow {
+    pub member_id: String,
+    pub year: i32,
+    pub branch_id: String,
+    pub veto_id: String,
+    pub reason: String,
+    pub found_by: String,
+    pub found_at: i64,
+}
+
+type VetoTuple = (String, i64, String, String, String, String, i64);
+
+fn veto_row(
+    (member_id, year, branch_id, veto_id, reason, found_by, found_at): VetoTuple,
+) -> VetoRow {
+    VetoRow {
+        member_id,
+        year: year as i32,
+        branch_id,
+        veto_id,
+        reason,
+        found_by,
+        found_at,
+    }
+}
+
+const VETO_COLUMNS: &str =
+    "member_id, CAST(year AS BIGINT), branch_id, veto_id, reason, found_by, found_at";
+
+impl YearEnd<'_> {
+    /// The vetoes found in some branches' year.
+    pub async fn vetoes_of_branches(
+        &self,
+        branch_ids: &[&str],
+        year: i32,
+    ) -> Result<Vec<VetoRow>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in branch_ids.chunks(500) {
+            let sql = format!(
+                "SELECT {VETO_COLUMNS} FROM member_vetoes WHERE year = $1 AND branch_id IN ({})",
+                super::marks(2, chunk.len())
+            );
+            let rows: Vec<VetoTuple> = on_db!(self.pool, p => {
+                let mut q = sqlx::query_as(&sql).bind(i64::from(year));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows.into_iter().map(veto_row));
+        }
+        Ok(out)
+    }
+
+    /// One member's vetoes of `year`.
+    pub async fn vetoes_of(&self, member_id: &str, year: i32) -> Result<Vec<VetoRow>, StoreError> {
+        let sql =
+            format!("SELECT {VETO_COLUMNS} FROM member_vetoes WHERE member_id = $1 AND year = $2");
+        let rows: Vec<VetoTuple> = on_db!(self.pool, p => {
+            sqlx::query_as(&sql)
+                .bind(member_id)
+                .bind(i64::from(year))
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().map(veto_row).collect())
+    }
+
+    /// Records (or withdraws) a veto; `Ok(false)` when the year is locked.
+    pub async fn put_veto(
+        &self,
+        row: &VetoRow,
+        withdraw: bool,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let sql = if withdraw {
+            format!(
+                "DELETE FROM member_vetoes WHERE member_id = $1 AND year = $2 AND branch_id = $3 \
+                 AND veto_id = $4 AND {OPEN_YEAR}"
+            )
+        } else {
+            format!(
+                "INSERT INTO member_vetoes (member_id, year, branch_id, veto_id, reason, found_by, found_at) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7 WHERE {OPEN_YEAR} \
+                 ON CONFLICT (member_id, year, veto_id) DO UPDATE SET branch_id = excluded.branch_id, \
+                 reason = excluded.reason, found_by = excluded.found_by, found_at = excluded.found_at"
+            )
+        };
+        on_db!(self.pool, p => {
+            let mut tx = p.begin().await?;
+            one_at_a_time!(self.pool, tx, row.branch_id, row.year);
+            let mut q = sqlx::query(&sql)
+                .bind(&row.member_id)
+                .bind(i64::from(row.year))
+                .bind(&row.branch_id)
+                .bind(&row.veto_id);
+            if !withdraw {
+                q = q.bind(&row.reason).bind(&row.found_by).bind(row.found_at);
+            }
+            let done = q.execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                let locked: Option<(i64,)> = sqlx::query_as(
+                    "SELECT CAST(locked AS BIGINT) FROM evaluation_locks WHERE branch_id = $1 AND year = $2",
+                )
+                .bind(&row.branch_id)
+                .bind(i64::from(row.year))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if !withdraw || locked == Some((1,)) {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+            }
+            audit_line!(tx, audit);
+            tx.commit().await?;
+        });
+        Ok(true)
+    }
+}

@@ -142,6 +142,7 @@ pub async fn compute(
                 .iter()
                 .map(|v| format!("{}（{}）", v.name, v.reason))
                 .collect(),
+            veto_ids: ledger.vetoes.iter().map(|v| v.veto_id.clone()).collect(),
             override_: r.override_.as_ref().map(|o| o.grade),
             override_reason: r.override_.as_ref().map(|o| o.reason.clone()),
             override_by,
@@ -176,6 +177,12 @@ pub async fn compute(
         job_missing,
         can_decide: false,
         can_reopen: false,
+        veto_choices: book
+            .book
+            .vetoes
+            .iter()
+            .map(|v| (v.id.clone(), v.name.clone()))
+            .collect(),
     })
 }
 
@@ -224,6 +231,63 @@ pub async fn override_grade(
         .put_override(&row, grade.is_none(), &line)
         .await?
     {
+        return Err(YearEndError::Conflict(LOCKED));
+    }
+    Ok(())
+}
+
+/// Records a veto item (一票否决) found against a member, with its
+/// reason, or withdraws it: the grade it forces follows by the rulebook.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_veto(
+    store: &Store,
+    viewer: &Member,
+    branch_id: &str,
+    member_id: &str,
+    year: Option<i32>,
+    veto_id: &str,
+    why: &str,
+    withdraw: bool,
+) -> Result<(), YearEndError> {
+    let (branch, year) = decided_by(store, viewer, branch_id, year).await?;
+    let member = roll(store, &branch.id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or(YearEndError::NotFound("该成员不在本支部评议名单中"))?;
+    let book = rulebooks::in_force(store, &branch.id, year).await?;
+    let veto = book
+        .book
+        .vetoes
+        .iter()
+        .find(|v| v.id == veto_id)
+        .ok_or_else(|| YearEndError::Invalid(format!("积分细则中没有否决项“{veto_id}”")))?;
+    let why = if withdraw {
+        why.trim().to_string()
+    } else {
+        reason(why, "否决项")?
+    };
+    let row = crate::storage::VetoRow {
+        member_id: member.id.clone(),
+        year,
+        branch_id: branch.id.clone(),
+        veto_id: veto.id.clone(),
+        reason: why.clone(),
+        found_by: viewer.id.clone(),
+        found_at: now(),
+    };
+    let detail = if withdraw {
+        format!("{} 撤销否决项“{}”", member.name, veto.name)
+    } else {
+        format!("{} 否决项“{}”：{why}", member.name, veto.name)
+    };
+    let line = audit(
+        viewer,
+        "veto_recorded",
+        format!("member:{}", member.id),
+        detail,
+    );
+    if !store.year_end().put_veto(&row, withdraw, &line).await? {
         return Err(YearEndError::Conflict(LOCKED));
     }
     Ok(())

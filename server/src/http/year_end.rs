@@ -2,7 +2,8 @@
 //! (docs/api.md); each handler calls the same service as the pages:
 //! - `GET /api/branches/{branch_id}/evaluation?year=`, `.xlsx`, `.csv`;
 //! - `PUT /api/branches/{branch_id}/evaluation/{member_id}?year=`
-//!   `{"override", "reason"}` (`override` null withdraws it);
+//!   `{"override", "reason"}` (`override` null withdraws it), and
+//!   `…/{member_id}/veto?year=` `{"veto_id", "reason", "withdraw"?}`;
 //! - `POST /api/branches/{branch_id}/evaluation/lock?year=` and
 //!   `/reopen?year=` `{"reason"}`;
 //! - `GET|PUT /api/branches/{branch_id}/job-results?year=` (the job side)
@@ -40,6 +41,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/branches/{branch_id}/evaluation/{member_id}",
             put(override_grade),
+        )
+        .route(
+            "/api/branches/{branch_id}/evaluation/{member_id}/veto",
+            put(record_veto),
         )
         .route(
             "/api/branches/{branch_id}/job-results",
@@ -131,6 +136,40 @@ async fn override_grade(
         query.year,
         body.grade,
         &body.reason,
+    )
+    .await?;
+    Ok(Json(
+        evaluation::view(store, &caller.member, &branch_id, query.year).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct VetoRequest {
+    veto_id: String,
+    #[serde(default)]
+    reason: String,
+    /// Takes a veto back instead.
+    #[serde(default)]
+    withdraw: bool,
+}
+
+async fn record_veto(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((branch_id, member_id)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<YearQuery>,
+    ApiJson(body): ApiJson<VetoRequest>,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let store = &state.services.store;
+    evaluation::set_veto(
+        store,
+        &caller.member,
+        &branch_id,
+        &member_id,
+        query.year,
+        &body.veto_id,
+        &body.reason,
+        body.withdraw,
     )
     .await?;
     Ok(Json(

@@ -54,6 +54,9 @@ pub struct EvaluationRow {
     pub reasons: Vec<String>,
     /// Vetoes found against the member, in words.
     pub vetoes: Vec<String>,
+    /// Their ids, in the same order, to withdraw one.
+    #[serde(default)]
+    pub veto_ids: Vec<String>,
     #[serde(rename = "override")]
     pub override_: Option<Grade>,
     pub override_reason: Option<String>,
@@ -91,6 +94,9 @@ pub struct EvaluationView {
     /// Whether the viewer may enter overrides and lock; and reopen.
     pub can_decide: bool,
     pub can_reopen: bool,
+    /// The rulebook's veto items (一票否决), `(id, name)`, to record one.
+    #[serde(default)]
+    pub veto_choices: Vec<(String, String)>,
 }
 
 impl EvaluationView {
