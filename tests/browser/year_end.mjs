@@ -57,8 +57,8 @@ export function yearEndTests(test) {
       // 不称职 was the unit's mistake.
       await row('刘洋').getByRole('button', { name: '改评' }).click();
       const form = desk.page.locator('tr.override-form');
-      await form.getByRole('combobox').selectOption('qualified');
-      await form.getByRole('textbox').fill('经支部党员大会复议：年度考核结果登记有误');
+      await form.getByLabel('改评为').selectOption('qualified');
+      await form.getByLabel(/^理由/).fill('经支部党员大会复议：年度考核结果登记有误');
       await form.getByRole('button', { name: '保存改评' }).click();
       await eventually(async () => (await row('刘洋').textContent()).includes('年度考核结果登记有误'), 'the override and its reason');
       assert.match(await row('刘洋').locator('td').last().textContent(), /合格/);
