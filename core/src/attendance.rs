@@ -324,6 +324,29 @@ impl<'a> Attendance<'a> {
                     put_attendance(d, event_id, &changed, &caller.id, now)
                 })
                 .await?;
+            // The document's line says who and when; this one says what.
+            let mut counts: Vec<(AttendanceMark, usize)> = Vec::new();
+            for row in &changed {
+                match counts.iter_mut().find(|(m, _)| *m == row.mark) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((row.mark, 1)),
+                }
+            }
+            let marks: Vec<String> = counts
+                .iter()
+                .map(|(m, n)| format!("{} {n}", m.label()))
+                .collect();
+            self.store
+                .audit()
+                .record(&crate::storage::AuditEvent {
+                    at: now.timestamp(),
+                    member_id: caller.id.clone(),
+                    peer_id: crate::sync::EDIT_DEVICE.to_string(),
+                    action: "attendance_marked",
+                    subject: doc.to_string(),
+                    detail: Some(format!("{}：{}", event.event.title, marks.join("，"))),
+                })
+                .await?;
         }
         self.read(&event, &role).await
     }

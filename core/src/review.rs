@@ -371,6 +371,34 @@ impl<'a> Reviews<'a> {
                     Ok(())
                 })
                 .await?;
+            // The document's line says who and when; this one says what.
+            let approved = decisions
+                .iter()
+                .filter(|(d, _)| d.status == DecisionStatus::Approved)
+                .count();
+            let reasons: Vec<&str> = decisions
+                .iter()
+                .filter_map(|(d, _)| d.reason.as_deref())
+                .collect();
+            let mut detail = format!("通过 {approved} 条");
+            if approved < decisions.len() {
+                detail.push_str(&format!(
+                    "，退回 {} 条：{}",
+                    decisions.len() - approved,
+                    reasons.join("；")
+                ));
+            }
+            self.store
+                .audit()
+                .record(&crate::storage::AuditEvent {
+                    at: now.timestamp(),
+                    member_id: reviewer.id.clone(),
+                    peer_id: crate::sync::EDIT_DEVICE.to_string(),
+                    action: "review_decided",
+                    subject: format!("member:{member_id}"),
+                    detail: Some(detail),
+                })
+                .await?;
             made.extend(decisions.into_iter().map(|(d, _)| d));
         }
         Ok(made)

@@ -4,10 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 /// The kinds of line, as the trail's filter names them: `(code, label)`.
-pub const KINDS: [(&str, &str); 16] = [
+pub const KINDS: [(&str, &str); 18] = [
     ("checkin", "签到与请假"),
     ("review", "审核与调整"),
     ("attendance", "活动与考勤"),
+    ("review_decided", "审核决定"),
+    ("attendance_marked", "考勤记录"),
     ("login", "登录"),
     ("login_failed", "登录失败"),
     ("password_reset", "重置密码"),

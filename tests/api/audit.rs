@@ -133,6 +133,12 @@ async fn the_trail_is_read_within_its_scope(db: Db) {
         lines.iter().any(|l| l["kind"] == "checkin"),
         "the member's check-in: {all}"
     );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "review_decided" && l["detail"] == "通过 1 条"),
+        "what the decision was: {all}"
+    );
     // Fixtures share names across branches: tell them apart by id.
     assert!(
         !lines

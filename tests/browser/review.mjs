@@ -48,6 +48,9 @@ export function reviewTests(test) {
       // The member checks in with the code, and once more without an event,
       // with no network; both sync when it returns.
       const { context, page, problems } = await readyMember(browser, server.base, 'member04');
+      // The desk's worker installs while the server is up: stopped midway,
+      // its install fails and nothing controls the desk until a reload.
+      await desk.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
       await context.setOffline(true);
       await server.stop();
       const option = page.locator('#choice option', { hasText: '第四季度支部党员大会' }).first();
