@@ -901,18 +901,14 @@ fn JobBody(
     let locked = sheet.locked;
     let b_file = branch.clone();
     let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            if let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                read_upload(&input, import, b_file.clone());
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, &b_file, import);
+        let branch = b_file.clone();
+        super::upload::read_chosen(ev, move |file_name, content| {
+            import.dispatch(ImportJobSheet {
+                branch,
+                file_name,
+                content,
+            });
+        });
     };
     let filled = sheet.rows.iter().filter(|r| r.appraisal.is_some()).count();
     view! {
@@ -1079,31 +1075,6 @@ fn ErrorList(message: String) -> impl IntoView {
             <ul>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
         </div>
     }
-}
-
-/// Reads the chosen file and sends it to be imported.
-#[cfg(feature = "hydrate")]
-fn read_upload(
-    input: &web_sys::HtmlInputElement,
-    import: ServerAction<ImportJobSheet>,
-    branch: Option<String>,
-) {
-    use base64::Engine;
-    let Some(file) = input.files().and_then(|files| files.get(0)) else {
-        return;
-    };
-    let name = file.name();
-    wasm_bindgen_futures::spawn_local(async move {
-        let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await else {
-            return;
-        };
-        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-        import.dispatch(ImportJobSheet {
-            branch,
-            file_name: name,
-            content: base64::engine::general_purpose::STANDARD.encode(bytes),
-        });
-    });
 }
 
 // ---------------------------------------------------------------- notice

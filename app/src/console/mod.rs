@@ -24,6 +24,7 @@ pub mod review;
 pub mod roster;
 pub mod rulebook;
 pub mod said;
+pub mod upload;
 
 use crate::components::not_found::NotFound;
 use leptos::prelude::*;

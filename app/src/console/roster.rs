@@ -488,34 +488,9 @@ fn MemberForm(
 #[component]
 fn MemberImport(import: ServerAction<ImportMembers>) -> impl IntoView {
     let on_file = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use base64::Engine;
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            let name = file.name();
-            wasm_bindgen_futures::spawn_local(async move {
-                let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await
-                else {
-                    return;
-                };
-                let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                import.dispatch(ImportMembers {
-                    file_name: name,
-                    content: base64::engine::general_purpose::STANDARD.encode(bytes),
-                });
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, import);
+        super::upload::read_chosen(ev, move |file_name, content| {
+            import.dispatch(ImportMembers { file_name, content });
+        });
     };
     view! {
         <details class="import" open=import.value().with_untracked(Option::is_some)>

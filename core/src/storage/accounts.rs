@@ -1,6 +1,7 @@
 //! The organisation tree, its members and their roles, and their password
 //! hashes (`organisations`, `members`, `member_roles`).
 
+use super::audit::audit_line;
 use super::{classify, on_db, Pool, StoreError};
 use std::collections::HashMap;
 use vanguard_shared::{MemberStatus, OrgKind, Role};
@@ -174,18 +175,7 @@ impl<'a> Accounts<'a> {
                 }
             }
             if let Some(audit) = audit {
-                sqlx::query(
-                    "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
-                     VALUES ($1, $2, $3, $4, '', $5, $6)",
-                )
-                .bind(audit.at)
-                .bind(&audit.member_id)
-                .bind(&audit.peer_id)
-                .bind(&audit.subject)
-                .bind(audit.action)
-                .bind(&audit.detail)
-                .execute(&mut *tx)
-                .await?;
+                audit_line!(tx, audit);
             }
             tx.commit().await?;
         });
@@ -226,18 +216,7 @@ impl<'a> Accounts<'a> {
                     .await
                     .map_err(classify)?;
             }
-            sqlx::query(
-                "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
-                 VALUES ($1, $2, $3, $4, '', $5, $6)",
-            )
-            .bind(audit.at)
-            .bind(&audit.member_id)
-            .bind(&audit.peer_id)
-            .bind(&audit.subject)
-            .bind(audit.action)
-            .bind(&audit.detail)
-            .execute(&mut *tx)
-            .await?;
+            audit_line!(tx, audit);
             tx.commit().await?;
         });
         Ok(())

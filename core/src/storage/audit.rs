@@ -33,6 +33,26 @@ pub(super) async fn append_changes(
     Ok(())
 }
 
+/// Appends an [`AuditEvent`] in the writer's own transaction, so a change
+/// and its line are stored together or not at all.
+macro_rules! audit_line {
+    ($tx:expr, $e:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
+             VALUES ($1, $2, $3, $4, '', $5, $6)",
+        )
+        .bind($e.at)
+        .bind(&$e.member_id)
+        .bind(&$e.peer_id)
+        .bind(&$e.subject)
+        .bind($e.action)
+        .bind(&$e.detail)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(super) use audit_line;
+
 /// A line of the audit log that is not a document's changes: who did what
 /// to what, from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +80,7 @@ impl<'a> Audit<'a> {
 
     /// Appends one line.
     pub async fn record(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        // One statement: no transaction of its own on the sign-in path.
         on_db!(self.pool, p => {
             sqlx::query(
                 "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \

@@ -5,7 +5,7 @@
 //! write of a decision refuses a locked year in the statement itself, so a
 //! lock that lands meanwhile is never overtaken.
 
-use super::audit::AuditEvent;
+use super::audit::{audit_line, AuditEvent};
 use super::{on_db, Pool, StoreError};
 
 /// One member's job side (业务) of a year.
@@ -110,24 +110,6 @@ macro_rules! one_at_a_time {
                 .execute(&mut *$tx)
                 .await?;
         }
-    };
-}
-
-/// The audit line, in the writer's transaction.
-macro_rules! audit_line {
-    ($tx:expr, $e:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
-             VALUES ($1, $2, $3, $4, '', $5, $6)",
-        )
-        .bind($e.at)
-        .bind(&$e.member_id)
-        .bind(&$e.peer_id)
-        .bind(&$e.subject)
-        .bind($e.action)
-        .bind(&$e.detail)
-        .execute(&mut *$tx)
-        .await?
     };
 }
 
