@@ -1,44 +1,95 @@
 //! The frame of every page behind the login: resolves the session, sends an
 //! anonymous visitor to `/login` (and back here after signing in), and shows
 //! the page in the common frame.
+//!
+//! The server knows who is signed in before it renders (`KnownMe`), and hands
+//! that to the browser inside the page (a `SharedValue`), so the page and its
+//! own resources render outside any `<Suspense>` of this frame: a resource
+//! created inside a suspense's children can stall the server's response
+//! (leptos #4866), which the pages' tests met now and then. Only a page the
+//! browser routes to itself without knowing the member yet asks the server.
 
 use super::frame::{Bundle, Frame, Who};
+use crate::error::UiError;
 use crate::local::Local;
 use crate::session::current_member;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use vanguard_shared::Me;
 
+/// Who the request that renders this page is signed in as, provided by the
+/// server before rendering (`Err` when the profile could not be read).
+#[derive(Debug, Clone)]
+pub struct KnownMe(pub Result<Option<Me>, UiError>);
+
+/// What this render knows of the member: the server's answer on the server
+/// and while hydrating, the member seen earlier on this page load when the
+/// browser routes on its own, `None` when it must ask.
+fn known() -> Option<Result<Option<Me>, UiError>> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<KnownMe>().map(|k| k.0)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        seen::get().map(|me| Ok(Some(me)))
+    }
+}
+
+/// The member this page load has already shown, kept for the pages the
+/// browser routes to without the server (a sign-out reloads the page).
+#[cfg(not(feature = "ssr"))]
+mod seen {
+    use std::cell::RefCell;
+    use vanguard_shared::Me;
+
+    thread_local! {
+        static SEEN: RefCell<Option<Me>> = const { RefCell::new(None) };
+    }
+
+    pub fn get() -> Option<Me> {
+        SEEN.with(|s| s.borrow().clone())
+    }
+
+    pub fn set(me: &Me) {
+        SEEN.with(|s| *s.borrow_mut() = Some(me.clone()));
+    }
+}
+
 /// Renders `page` with the signed-in member, or redirects to the login page.
-/// `page` is a plain function returning an erased view, so this frame (and
-/// its session resource) is compiled once for all pages, not once per page.
+/// `page` is a plain function returning an erased view, so this frame is
+/// compiled once for all pages, not once per page.
 #[component]
 pub fn SignedIn(page: fn(Me) -> AnyView, bundle: Bundle) -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_member());
     // Signed in online: keep this member's documents on the device now, so
     // the offline pages have them later.
     let local = Local::get();
     Effect::new(move |_| local.start());
     let location = use_location();
-    // The frame inside the suspense: the header names the member, so it
-    // waits for the same resource as the page.
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
-            {move || {
-                me.get()
-                    .map(move |result| match result {
-                        Ok(Some(me)) => {
-                            let who = Signal::stored(Some(Who::of(&me)));
-                            view! { <Frame who bundle>{page(me)}</Frame> }.into_any()
-                        }
-                        Ok(None) => {
-                            let back = location.pathname.get_untracked();
-                            view! { <ToLogin path=login_path(&back) /> }.into_any()
-                        }
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                    })
-            }}
-        </Suspense>
+    let show = move |result: Result<Option<Me>, UiError>| match result {
+        Ok(Some(me)) => {
+            #[cfg(not(feature = "ssr"))]
+            seen::set(&me);
+            let who = Signal::stored(Some(Who::of(&me)));
+            view! { <Frame who bundle>{page(me)}</Frame> }.into_any()
+        }
+        Ok(None) => {
+            let back = location.pathname.get_untracked();
+            view! { <ToLogin path=login_path(&back) /> }.into_any()
+        }
+        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+    };
+    match SharedValue::new(known).into_inner() {
+        Some(result) => show(result),
+        None => {
+            let me = Resource::new(|| (), |_| current_member());
+            view! {
+                <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+                    {move || me.get().map(show)}
+                </Suspense>
+            }
+            .into_any()
+        }
     }
 }
 

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
 use leptos::prelude::provide_context;
 use leptos_axum::{handle_server_fns_with_context, render_route_with_context};
+use vanguard_app::components::signed_in::KnownMe;
 use vanguard_app::server::provide;
+use vanguard_core::{Caller, Services};
 
 /// `/sfn/…`: every page's server functions.
 pub async fn server_fn(
@@ -39,6 +41,21 @@ fn with_policy(mut response: Response, nonce: &Nonce) -> Response {
     response
 }
 
+/// Who the page is rendered for, read before rendering so the page need not
+/// wait for it inside a suspense (see `SignedIn`).
+async fn known_me(services: &Services, caller: &Option<Caller>) -> KnownMe {
+    KnownMe(match caller {
+        None => Ok(None),
+        Some(caller) => match services.directory().profile(&caller.member).await {
+            Ok(me) => Ok(Some(me)),
+            Err(e) => {
+                tracing::error!("profile of the signed-in member: {e}");
+                Err(vanguard_core::ServiceError::from(e).into())
+            }
+        },
+    })
+}
+
 /// A page of the phone's bundle: the member's pages.
 pub async fn member_page(
     State(state): State<AppState>,
@@ -48,6 +65,7 @@ pub async fn member_page(
     let services = state.services.clone();
     let options = state.leptos_options.clone();
     let nonce = Nonce::new();
+    let me = known_me(&services, &caller).await;
     let render = render_route_with_context(
         state.routes.member.clone(),
         {
@@ -55,6 +73,7 @@ pub async fn member_page(
             move || {
                 provide(services.clone(), caller.clone());
                 provide_context(nonce.clone());
+                provide_context(me.clone());
             }
         },
         move || vanguard_app::member::shell(options.clone()),
@@ -72,6 +91,7 @@ pub async fn console_page(
     let services = state.services.clone();
     let options = state.routes.console_options.clone();
     let nonce = Nonce::new();
+    let me = known_me(&services, &caller).await;
     let render = render_route_with_context(
         state.routes.console.clone(),
         {
@@ -79,6 +99,7 @@ pub async fn console_page(
             move || {
                 provide(services.clone(), caller.clone());
                 provide_context(nonce.clone());
+                provide_context(me.clone());
             }
         },
         move || vanguard_app::console::shell(options.clone()),
