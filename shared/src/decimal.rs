@@ -36,12 +36,15 @@ pub fn short(value: f64, places: u32) -> String {
     }
 }
 
-/// A plain decimal as people type one (`2`, `1.5`, `0.25`, `.5`): ASCII
-/// digits with at most one point, 15 digits at most. Anything else, signs
-/// and exponents included, is `None`. The value is the one `str::parse`
-/// gives, without bringing Rust's general float parser to the phone.
+/// A plain decimal as people type one (`2`, `1.5`, `0.25`, `.5`): digits
+/// with at most one point, 15 digits at most. Chinese keyboards give
+/// full-width digits and points (`１．５`, `１。５`), read as the ASCII ones.
+/// Anything else, signs and exponents included, is `None`. The value is the
+/// one `str::parse` gives, without bringing Rust's general float parser to
+/// the phone.
 pub fn parse(text: &str) -> Option<f64> {
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let text = half_width(text);
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
     let digits = whole.len() + frac.len();
     let plain = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
     if digits == 0 || digits > 15 || !plain(whole) || !plain(frac) {
@@ -56,9 +59,30 @@ pub fn parse(text: &str) -> Option<f64> {
     Some(n as f64 / 10u64.pow(frac.len() as u32) as f64)
 }
 
+/// Full-width digits and points as their ASCII forms; other characters
+/// are kept (and refused by the parser).
+fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' | '。' => '.',
+            other => other,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_width_digits_and_points_read_as_people_mean_them() {
+        assert_eq!(parse("１．５"), Some(1.5));
+        assert_eq!(parse("２。２５"), Some(2.25));
+        assert_eq!(parse("1５"), Some(15.0));
+        assert_eq!(parse("１，５"), None);
+        assert_eq!(parse("－１"), None);
+    }
     use proptest::prelude::*;
 
     proptest! {
@@ -89,7 +113,6 @@ mod tests {
             "NaN",
             "1.2.3",
             " 1",
-            "１.5",
             "1,5",
             "1234567890123456",
         ] {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { login, sync, chinaNow } from './interop.mjs';
 import assert from 'node:assert/strict';
-import { checkIn, eventually, onlyOfflineFailures, openPage, readyMember, recordItem, root, serverRecords,
+import { checkIn, nav, eventually, onlyOfflineFailures, openPage, readyMember, recordItem, root, serverRecords,
   signIn, startServer, stopServer, waitStatus, withServer } from './harness.mjs';
 
 export function offlineTests(test) {
@@ -47,17 +47,24 @@ export function offlineTests(test) {
   test('logging out with an unsynced record warns first, then clears this device', async ({ browser }) => {
     await withServer(async server => {
       const { context, page } = await readyMember(browser, server.base, 'member07');
+      // Signing out is on the home page: opened online, then the app routes
+      // between its pages on its own.
+      await nav(page, '首页').click();
+      await page.getByRole('button', { name: '退出登录' }).waitFor();
       await context.setOffline(true);
       await server.stop();
+      await nav(page, '签到').click();
       await checkIn(page, { kind: '谈心谈话', note: '与入党积极分子谈心' });
       await page.getByText('已签到').waitFor();
+      await nav(page, '首页').click();
       const asked = [];
       page.once('dialog', d => { asked.push(d.message()); d.dismiss(); });
       await page.getByRole('button', { name: '退出登录' }).click();
       await page.waitForTimeout(300);
       assert.match(asked[0] ?? '', /1 条记录尚未同步/);
-      await page.getByRole('link', { name: '我的记录' }).click();
+      await nav(page, '我的记录').click();
       await recordItem(page, '与入党积极分子谈心').getByText('待同步').waitFor();
+      await nav(page, '首页').click();
       page.once('dialog', d => d.accept());
       await page.getByRole('button', { name: '退出登录' }).click();
       await page.waitForURL(/\/login$/, { timeout: 20000 });
@@ -102,7 +109,7 @@ export function offlineTests(test) {
       // The network returns: the record goes up without a click.
       await server.restart();
       await context.setOffline(false);
-      await recordItem(again, '社区志愿服务（离线）').getByText('已提交').waitFor({ timeout: 20000 });
+      await recordItem(again, '社区志愿服务（离线）').getByText('待审核').waitFor({ timeout: 20000 });
       await waitStatus(again, /已同步/);
       const stored = await eventually(async () =>
         (await serverRecords(server.base, 'member01')).find(r => r.note === '社区志愿服务（离线）'), 'the record on the server');
@@ -120,7 +127,7 @@ export function offlineTests(test) {
       const { context, page, problems } = await readyMember(browser, server.base, 'member01');
       await context.setOffline(true);
       await server.stop();
-      await checkIn(page, { kind: '学习', note: '学习（追加保存）' });
+      await checkIn(page, { kind: '集中学习', note: '学习（追加保存）' });
       await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
       // The check-in was appended after the full save; bytes Automerge
       // cannot read now follow it, so the two no longer load together.
@@ -139,8 +146,8 @@ export function offlineTests(test) {
 
       // The next save writes the document whole and drops the bad bytes,
       // so a later check-in survives a reload too.
-      await page.getByRole('link', { name: '签到' }).click();
-      await checkIn(page, { kind: '学习', note: '学习（整存之后）' });
+      await nav(page, '签到').click();
+      await checkIn(page, { kind: '集中学习', note: '学习（整存之后）' });
       await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
       assert.equal(await page.evaluate(k => localStorage.getItem(k), key), null);
       await page.goto(`${server.base}/records`);
@@ -158,7 +165,7 @@ export function offlineTests(test) {
       const { context, page, problems } = await readyMember(browser, server.base, 'member01');
       await context.setOffline(true);
       await server.stop();
-      await checkIn(page, { kind: '学习', note: '学习（长尾之前）' });
+      await checkIn(page, { kind: '集中学习', note: '学习（长尾之前）' });
       await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
       // The same changes appended again and again: still a tail that loads
       // (Automerge skips changes it has), now past the 32 KiB limit.
@@ -171,7 +178,7 @@ export function offlineTests(test) {
       });
       await page.reload();
       await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
-      await checkIn(page, { kind: '学习', note: '学习（长尾之后）' });
+      await checkIn(page, { kind: '集中学习', note: '学习（长尾之后）' });
       await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
       const after = await page.evaluate(({ tail, doc }) =>
         ({ tail: localStorage.getItem(tail), full: localStorage.getItem(doc) }), before);
@@ -195,7 +202,7 @@ export function offlineTests(test) {
       await b.context.setOffline(true);
       await server.stop();
       await checkIn(a.page, { kind: '走访', note: '走访困难党员（手机）' });
-      await checkIn(b.page, { kind: '学习', note: '学习党章（电脑）' });
+      await checkIn(b.page, { kind: '集中学习', note: '学习党章（电脑）' });
       await a.page.getByText('已签到').waitFor();
       await b.page.getByText('已签到').waitFor();
       await server.restart();

@@ -105,11 +105,13 @@ fn parse_when(
             .single()
             .ok_or_else(|| wrong("when", "时间格式不对"))?
     };
-    if at.year() != year {
-        return Err(wrong("when", format!("时间须在 {year} 年内")));
-    }
+    // A date ahead is refused as such, whatever its year: "not in 2026"
+    // would puzzle someone who typed next year by mistake.
     if at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {
         return Err(wrong("when", "时间不能晚于现在"));
+    }
+    if at.year() != year {
+        return Err(wrong("when", format!("时间须在 {year} 年内")));
     }
     Ok(at)
 }
@@ -284,6 +286,14 @@ mod tests {
             err(form("2", "2026-11-25T10:00")).message,
             "时间不能晚于现在"
         );
+        // Next year is in the future first of all.
+        assert_eq!(
+            err(form("2", "2027-01-05T10:00")).message,
+            "时间不能晚于现在"
+        );
+        // As a Chinese keyboard types it.
+        let typed = form("１．５", "").parse(now, 2026, &[]);
+        assert_eq!(typed.expect("full-width hours").hours, Some(1.5));
         assert_eq!(err(CheckinForm::default()).field, "choice");
         assert_eq!(
             err(CheckinForm {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 pub enum RecordState {
     /// Only on this device (待同步).
     Local,
-    /// On the server, awaiting review (已提交).
+    /// On the server, awaiting review (待审核).
     Submitted,
     Approved,
     Returned {
@@ -57,7 +57,8 @@ impl RecordState {
     pub fn label(&self) -> &'static str {
         match self {
             RecordState::Local => "待同步",
-            RecordState::Submitted => "已提交",
+            // The ledger's word for the same state (Note::Pending).
+            RecordState::Submitted => "待审核",
             RecordState::Approved => "已通过",
             RecordState::Returned { .. } => "已退回",
             RecordState::Withdrawn => "已撤回",
