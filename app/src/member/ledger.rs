@@ -5,9 +5,11 @@ use crate::components::member_frame::MemberFrame;
 use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use vanguard_shared::decimal;
+use vanguard_shared::ledger::explain;
 use vanguard_shared::ledger::year_end::Notice;
 use vanguard_shared::ledger::{
-    Entry, Grade, Ledger, Mode, Points, Rulebook, Section, Side, Source,
+    Entry, Grade, Ledger, Mode, Note, Points, Rulebook, Section, Side, Source,
 };
 use vanguard_shared::time_text;
 
@@ -71,20 +73,30 @@ fn LedgerView() -> impl IntoView {
                     Source::Record(id) => records
                         .iter()
                         .find(|r| r.record.record_id == **id)
-                        .map(|r| (r.title.clone(), time_text::md(&r.record.occurred_at)))
+                        .map(|r| {
+                            (
+                                r.title.clone(),
+                                time_text::md(&r.record.occurred_at),
+                                r.record.hours,
+                            )
+                        })
                         .or_else(|| {
                             attended
                                 .iter()
                                 .find(|(fact, ..)| *fact == **id)
-                                .map(|(_, title, day)| (title.clone(), day.clone()))
+                                .map(|(_, title, day)| (title.clone(), day.clone(), None))
                         }),
-                    Source::Appraisal => job
-                        .as_ref()
-                        .map(|j| (format!("年度考核：{}", j.appraisal.label()), String::new())),
+                    Source::Appraisal => job.as_ref().map(|j| {
+                        (
+                            format!("年度考核：{}", j.appraisal.label()),
+                            String::new(),
+                            None,
+                        )
+                    }),
                     Source::Tasks => job
                         .as_ref()
                         .and_then(|j| j.tasks)
-                        .map(|(a, c)| (format!("交办任务完成 {c}/{a}"), String::new())),
+                        .map(|(a, c)| (format!("交办任务完成 {c}/{a}"), String::new(), None)),
                     Source::Adjustment(_) => None,
                 };
                 view! {
@@ -123,6 +135,49 @@ fn NoticeCard(n: Notice) -> impl IntoView {
     }
 }
 
+/// One entry as a two-line item: what it was and its points, then the
+/// day, hours and the rule in words, so it reads at phone width.
+fn entry_item(book: &Rulebook, e: &Entry, about: Option<(String, String, Option<f64>)>) -> AnyView {
+    let (title, day, hours) = about.unwrap_or_else(|| {
+        // Adjustments and rows this device cannot name: the kind's name.
+        let name = e
+            .kind
+            .map(|k| k.label().to_string())
+            .unwrap_or_else(|| "支部调整".into());
+        (name, String::new(), None)
+    });
+    let rule = explain::rule_in_words(book, e, hours);
+    // Cap notes, and the note of an entry without a rule, are already in
+    // the rule's words; the rest (待审核, 已退回 …) get a badge.
+    let badge = e
+        .note
+        .as_ref()
+        .filter(|n| !matches!(n, Note::CapReached { .. } | Note::SectionCapReached { .. }))
+        .map(|n| n.label())
+        .filter(|label| *label != rule)
+        .map(|label| view! { <span class="badge">{label}</span> });
+    // A per-hour rule's words already give the hours; say them once.
+    let hours = hours
+        .map(|h| format!("{} 小时", decimal::short(h, 2)))
+        .filter(|h| !rule.contains(h.as_str()))
+        .unwrap_or_default();
+    let detail = [day, hours, rule]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ");
+    view! {
+        <li class="entry" class:uncounted=!e.counted>
+            <div class="entry-head">
+                <span class="entry-title">{title}</span>
+                <span class="entry-points">{points(e.granted)}</span>
+            </div>
+            <p class="entry-detail">{detail}{badge}</p>
+        </li>
+    }
+    .into_any()
+}
+
 #[component]
 fn Sheet<T>(
     ledger: Ledger,
@@ -131,64 +186,54 @@ fn Sheet<T>(
     official: Option<(Points, Grade)>,
 ) -> impl IntoView
 where
-    T: Fn(&Source) -> Option<(String, String)> + 'static,
+    T: Fn(&Source) -> Option<(String, String, Option<f64>)> + 'static,
 {
-    let rule_name = |e: &Entry| {
-        e.rule_id
-            .as_ref()
-            .and_then(|id| book.rules.iter().find(|r| r.id == *id))
-            .map(|r| r.name.clone())
-            .unwrap_or_else(|| "—".into())
-    };
     let sections = Section::ALL
         .iter()
         .map(|section| {
+            // Withdrawn records (leave requests too) have left the ledger.
             let entries: Vec<_> = ledger
                 .entries
                 .iter()
-                .filter(|e| e.section == Some(*section))
-                .map(|e| {
-                    let (title, day) = titles(&e.source).unwrap_or_default();
-                    let note = e.note.as_ref().map(|n| n.label()).unwrap_or_default();
-                    view! {
-                        <tr class:uncounted=!e.counted>
-                            <td>{day}</td>
-                            <td>{title}</td>
-                            <td>{rule_name(e)}</td>
-                            <td class="num">{points(e.granted)}</td>
-                            <td class="muted">{note}</td>
-                        </tr>
-                    }
-                })
+                .filter(|e| e.section == Some(*section) && e.note != Some(Note::Withdrawn))
+                .map(|e| entry_item(&book, e, titles(&e.source)))
                 .collect();
             let subtotal = ledger.sections.get(section).copied().unwrap_or_default();
             view! {
                 <section class="card ledger-section">
                     <h2>{format!("{}：{}", section.label(), points(subtotal))}</h2>
+                    <p class="section-about">{explain::section_about(*section)}</p>
                     {if entries.is_empty() {
                         view! { <p class="muted">"暂无"</p> }.into_any()
                     } else {
-                        view! {
-                            <table class="ledger">
-                                <thead>
-                                    <tr>
-                                        <th>"日期"</th>
-                                        <th>"事项"</th>
-                                        <th>"细则"</th>
-                                        <th class="num">"积分"</th>
-                                        <th>"说明"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>{entries}</tbody>
-                            </table>
-                        }
-                            .into_any()
+                        view! { <ul class="entries">{entries}</ul> }.into_any()
                     }}
                 </section>
             }
         })
         .collect_view();
     let side = |s: Side| points(ledger.sides.get(&s).copied().unwrap_or_default());
+    // Until the branch enters the appraisal, the job side says why it is low.
+    let no_appraisal = !ledger.entries.iter().any(|e| e.source == Source::Appraisal);
+    let here = book.bands.grade(ledger.total);
+    let bands = explain::bands(&book)
+        .into_iter()
+        .map(|b| {
+            let line = match b.from {
+                Some(from) => format!("{} ≥ {from} 分", b.grade.label()),
+                None => format!("{} 低于 {} 分", b.grade.label(), book.bands.basic),
+            };
+            let at = b.grade == here;
+            view! {
+                <li class:here=at aria-current=at.then_some("true")>{line}</li>
+            }
+        })
+        .collect_view();
+    let reasons = ledger
+        .grade_reasons
+        .iter()
+        .map(|r| view! { <li>{r.clone()}</li> })
+        .collect_view();
     view! {
         <section class="card ledger-total">
             <h1>"我的台账（预估）"</h1>
@@ -197,7 +242,12 @@ where
                 <span class="muted">{format!("（基础分 {}，增减 {}）", ledger.base, points(ledger.sum))}</span>
             </p>
             <p>{format!("双好：党建 {} · 业务 {}", side(Side::Party), side(Side::Job))}</p>
+            {no_appraisal.then(|| view! { <p class="side-about">{explain::job_side_about()}</p> })}
             <p>{format!("预估等次：{}", ledger.proposed.label())}</p>
+            <ul class="grade-reasons">{reasons}</ul>
+            <h2 class="bands-title">"等次分数线"</h2>
+            <ul class="bands">{bands}</ul>
+            <p class="standing">{explain::standing(&book, ledger.total)}</p>
             {official
                 .map(|(total, grade)| {
                     view! {

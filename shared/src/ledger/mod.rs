@@ -5,6 +5,7 @@
 pub mod assessment;
 pub mod engine;
 pub mod evaluation;
+pub mod explain;
 pub mod kinds;
 pub mod points;
 pub mod rulebook;
