@@ -2,6 +2,8 @@
 //! header with the app's name, who is signed in and their branch, and one
 //! navigation that shows what the caller's role may open (a tab bar at the
 //! bottom of a phone's screen, a row under the header on a wide one).
+//! Signing out is on the home page (`SignOut`), away from the thumb's
+//! path: on a phone it also clears the device.
 
 use crate::local::Local;
 use crate::session::Logout;
@@ -54,6 +56,12 @@ struct Tab {
 fn tabs(roles: &[Role]) -> Vec<Tab> {
     let mut tabs = vec![
         Tab {
+            href: "/",
+            label: "首页",
+            bundle: Bundle::Member,
+            also: &[],
+        },
+        Tab {
             href: "/checkin",
             label: "签到",
             bundle: Bundle::Member,
@@ -103,14 +111,7 @@ pub fn Frame(
     bundle: Bundle,
     children: Children,
 ) -> impl IntoView {
-    let local = Local::get();
     let location = use_location();
-    // Once hydrated, logout also clears this device (warning first about
-    // unsynced records); the plain form is the fallback before that.
-    let on_logout = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        local.logout();
-    };
     let nav = move || {
         let path = location.pathname.get();
         let roles = who.with(|w| w.as_ref().map(|w| w.roles.clone()).unwrap_or_default());
@@ -148,9 +149,6 @@ pub fn Frame(
                                 <span class="who-name">{w.name}</span>
                                 <span class="who-unit">{unit}</span>
                             </span>
-                            <form method="post" action=LOGOUT_PATH class="logout" on:submit=on_logout>
-                                <button type="submit">"退出登录"</button>
-                            </form>
                         }
                     })
             }}
@@ -159,5 +157,22 @@ pub fn Frame(
             {nav}
         </nav>
         <main class="page">{children()}</main>
+    }
+}
+
+/// 退出登录: a form that works before hydration; once hydrated it also
+/// clears this device, after a plain confirmation (and a warning about
+/// records not yet synced).
+#[component]
+pub fn SignOut() -> impl IntoView {
+    let local = Local::get();
+    let on_logout = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        local.logout();
+    };
+    view! {
+        <form method="post" action=LOGOUT_PATH class="logout" on:submit=on_logout>
+            <button type="submit" class="secondary">"退出登录"</button>
+        </form>
     }
 }

@@ -40,7 +40,7 @@ pub fn MemberFrame(children: ChildrenFn) -> impl IntoView {
                             <section class="card">
                                 <p>"本机还没有登录的党员。请联网后登录一次，之后无网络也能签到。"</p>
                                 <p>
-                                    <a href="/login">"去登录"</a>
+                                    <a class="button" href="/login">"去登录"</a>
                                 </p>
                             </section>
                         }

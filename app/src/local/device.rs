@@ -8,6 +8,7 @@ use super::storage;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use std::cell::RefCell;
 use vanguard_shared::documents::edit::{self, EditError};
+use vanguard_shared::documents::history::{self, Correction};
 use vanguard_shared::documents::view::RecordView;
 use vanguard_shared::documents::{view, DocId, Layout, NewRecord};
 use vanguard_shared::ledger::year_end::MyYearEnd;
@@ -30,6 +31,7 @@ thread_local! {
     /// shares one reading of the documents per change.
     static SNAPSHOT: RefCell<Option<(u64, Snapshot)>> = const { RefCell::new(None) };
     static RECORDS: RefCell<Option<(u64, Vec<RecordView>)>> = const { RefCell::new(None) };
+    static CORRECTIONS: RefCell<Option<(u64, Vec<Correction>)>> = const { RefCell::new(None) };
 }
 
 pub fn with<R>(f: impl FnOnce(&mut Device) -> R) -> Option<R> {
@@ -215,6 +217,28 @@ pub fn add_record(record: NewRecord) -> Result<String, String> {
 
 pub fn withdraw(record_id: &str) -> Result<(), String> {
     edit_checkins(record_id, |doc| edit::withdraw(doc, record_id))
+}
+
+/// Takes a withdrawal back (撤销) before it reaches the server.
+pub fn restore(record_id: &str) -> Result<(), String> {
+    edit_checkins(record_id, |doc| {
+        edit::set_fields(doc, "records", record_id, &[("withdrawn", false.into())])
+    })
+}
+
+/// What each correction changed, oldest first, from the checkins
+/// document's own history; read when the records page shows them.
+pub fn corrections(revision: u64) -> Vec<Correction> {
+    cached(&CORRECTIONS, revision, || {
+        with(|d| {
+            let id = d.me.checkins_doc();
+            d.client
+                .replica(&id.to_string())
+                .map(|c| history::corrections(&c.doc, &id))
+                .unwrap_or_default()
+        })
+    })
+    .unwrap_or_default()
 }
 
 pub fn correct(record_id: &str, note: Option<String>, hours: Option<f64>) -> Result<(), String> {

@@ -133,6 +133,17 @@ pub fn sync_soon(local: Local) {
     });
 }
 
+/// Syncs after `seconds` instead of now (unless a sync is under way): a
+/// change the member may still take back waits that long.
+pub fn sync_after(local: Local, seconds: u64) {
+    if RUNNING.get() {
+        AGAIN.set(true);
+        return;
+    }
+    show_idle_status(local);
+    schedule(local, Duration::from_secs(seconds));
+}
+
 fn schedule(local: Local, delay: Duration) {
     TIMER.with(|t| {
         if let Some(old) = t.borrow_mut().take() {
@@ -363,6 +374,11 @@ pub fn logout(local: Local) {
         if !window().confirm_with_message(&question).unwrap_or(false) {
             return;
         }
+    } else if !window()
+        .confirm_with_message("退出后，需联网重新登录才能在本机签到。确定退出吗？")
+        .unwrap_or(false)
+    {
+        return;
     }
     spawn_local(async move {
         // Offline, the server session stays until it expires; the data on

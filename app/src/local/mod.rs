@@ -20,6 +20,10 @@ use leptos::prelude::*;
 pub use model::{CachedMe, Snapshot, SyncStatus};
 use vanguard_shared::documents::NewRecord;
 
+/// How long a withdrawal waits on this device before it is synced: the
+/// time the member has to take it back.
+pub const UNDO_SECONDS: u64 = 10;
+
 /// The signals every member page shares; provided once by the app.
 #[derive(Clone, Copy)]
 pub struct Local {
@@ -157,11 +161,28 @@ impl Local {
         }
     }
 
-    /// Withdraws a record (撤回); the document keeps its history.
+    /// Withdraws a record (撤回); the document keeps its history. The
+    /// sync waits a little, so the member may still take it back (撤销).
     pub fn withdraw(self, record_id: &str) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
             device::withdraw(record_id)?;
+            self.revision.update(|r| *r += 1);
+            driver::sync_after(self, UNDO_SECONDS);
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = record_id;
+            Err("页面尚未加载完成".into())
+        }
+    }
+
+    /// Takes back a withdrawal that has not reached the server yet (撤销).
+    pub fn restore(self, record_id: &str) -> Result<(), String> {
+        #[cfg(feature = "hydrate")]
+        {
+            device::restore(record_id)?;
             self.changed();
             Ok(())
         }
@@ -169,6 +190,21 @@ impl Local {
         {
             let _ = record_id;
             Err("页面尚未加载完成".into())
+        }
+    }
+
+    /// What the member's corrections changed (更正：时长 2 → 3), oldest
+    /// first, from the document's own history.
+    pub fn corrections(self) -> Vec<vanguard_shared::documents::history::Correction> {
+        let revision = self.revision.get();
+        #[cfg(feature = "hydrate")]
+        {
+            device::corrections(revision)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = revision;
+            Vec::new()
         }
     }
 

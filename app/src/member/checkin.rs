@@ -7,7 +7,6 @@ use crate::local::Local;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use vanguard_shared::decimal::fixed;
 use vanguard_shared::documents::form::{
     event_choice, CheckinForm, FormError, LeaveForm, FREE_KINDS,
 };
@@ -25,14 +24,6 @@ pub fn CheckinPage() -> impl IntoView {
             <CheckIn />
             <Leave />
         </MemberFrame>
-    }
-}
-
-/// How a free check-in's kind is offered.
-fn free_label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Study => "学习",
-        other => other.label(),
     }
 }
 
@@ -69,11 +60,7 @@ fn CheckIn() -> impl IntoView {
         local.locate(move |found| match found {
             Ok(p) => {
                 position.set(Some(p));
-                locating.set(Some(format!(
-                    "已添加位置（{}, {}）",
-                    fixed(p.0, 4),
-                    fixed(p.1, 4)
-                )));
+                locating.set(None);
             }
             Err(why) => {
                 position.set(None);
@@ -215,7 +202,7 @@ fn CheckIn() -> impl IntoView {
                     <optgroup label="自主签到">
                         {FREE_KINDS
                             .iter()
-                            .map(|k| view! { <option value=k.as_str()>{free_label(*k)}</option> })
+                            .map(|k| view! { <option value=k.as_str()>{k.label()}</option> })
                             .collect_view()}
                     </optgroup>
                 </select>
@@ -242,23 +229,35 @@ fn CheckIn() -> impl IntoView {
                 <button type="button" class="secondary locate" on:click=locate>
                     "添加当前位置"
                 </button>
-                {move || locating.get().map(|m| view! { <span class="muted">{m}</span> })}
+                {move || locating.get().map(|m| view! { <p class="muted">{m}</p> })}
                 {move || {
                     position
                         .get()
-                        .map(|_| {
+                        .map(|(lat, lon)| {
+                            // Coordinates mean nothing to a member: the
+                            // distance to the event's place does.
+                            let words = match chosen_event().and_then(|e| e.geofence) {
+                                Some(f) => format!(
+                                    "已记录位置（距活动地点 {}）",
+                                    distance_label(f.distance_m(lat, lon)),
+                                ),
+                                None => "已记录位置".to_string(),
+                            };
                             view! {
-                                <button
-                                    type="button"
-                                    class="secondary"
-                                    on:click=move |_| {
-                                        position.set(None);
-                                        locating.set(None);
-                                        error.set(None);
-                                    }
-                                >
-                                    "移除位置"
-                                </button>
+                                <div class="position">
+                                    <p class="ok">{words}</p>
+                                    <button
+                                        type="button"
+                                        class="secondary"
+                                        on:click=move |_| {
+                                            position.set(None);
+                                            locating.set(None);
+                                            error.set(None);
+                                        }
+                                    >
+                                        "移除位置"
+                                    </button>
+                                </div>
                             }
                         })
                 }}
@@ -289,6 +288,22 @@ fn CheckIn() -> impl IntoView {
     }
 }
 
+/// Moves the focus (and the view) to a field once the page has it.
+fn focus(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = document()
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
 #[component]
 fn Leave() -> impl IntoView {
     let local = Local::get();
@@ -297,6 +312,23 @@ fn Leave() -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<FormError>);
     let done = RwSignal::new(None::<String>);
+    // From the home page's 请假 (`/checkin?leave=…`): that event chosen once
+    // the events document is read.
+    let query = use_query_map();
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let Some(wanted) = query.with_untracked(|q| q.get("leave")) else {
+            return true;
+        };
+        if snapshot.get().is_none() {
+            return false;
+        }
+        event_id.set(wanted);
+        focus("leave-reason");
+        true
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         done.set(None);

@@ -1,5 +1,5 @@
 //! `/records`: this year's records on this device, with their state in words
-//! (待同步, 已提交, 已通过, 已退回 with the reason), withdrawal and correction.
+//! (待同步, 待审核, 已通过, 已退回 with the reason), withdrawal and correction.
 
 use crate::components::member_frame::MemberFrame;
 use crate::local::Local;
@@ -36,24 +36,43 @@ fn Records() -> impl IntoView {
     let records = Memo::new(move |_| {
         local
             .snapshot()
-            .map(|s| local.records(&s))
+            .map(|s| (local.records(&s), s.unconfirmed.clone()))
             .unwrap_or_default()
     });
+    let corrections = Memo::new(move |_| local.corrections());
     let editing = RwSignal::new(None::<String>);
+    // The record whose 撤回 waits for the member's yes.
+    let confirming = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     view! {
         <section class="card">
             <h1>"我的记录"</h1>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Show
-                when=move || !records.get().is_empty()
+                when=move || !records.with(|(r, _)| r.is_empty())
                 fallback=|| view! { <p class="muted">"今年还没有记录。"</p> }
             >
                 <ul class="records">
                     <For
-                        each=move || records.get()
-                        key=|r| (r.record.record_id.clone(), r.state.clone(), r.record.note.clone(), r.record.hours.map(f64::to_bits))
-                        children=move |r| view! { <RecordItem r editing error /> }
+                        each=move || {
+                            let (list, unconfirmed) = records.get();
+                            list.into_iter()
+                                .map(|r| {
+                                    let waiting = unconfirmed.contains(r.record.record_id.as_str());
+                                    (r, waiting)
+                                })
+                                .collect::<Vec<_>>()
+                        }
+                        key=|(r, waiting)| (r.record.record_id.clone(), r.state.clone(), r.record.note.clone(), r.record.hours.map(f64::to_bits), *waiting)
+                        children=move |(r, waiting)| {
+                            let history: Vec<String> = corrections
+                                .get_untracked()
+                                .iter()
+                                .filter(|c| c.record_id == r.record.record_id)
+                                .map(|c| c.label())
+                                .collect();
+                            view! { <RecordItem r waiting history editing confirming error /> }
+                        }
                     />
                 </ul>
             </Show>
@@ -64,13 +83,18 @@ fn Records() -> impl IntoView {
 #[component]
 fn RecordItem(
     r: RecordView,
+    /// The record's last change is still only on this device.
+    waiting: bool,
+    /// What each correction changed, oldest first.
+    history: Vec<String>,
     editing: RwSignal<Option<String>>,
+    confirming: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let local = Local::get();
     let id = r.record.record_id.clone();
     let rec = &r.record;
-    let can_change = !matches!(r.state, RecordState::Withdrawn);
+    let withdrawn = matches!(r.state, RecordState::Withdrawn);
     let reason = match &r.state {
         RecordState::Returned { reason } => Some(reason.clone()),
         _ => None,
@@ -93,51 +117,71 @@ fn RecordItem(
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    let withdraw_id = id.clone();
-    let edit_id = id.clone();
-    let is_editing = {
-        let id = id.clone();
-        move || editing.get().as_deref() == Some(id.as_str())
+    let is = move |slot: RwSignal<Option<String>>, id: String| {
+        move || slot.get().as_deref() == Some(id.as_str())
     };
+    let is_editing = is(editing, id.clone());
+    let is_confirming = is(confirming, id.clone());
     let note = RwSignal::new(rec.note.clone().unwrap_or_default());
     let hours = RwSignal::new(rec.hours.map(|h| short(h, 2)).unwrap_or_default());
     let has_hours = rec.hours.is_some();
-    let save_id = id.clone();
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let hours_value = if has_hours {
-            match parse_hours(&hours.get_untracked()) {
-                Ok(h) => Some(h),
-                Err(e) => {
-                    error.set(Some(e.message));
-                    return;
+    let edit_id = id.clone();
+    let save = {
+        let id = id.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let hours_value = if has_hours {
+                match parse_hours(&hours.get_untracked()) {
+                    Ok(h) => Some(h),
+                    Err(e) => {
+                        error.set(Some(e.message));
+                        return;
+                    }
                 }
+            } else {
+                None
+            };
+            match local.correct(
+                &id,
+                Some(note.get_untracked().trim().to_string()),
+                hours_value,
+            ) {
+                Ok(()) => {
+                    error.set(None);
+                    editing.set(None);
+                }
+                Err(e) => error.set(Some(e)),
             }
-        } else {
-            None
-        };
-        match local.correct(
-            &save_id,
-            Some(note.get_untracked().trim().to_string()),
-            hours_value,
-        ) {
-            Ok(()) => {
-                error.set(None);
-                editing.set(None);
-            }
-            Err(e) => error.set(Some(e)),
         }
     };
+    let act = move |result: Result<(), String>| match result {
+        Ok(()) => {
+            error.set(None);
+            confirming.set(None);
+        }
+        Err(e) => error.set(Some(e)),
+    };
+    let corrected = !history.is_empty();
     view! {
         <li class=format!("record {}", state_class(&r.state)) data-record=id.clone()>
             <div class="record-head">
                 <strong class="record-title">{r.title.clone()}</strong>
+                {corrected.then(|| view! { <span class="badge corrected">"已更正"</span> })}
                 <span class="badge">{r.state.label()}</span>
             </div>
             <div class="muted">{when}</div>
             {(!details.is_empty()).then(|| view! { <div class="muted">{details}</div> })}
             {reason.map(|reason| view! { <p class="reason">{format!("退回原因：{reason}")}</p> })}
             {rec.note.clone().map(|n| view! { <p class="note">{format!("备注：{n}")}</p> })}
+            {corrected
+                .then(|| {
+                    view! {
+                        <details class="history">
+                            <summary>{format!("更正记录（{} 处）", history.len())}</summary>
+                            <ul>{history.into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}</ul>
+                        </details>
+                    }
+                })}
             <Show when=is_editing.clone()>
                 <form class="correct" on:submit=save.clone()>
                     <label for=format!("note-{edit_id}")>"更正备注"</label>
@@ -146,23 +190,57 @@ fn RecordItem(
                         <label for=format!("hours-{edit_id}")>"时长（小时）"</label>
                         <input id=format!("hours-{edit_id}") type="text" inputmode="decimal" prop:value=move || hours.get() on:input=move |ev| hours.set(event_target_value(&ev)) />
                     })}
-                    <button type="submit">"保存更正"</button>
+                    <div class="record-actions">
+                        <button type="submit">"保存更正"</button>
+                        <button type="button" class="secondary" on:click=move |_| {
+                            error.set(None);
+                            editing.set(None);
+                        }>"取消"</button>
+                    </div>
                 </form>
             </Show>
-            {can_change.then(|| {
-                let withdraw_id = withdraw_id.clone();
+            {
                 let id = id.clone();
-                view! {
-                    <div class="record-actions">
-                        <button type="button" class="secondary" on:click=move |_| editing.set(Some(id.clone()))>"更正"</button>
-                        <button type="button" class="secondary" on:click=move |_| {
-                            if let Err(e) = local.withdraw(&withdraw_id) {
-                                error.set(Some(e));
-                            }
-                        }>"撤回"</button>
-                    </div>
+                move || {
+                    let id = id.clone();
+                    if withdrawn {
+                        // Until the withdrawal reaches the server it can be
+                        // taken back.
+                        return waiting.then(|| view! {
+                            <div class="record-actions">
+                                <span class="muted">"尚未同步，还可以撤销"</span>
+                                <button type="button" class="secondary" on:click=move |_| act(local.restore(&id))>"撤销撤回"</button>
+                            </div>
+                        }.into_any());
+                    }
+                    if is_confirming() {
+                        let yes = id.clone();
+                        return Some(view! {
+                            <div class="record-actions confirm" role="group" aria-label="确认撤回">
+                                <p>"撤回后这条记录不再计分。确定撤回吗？"</p>
+                                <button type="button" class="danger" on:click=move |_| act(local.withdraw(&yes))>"确定撤回"</button>
+                                <button type="button" class="secondary" on:click=move |_| confirming.set(None)>"不撤回"</button>
+                            </div>
+                        }.into_any());
+                    }
+                    if is_editing() {
+                        return None;
+                    }
+                    let edit = id.clone();
+                    Some(view! {
+                        <div class="record-actions">
+                            <button type="button" class="secondary" on:click=move |_| {
+                                confirming.set(None);
+                                editing.set(Some(edit.clone()));
+                            }>"更正"</button>
+                            <button type="button" class="secondary danger-text" on:click=move |_| {
+                                editing.set(None);
+                                confirming.set(Some(id.clone()));
+                            }>"撤回"</button>
+                        </div>
+                    }.into_any())
                 }
-            })}
+            }
         </li>
     }
 }
