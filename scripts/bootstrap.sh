@@ -46,6 +46,10 @@ if [ "${1:-}" = "test" ]; then
   if ! command -v chromium >/dev/null; then
     apt_install chromium
   fi
+  # The browser suite's screenshots need Chinese glyphs.
+  if [ ! -d /usr/share/fonts/opentype/noto ] || ! ls /usr/share/fonts/opentype/noto | grep -q CJK; then
+    apt_install fonts-noto-cjk
+  fi
   if ! command -v pg_ctlcluster >/dev/null; then
     apt_install postgresql
   fi

@@ -40,8 +40,12 @@ export function accountTests(test) {
       const res = await context.request.get(new URL(href, base).toString());
       assert.equal(res.status(), 200, `link ${href}`);
     }
+    // Signing out is on the home page, after a plain confirmation.
+    const asked = [];
+    page.once('dialog', d => { asked.push(d.message()); d.accept(); });
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL(`${base}/login`, { timeout: 10000 });
+    assert.match(asked[0] ?? '', /确定退出/);
     const me = await context.request.get(`${base}/api/me`);
     assert.equal(me.status(), 401, 'the session ended');
     // The one failed request is the deliberate wrong password, answered 401.

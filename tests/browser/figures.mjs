@@ -6,7 +6,7 @@ import * as A from '@automerge/automerge';
 import { randomUUID } from 'node:crypto';
 import { login, sync } from './interop.mjs';
 import assert from 'node:assert/strict';
-import { checkIn, eventually, onlyOfflineFailures, openPage, readyMember, recordItem, root, serverRecords,
+import { checkIn, nav, eventually, onlyOfflineFailures, openPage, readyMember, recordItem, root, serverRecords,
   signIn, startServer, stopServer, waitStatus, withServer } from './harness.mjs';
 
 async function timedReload(page) {
@@ -56,7 +56,7 @@ export function figureTests(test) {
       const { context, page } = await readyMember(browser, server.base, 'member05');
       await page.getByRole('link', { name: '我的记录' }).click();
       await page.waitForFunction(n => document.querySelectorAll('li.record').length === n, existing + 500, { timeout: 30000 });
-      await page.getByRole('link', { name: '签到' }).click();
+      await nav(page, '签到').click();
 
       await context.setOffline(true);
       await server.stop();
@@ -70,7 +70,7 @@ export function figureTests(test) {
 
       const saves = [];
       for (let i = 0; i < 5; i++) {
-        await checkIn(page, { kind: '学习', note: `第 ${501 + i} 次学习` });
+        await checkIn(page, { kind: '集中学习', note: `第 ${501 + i} 次学习` });
         await page.waitForFunction(() => document.documentElement.dataset.lastSaveMs !== undefined);
         saves.push(Number(await page.evaluate(() => document.documentElement.dataset.lastSaveMs)));
         await page.evaluate(() => { delete document.documentElement.dataset.lastSaveMs; });

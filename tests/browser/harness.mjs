@@ -85,11 +85,17 @@ export async function readyMember(browser, base, username) {
   const { page } = opened;
   await signIn(page, base, username);
   await page.waitForURL(`${base}/`, { timeout: 10000 });
-  await page.getByRole('link', { name: '签到' }).click();
+  await nav(page, '签到').click();
   await page.waitForURL(`${base}/checkin`);
   await waitStatus(page, /已同步/);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
   return opened;
+}
+
+// A tab of the navigation every page shares (the home page has its own
+// 签到 buttons for today's events).
+export function nav(page, name) {
+  return page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name, exact: true });
 }
 
 export async function checkIn(page, { kind, hours, note, code }) {
@@ -138,6 +144,15 @@ export function onlyOfflineFailures(problems) {
 }
 
 const sessions = new Map();
+
+// One JSON API call with a session's token.
+export async function api(base, session, path, init = {}) {
+  const res = await fetch(`${base}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
 
 export async function serverRecords(base, username) {
   const key = `${base} ${username}`;

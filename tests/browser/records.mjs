@@ -11,7 +11,7 @@ export function recordsTests(test) {
     await withServer(async server => {
       const { context, page } = await readyMember(browser, server.base, 'member03');
       await checkIn(page, { kind: '志愿服务', hours: 3, note: '义务植树' });
-      await checkIn(page, { kind: '学习', note: '自学党史' });
+      await checkIn(page, { kind: '集中学习', note: '自学党史' });
       // The secretary returns the study record through the sync endpoint, as
       // the secretary's device will.
       const study = await eventually(async () =>
@@ -40,6 +40,7 @@ export function recordsTests(test) {
       const before = await total();
       await page.getByRole('link', { name: '我的记录' }).click();
       await recordItem(page, '义务植树').getByRole('button', { name: '撤回' }).click();
+      await recordItem(page, '义务植树').getByRole('button', { name: '确定撤回' }).click();
       await recordItem(page, '义务植树').getByText('已撤回').waitFor();
       await page.getByRole('link', { name: '我的台账' }).click();
       await page.waitForFunction(b => Number(document.querySelector('[data-total]')?.textContent) < b, before, { timeout: 5000 });

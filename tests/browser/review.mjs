@@ -3,7 +3,7 @@
 // reach the members' phones, and the attendance sheet.
 import assert from 'node:assert/strict';
 import { login } from './interop.mjs';
-import { checkIn, eventually, onlyOfflineFailures, openPage, readyMember, recordItem, signIn,
+import { api, checkIn, eventually, onlyOfflineFailures, openPage, readyMember, recordItem, signIn,
   waitStatus, withServer } from './harness.mjs';
 
 // `YYYY-MM-DDTHH:MM` in China time, as a datetime-local input takes it.
@@ -13,13 +13,6 @@ async function hydrated(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
 }
 
-async function api(base, session, path, init = {}) {
-  const res = await fetch(`${base}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
 
 export function reviewTests(test) {
   test('the secretary creates an event with a code; a member checks in offline; the queue shows it verified; 通过 and 退回 reach the phone; offline, a third approval and the attendance sheet wait and then reach the server', async ({ browser }) => {
@@ -60,7 +53,7 @@ export function reviewTests(test) {
       await page.getByText('已签到（签到码已验证）').waitFor({ timeout: 5000 });
       await checkIn(page, { kind: '走访', note: '走访老党员王大爷' });
       await page.getByText('已签到').first().waitFor();
-      await checkIn(page, { kind: '学习', note: '学习新修订的党章' });
+      await checkIn(page, { kind: '集中学习', note: '学习新修订的党章' });
       onlyOfflineFailures(problems);
       await server.restart();
       await context.setOffline(false);

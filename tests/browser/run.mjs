@@ -15,6 +15,7 @@ import { offlineTests } from './offline.mjs';
 import { recordsTests } from './records.mjs';
 import { reviewTests } from './review.mjs';
 import { ledgerTests } from './ledger.mjs';
+import { memberAppTests } from './member_app.mjs';
 import { yearEndTests } from './year_end.mjs';
 
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -34,6 +35,7 @@ recordsTests(test);
 eventTests(test);
 reviewTests(test);
 ledgerTests(test);
+memberAppTests(test);
 yearEndTests(test);
 figureTests(test);
 
