@@ -92,7 +92,7 @@ export function offlineTests(test) {
       await context.grantPermissions(['geolocation']);
       await context.setGeolocation({ latitude: 39.9042, longitude: 116.4074 });
       await page.getByRole('button', { name: '添加当前位置' }).click();
-      await page.getByText('已添加位置').waitFor({ timeout: 5000 });
+      await page.getByText('已记录位置').waitFor({ timeout: 5000 });
       await page.getByRole('button', { name: '签到', exact: true }).click();
       await page.getByText('已签到，已保存在本机').waitFor({ timeout: 5000 });
       await waitStatus(page, /离线，1 条待同步/);

@@ -19,7 +19,8 @@ use vanguard_shared::{time_text, Me};
 /// last weeks that have started, the sheets nobody has taken yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Waiting {
-    pub reviews: usize,
+    /// Records to review; `None` for whoever does not review.
+    pub reviews: Option<usize>,
     /// `(event_id, title)` of each event whose attendance is not taken.
     pub attendance: Vec<(String, String)>,
 }
@@ -35,7 +36,7 @@ pub async fn waiting_for_me() -> Result<Waiting, UiError> {
     let me = answer(services.directory().profile(&caller.member).await)?;
     let mut waiting = Waiting::default();
     if me.reviews_records() {
-        waiting.reviews = answer(services.reviews().queue(&caller.member, None).await)?.len();
+        waiting.reviews = Some(answer(services.reviews().queue(&caller.member, None).await)?.len());
     }
     if me.takes_attendance() {
         let now = chrono::Utc::now();
@@ -74,8 +75,9 @@ fn Home(me: Me) -> impl IntoView {
         .map(|o| o.name.clone())
         .collect::<Vec<_>>()
         .join(" · ");
-    let officer = me.reviews_records() || me.takes_attendance();
+    let officer = me.reviews_records() || me.takes_attendance() || me.manages_members();
     let hosts = me.hosts_events();
+    let manages = me.manages_members();
     view! {
         <section class="card identity">
             <h1>{format!("您好，{}", me.name)}</h1>
@@ -89,7 +91,7 @@ fn Home(me: Me) -> impl IntoView {
             </p>
         </section>
         <Today />
-        {officer.then(|| view! { <ForOfficers hosts /> })}
+        {officer.then(|| view! { <ForOfficers hosts manages /> })}
         <Account />
     }
 }
@@ -220,7 +222,7 @@ fn SyncLine(s: Snapshot) -> impl IntoView {
 }
 
 #[component]
-fn ForOfficers(hosts: bool) -> impl IntoView {
+fn ForOfficers(hosts: bool, manages: bool) -> impl IntoView {
     let waiting = Resource::new(|| (), |_| waiting_for_me());
     view! {
         <section class="card" aria-label="待我处理">
@@ -233,11 +235,17 @@ fn ForOfficers(hosts: bool) -> impl IntoView {
                             Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
                             Ok(w) => view! {
                                 <ul class="menu">
-                                    <li>
-                                        <a href="/console/review" rel="external">
-                                            {format!("待审核记录 {} 条", w.reviews)}
-                                        </a>
-                                    </li>
+                                    {w
+                                        .reviews
+                                        .map(|n| {
+                                            view! {
+                                                <li>
+                                                    <a href="/console/review" rel="external">
+                                                        {format!("待审核记录 {n} 条")}
+                                                    </a>
+                                                </li>
+                                            }
+                                        })}
                                     {w
                                         .attendance
                                         .into_iter()
@@ -256,6 +264,14 @@ fn ForOfficers(hosts: bool) -> impl IntoView {
                                             view! {
                                                 <li>
                                                     <a href="/host" rel="external">"主持签到（显示签到码）"</a>
+                                                </li>
+                                            }
+                                        })}
+                                    {manages
+                                        .then(|| {
+                                            view! {
+                                                <li>
+                                                    <a href="/members" rel="external">"成员管理"</a>
                                                 </li>
                                             }
                                         })}
