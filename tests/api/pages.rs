@@ -244,3 +244,41 @@ async fn year_end_pages(db: Db) {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 on_both!(year_end_pages);
+
+/// The home page says what waits: for a secretary, the review queue's
+/// length (as the JSON API counts it) and the pages to open; a plain
+/// member has none of that. Signing out is on the home page only.
+async fn home_page_says_what_waits(db: Db) {
+    let app = spawn_app(db).await;
+    let token = app.token("secretary01").await;
+    let queue: serde_json::Value = app
+        .get("/api/review/queue", &token)
+        .await
+        .json()
+        .await
+        .expect("queue");
+    let waiting = queue.as_array().expect("a list").len();
+    let home = app.html("/").await;
+    assert!(
+        home.contains("待我处理")
+            && home.contains(&format!("待审核记录 {waiting} 条"))
+            && home.contains(r#"href="/members""#)
+            && home.contains("退出登录"),
+        "{home}"
+    );
+    let console = app.html("/console").await;
+    assert!(!console.contains("退出登录"), "{console}");
+    let answer: serde_json::Value = app.sfn("waiting", &[]).await.json().await.expect("json");
+    assert_eq!(answer["reviews"].as_u64(), Some(waiting as u64));
+
+    app.sign_in("member09", DEMO_PASSWORD).await;
+    let home = app.html("/").await;
+    assert!(
+        home.contains("您好，周明") && !home.contains("待我处理"),
+        "{home}"
+    );
+    let answer: serde_json::Value = app.sfn("waiting", &[]).await.json().await.expect("json");
+    assert!(answer["reviews"].is_null(), "{answer}");
+    assert_eq!(answer["attendance"], serde_json::json!([]));
+}
+on_both!(home_page_says_what_waits);
