@@ -4,7 +4,7 @@ import * as A from '@automerge/automerge';
 import { randomUUID } from 'node:crypto';
 import { login, sync, chinaNow } from './interop.mjs';
 import assert from 'node:assert/strict';
-import { checkIn, eventually, onlyOfflineFailures, openPage, readyMember, recordItem, root, serverRecords,
+import { checkIn, eventually, shot, onlyOfflineFailures, openPage, readyMember, recordItem, root, serverRecords,
   signIn, startServer, stopServer, waitStatus, withServer } from './harness.mjs';
 
 export function eventTests(test) {
@@ -86,6 +86,9 @@ export function eventTests(test) {
       await context.setGeolocation({ latitude: 30.2745, longitude: 120.1553 });
       await page.getByRole('button', { name: '添加当前位置' }).click();
       await page.getByText(/^已记录位置（距活动地点 \d+ 米）$/).waitFor({ timeout: 5000 });
+      // The refusal of the earlier position is gone with it.
+      assert.equal(await page.getByRole('alert').filter({ hasText: '超出签到范围' }).count(), 0);
+      await shot(page, 'checkin-position');
       await page.getByRole('button', { name: '签到', exact: true }).click();
       await page.getByText('已签到（签到码已验证）').waitFor({ timeout: 5000 });
       await page.getByRole('link', { name: '我的记录' }).click();

@@ -3,7 +3,7 @@
 // network away from a service worker too), and pages that record problems.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -144,6 +144,14 @@ export function onlyOfflineFailures(problems) {
 }
 
 const sessions = new Map();
+
+// Saves a screenshot of the whole page as target/screenshots/{name}.png,
+// for the people who judge how the pages look.
+export async function shot(page, name) {
+  const dir = join(root, 'target', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
 
 // One JSON API call with a session's token.
 export async function api(base, session, path, init = {}) {

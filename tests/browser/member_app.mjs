@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, checkIn, eventually, nav, openPage, readyMember, recordItem, root, serverRecords, signIn,
+import { api, checkIn, eventually, nav, openPage, readyMember, recordItem, root, serverRecords, shot, signIn,
   withServer } from './harness.mjs';
 import { login } from './interop.mjs';
 
@@ -125,10 +125,12 @@ export function memberAppTests(test) {
       const lecture = created.body.event_id;
 
       const { context, page, problems } = await readyMember(browser, base, 'member04');
+      await page.setViewportSize(PHONE);
       await nav(page, '首页').click();
       const today = page.getByRole('region', { name: '今日' });
       const lectureRow = today.locator('li.event', { hasText: '党课：学习新党章' });
       await lectureRow.waitFor({ timeout: 20000 });
+      await shot(page, 'home-today-360');
       // The provisional score on the home page is the ledger's.
       const home = Number(await today.locator('[data-home-total]').textContent());
       assert.match(await today.textContent(), /已同步/);
@@ -148,6 +150,7 @@ export function memberAppTests(test) {
       await page.getByText('请假申请已保存').waitFor();
       await nav(page, '首页').click();
       await lectureRow.getByText('已请假').waitFor({ timeout: 10000 });
+      await shot(page, 'home-leave-asked-360');
 
       await nav(page, '我的台账').click();
       await page.locator('[data-total]').waitFor();
@@ -169,6 +172,7 @@ export function memberAppTests(test) {
       await desk.page.waitForURL(`${base}/`, { timeout: 10000 });
       const waiting = desk.page.getByRole('region', { name: '待我处理' });
       await waiting.getByRole('link', { name: /^待审核记录 \d+ 条$/ }).waitFor({ timeout: 10000 });
+      await shot(desk.page, 'home-officer-1280');
       await desk.context.close();
       assert.deepEqual(problems.filter(p => !p.includes('ERR_ABORTED')), []);
       await context.close();
@@ -179,6 +183,7 @@ export function memberAppTests(test) {
     await withServer(async server => {
       const base = server.base;
       const { context, page } = await readyMember(browser, base, 'member05');
+      await page.setViewportSize(PHONE);
       // Next year is refused as the future it is.
       await page.getByLabel('类型').selectOption({ label: '志愿服务' });
       await page.getByLabel('时长（小时）').fill('２');
@@ -186,6 +191,7 @@ export function memberAppTests(test) {
       await page.getByLabel('时间（不填为现在）').fill(`${nextYear}-03-01T09:00`);
       await page.getByRole('button', { name: '签到', exact: true }).click();
       await page.getByRole('alert').filter({ hasText: '时间不能晚于现在' }).waitFor({ timeout: 5000 });
+      await shot(page, 'checkin-future-date-360');
       await page.getByLabel('时间（不填为现在）').fill('');
       // Full-width digits and point.
       await checkIn(page, { kind: '志愿服务', hours: '１．５', note: '社区清扫' });
@@ -206,16 +212,19 @@ export function memberAppTests(test) {
       await item.getByText('2 小时').waitFor();
       await item.getByText('更正记录（1 处）').click();
       await item.getByText('更正：时长 1.5 → 2').waitFor();
+      await shot(page, 'records-corrected-360');
 
       // 撤回 asks first; 不撤回 leaves the record as it was.
       await item.getByRole('button', { name: '撤回' }).click();
       await item.getByText('确定撤回吗').waitFor();
+      await shot(page, 'records-withdraw-confirm-360');
       await item.getByRole('button', { name: '不撤回' }).click();
       assert.equal(await item.getByText('已撤回').count(), 0);
       // Withdrawn, it can be taken back until the sync.
       await item.getByRole('button', { name: '撤回' }).click();
       await item.getByRole('button', { name: '确定撤回' }).click();
       await item.getByText('已撤回').waitFor();
+      await shot(page, 'records-withdrawn-undo-360');
       await item.getByRole('button', { name: '撤销撤回' }).click();
       await item.getByRole('button', { name: '撤回' }).waitFor({ timeout: 5000 });
       assert.equal(await item.getByText('已撤回').count(), 0);

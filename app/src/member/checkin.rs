@@ -61,6 +61,8 @@ fn CheckIn() -> impl IntoView {
             Ok(p) => {
                 position.set(Some(p));
                 locating.set(None);
+                // A refusal of the earlier position no longer holds.
+                error.set(None);
             }
             Err(why) => {
                 position.set(None);
