@@ -34,7 +34,7 @@ async function thumbCheck(page) {
 async function ready(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
   // Local data fills the member pages in after hydration.
-  await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 20000 }).catch(() => {});
+  await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 20000 });
 }
 
 // Opens each of `paths` at both widths as `username`, saves a screenshot of
@@ -133,7 +133,7 @@ export function memberAppTests(test) {
       await shot(page, 'home-today-360');
       // The provisional score on the home page is the ledger's.
       const home = Number(await today.locator('[data-home-total]').textContent());
-      assert.match(await today.textContent(), /已同步/);
+      assert.match(await today.textContent(), /已同步（\d\d:\d\d）/);
 
       // 签到 for today's 主题党日 opens the form with it chosen.
       const themeDay = today.locator('li.event', { hasText: '主题党日' }).first();
@@ -220,7 +220,11 @@ export function memberAppTests(test) {
       await shot(page, 'records-withdraw-confirm-360');
       await item.getByRole('button', { name: '不撤回' }).click();
       assert.equal(await item.getByText('已撤回').count(), 0);
-      // Withdrawn, it can be taken back until the sync.
+      // Withdrawn, it can be taken back until the sync (offline here, so the
+      // sync cannot come first).
+      await eventually(async () =>
+        (await serverRecords(base, 'member05')).find(r => r.note === '社区清扫' && r.hours === 2), 'the corrected record on the server', 30000);
+      await context.setOffline(true);
       await item.getByRole('button', { name: '撤回' }).click();
       await item.getByRole('button', { name: '确定撤回' }).click();
       await item.getByText('已撤回').waitFor();
@@ -228,9 +232,9 @@ export function memberAppTests(test) {
       await item.getByRole('button', { name: '撤销撤回' }).click();
       await item.getByRole('button', { name: '撤回' }).waitFor({ timeout: 5000 });
       assert.equal(await item.getByText('已撤回').count(), 0);
-      // The server never sees the withdrawal taken back.
-      await eventually(async () =>
-        (await serverRecords(base, 'member05')).find(r => r.note === '社区清扫' && r.hours === 2), 'the corrected record on the server', 30000);
+      // Back online, the record syncs as it stands: not withdrawn.
+      await context.setOffline(false);
+      await page.waitForFunction(() => /已同步（/.test(document.querySelector('.sync-status')?.textContent ?? ''), null, { timeout: 30000 });
       const kept = (await serverRecords(base, 'member05')).find(r => r.note === '社区清扫');
       assert.notEqual(kept.status, 'withdrawn');
       // Once synced, a withdrawal stands.

@@ -56,7 +56,12 @@ export function offlineTests(test) {
       await nav(page, '签到').click();
       await checkIn(page, { kind: '谈心谈话', note: '与入党积极分子谈心' });
       await page.getByText('已签到').waitFor();
+      // A start with no network (the service worker's page), then 首页: it
+      // needs the server, and still offers signing out.
+      await page.reload();
+      await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
       await nav(page, '首页').click();
+      await page.getByText('离线时仍可以签到').waitFor({ timeout: 20000 });
       const asked = [];
       page.once('dialog', d => { asked.push(d.message()); d.dismiss(); });
       await page.getByRole('button', { name: '退出登录' }).click();

@@ -52,6 +52,20 @@ struct Tab {
     also: &'static [&'static str],
 }
 
+/// What the console is called for `roles`, or `None` for a plain member.
+pub fn console_label(roles: &[Role]) -> Option<&'static str> {
+    let has = |r: Role| roles.contains(&r);
+    if has(Role::Secretary) || has(Role::OrgOfficer) {
+        Some("支部管理")
+    } else if has(Role::CommitteeAdmin) {
+        Some("党委管理")
+    } else if has(Role::GroupLeader) {
+        Some("小组考勤")
+    } else {
+        None
+    }
+}
+
 /// The tabs `roles` may open, in order.
 fn tabs(roles: &[Role]) -> Vec<Tab> {
     let mut tabs = vec![
@@ -80,17 +94,7 @@ fn tabs(roles: &[Role]) -> Vec<Tab> {
             also: &[],
         },
     ];
-    let has = |r: Role| roles.contains(&r);
-    let console = if has(Role::Secretary) || has(Role::OrgOfficer) {
-        Some("支部管理")
-    } else if has(Role::CommitteeAdmin) {
-        Some("党委管理")
-    } else if has(Role::GroupLeader) {
-        Some("小组考勤")
-    } else {
-        None
-    };
-    if let Some(label) = console {
+    if let Some(label) = console_label(roles) {
         tabs.push(Tab {
             href: "/console",
             label,

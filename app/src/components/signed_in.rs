@@ -9,7 +9,7 @@
 //! (leptos #4866), which the pages' tests met now and then. Only a page the
 //! browser routes to itself without knowing the member yet asks the server.
 
-use super::frame::{Bundle, Frame, Who};
+use super::frame::{Bundle, Frame, SignOut, Who};
 use crate::error::UiError;
 use crate::local::Local;
 use crate::session::current_member;
@@ -77,7 +77,27 @@ pub fn SignedIn(page: fn(Me) -> AnyView, bundle: Bundle) -> impl IntoView {
             let back = location.pathname.get_untracked();
             view! { <ToLogin path=login_path(&back) /> }.into_any()
         }
-        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+        // Offline, on a page the browser routed to itself: the frame with
+        // who this device knows, what works offline, and signing out.
+        Err(e) => {
+            let who = Signal::derive(move || {
+                local.snapshot().map(|s| Who {
+                    name: s.me.name.clone(),
+                    unit: s.me.branch_name.clone(),
+                    roles: s.me.roles.clone(),
+                })
+            });
+            view! {
+                <Frame who bundle>
+                    <section class="card">
+                        <p class="error" role="alert">{e.message}</p>
+                        <p class="muted">"离线时仍可以签到，查看我的记录和我的台账。"</p>
+                        <SignOut />
+                    </section>
+                </Frame>
+            }
+            .into_any()
+        }
     };
     match SharedValue::new(known).into_inner() {
         Some(result) => show(result),

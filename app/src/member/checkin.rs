@@ -62,7 +62,9 @@ fn CheckIn() -> impl IntoView {
                 position.set(Some(p));
                 locating.set(None);
                 // A refusal of the earlier position no longer holds.
-                error.set(None);
+                if error.get_untracked().is_some_and(|e| e.field == "place") {
+                    error.set(None);
+                }
             }
             Err(why) => {
                 position.set(None);

@@ -3,7 +3,7 @@
 //! provisional score and grade; for officers, what waits for them; and the
 //! account (password, this device's storage, signing out).
 
-use crate::components::frame::{Bundle, SignOut};
+use crate::components::frame::{console_label, Bundle, SignOut};
 use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
 use crate::local::{Local, Snapshot};
@@ -78,6 +78,7 @@ fn Home(me: Me) -> impl IntoView {
     let officer = me.reviews_records() || me.takes_attendance() || me.manages_members();
     let hosts = me.hosts_events();
     let manages = me.manages_members();
+    let console = console_label(&me.roles);
     view! {
         <section class="card identity">
             <h1>{format!("您好，{}", me.name)}</h1>
@@ -91,7 +92,7 @@ fn Home(me: Me) -> impl IntoView {
             </p>
         </section>
         <Today />
-        {officer.then(|| view! { <ForOfficers hosts manages /> })}
+        {officer.then(|| view! { <ForOfficers hosts manages console /> })}
         <Account />
     }
 }
@@ -222,7 +223,7 @@ fn SyncLine(s: Snapshot) -> impl IntoView {
 }
 
 #[component]
-fn ForOfficers(hosts: bool, manages: bool) -> impl IntoView {
+fn ForOfficers(hosts: bool, manages: bool, console: Option<&'static str>) -> impl IntoView {
     let waiting = Resource::new(|| (), |_| waiting_for_me());
     view! {
         <section class="card" aria-label="待我处理">
@@ -275,9 +276,14 @@ fn ForOfficers(hosts: bool, manages: bool) -> impl IntoView {
                                                 </li>
                                             }
                                         })}
-                                    <li>
-                                        <a href="/console" rel="external">"进入支部管理"</a>
-                                    </li>
+                                    {console
+                                        .map(|label| {
+                                            view! {
+                                                <li>
+                                                    <a href="/console" rel="external">{format!("进入{label}")}</a>
+                                                </li>
+                                            }
+                                        })}
                                 </ul>
                             }
                                 .into_any(),

@@ -215,7 +215,17 @@ where
     let side = |s: Side| points(ledger.sides.get(&s).copied().unwrap_or_default());
     // Until the branch enters the appraisal, the job side says why it is low.
     let no_appraisal = !ledger.entries.iter().any(|e| e.source == Source::Appraisal);
-    let here = book.bands.grade(ledger.total);
+    // The band of the grade proposed: the total alone may reach a higher
+    // one that the dual standard or a veto holds it back from.
+    let here = ledger.proposed;
+    let by_total = book.bands.grade(ledger.total);
+    let held_back = (by_total != here).then(|| {
+        format!(
+            "按总分可评为{}，因上面的原因，预估等次为{}。",
+            by_total.label(),
+            here.label()
+        )
+    });
     let bands = explain::bands(&book)
         .into_iter()
         .map(|b| {
@@ -248,6 +258,7 @@ where
             <h2 class="bands-title">"等次分数线"</h2>
             <ul class="bands">{bands}</ul>
             <p class="standing">{explain::standing(&book, ledger.total)}</p>
+            {held_back.map(|t| view! { <p class="standing">{t}</p> })}
             {official
                 .map(|(total, grade)| {
                     view! {

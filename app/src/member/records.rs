@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use vanguard_shared::decimal::short;
 use vanguard_shared::documents::form::parse_hours;
+use vanguard_shared::documents::schema::LEAVE;
 use vanguard_shared::documents::view::{RecordState, RecordView};
 use vanguard_shared::time_text;
 
@@ -125,6 +126,8 @@ fn RecordItem(
     let note = RwSignal::new(rec.note.clone().unwrap_or_default());
     let hours = RwSignal::new(rec.hours.map(|h| short(h, 2)).unwrap_or_default());
     let has_hours = rec.hours.is_some();
+    let was_note = rec.note.clone().unwrap_or_default();
+    let was_hours = rec.hours;
     let edit_id = id.clone();
     let save = {
         let id = id.clone();
@@ -141,11 +144,17 @@ fn RecordItem(
             } else {
                 None
             };
-            match local.correct(
-                &id,
-                Some(note.get_untracked().trim().to_string()),
-                hours_value,
-            ) {
+            // Only what the member changed: an untouched empty note is not
+            // a correction, and would send an approved record back to review.
+            let typed = note.get_untracked().trim().to_string();
+            let note_value = (typed != was_note).then_some(typed);
+            let hours_value = hours_value.filter(|h| Some(*h) != was_hours);
+            if note_value.is_none() && hours_value.is_none() {
+                error.set(None);
+                editing.set(None);
+                return;
+            }
+            match local.correct(&id, note_value, hours_value) {
                 Ok(()) => {
                     error.set(None);
                     editing.set(None);
@@ -162,6 +171,12 @@ fn RecordItem(
         Err(e) => error.set(Some(e)),
     };
     let corrected = !history.is_empty();
+    // A withdrawn leave request no longer excuses the absence.
+    let question = if rec.kind == LEAVE {
+        "撤回后这条请假申请作废，未出席将不再按请假计。确定撤回吗？"
+    } else {
+        "撤回后这条记录不再计分。确定撤回吗？"
+    };
     view! {
         <li class=format!("record {}", state_class(&r.state)) data-record=id.clone()>
             <div class="record-head">
@@ -217,7 +232,7 @@ fn RecordItem(
                         let yes = id.clone();
                         return Some(view! {
                             <div class="record-actions confirm" role="group" aria-label="确认撤回">
-                                <p>"撤回后这条记录不再计分。确定撤回吗？"</p>
+                                <p>{question}</p>
                                 <button type="button" class="danger" on:click=move |_| act(local.withdraw(&yes))>"确定撤回"</button>
                                 <button type="button" class="secondary" on:click=move |_| confirming.set(None)>"不撤回"</button>
                             </div>
