@@ -23,6 +23,15 @@ pub struct Who {
 }
 
 impl Who {
+    /// Who this device remembers, for the pages that render offline.
+    pub fn of_device(me: &crate::local::CachedMe) -> Self {
+        Who {
+            name: me.name.clone(),
+            unit: me.branch_name.clone(),
+            roles: me.roles.clone(),
+        }
+    }
+
     pub fn of(me: &Me) -> Self {
         Who {
             name: me.name.clone(),

@@ -17,13 +17,7 @@ pub fn MemberFrame(children: ChildrenFn) -> impl IntoView {
         (false, _) => None,
         (true, has) => Some(has),
     });
-    let who = Memo::new(move |_| {
-        local.snapshot().map(|s| Who {
-            name: s.me.name.clone(),
-            unit: s.me.branch_name.clone(),
-            roles: s.me.roles.clone(),
-        })
-    });
+    let who = Memo::new(move |_| local.snapshot().map(|s| Who::of_device(&s.me)));
     // After hydration only: local data is never read during render.
     Effect::new(move |_| local.start());
     view! {

@@ -80,13 +80,7 @@ pub fn SignedIn(page: fn(Me) -> AnyView, bundle: Bundle) -> impl IntoView {
         // Offline, on a page the browser routed to itself: the frame with
         // who this device knows, what works offline, and signing out.
         Err(e) => {
-            let who = Signal::derive(move || {
-                local.snapshot().map(|s| Who {
-                    name: s.me.name.clone(),
-                    unit: s.me.branch_name.clone(),
-                    roles: s.me.roles.clone(),
-                })
-            });
+            let who = Signal::derive(move || local.snapshot().map(|s| Who::of_device(&s.me)));
             view! {
                 <Frame who bundle>
                     <section class="card">

@@ -186,6 +186,15 @@ pub async fn compute(
     })
 }
 
+/// The member of the branch's roll an override or a veto is about.
+async fn on_roll(store: &Store, branch_id: &str, member_id: &str) -> Result<Member, YearEndError> {
+    roll(store, branch_id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or(YearEndError::NotFound("该成员不在本支部评议名单中"))
+}
+
 /// Overrides one member's proposed grade with a mandatory reason, or with
 /// `grade` `None` withdraws the override.
 pub async fn override_grade(
@@ -198,11 +207,7 @@ pub async fn override_grade(
     why: &str,
 ) -> Result<(), YearEndError> {
     let (branch, year) = decided_by(store, viewer, branch_id, year).await?;
-    let member = roll(store, &branch.id)
-        .await?
-        .into_iter()
-        .find(|m| m.id == member_id)
-        .ok_or(YearEndError::NotFound("该成员不在本支部评议名单中"))?;
+    let member = on_roll(store, &branch.id, member_id).await?;
     let why = match grade {
         Some(_) => reason(why, "改评")?,
         None => why.trim().to_string(),
@@ -250,11 +255,7 @@ pub async fn set_veto(
     withdraw: bool,
 ) -> Result<(), YearEndError> {
     let (branch, year) = decided_by(store, viewer, branch_id, year).await?;
-    let member = roll(store, &branch.id)
-        .await?
-        .into_iter()
-        .find(|m| m.id == member_id)
-        .ok_or(YearEndError::NotFound("该成员不在本支部评议名单中"))?;
+    let member = on_roll(store, &branch.id, member_id).await?;
     let book = rulebooks::in_force(store, &branch.id, year).await?;
     let veto = book
         .book
