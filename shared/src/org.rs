@@ -173,6 +173,14 @@ impl MemberStatus {
             MemberStatus::Probationary => "预备党员",
         }
     }
+
+    /// 正式 / 预备, as tables and their filters name them.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            MemberStatus::Full => "正式",
+            MemberStatus::Probationary => "预备",
+        }
+    }
 }
 
 impl FromStr for MemberStatus {

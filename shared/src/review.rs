@@ -202,7 +202,7 @@ impl QueueItem {
 pub struct DecisionRequest {
     pub member_id: String,
     pub record_id: String,
-    pub status: String,
+    pub status: DecisionStatus,
     #[serde(default)]
     pub reason: Option<String>,
     /// The version of the record the reviewer saw (from the queue): a

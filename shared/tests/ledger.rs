@@ -750,6 +750,44 @@ fn the_annual_appraisal_prices_the_job_side_and_decides_excellence() {
     let basic = with(Appraisal::Basic, Some((4, 4)));
     assert!(basic.total >= b.bands.excellent);
     assert_eq!(basic.proposed, Grade::Qualified);
+    // Not entered yet: the engine itself holds 优秀 back, so every page that
+    // prices this member (phone, sheet, table, evaluation) proposes 合格.
+    let unknown = compute(
+        &b,
+        &LedgerInput {
+            member_id: "m1",
+            year: 2026,
+            time_zone: chrono_tz::Asia::Shanghai,
+            records: &records,
+            adjustments: &[],
+            vetoes: &[],
+            job: None,
+        },
+        Mode::Official,
+    );
+    assert!(unknown.total >= b.bands.excellent);
+    assert_eq!(unknown.proposed, Grade::Qualified);
+    assert!(unknown
+        .grade_reasons
+        .iter()
+        .any(|r| r.contains("未录入年度考核")));
+    // A rulebook that does not ask for the appraisal grades on points alone.
+    let mut lenient = b.clone();
+    lenient.appraisal.required_for_excellent = false;
+    let points_only = compute(
+        &lenient,
+        &LedgerInput {
+            member_id: "m1",
+            year: 2026,
+            time_zone: chrono_tz::Asia::Shanghai,
+            records: &records,
+            adjustments: &[],
+            vetoes: &[],
+            job: None,
+        },
+        Mode::Official,
+    );
+    assert_eq!(points_only.proposed, Grade::Excellent);
     // A unit's own words name the four grades.
     assert_eq!(Appraisal::from_words("合格"), Some(Appraisal::Competent));
     assert_eq!(

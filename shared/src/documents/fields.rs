@@ -2,7 +2,7 @@
 //! field. Strings may be plain scalars (what the Rust client writes) or text
 //! objects (what JavaScript Automerge writes for a plain string).
 
-use super::schema::SchemaError;
+use super::error::SchemaError;
 use crate::automerge_versions;
 use automerge::iter::MapRangeItem;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value};

@@ -2,6 +2,7 @@
 //! their ids, their schema, and how clients edit them.
 
 pub mod edit;
+mod error;
 mod fields;
 pub mod form;
 pub mod history;
@@ -11,8 +12,9 @@ pub mod schema;
 pub mod view;
 
 pub use edit::{EditError, NewRecord};
+pub use error::SchemaError;
 pub use id::{DocId, DocIdError, DocKind};
 pub use schema::{
     create_root, root_actor, AttendanceEntry, CheckinRecord, Decision, DecisionStatus, Entry,
-    EventEntry, Layout, SchemaError,
+    EventEntry, Layout,
 };

@@ -2,6 +2,7 @@
 //! the typed entries read out of it. Reading an entry is validating it: the
 //! server accepts a change only when every entry it touched reads cleanly.
 
+use super::error::SchemaError;
 use super::fields::{child_map, Fields};
 use super::id::{is_plain_id, DocId, DocKind};
 use crate::automerge_versions;
@@ -13,7 +14,6 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::collections::BTreeSet;
-use std::fmt;
 
 pub const SCHEMA_VERSION: i64 = 1;
 
@@ -59,34 +59,6 @@ pub fn create_root(id: &DocId) -> Automerge {
     // Writing fixed keys into a new, empty document cannot fail.
     debug_assert!(result.is_ok());
     doc
-}
-
-/// A change that breaks the schema, naming the entry and the field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-pub struct SchemaError {
-    /// The record, event or decision id; `None` for the document's root.
-    pub entry: Option<String>,
-    pub field: String,
-    pub message: String,
-}
-
-impl SchemaError {
-    pub fn new(entry: Option<String>, field: &str, message: impl Into<String>) -> Self {
-        SchemaError {
-            entry,
-            field: field.to_string(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for SchemaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.entry {
-            Some(entry) => write!(f, "条目 {entry} 的字段 {}：{}", self.field, self.message),
-            None => write!(f, "文档字段 {}：{}", self.field, self.message),
-        }
-    }
 }
 
 /// A member's check-in or leave request.

@@ -699,6 +699,10 @@ fn propose_grade(
             grade = Grade::Qualified;
             reasons.push("年度考核基本称职，不能评为优秀".into());
         }
+        None if book.appraisal.required_for_excellent && grade == Grade::Excellent => {
+            grade = Grade::Qualified;
+            reasons.push("未录入年度考核（业务）结果，暂不能评为优秀".into());
+        }
         _ => {}
     }
     for side in Side::ALL {

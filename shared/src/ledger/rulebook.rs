@@ -136,6 +136,10 @@ pub struct AppraisalPricing {
     pub incompetent: Points,
     #[serde(default)]
     pub tasks: Points,
+    /// Nobody is proposed 优秀 until the appraisal is entered: without it
+    /// nobody is known to do the job well (双好).
+    #[serde(default)]
+    pub required_for_excellent: bool,
 }
 
 impl Default for AppraisalPricing {
@@ -147,6 +151,7 @@ impl Default for AppraisalPricing {
             basic: Points::ZERO,
             incompetent: Points::whole(-10),
             tasks: Points::whole(10),
+            required_for_excellent: false,
         }
     }
 }

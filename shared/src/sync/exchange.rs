@@ -3,8 +3,9 @@
 //! produce the reply. The caller decides (authorization, storage) whether the
 //! fork replaces the document; until then nothing has changed.
 
-use crate::documents::schema::{Entry, Layout, SchemaError};
+use crate::documents::schema::{Entry, Layout};
 use crate::documents::DocId;
+use crate::documents::SchemaError;
 use automerge::sync::{Message, State, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use std::collections::BTreeSet;
