@@ -60,24 +60,7 @@ macro_rules! ui_errors {
         })*
     };
 }
-ui_errors!(
-    vanguard_core::auth::AuthError,
-    vanguard_core::accounts::AccountsError,
-    vanguard_core::events::EventError,
-    vanguard_core::records::RecordsError,
-    vanguard_core::review::ReviewError,
-    vanguard_core::ledger::LedgerError,
-    vanguard_core::rulebooks::RulebookError,
-    vanguard_core::attendance::AttendanceError,
-    vanguard_core::storage::StoreError,
-    vanguard_core::sync::SyncError,
-    vanguard_core::year_end::YearEndError,
-    vanguard_core::audit_trail::AuditTrailError,
-    vanguard_core::committee::CommitteeError,
-    vanguard_core::accounts::roster::RosterError,
-    vanguard_core::accounts::import::ImportError,
-    vanguard_core::export_jobs::ExportJobError
-);
+vanguard_core::service_errors!(ui_errors);
 
 /// The client's address, for throttling sign-in; unknown when not served over TCP.
 pub async fn client_ip() -> std::net::IpAddr {

@@ -4,9 +4,8 @@
 //! meeting, its group leader) and written into the events document's
 //! attendance map through the document gate.
 
-use crate::accounts::Directory;
+use crate::policy;
 use crate::storage::{EventRow, Member, Store, StoreError};
-use crate::sync::access::{admin, group_leader, officer};
 use crate::sync::{SyncError, SyncService};
 use chrono::Utc;
 use std::collections::{BTreeSet, HashMap};
@@ -53,25 +52,14 @@ impl<'a> Attendance<'a> {
 
     async fn role(&self, caller: &Member, event: &EventRow) -> Result<Role, AttendanceError> {
         let e = &event.event;
-        if caller.org_id == event.branch_id && officer(caller) {
+        if policy::takes_attendance(caller, &event.branch_id, e.kind, e.group_id.as_deref()) {
             return Ok(Role::Taker);
         }
-        let own_group_meeting = e.kind == Kind::GroupMeeting
-            && caller.org_id == event.branch_id
-            && group_leader(caller)
-            && e.group_id.is_some()
-            && e.group_id == caller.group_id;
-        if own_group_meeting {
-            return Ok(Role::Taker);
-        }
-        if admin(caller)
-            && Directory::new(self.store)
-                .ancestry(&event.branch_id)
-                .await?
-                .iter()
-                .any(|o| o.id == caller.org_id)
-        {
-            return Ok(Role::Reader);
+        if policy::needs_chain(caller) {
+            let chain = self.store.accounts().ancestry(&event.branch_id).await?;
+            if policy::reads_attendance(caller, &chain) {
+                return Ok(Role::Reader);
+            }
         }
         Err(AttendanceError::Forbidden(
             "只有本支部的书记、组织委员（党小组会为本组组长）可以记录考勤",
@@ -256,8 +244,8 @@ impl<'a> Attendance<'a> {
             ));
         }
         let year = chrono::Datelike::year(&e.start.with_timezone(&chrono_tz::Asia::Shanghai));
-        if crate::year_end::evaluation::is_locked(self.store, &event.branch_id, year).await? {
-            return Err(AttendanceError::Locked(crate::year_end::LOCKED));
+        if !policy::year_open(self.store, &event.branch_id, year).await? {
+            return Err(AttendanceError::Locked(policy::LOCKED));
         }
         let members: BTreeSet<String> = self
             .expected(&event)
@@ -341,7 +329,7 @@ impl<'a> Attendance<'a> {
                 .record(&crate::storage::AuditEvent {
                     at: now.timestamp(),
                     member_id: caller.id.clone(),
-                    peer_id: crate::sync::EDIT_DEVICE.to_string(),
+                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
                     action: "attendance_marked",
                     subject: doc.to_string(),
                     detail: Some(format!("{}：{}", event.event.title, marks.join("，"))),

@@ -4,10 +4,9 @@
 //! officers read the lines of their branch, a committee admin those of
 //! everything below them; members read none.
 
-use crate::accounts::Directory;
 use crate::exports::{Cell, Table};
+use crate::policy;
 use crate::storage::{AuditFilter, AuditLine, Member, Store, StoreError};
-use crate::sync::access::{admin, officer};
 use chrono::{NaiveDate, TimeZone};
 use std::collections::HashMap;
 use vanguard_shared::audit::{kind_label, TrailLine, KINDS};
@@ -51,7 +50,7 @@ struct Scope {
 
 impl Scope {
     async fn of(store: &Store, viewer: &Member) -> Result<Scope, AuditTrailError> {
-        if !officer(viewer) && !admin(viewer) {
+        if !policy::reads_audit(viewer) {
             return Err(AuditTrailError::Forbidden);
         }
         let root = &viewer.org_id;
@@ -62,7 +61,7 @@ impl Scope {
             usernames: HashMap::new(),
             orgs: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
         };
-        if let Some(top) = Directory::new(store).ancestry(root).await?.first() {
+        if let Some(top) = store.accounts().ancestry(root).await?.first() {
             scope.orgs.insert(top.id.clone(), top.name.clone());
         }
         for m in members {
@@ -170,69 +169,84 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 /// The newest lines in the viewer's scope matching the query, newest first.
-pub async fn trail(
-    store: &Store,
-    viewer: &Member,
-    query: &TrailQuery,
-) -> Result<Vec<TrailLine>, AuditTrailError> {
-    let scope = Scope::of(store, viewer).await?;
-    let mut filter = AuditFilter::default();
-    if let Some(actor) = given(&query.actor) {
-        // A failed sign-in's actor is the username tried.
-        filter.actor = Some(scope.member(actor).unwrap_or_else(|| actor.to_string()));
+/// The audit log as its readers may see it.
+pub struct AuditTrail<'a> {
+    store: &'a Store,
+}
+
+impl<'a> AuditTrail<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        AuditTrail { store }
     }
-    if let Some(member) = given(&query.member) {
-        filter.member = Some(
-            scope
-                .member(member)
-                .ok_or_else(|| AuditTrailError::Invalid(format!("找不到成员“{member}”")))?,
-        );
-    }
-    if let Some(kind) = given(&query.kind) {
-        filter.action = Some(action_of(kind)?);
-    }
-    if let Some(from) = given(&query.from) {
-        filter.from = Some(day_start(from, "开始日期")?);
-    }
-    if let Some(to) = given(&query.to) {
-        filter.to = Some(day_start(to, "结束日期")? + 24 * 3600);
-    }
-    let mut out = Vec::new();
-    let mut before = None;
-    for _ in 0..ROUNDS {
-        let lines = store.audit().search(&filter, before, ROUND).await?;
-        let done = (lines.len() as i64) < ROUND;
-        before = lines.last().map(|l| l.id);
-        for line in lines.iter().filter(|l| scope.holds(l)) {
-            let kind = kind_of(line).to_string();
-            let detail = match (&line.detail, line.action.as_str()) {
-                (Some(d), _) => d.clone(),
-                (None, "sync") => format!("{} 项更改", line.changes),
-                (None, _) => String::new(),
-            };
-            out.push(TrailLine {
-                id: line.id,
-                at: local(line.at),
-                actor: match line.member_id.as_str() {
-                    "cli" => "命令行".to_string(),
-                    id => scope.name(id),
-                },
-                actor_id: line.member_id.clone(),
-                device: line.peer_id.clone(),
-                kind_label: kind_label(&kind).to_string(),
-                kind,
-                subject: scope.subject(&line.subject),
-                detail,
-            });
-            if out.len() == SHOWN {
-                return Ok(out);
+}
+
+impl AuditTrail<'_> {
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
+    pub async fn trail(
+        &self,
+        viewer: &Member,
+        query: &TrailQuery,
+    ) -> Result<Vec<TrailLine>, AuditTrailError> {
+        let store = self.store;
+        let scope = Scope::of(store, viewer).await?;
+        let mut filter = AuditFilter::default();
+        if let Some(actor) = given(&query.actor) {
+            // A failed sign-in's actor is the username tried.
+            filter.actor = Some(scope.member(actor).unwrap_or_else(|| actor.to_string()));
+        }
+        if let Some(member) = given(&query.member) {
+            filter.member = Some(
+                scope
+                    .member(member)
+                    .ok_or_else(|| AuditTrailError::Invalid(format!("找不到成员“{member}”")))?,
+            );
+        }
+        if let Some(kind) = given(&query.kind) {
+            filter.action = Some(action_of(kind)?);
+        }
+        if let Some(from) = given(&query.from) {
+            filter.from = Some(day_start(from, "开始日期")?);
+        }
+        if let Some(to) = given(&query.to) {
+            filter.to = Some(day_start(to, "结束日期")? + 24 * 3600);
+        }
+        let mut out = Vec::new();
+        let mut before = None;
+        for _ in 0..ROUNDS {
+            let lines = store.audit().search(&filter, before, ROUND).await?;
+            let done = (lines.len() as i64) < ROUND;
+            before = lines.last().map(|l| l.id);
+            for line in lines.iter().filter(|l| scope.holds(l)) {
+                let kind = kind_of(line).to_string();
+                let detail = match (&line.detail, line.action.as_str()) {
+                    (Some(d), _) => d.clone(),
+                    (None, "sync") => format!("{} 项更改", line.changes),
+                    (None, _) => String::new(),
+                };
+                out.push(TrailLine {
+                    id: line.id,
+                    at: local(line.at),
+                    actor: match line.member_id.as_str() {
+                        "cli" => "命令行".to_string(),
+                        id => scope.name(id),
+                    },
+                    actor_id: line.member_id.clone(),
+                    device: line.peer_id.clone(),
+                    kind_label: kind_label(&kind).to_string(),
+                    kind,
+                    subject: scope.subject(&line.subject),
+                    detail,
+                });
+                if out.len() == SHOWN {
+                    return Ok(out);
+                }
+            }
+            if done {
+                break;
             }
         }
-        if done {
-            break;
-        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// The trail as an export table.

@@ -4,10 +4,10 @@
 //! the 六化 score; for committee admins only. Read from the same facts the
 //! branch ledgers are (`ledger::branch_facts`, cached per branch).
 
-use crate::ledger::{many_branch_facts, BranchFacts};
-use crate::rulebooks;
+use crate::ledger::{BranchFacts, FactsCache, Ledgers};
+use crate::policy;
+use crate::rulebooks::in_force::{in_force, InForce};
 use crate::storage::{Member, Organisation, Store, StoreError};
-use crate::sync::access::admin;
 use crate::year_end::{assessment, YearEndError};
 use chrono::{Datelike, Utc};
 use std::collections::HashMap;
@@ -77,7 +77,7 @@ struct BranchInputs<'a> {
     members: &'a [Member],
     groups: u32,
     facts: &'a BranchFacts,
-    book: &'a rulebooks::InForce,
+    book: &'a InForce,
     overrides: HashMap<String, Grade>,
     lock: Option<&'a crate::storage::LockRow>,
 }
@@ -136,11 +136,7 @@ fn summary(
             for m in members {
                 let grade = match i.overrides.get(&m.id) {
                     Some(g) => *g,
-                    None => {
-                        let mut l = facts.ledger_with(&prepared, m, Mode::Official);
-                        crate::year_end::without_job_result(&mut l, facts.job_of(&m.id));
-                        l.proposed
-                    }
+                    None => facts.ledger_with(&prepared, m, Mode::Official).proposed,
                 };
                 counts[grade as usize] += 1;
             }
@@ -204,104 +200,122 @@ fn participation(
     ([0, 1, 2, 3].map(|q| percent(came[q], all[q])), year)
 }
 
-/// Every branch below the admin's committee, by name.
-pub async fn view(
-    store: &Store,
-    viewer: &Member,
-    year: Option<i32>,
-) -> Result<CommitteeView, CommitteeError> {
-    if !admin(viewer) {
-        return Err(CommitteeError::Forbidden);
+/// The committee's view of the branches below it.
+pub struct Committee<'a> {
+    store: &'a Store,
+    cache: &'a FactsCache,
+}
+
+impl<'a> Committee<'a> {
+    pub fn new(store: &'a Store, cache: &'a FactsCache) -> Self {
+        Committee { store, cache }
     }
-    let year = year::requested(year, Utc::now())?;
-    let committee = store
-        .accounts()
-        .organisation(&viewer.org_id)
-        .await?
-        .ok_or(CommitteeError::Forbidden)?;
-    // Everything below read once, not branch by branch.
-    let orgs = store.accounts().organisations_under(&committee.id).await?;
-    let mut branches: Vec<&Organisation> =
-        orgs.iter().filter(|o| o.kind == OrgKind::Branch).collect();
-    branches.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut everyone = store.accounts().members_under(&committee.id).await?;
-    everyone.retain(|m| m.active);
-    everyone.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut rolls: HashMap<&str, Vec<Member>> = HashMap::new();
-    for m in &everyone {
-        rolls.entry(m.org_id.as_str()).or_default().push(m.clone());
-    }
-    let empty: Vec<Member> = Vec::new();
-    let roll_of = |id: &str| rolls.get(id).unwrap_or(&empty);
-    let ids: Vec<&str> = branches.iter().map(|b| b.id.as_str()).collect();
-    let with_rolls: Vec<(&str, &[Member])> = branches
-        .iter()
-        .map(|b| (b.id.as_str(), roll_of(&b.id).as_slice()))
-        .collect();
-    let facts = many_branch_facts(store, &with_rolls, year).await?;
-    let book = rulebooks::in_force(store, &committee.id, year).await?;
-    let mut own_books: HashMap<String, rulebooks::InForce> = HashMap::new();
-    for id in store.rulebooks().owners_among(&ids, year).await? {
-        let b = rulebooks::in_force(store, &id, year).await?;
-        own_books.insert(id, b);
-    }
-    let cadence = book.book.committee.due();
-    let locks: HashMap<String, crate::storage::LockRow> = store
-        .year_end()
-        .locks_of(&ids, year)
-        .await?
-        .into_iter()
-        .map(|l| (l.branch_id.clone(), l))
-        .collect();
-    let mut overrides: HashMap<String, HashMap<String, Grade>> = HashMap::new();
-    for o in store.year_end().overrides_of_branches(&ids, year).await? {
-        if let Ok(g) = o.grade.parse() {
-            overrides
-                .entry(o.branch_id)
-                .or_default()
-                .insert(o.member_id, g);
+}
+
+impl Committee<'_> {
+    /// Every branch below the admin's committee, by name.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
+    pub async fn view(
+        &self,
+        viewer: &Member,
+        year: Option<i32>,
+    ) -> Result<CommitteeView, CommitteeError> {
+        let store = self.store;
+        if !policy::views_committee(viewer) {
+            return Err(CommitteeError::Forbidden);
         }
-    }
-    let scores = assessment::scores(store, &ids, year).await?;
-    let mut out = Vec::with_capacity(branches.len());
-    for (b, f) in branches.iter().zip(&facts) {
-        let inputs = BranchInputs {
-            branch: b,
-            members: roll_of(&b.id),
-            groups: orgs
-                .iter()
-                .filter(|o| o.kind == OrgKind::Group && o.parent_id.as_deref() == Some(&b.id))
-                .count() as u32,
-            facts: f,
-            book: own_books.get(&b.id).unwrap_or(&book),
-            overrides: overrides.remove(&b.id).unwrap_or_default(),
-            lock: locks.get(&b.id),
-        };
-        let mut s = summary(&inputs, year, &cadence)?;
-        s.liuhua = scores
-            .get(&b.id)
-            .map(|a| (a.total, standing_label(a.standing).to_string()));
-        out.push(s);
-    }
-    let ranked = book.book.committee.rank_branches;
-    if ranked {
-        let mut totals: Vec<_> = out
+        let year = year::requested(year, Utc::now())?;
+        let committee = store
+            .accounts()
+            .organisation(&viewer.org_id)
+            .await?
+            .ok_or(CommitteeError::Forbidden)?;
+        // Everything below read once, not branch by branch.
+        let orgs = store.accounts().organisations_under(&committee.id).await?;
+        let mut branches: Vec<&Organisation> =
+            orgs.iter().filter(|o| o.kind == OrgKind::Branch).collect();
+        branches.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut everyone = store.accounts().members_under(&committee.id).await?;
+        everyone.retain(|m| m.active);
+        everyone.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut rolls: HashMap<&str, Vec<Member>> = HashMap::new();
+        for m in &everyone {
+            rolls.entry(m.org_id.as_str()).or_default().push(m.clone());
+        }
+        let empty: Vec<Member> = Vec::new();
+        let roll_of = |id: &str| rolls.get(id).unwrap_or(&empty);
+        let ids: Vec<&str> = branches.iter().map(|b| b.id.as_str()).collect();
+        let with_rolls: Vec<(&str, &[Member])> = branches
             .iter()
-            .map(|s| s.liuhua.as_ref().map(|(p, _)| *p).unwrap_or_default())
+            .map(|b| (b.id.as_str(), roll_of(&b.id).as_slice()))
             .collect();
-        totals.sort_by(|a, b| b.cmp(a));
-        for s in &mut out {
-            let mine = s.liuhua.as_ref().map(|(p, _)| *p).unwrap_or_default();
-            s.rank = totals.iter().position(|t| *t == mine).map(|i| i + 1);
+        let facts = Ledgers::new(store, self.cache)
+            .facts_of_branches(&with_rolls, year)
+            .await?;
+        let book = in_force(store, &committee.id, year).await?;
+        let mut own_books: HashMap<String, InForce> = HashMap::new();
+        for id in store.rulebooks().owners_among(&ids, year).await? {
+            let b = in_force(store, &id, year).await?;
+            own_books.insert(id, b);
         }
+        let cadence = book.book.committee.due();
+        let locks: HashMap<String, crate::storage::LockRow> = store
+            .year_end()
+            .locks_of(&ids, year)
+            .await?
+            .into_iter()
+            .map(|l| (l.branch_id.clone(), l))
+            .collect();
+        let mut overrides: HashMap<String, HashMap<String, Grade>> = HashMap::new();
+        for o in store.year_end().overrides_of_branches(&ids, year).await? {
+            if let Ok(g) = o.grade.parse() {
+                overrides
+                    .entry(o.branch_id)
+                    .or_default()
+                    .insert(o.member_id, g);
+            }
+        }
+        let scores = assessment::scores(store, &ids, year).await?;
+        let mut out = Vec::with_capacity(branches.len());
+        for (b, f) in branches.iter().zip(&facts) {
+            let inputs = BranchInputs {
+                branch: b,
+                members: roll_of(&b.id),
+                groups: orgs
+                    .iter()
+                    .filter(|o| o.kind == OrgKind::Group && o.parent_id.as_deref() == Some(&b.id))
+                    .count() as u32,
+                facts: f,
+                book: own_books.get(&b.id).unwrap_or(&book),
+                overrides: overrides.remove(&b.id).unwrap_or_default(),
+                lock: locks.get(&b.id),
+            };
+            let mut s = summary(&inputs, year, &cadence)?;
+            s.liuhua = scores
+                .get(&b.id)
+                .map(|a| (a.total, standing_label(a.standing).to_string()));
+            out.push(s);
+        }
+        let ranked = book.book.committee.rank_branches;
+        if ranked {
+            let mut totals: Vec<_> = out
+                .iter()
+                .map(|s| s.liuhua.as_ref().map(|(p, _)| *p).unwrap_or_default())
+                .collect();
+            totals.sort_by(|a, b| b.cmp(a));
+            for s in &mut out {
+                let mine = s.liuhua.as_ref().map(|(p, _)| *p).unwrap_or_default();
+                s.rank = totals.iter().position(|t| *t == mine).map(|i| i + 1);
+            }
+        }
+        Ok(CommitteeView {
+            committee_id: committee.id,
+            committee_name: committee.name,
+            year,
+            ranked,
+            branches: out,
+        })
     }
-    Ok(CommitteeView {
-        committee_id: committee.id,
-        committee_name: committee.name,
-        year,
-        ranked,
-        branches: out,
-    })
 }
 
 /// The committee summary as an export table: one row per branch.

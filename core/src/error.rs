@@ -12,6 +12,7 @@ use crate::committee::CommitteeError;
 use crate::events::EventError;
 use crate::exports::ExportError;
 use crate::ledger::LedgerError;
+use crate::policy::Refusal;
 use crate::records::RecordsError;
 use crate::review::ReviewError;
 use crate::rulebooks::RulebookError;
@@ -110,6 +111,17 @@ impl ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(err: StoreError) -> Self {
         ServiceError::internal(&err)
+    }
+}
+
+impl From<Refusal> for ServiceError {
+    fn from(err: Refusal) -> Self {
+        match err {
+            Refusal::NotFound(m) => ServiceError::NotFound(m.into()),
+            Refusal::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            Refusal::Year(e) => ServiceError::BadRequest(e.to_string()),
+            Refusal::Store(e) => e.into(),
+        }
     }
 }
 
@@ -229,6 +241,7 @@ impl From<LedgerError> for ServiceError {
         match err {
             LedgerError::NotFound(m) => ServiceError::NotFound(m.into()),
             LedgerError::Forbidden(m) => ServiceError::Forbidden(m.into()),
+            LedgerError::Refused(e) => e.into(),
             LedgerError::Year(e) => ServiceError::BadRequest(e.to_string()),
             LedgerError::Store(e) => e.into(),
         }
@@ -305,10 +318,41 @@ impl From<YearEndError> for ServiceError {
             YearEndError::Forbidden(m) => ServiceError::Forbidden(m.into()),
             YearEndError::Invalid(m) => ServiceError::Unprocessable(m),
             YearEndError::Conflict(m) => ServiceError::Conflict(m.into()),
+            YearEndError::Refused(e) => e.into(),
             YearEndError::Year(e) => ServiceError::BadRequest(e.to_string()),
             YearEndError::Store(e) => e.into(),
         }
     }
+}
+
+/// Every error a service answers with, each classified above: the one
+/// list both doors expand (the API's `ApiError`, the pages' `UiError`), so
+/// a new error enum is named here and nowhere else. `$then!` is called
+/// with the types' paths.
+#[macro_export]
+macro_rules! service_errors {
+    ($then:ident) => {
+        $then!(
+            $crate::policy::Refusal,
+            $crate::storage::StoreError,
+            $crate::auth::AuthError,
+            $crate::accounts::AccountsError,
+            $crate::accounts::roster::RosterError,
+            $crate::accounts::import::ImportError,
+            $crate::events::EventError,
+            $crate::sync::SyncError,
+            $crate::records::RecordsError,
+            $crate::review::ReviewError,
+            $crate::attendance::AttendanceError,
+            $crate::ledger::LedgerError,
+            $crate::rulebooks::RulebookError,
+            $crate::year_end::YearEndError,
+            $crate::committee::CommitteeError,
+            $crate::exports::ExportError,
+            $crate::export_jobs::ExportJobError,
+            $crate::audit_trail::AuditTrailError
+        );
+    };
 }
 
 #[cfg(test)]

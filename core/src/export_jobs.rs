@@ -6,9 +6,10 @@
 //! file are kept in the database, so any server process answers.
 
 use crate::exports::{branch_table, Cell, ExportError, XlsxWriter};
-use crate::ledger::{branch_ledger, LedgerError};
+use crate::ledger::{FactsCache, LedgerError, Ledgers};
+use crate::policy;
 use crate::storage::{ExportJobRow, Member, Store, StoreError};
-use crate::sync::access::admin;
+use std::sync::Arc;
 use vanguard_shared::export_job::ExportJob;
 use vanguard_shared::org::OrgKind;
 use vanguard_shared::year;
@@ -53,62 +54,116 @@ fn status(mut row: ExportJobRow) -> ExportJob {
     }
 }
 
-/// Starts the export of every member's ledger row of every branch below
-/// the admin's committee; answers at once with the job's status.
-pub async fn start_committee_ledger(
-    store: &Store,
-    viewer: &Member,
-    year: Option<i32>,
-) -> Result<ExportJob, ExportJobError> {
-    if !admin(viewer) {
-        return Err(ExportJobError::Forbidden);
+/// Exports too long for one request, run in the background.
+pub struct ExportJobs<'a> {
+    store: &'a Store,
+    cache: &'a Arc<FactsCache>,
+}
+
+impl<'a> ExportJobs<'a> {
+    pub fn new(store: &'a Store, cache: &'a Arc<FactsCache>) -> Self {
+        ExportJobs { store, cache }
     }
-    let year = year::requested(year, chrono::Utc::now())?;
-    let committee = store
-        .accounts()
-        .organisation(&viewer.org_id)
-        .await?
-        .ok_or(ExportJobError::Forbidden)?;
-    let mut branches: Vec<(String, String)> = store
-        .accounts()
-        .organisations_under(&committee.id)
-        .await?
-        .into_iter()
-        .filter(|o| o.kind == OrgKind::Branch)
-        .map(|o| (o.id, o.name))
-        .collect();
-    branches.sort_by(|a, b| a.1.cmp(&b.1));
-    store.export_jobs().forget_before(now() - KEPT).await?;
-    let row = ExportJobRow {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        owner: viewer.id.clone(),
-        title: format!("{} {year} 年全部党员台账", committee.name),
-        state: "running".into(),
-        done: 0,
-        total: branches.len() as i64,
-        file_name: None,
-        message: None,
-        created_at: now(),
-        updated_at: now(),
-    };
-    store.export_jobs().create(&row).await?;
-    let (store2, viewer2, id, title) = (
-        store.clone(),
-        viewer.clone(),
-        row.id.clone(),
-        row.title.clone(),
-    );
-    tokio::spawn(async move {
-        let result = run(&store2, &viewer2, &id, &title, &branches, year).await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, job = %id, "export failed");
-            let _ = store2
-                .export_jobs()
-                .fail(&id, "导出失败，请稍后重试", now())
-                .await;
+}
+
+impl ExportJobs<'_> {
+    /// Starts the export of every member's ledger row of every branch below
+    /// the admin's committee; answers at once with the job's status.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
+    pub async fn start_committee_ledger(
+        &self,
+        viewer: &Member,
+        year: Option<i32>,
+    ) -> Result<ExportJob, ExportJobError> {
+        let store = self.store;
+        if !policy::exports_committee(viewer) {
+            return Err(ExportJobError::Forbidden);
         }
-    });
-    Ok(status(row))
+        let year = year::requested(year, chrono::Utc::now())?;
+        let committee = store
+            .accounts()
+            .organisation(&viewer.org_id)
+            .await?
+            .ok_or(ExportJobError::Forbidden)?;
+        let mut branches: Vec<(String, String)> = store
+            .accounts()
+            .organisations_under(&committee.id)
+            .await?
+            .into_iter()
+            .filter(|o| o.kind == OrgKind::Branch)
+            .map(|o| (o.id, o.name))
+            .collect();
+        branches.sort_by(|a, b| a.1.cmp(&b.1));
+        store.export_jobs().forget_before(now() - KEPT).await?;
+        let row = ExportJobRow {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            owner: viewer.id.clone(),
+            title: format!("{} {year} 年全部党员台账", committee.name),
+            state: "running".into(),
+            done: 0,
+            total: branches.len() as i64,
+            file_name: None,
+            message: None,
+            created_at: now(),
+            updated_at: now(),
+        };
+        store.export_jobs().create(&row).await?;
+        let (store2, cache, viewer2, id, title) = (
+            store.clone(),
+            self.cache.clone(),
+            viewer.clone(),
+            row.id.clone(),
+            row.title.clone(),
+        );
+        tokio::spawn(async move {
+            let ledgers = Ledgers::new(&store2, &cache);
+            let result = run(&store2, &ledgers, &viewer2, &id, &title, &branches, year).await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, job = %id, "export failed");
+                let _ = store2
+                    .export_jobs()
+                    .fail(&id, "导出失败，请稍后重试", now())
+                    .await;
+            }
+        });
+        Ok(status(row))
+    }
+
+    /// A job's status, to the one who started it.
+    pub async fn status_of(&self, viewer: &Member, id: &str) -> Result<ExportJob, ExportJobError> {
+        let row = self
+            .store
+            .export_jobs()
+            .get(id)
+            .await?
+            .filter(|r| r.owner == viewer.id)
+            .ok_or(ExportJobError::NotFound)?;
+        Ok(status(row))
+    }
+
+    /// A finished job's file and its name.
+    pub async fn file_of(
+        &self,
+        viewer: &Member,
+        id: &str,
+    ) -> Result<(Vec<u8>, String), ExportJobError> {
+        let store = self.store;
+        let row = store
+            .export_jobs()
+            .get(id)
+            .await?
+            .filter(|r| r.owner == viewer.id)
+            .ok_or(ExportJobError::NotFound)?;
+        if row.state != "done" {
+            return Err(ExportJobError::NotReady);
+        }
+        let bytes = store
+            .export_jobs()
+            .file(id)
+            .await?
+            .ok_or(ExportJobError::NotFound)?;
+        Ok((bytes, row.title))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +179,7 @@ enum RunError {
 /// Every branch's table into one workbook, a branch at a time.
 async fn run(
     store: &Store,
+    ledgers: &Ledgers<'_>,
     viewer: &Member,
     id: &str,
     title: &str,
@@ -132,7 +188,7 @@ async fn run(
 ) -> Result<(), RunError> {
     let mut writer: Option<XlsxWriter> = None;
     for (i, (branch_id, branch_name)) in branches.iter().enumerate() {
-        let ledger = branch_ledger(store, viewer, branch_id, Some(year)).await?;
+        let ledger = ledgers.branch_ledger(viewer, branch_id, Some(year)).await?;
         let mut table = branch_table(&ledger);
         if writer.is_none() {
             let mut header = vec!["支部".to_string()];
@@ -164,42 +220,4 @@ async fn run(
         .finish(id, &format!("{title}.xlsx"), &bytes, now())
         .await?;
     Ok(())
-}
-
-/// A job's status, to the one who started it.
-pub async fn status_of(
-    store: &Store,
-    viewer: &Member,
-    id: &str,
-) -> Result<ExportJob, ExportJobError> {
-    let row = store
-        .export_jobs()
-        .get(id)
-        .await?
-        .filter(|r| r.owner == viewer.id)
-        .ok_or(ExportJobError::NotFound)?;
-    Ok(status(row))
-}
-
-/// A finished job's file and its name.
-pub async fn file_of(
-    store: &Store,
-    viewer: &Member,
-    id: &str,
-) -> Result<(Vec<u8>, String), ExportJobError> {
-    let row = store
-        .export_jobs()
-        .get(id)
-        .await?
-        .filter(|r| r.owner == viewer.id)
-        .ok_or(ExportJobError::NotFound)?;
-    if row.state != "done" {
-        return Err(ExportJobError::NotReady);
-    }
-    let bytes = store
-        .export_jobs()
-        .file(id)
-        .await?
-        .ok_or(ExportJobError::NotFound)?;
-    Ok((bytes, row.title))
 }

@@ -3,8 +3,7 @@
 //! rulebook, a frozen header row, columns wide enough for Chinese) and as
 //! CSV (UTF-8 with a byte order mark, without which Excel misreads Chinese).
 
-use crate::ledger::{self, LedgerError};
-use crate::records::RecordsError;
+use crate::ledger::{FactsCache, LedgerError, Ledgers};
 use crate::storage::{Member, Store};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use vanguard_shared::ledger::{subtotal, BranchLedger, Mode, Points, Section, Sheet, Side};
@@ -155,42 +154,62 @@ pub fn sheet_table(s: &Sheet, organisation: &str) -> Table {
     }
 }
 
-/// The branch table of `branch_id` to export, with a file name for it
-/// (without extension); to whoever may read the table.
-pub async fn branch_export(
-    store: &Store,
-    viewer: &Member,
-    branch_id: &str,
-    year: Option<i32>,
-) -> Result<(Table, String), LedgerError> {
-    let table = ledger::branch_ledger(store, viewer, branch_id, year).await?;
-    let name = format!("{}{}年台账", table.branch_name, table.year);
-    Ok((branch_table(&table), name))
+/// The ledgers as files: each export a table and a file name for it
+/// (without extension), to whoever may read what it holds.
+pub struct Exports<'a> {
+    store: &'a Store,
+    cache: &'a FactsCache,
 }
 
-/// A member's sheet to export, titled with their organisation, and a file
-/// name for it; to whoever may read the member's records.
-pub async fn sheet_export(
-    store: &Store,
-    viewer: &Member,
-    member_id: &str,
-    year: Option<i32>,
-    mode: Mode,
-) -> Result<(Table, String), RecordsError> {
-    let sheet = ledger::member_sheet(store, viewer, member_id, year, mode).await?;
-    let organisation = match store.accounts().member(member_id).await? {
-        Some(m) => store
-            .accounts()
-            .organisation(&m.org_id)
-            .await?
-            .map(|o| o.name),
-        None => None,
-    };
-    let name = format!("{}{}年积分清单", sheet.member_name, sheet.year);
-    Ok((
-        sheet_table(&sheet, organisation.as_deref().unwrap_or_default()),
-        name,
-    ))
+impl<'a> Exports<'a> {
+    pub fn new(store: &'a Store, cache: &'a FactsCache) -> Self {
+        Exports { store, cache }
+    }
+}
+
+impl Exports<'_> {
+    /// The branch table of `branch_id` to export, with a file name for it
+    /// (without extension); to whoever may read the table.
+    pub async fn branch_ledger(
+        &self,
+        viewer: &Member,
+        branch_id: &str,
+        year: Option<i32>,
+    ) -> Result<(Table, String), LedgerError> {
+        let table = Ledgers::new(self.store, self.cache)
+            .branch_ledger(viewer, branch_id, year)
+            .await?;
+        let name = format!("{}{}年台账", table.branch_name, table.year);
+        Ok((branch_table(&table), name))
+    }
+
+    /// A member's sheet to export, titled with their organisation, and a file
+    /// name for it; to whoever may read the member's records.
+    pub async fn member_sheet(
+        &self,
+        viewer: &Member,
+        member_id: &str,
+        year: Option<i32>,
+        mode: Mode,
+    ) -> Result<(Table, String), LedgerError> {
+        let store = self.store;
+        let sheet = Ledgers::new(store, self.cache)
+            .member_sheet(viewer, member_id, year, mode)
+            .await?;
+        let organisation = match store.accounts().member(member_id).await? {
+            Some(m) => store
+                .accounts()
+                .organisation(&m.org_id)
+                .await?
+                .map(|o| o.name),
+            None => None,
+        };
+        let name = format!("{}{}年积分清单", sheet.member_name, sheet.year);
+        Ok((
+            sheet_table(&sheet, organisation.as_deref().unwrap_or_default()),
+            name,
+        ))
+    }
 }
 
 /// How wide a text shows: a Chinese character takes two columns.

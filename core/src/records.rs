@@ -84,20 +84,35 @@ impl From<RecordRow> for RecordJson {
     }
 }
 
-/// The records of `member_id` in `year` (the current one when `None`),
-/// oldest first.
-pub async fn member_records(
-    store: &Store,
-    viewer: &Member,
-    member_id: &str,
-    year: Option<i32>,
-) -> Result<Vec<RecordJson>, RecordsError> {
-    let year = year::requested(year, chrono::Utc::now())?;
-    let id = DocId::checkins(member_id, year);
-    // Outside one's scope looks the same as absent.
-    if !is_plain_id(member_id) || access::access(store, viewer, &id).await?.is_none() {
-        return Err(RecordsError::NotFound);
+/// Members' records, as those who may read them see them.
+pub struct Records<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Records<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Records { store }
     }
-    let rows = store.reports().member_records(member_id, year).await?;
-    Ok(rows.into_iter().map(RecordJson::from).collect())
+}
+
+impl Records<'_> {
+    /// The records of `member_id` in `year` (the current one when `None`),
+    /// oldest first.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, member = %member_id))]
+    pub async fn member_records(
+        &self,
+        viewer: &Member,
+        member_id: &str,
+        year: Option<i32>,
+    ) -> Result<Vec<RecordJson>, RecordsError> {
+        let store = self.store;
+        let year = year::requested(year, chrono::Utc::now())?;
+        let id = DocId::checkins(member_id, year);
+        // Outside one's scope looks the same as absent.
+        if !is_plain_id(member_id) || access::access(store, viewer, &id).await?.is_none() {
+            return Err(RecordsError::NotFound);
+        }
+        let rows = store.reports().member_records(member_id, year).await?;
+        Ok(rows.into_iter().map(RecordJson::from).collect())
+    }
 }

@@ -7,9 +7,8 @@
 //! (whose own records their officers may not be the only ones to judge);
 //! nobody reviews their own record.
 
-use crate::accounts::Directory;
+use crate::policy;
 use crate::storage::{EventRow, Member, RecordPlace, RecordRow, Store, StoreError};
-use crate::sync::access::{admin, officer};
 use crate::sync::{SyncError, SyncService};
 use chrono::{DateTime, FixedOffset, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -22,7 +21,6 @@ use vanguard_shared::review::{
     flags, Conflict, DecisionMade, DecisionRequest, Evidence, Flag, QueueItem,
 };
 use vanguard_shared::year::{self, YearError};
-use vanguard_shared::{OrgKind, Role};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -48,27 +46,18 @@ pub struct Reviews<'a> {
     sync: &'a SyncService,
 }
 
-/// Whether `reviewer` decides the records of `member`.
+/// Whether `reviewer` decides the records of `member` (`policy::reviews`).
 async fn reviews_member(
     store: &Store,
     reviewer: &Member,
     member: &Member,
 ) -> Result<bool, StoreError> {
-    if reviewer.id == member.id {
-        return Ok(false);
-    }
-    if officer(reviewer) && reviewer.org_id == member.org_id {
-        return Ok(true);
-    }
-    if admin(reviewer) {
-        let above = Directory::new(store)
-            .ancestry(&member.org_id)
-            .await?
-            .iter()
-            .any(|o| o.id == reviewer.org_id && o.id != member.org_id);
-        return Ok(above);
-    }
-    Ok(false)
+    let chain = if policy::needs_chain(reviewer) {
+        store.accounts().ancestry(&member.org_id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(policy::reviews(reviewer, member, &chain))
 }
 
 impl<'a> Reviews<'a> {
@@ -76,47 +65,14 @@ impl<'a> Reviews<'a> {
         Reviews { store, sync }
     }
 
-    /// The members whose records wait for `reviewer`: the branch's members
-    /// for its officers, the secretaries of the branches below for an admin.
+    /// The members whose records wait for `reviewer` (`policy::queued`).
     async fn reviewed_by(&self, reviewer: &Member) -> Result<Vec<Member>, StoreError> {
-        let mut out: BTreeMap<String, Member> = BTreeMap::new();
-        if officer(reviewer) {
-            for m in self
-                .store
-                .accounts()
-                .members_under(&reviewer.org_id)
-                .await?
-            {
-                if m.org_id == reviewer.org_id && m.id != reviewer.id {
-                    out.insert(m.id.clone(), m);
-                }
-            }
-        }
-        if admin(reviewer) {
-            let branches: Vec<String> = self
-                .store
-                .accounts()
-                .organisations_under(&reviewer.org_id)
-                .await?
-                .into_iter()
-                .filter(|o| o.kind == OrgKind::Branch && o.id != reviewer.org_id)
-                .map(|o| o.id)
-                .collect();
-            for m in self
-                .store
-                .accounts()
-                .members_under(&reviewer.org_id)
-                .await?
-            {
-                if m.id != reviewer.id
-                    && branches.contains(&m.org_id)
-                    && m.roles.contains(&Role::Secretary)
-                {
-                    out.insert(m.id.clone(), m);
-                }
-            }
-        }
-        Ok(out.into_values().filter(|m| m.active).collect())
+        let accounts = self.store.accounts();
+        let orgs = accounts.organisations_under(&reviewer.org_id).await?;
+        let members = accounts.members_under(&reviewer.org_id).await?;
+        let mut out = policy::queued(reviewer, &orgs, members);
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
     }
 
     /// Every submitted, undecided record that waits for `reviewer` in `year`
@@ -127,7 +83,7 @@ impl<'a> Reviews<'a> {
         year: Option<i32>,
     ) -> Result<Vec<QueueItem>, ReviewError> {
         let year = year::requested(year, Utc::now())?;
-        if !officer(reviewer) && !admin(reviewer) {
+        if !policy::reviews_anyone(reviewer) {
             return Err(ReviewError::Forbidden(
                 "只有书记、组织委员或上级党委管理员可以审核",
             ));
@@ -311,8 +267,8 @@ impl<'a> Reviews<'a> {
                 return Err(ReviewError::Invalid("记录已撤回，无需审核".into()));
             }
             if let Some(branch) = branch_of.get(&request.member_id) {
-                if crate::year_end::evaluation::is_locked(self.store, branch, place.year).await? {
-                    return Err(ReviewError::Locked(crate::year_end::LOCKED));
+                if !policy::year_open(self.store, branch, place.year).await? {
+                    return Err(ReviewError::Locked(policy::LOCKED));
                 }
             }
             let version = place.version.ok_or_else(|| {
@@ -393,7 +349,7 @@ impl<'a> Reviews<'a> {
                 .record(&crate::storage::AuditEvent {
                     at: now.timestamp(),
                     member_id: reviewer.id.clone(),
-                    peer_id: crate::sync::EDIT_DEVICE.to_string(),
+                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
                     action: "review_decided",
                     subject: format!("member:{member_id}"),
                     detail: Some(detail),
@@ -423,8 +379,7 @@ fn evidence(row: &RecordRow, at: DateTime<FixedOffset>) -> Evidence<'_> {
 
 /// The status and reason of a request: a return needs its reason.
 fn parse(request: &DecisionRequest) -> Result<(DecisionStatus, Option<String>), ReviewError> {
-    let status = DecisionStatus::parse(&request.status)
-        .ok_or_else(|| ReviewError::Invalid("status 应为 approved 或 returned".into()))?;
+    let status = request.status;
     let reason = request
         .reason
         .as_deref()

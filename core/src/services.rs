@@ -1,14 +1,26 @@
 //! Every service, started once and shared by both doors: the JSON API's
 //! handlers and the pages' server functions hold a [`Services`] and call the
-//! same functions, which check the caller's permission.
+//! same handle (`services.ledgers().branch_ledger(…)`), whose function asks
+//! `policy` whether the caller may.
 
+use crate::accounts::roster::Rosters;
 use crate::accounts::Directory;
+use crate::attendance::Attendance;
+use crate::audit_trail::AuditTrail;
 use crate::auth::{Auth, AuthConfig, AuthError};
 use crate::caller::Caller;
+use crate::committee::Committee;
 use crate::events::EventHost;
+use crate::export_jobs::ExportJobs;
+use crate::exports::Exports;
+use crate::ledger::{FactsCache, Ledgers};
+use crate::records::Records;
+use crate::review::Reviews;
+use crate::rulebooks::Rulebooks;
 use crate::storage::{Member, Store, StoreError};
 use crate::sync::access::{self, Access};
 use crate::sync::{compaction, SyncConfig, SyncService};
+use crate::year_end::YearEnd;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use vanguard_shared::documents::DocId;
@@ -25,6 +37,8 @@ pub struct Services {
     pub auth: Arc<Auth>,
     pub sync: Arc<SyncService>,
     pub events: Arc<EventHost>,
+    /// What ledgers are computed from, kept while current.
+    facts: Arc<FactsCache>,
 }
 
 /// The services' background work, run for as long as the server serves.
@@ -48,6 +62,7 @@ impl Services {
             auth: Arc::new(Auth::new(store.clone(), config.auth)),
             sync,
             store,
+            facts: Arc::default(),
         };
         (services, Background { compaction })
     }
@@ -57,14 +72,59 @@ impl Services {
         Directory::new(&self.store)
     }
 
+    /// The roster: adding, changing and importing members.
+    pub fn roster(&self) -> Rosters<'_> {
+        Rosters::new(&self.store)
+    }
+
     /// Review queues and decisions.
-    pub fn reviews(&self) -> crate::review::Reviews<'_> {
-        crate::review::Reviews::new(&self.store, &self.sync)
+    pub fn reviews(&self) -> Reviews<'_> {
+        Reviews::new(&self.store, &self.sync)
     }
 
     /// Events' attendance sheets.
-    pub fn attendance(&self) -> crate::attendance::Attendance<'_> {
-        crate::attendance::Attendance::new(&self.store, &self.sync)
+    pub fn attendance(&self) -> Attendance<'_> {
+        Attendance::new(&self.store, &self.sync)
+    }
+
+    /// Members' records.
+    pub fn records(&self) -> Records<'_> {
+        Records::new(&self.store)
+    }
+
+    /// Branch tables and members' sheets.
+    pub fn ledgers(&self) -> Ledgers<'_> {
+        Ledgers::new(&self.store, &self.facts)
+    }
+
+    /// Organisations' rulebooks: reading, previewing, publishing.
+    pub fn rulebooks(&self) -> Rulebooks<'_> {
+        Rulebooks::new(&self.store, &self.facts)
+    }
+
+    /// A branch's year-end: job side, evaluation, lock, notice, 六化.
+    pub fn year_end(&self) -> YearEnd<'_> {
+        YearEnd::new(&self.store, &self.facts)
+    }
+
+    /// The committee's view of its branches.
+    pub fn committee(&self) -> Committee<'_> {
+        Committee::new(&self.store, &self.facts)
+    }
+
+    /// Ledgers as files.
+    pub fn exports(&self) -> Exports<'_> {
+        Exports::new(&self.store, &self.facts)
+    }
+
+    /// Exports run in the background.
+    pub fn export_jobs(&self) -> ExportJobs<'_> {
+        ExportJobs::new(&self.store, &self.facts)
+    }
+
+    /// The audit trail.
+    pub fn audit_trail(&self) -> AuditTrail<'_> {
+        AuditTrail::new(&self.store)
     }
 
     /// The caller whose session `token` is.

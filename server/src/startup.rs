@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use vanguard_core::accounts::demo;
 use vanguard_core::auth::AuthConfig;
+use vanguard_core::demo;
 use vanguard_core::storage::{self, Store, StoreError};
 use vanguard_core::sync::SyncConfig;
 use vanguard_core::{Background, Services, ServicesConfig};
@@ -122,7 +122,7 @@ impl Application {
                 .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
             if config.demo_year {
                 let started = std::time::Instant::now();
-                vanguard_core::accounts::demo_year::seed_year(&services)
+                vanguard_core::demo::year::seed_year(&services)
                     .await
                     .map_err(|e| StartupError::DemoEvents(e.to_string()))?;
                 tracing::info!(

@@ -31,7 +31,7 @@ pub async fn audit_trail(
         from,
         to,
     };
-    answer(vanguard_core::audit_trail::trail(&services.store, &caller.member, &query).await)
+    answer(services.audit_trail().trail(&caller.member, &query).await)
 }
 
 #[component]

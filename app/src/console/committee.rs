@@ -26,7 +26,7 @@ use vanguard_shared::Me;
 pub async fn load_committee() -> Result<CommitteeView, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    answer(vanguard_core::committee::view(&services.store, &caller.member, None).await)
+    answer(services.committee().view(&caller.member, None).await)
 }
 
 #[server(prefix = "/sfn", endpoint = "start_committee_export", output = crate::codec::TextJson)]
@@ -34,7 +34,9 @@ pub async fn start_committee_export() -> Result<ExportJob, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     answer(
-        vanguard_core::export_jobs::start_committee_ledger(&services.store, &caller.member, None)
+        services
+            .export_jobs()
+            .start_committee_ledger(&caller.member, None)
             .await,
     )
 }
@@ -43,7 +45,7 @@ pub async fn start_committee_export() -> Result<ExportJob, UiError> {
 pub async fn export_status(id: String) -> Result<ExportJob, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    answer(vanguard_core::export_jobs::status_of(&services.store, &caller.member, &id).await)
+    answer(services.export_jobs().status_of(&caller.member, &id).await)
 }
 
 #[server(prefix = "/sfn", endpoint = "assessment", output = crate::codec::TextJson)]
@@ -54,7 +56,9 @@ pub async fn load_assessment(branch: Option<String>) -> Result<BranchAssessmentV
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| caller.member.org_id.clone());
     answer(
-        vanguard_core::year_end::assessment::view(&services.store, &caller.member, &branch, None)
+        services
+            .year_end()
+            .assessment(&caller.member, &branch, None)
             .await,
     )
 }
@@ -74,15 +78,10 @@ pub async fn save_assessment(
     let findings: Vec<FindingInput> = serde_json::from_str(&findings)
         .map_err(|_| UiError::new("invalid_input", "评定表格式不对").with_status(422))?;
     answer(
-        vanguard_core::year_end::assessment::save(
-            &services.store,
-            &caller.member,
-            &branch,
-            None,
-            spot_check,
-            &findings,
-        )
-        .await,
+        services
+            .year_end()
+            .save_assessment(&caller.member, &branch, None, spot_check, &findings)
+            .await,
     )
 }
 

@@ -34,7 +34,9 @@ pub async fn load_evaluation(branch: Option<String>) -> Result<EvaluationView, U
     let (services, caller) = signed_in()?;
     let branch = branch_or_own(branch, &caller);
     answer(
-        vanguard_core::year_end::evaluation::view(&services.store, &caller.member, &branch, None)
+        services
+            .year_end()
+            .evaluation(&caller.member, &branch, None)
             .await,
     )
 }
@@ -48,7 +50,6 @@ pub async fn override_grade(
     reason: String,
 ) -> Result<EvaluationView, UiError> {
     use crate::server::{answer, signed_in};
-    use vanguard_core::year_end::evaluation;
     let (services, caller) = signed_in()?;
     let branch = branch_or_own(branch, &caller);
     let grade = match grade.as_str() {
@@ -58,20 +59,13 @@ pub async fn override_grade(
                 .map_err(|_| UiError::new("invalid_input", "未知的等次").with_status(422))?,
         ),
     };
-    let store = &services.store;
+    let year_end = services.year_end();
     answer(
-        evaluation::override_grade(
-            store,
-            &caller.member,
-            &branch,
-            &member_id,
-            None,
-            grade,
-            &reason,
-        )
-        .await,
+        year_end
+            .override_grade(&caller.member, &branch, &member_id, None, grade, &reason)
+            .await,
     )?;
-    answer(evaluation::view(store, &caller.member, &branch, None).await)
+    answer(year_end.evaluation(&caller.member, &branch, None).await)
 }
 
 #[server(prefix = "/sfn", endpoint = "record_veto", output = crate::codec::TextJson)]
@@ -83,24 +77,23 @@ pub async fn record_veto(
     withdraw: bool,
 ) -> Result<EvaluationView, UiError> {
     use crate::server::{answer, signed_in};
-    use vanguard_core::year_end::evaluation;
     let (services, caller) = signed_in()?;
     let branch = branch_or_own(branch, &caller);
-    let store = &services.store;
+    let year_end = services.year_end();
     answer(
-        evaluation::set_veto(
-            store,
-            &caller.member,
-            &branch,
-            &member_id,
-            None,
-            &veto_id,
-            &reason,
-            withdraw,
-        )
-        .await,
+        year_end
+            .set_veto(
+                &caller.member,
+                &branch,
+                &member_id,
+                None,
+                &veto_id,
+                &reason,
+                withdraw,
+            )
+            .await,
     )?;
-    answer(evaluation::view(store, &caller.member, &branch, None).await)
+    answer(year_end.evaluation(&caller.member, &branch, None).await)
 }
 
 #[server(prefix = "/sfn", endpoint = "lock_evaluation", output = crate::codec::TextJson)]
@@ -109,7 +102,9 @@ pub async fn lock_evaluation(branch: Option<String>) -> Result<EvaluationView, U
     let (services, caller) = signed_in()?;
     let branch = branch_or_own(branch, &caller);
     answer(
-        vanguard_core::year_end::evaluation::lock(&services.store, &caller.member, &branch, None)
+        services
+            .year_end()
+            .lock(&caller.member, &branch, None)
             .await,
     )
 }
@@ -123,14 +118,10 @@ pub async fn reopen_evaluation(
     let (services, caller) = signed_in()?;
     let branch = branch_or_own(branch, &caller);
     answer(
-        vanguard_core::year_end::evaluation::reopen(
-            &services.store,
-            &caller.member,
-            &branch,
-            None,
-            &reason,
-        )
-        .await,
+        services
+            .year_end()
+            .reopen(&caller.member, &branch, None, &reason)
+            .await,
     )
 }
 
@@ -140,7 +131,10 @@ pub async fn load_job_sheet(branch: Option<String>) -> Result<JobSheet, UiError>
     let (services, caller) = signed_in()?;
     let branch = branch_or_own(branch, &caller);
     answer(
-        vanguard_core::year_end::job::sheet(&services.store, &caller.member, &branch, None).await,
+        services
+            .year_end()
+            .job_sheet(&caller.member, &branch, None)
+            .await,
     )
 }
 
@@ -153,15 +147,10 @@ pub async fn save_job_sheet(branch: Option<String>, rows: String) -> Result<usiz
     let rows: Vec<JobInput> = serde_json::from_str(&rows)
         .map_err(|_| UiError::new("invalid_input", "业务考核表格式不对").with_status(422))?;
     answer(
-        vanguard_core::year_end::job::save(
-            &services.store,
-            &caller.member,
-            &branch,
-            None,
-            &rows,
-            "页面录入",
-        )
-        .await,
+        services
+            .year_end()
+            .save_jobs(&caller.member, &branch, None, &rows, "页面录入")
+            .await,
     )
 }
 
@@ -180,15 +169,10 @@ pub async fn import_job_sheet(
         .decode(content.as_bytes())
         .map_err(|_| UiError::new("invalid_input", "文件没有完整上传，请重试").with_status(422))?;
     answer(
-        vanguard_core::year_end::job::import(
-            &services.store,
-            &caller.member,
-            &branch,
-            None,
-            &file_name,
-            &bytes,
-        )
-        .await,
+        services
+            .year_end()
+            .import_jobs(&caller.member, &branch, None, &file_name, &bytes)
+            .await,
     )
 }
 
@@ -199,7 +183,9 @@ pub async fn load_notice(branch: Option<String>) -> Result<Option<Notice>, UiErr
     let branch = branch_or_own(branch, &caller);
     let year = vanguard_shared::year::current(chrono::Utc::now());
     answer(
-        vanguard_core::year_end::notice::notice_of(&services.store, &caller.member, &branch, year)
+        services
+            .year_end()
+            .notice_of(&caller.member, &branch, year)
             .await,
     )
 }
@@ -223,14 +209,10 @@ pub async fn publish_notice(
         named: named.split(',').filter_map(|g| g.parse().ok()).collect(),
     };
     answer(
-        vanguard_core::year_end::notice::publish(
-            &services.store,
-            &caller.member,
-            &branch,
-            None,
-            &input,
-        )
-        .await,
+        services
+            .year_end()
+            .publish_notice(&caller.member, &branch, None, &input)
+            .await,
     )
 }
 

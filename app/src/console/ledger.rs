@@ -27,7 +27,10 @@ pub async fn load_branch_ledger(branch: Option<String>) -> Result<BranchLedger, 
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| caller.member.org_id.clone());
     answer(
-        vanguard_core::ledger::branch_ledger(&services.store, &caller.member, &branch, None).await,
+        services
+            .ledgers()
+            .branch_ledger(&caller.member, &branch, None)
+            .await,
     )
 }
 
@@ -36,7 +39,7 @@ pub async fn load_branch_ledger(branch: Option<String>) -> Result<BranchLedger, 
 pub async fn ledger_branches() -> Result<Vec<(String, String)>, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    answer(vanguard_core::ledger::readable_branches(&services.store, &caller.member).await)
+    answer(services.ledgers().readable_branches(&caller.member).await)
 }
 
 /// Every member's sheet of the branch, for the batch print.
@@ -48,7 +51,10 @@ pub async fn load_branch_sheets(branch: Option<String>) -> Result<(String, Vec<S
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| caller.member.org_id.clone());
     answer(
-        vanguard_core::ledger::branch_sheets(&services.store, &caller.member, &branch, None).await,
+        services
+            .ledgers()
+            .branch_sheets(&caller.member, &branch, None)
+            .await,
     )
 }
 
@@ -62,14 +68,10 @@ pub async fn load_member_sheet(member_id: String, provisional: bool) -> Result<S
         Mode::Official
     };
     answer(
-        vanguard_core::ledger::member_sheet(
-            &services.store,
-            &caller.member,
-            &member_id,
-            None,
-            mode,
-        )
-        .await,
+        services
+            .ledgers()
+            .member_sheet(&caller.member, &member_id, None, mode)
+            .await,
     )
 }
 

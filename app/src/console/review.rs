@@ -12,6 +12,7 @@ use crate::error::UiError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeSet;
+use vanguard_shared::documents::DecisionStatus;
 use vanguard_shared::event_code::CodeVerdict;
 use vanguard_shared::review::{DecisionMade, DecisionRequest, QueueItem};
 use vanguard_shared::time_text;
@@ -258,7 +259,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             vec![DecisionRequest {
                 member_id: item.member_id.clone(),
                 record_id: item.record_id.clone(),
-                status: "approved".into(),
+                status: DecisionStatus::Approved,
                 reason: None,
                 version: Some(item.version.clone()),
             }],
@@ -284,7 +285,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             vec![DecisionRequest {
                 member_id: item.member_id.clone(),
                 record_id: item.record_id.clone(),
-                status: "returned".into(),
+                status: DecisionStatus::Returned,
                 reason: Some(why),
                 version: Some(item.version.clone()),
             }],
@@ -308,7 +309,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                 .map(|i| DecisionRequest {
                     member_id: i.member_id.clone(),
                     record_id: i.record_id.clone(),
-                    status: "approved".into(),
+                    status: DecisionStatus::Approved,
                     reason: None,
                     version: Some(i.version.clone()),
                 })
@@ -387,7 +388,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                         {list
                             .into_iter()
                             .map(|p| {
-                                let what = if p.request.status == "approved" { "通过" } else { "退回" };
+                                let what = if p.request.status == DecisionStatus::Approved { "通过" } else { "退回" };
                                 view! { <li>{format!("{}：{what}", p.what)}</li> }
                             })
                             .collect_view()}

@@ -18,7 +18,7 @@ use vanguard_shared::{Me, MemberStatus, Role};
 pub async fn load_roster() -> Result<Roster, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    answer(vanguard_core::accounts::roster::roster(&services.store, &caller.member).await)
+    answer(services.roster().list(&caller.member).await)
 }
 
 /// `member`: JSON of a `MemberInput`.
@@ -28,7 +28,7 @@ pub async fn save_member(member: String) -> Result<MemberSaved, UiError> {
     let (services, caller) = signed_in()?;
     let input: MemberInput = serde_json::from_str(&member)
         .map_err(|_| UiError::new("invalid_input", "成员信息格式不对").with_status(422))?;
-    answer(vanguard_core::accounts::roster::save(&services.store, &caller.member, &input).await)
+    answer(services.roster().save(&caller.member, &input).await)
 }
 
 /// `content`: the file, base64. Answers how many were imported and the

@@ -19,13 +19,10 @@ pub async fn load_rulebook() -> Result<RulebookOverview, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     answer(
-        vanguard_core::rulebooks::overview(
-            &services.store,
-            &caller.member,
-            &caller.member.org_id,
-            None,
-        )
-        .await,
+        services
+            .rulebooks()
+            .overview(&caller.member, &caller.member.org_id, None)
+            .await,
     )
 }
 
@@ -34,13 +31,10 @@ pub async fn preview_rulebook(toml: String) -> Result<Preview, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     answer(
-        vanguard_core::rulebooks::preview(
-            &services.store,
-            &caller.member,
-            &caller.member.org_id,
-            &toml,
-        )
-        .await,
+        services
+            .rulebooks()
+            .preview(&caller.member, &caller.member.org_id, &toml)
+            .await,
     )
 }
 
@@ -49,14 +43,15 @@ pub async fn publish_rulebook(toml: String) -> Result<Published, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     answer(
-        vanguard_core::rulebooks::publish(
-            &services.store,
-            &caller.member,
-            &caller.member.org_id,
-            &toml,
-            vanguard_core::sync::EDIT_DEVICE,
-        )
-        .await,
+        services
+            .rulebooks()
+            .publish(
+                &caller.member,
+                &caller.member.org_id,
+                &toml,
+                vanguard_core::sync::EDIT_DEVICE,
+            )
+            .await,
     )
 }
 

@@ -1,6 +1,6 @@
 //! The first committee admin of a real (non-demo) install.
 
-use super::{import::generate_password, new_id, AccountsError};
+use super::{new_id, AccountsError};
 use crate::auth::{now_secs, password, AuthError};
 use crate::storage::{Member, NewMember, Organisation, Store, StoreError};
 use vanguard_shared::{MemberStatus, OrgKind, Password, PersonName, Role, TimeZone, Username};
@@ -44,7 +44,7 @@ pub async fn create_admin(store: &Store, new: NewAdmin) -> Result<Option<String>
     }
     let (password, generated) = match new.password {
         Some(p) => (p, false),
-        None => (generate_password(), true),
+        None => (crate::auth::password::generate(), true),
     };
     let password =
         Password::parse(&password).map_err(|e| AdminError::Input(format!("password: {e}")))?;

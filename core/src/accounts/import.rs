@@ -10,7 +10,6 @@ use super::{new_id, AccountsError};
 use crate::auth::{now_secs, password, AuthError};
 use crate::sheet_file::{self, SheetFile, SheetFileError};
 use crate::storage::{Member, NewMember, Organisation, Store, StoreError};
-use rand::Rng;
 use std::collections::HashMap;
 use std::path::Path;
 use vanguard_shared::{MemberStatus, OrgKind, Password, PersonName, Role, Username};
@@ -55,15 +54,6 @@ pub struct ImportReport {
     pub organisations_created: usize,
     /// (username, password) for rows that gave none.
     pub generated_passwords: Vec<(String, String)>,
-}
-
-/// A readable random password: no look-alike characters.
-pub fn generate_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
 }
 
 /// The sheet of the file at `path`.
@@ -212,18 +202,16 @@ pub async fn import_upload(
         .organisation(&actor.org_id)
         .await?
         .ok_or(AccountsError::Forbidden)?;
-    let admin = actor.roles.contains(&Role::CommitteeAdmin) && own.kind == OrgKind::Committee;
+    let admin = crate::policy::imports_members(actor, &own).ok_or(AccountsError::Forbidden)?;
     let (committee, only) = if admin {
         (own, None)
-    } else if actor.roles.contains(&Role::Secretary) && own.kind == OrgKind::Branch {
+    } else {
         let parent = match &own.parent_id {
             Some(p) => store.accounts().organisation(p).await?,
             None => None,
         }
         .ok_or(AccountsError::Forbidden)?;
         (parent, Some(own.name.clone()))
-    } else {
-        return Err(AccountsError::Forbidden.into());
     };
     import_sheet(
         store,
@@ -232,8 +220,13 @@ pub async fn import_upload(
         &committee,
         only.as_deref(),
         // The roles the roster page gives, and no others.
-        Some(&super::roster::assignable(admin)),
-        (&actor.id, crate::sync::EDIT_DEVICE),
+        Some(&crate::policy::assignable_roles(
+            crate::policy::RosterCharge {
+                editable: true,
+                admin,
+            },
+        )),
+        (&actor.id, crate::storage::EDIT_DEVICE),
     )
     .await
 }
@@ -349,7 +342,7 @@ async fn import_sheet(
         let password = match row.password {
             Some(p) => p.expose().to_string(),
             None => {
-                let p = generate_password();
+                let p = crate::auth::password::generate();
                 report
                     .generated_passwords
                     .push((row.username.as_str().to_string(), p.clone()));

@@ -3,14 +3,12 @@
 //! admin).
 
 pub mod admin;
-pub mod demo;
-pub mod demo_year;
 pub mod import;
 pub mod roster;
 
 use crate::auth::{Auth, AuthError};
 use crate::storage::{Member, Organisation, Store, StoreError};
-use vanguard_shared::{Me, MemberSummary, OrgKind, OrgRef, Role, TimeZone};
+use vanguard_shared::{Me, MemberSummary, OrgKind, OrgRef, TimeZone};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
@@ -38,22 +36,7 @@ impl<'a> Directory<'a> {
 
     /// The organisation and all above it, nearest first.
     pub async fn ancestry(&self, org_id: &str) -> Result<Vec<Organisation>, StoreError> {
-        let mut chain = Vec::new();
-        let mut next = Some(org_id.to_string());
-        while let Some(id) = next {
-            // The tree is at most four deep; a cycle would be corrupt data.
-            if chain.len() > 8 {
-                return Err(StoreError::Corrupt(format!(
-                    "organisation {org_id} has a cyclic parent chain"
-                )));
-            }
-            let Some(org) = self.store.accounts().organisation(&id).await? else {
-                break;
-            };
-            next = org.parent_id.clone();
-            chain.push(org);
-        }
-        Ok(chain)
+        self.store.accounts().ancestry(org_id).await
     }
 
     pub async fn profile(&self, member: &Member) -> Result<Me, StoreError> {
@@ -83,25 +66,11 @@ impl<'a> Directory<'a> {
         })
     }
 
-    /// The root of the part of the tree `actor` looks after, if any: a
-    /// committee admin their committee, a secretary or officer their branch.
-    fn scope_root(actor: &Member) -> Option<&str> {
-        let roles = &actor.roles;
-        if roles.contains(&Role::CommitteeAdmin)
-            || roles.contains(&Role::Secretary)
-            || roles.contains(&Role::OrgOfficer)
-        {
-            Some(&actor.org_id)
-        } else {
-            None
-        }
-    }
-
     pub async fn managed_members(
         &self,
         actor: &Member,
     ) -> Result<Vec<MemberSummary>, AccountsError> {
-        let root = Self::scope_root(actor).ok_or(AccountsError::Forbidden)?;
+        let root = crate::policy::looks_after(actor).ok_or(AccountsError::Forbidden)?;
         let members = self.store.accounts().members_under(root).await?;
         // Only the actor's part of the tree: a province has thousands of units.
         let orgs = self.store.accounts().organisations_under(root).await?;
@@ -129,9 +98,7 @@ impl<'a> Directory<'a> {
         target_id: &str,
         new: &str,
     ) -> Result<(), AccountsError> {
-        let may_reset =
-            actor.roles.contains(&Role::Secretary) || actor.roles.contains(&Role::CommitteeAdmin);
-        if !may_reset {
+        if !crate::policy::secretary(actor) && !crate::policy::admin(actor) {
             return Err(AccountsError::Forbidden);
         }
         // One's own password changes only with the current one.
@@ -144,12 +111,8 @@ impl<'a> Directory<'a> {
             .member(target_id)
             .await?
             .ok_or(AccountsError::UnknownMember)?;
-        let within = self
-            .ancestry(&target.org_id)
-            .await?
-            .iter()
-            .any(|o| o.id == actor.org_id);
-        if !within {
+        let chain = self.store.accounts().ancestry(&target.org_id).await?;
+        if !crate::policy::resets_password(actor, &target, &chain) {
             // Outside one's scope looks the same as absent: no probing for ids.
             return Err(AccountsError::UnknownMember);
         }
@@ -166,6 +129,39 @@ impl<'a> Directory<'a> {
             })
             .await?;
         Ok(())
+    }
+}
+
+/// Names of members, looked up once each: the sheets, the evaluation and
+/// the trail show people by name.
+pub struct Names<'a> {
+    store: &'a Store,
+    known: std::collections::HashMap<String, String>,
+}
+
+impl<'a> Names<'a> {
+    /// Knows `members` already; looks up anyone else when first asked.
+    pub fn new(store: &'a Store, members: &[Member]) -> Self {
+        Names {
+            store,
+            known: members
+                .iter()
+                .map(|m| (m.id.clone(), m.name.clone()))
+                .collect(),
+        }
+    }
+
+    pub async fn of(&mut self, id: &str) -> Result<Option<String>, StoreError> {
+        if id.is_empty() {
+            return Ok(None);
+        }
+        if let Some(name) = self.known.get(id) {
+            return Ok(Some(name.clone()).filter(|n| !n.is_empty()));
+        }
+        let name = self.store.accounts().member(id).await?.map(|m| m.name);
+        self.known
+            .insert(id.to_string(), name.clone().unwrap_or_default());
+        Ok(name)
     }
 }
 

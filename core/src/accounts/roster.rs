@@ -8,7 +8,6 @@
 //! documents are theirs, and each year-end row names the branch it was
 //! decided in.
 
-use super::import::generate_password;
 use super::{new_id, AccountsError};
 use crate::auth::{now_secs, password, AuthError};
 use crate::storage::{AuditEvent, Member, NewMember, Organisation, Store, StoreError};
@@ -32,19 +31,15 @@ pub enum RosterError {
 /// Whose roster the viewer keeps: the branches they may change or read.
 struct Charge {
     branches: Vec<Organisation>,
-    admin: bool,
-    editable: bool,
+    keeps: crate::policy::RosterCharge,
 }
 
 async fn charge(store: &Store, viewer: &Member) -> Result<Charge, RosterError> {
-    let admin = viewer.active && viewer.roles.contains(&Role::CommitteeAdmin);
-    let secretary = viewer.active && viewer.roles.contains(&Role::Secretary);
-    let officer = viewer.active && viewer.roles.contains(&Role::OrgOfficer);
-    if !admin && !secretary && !officer {
+    let Some(keeps) = crate::policy::keeps_roster(viewer) else {
         return Err(RosterError::Forbidden(
             "只有书记、组织委员或党委管理员可以管理成员",
         ));
-    }
+    };
     let mut branches: Vec<Organisation> = store
         .accounts()
         .organisations_under(&viewer.org_id)
@@ -53,11 +48,7 @@ async fn charge(store: &Store, viewer: &Member) -> Result<Charge, RosterError> {
         .filter(|o| o.kind == OrgKind::Branch)
         .collect();
     branches.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Charge {
-        branches,
-        admin,
-        editable: admin || secretary,
-    })
+    Ok(Charge { branches, keeps })
 }
 
 fn roster_member(m: &Member) -> RosterMember {
@@ -73,235 +64,251 @@ fn roster_member(m: &Member) -> RosterMember {
     }
 }
 
-/// The roles a viewer gives: an admin the three branch roles, a secretary
-/// all but 支部书记.
-pub(crate) fn assignable(admin: bool) -> Vec<Role> {
-    if admin {
-        vec![Role::GroupLeader, Role::OrgOfficer, Role::Secretary]
-    } else {
-        vec![Role::GroupLeader, Role::OrgOfficer]
+/// The roster of the part of the tree a member keeps.
+pub struct Rosters<'a> {
+    store: &'a Store,
+}
+
+impl<'a> Rosters<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Rosters { store }
     }
 }
 
-/// Every branch in the viewer's charge, its groups and members (active or
-/// not), by name.
-pub async fn roster(store: &Store, viewer: &Member) -> Result<Roster, RosterError> {
-    let c = charge(store, viewer).await?;
-    let mut members = store.accounts().members_under(&viewer.org_id).await?;
-    members.sort_by(|a, b| (!a.active, &a.name).cmp(&(!b.active, &b.name)));
-    let mut out = Vec::with_capacity(c.branches.len());
-    for b in &c.branches {
-        let groups: Vec<(String, String)> = store
-            .accounts()
-            .organisations_under(&b.id)
-            .await?
-            .into_iter()
-            .filter(|o| o.kind == OrgKind::Group)
-            .map(|o| (o.id, o.name))
-            .collect();
-        out.push(RosterBranch {
-            branch_id: b.id.clone(),
-            name: b.name.clone(),
-            groups,
-            members: members
-                .iter()
-                .filter(|m| m.org_id == b.id)
-                .map(roster_member)
-                .collect(),
-        });
+impl Rosters<'_> {
+    /// Every branch in the viewer's charge, its groups and members (active or
+    /// not), by name.
+    pub async fn list(&self, viewer: &Member) -> Result<Roster, RosterError> {
+        let store = self.store;
+        let c = charge(store, viewer).await?;
+        let mut members = store.accounts().members_under(&viewer.org_id).await?;
+        members.sort_by(|a, b| (!a.active, &a.name).cmp(&(!b.active, &b.name)));
+        let mut out = Vec::with_capacity(c.branches.len());
+        for b in &c.branches {
+            let groups: Vec<(String, String)> = store
+                .accounts()
+                .organisations_under(&b.id)
+                .await?
+                .into_iter()
+                .filter(|o| o.kind == OrgKind::Group)
+                .map(|o| (o.id, o.name))
+                .collect();
+            out.push(RosterBranch {
+                branch_id: b.id.clone(),
+                name: b.name.clone(),
+                groups,
+                members: members
+                    .iter()
+                    .filter(|m| m.org_id == b.id)
+                    .map(roster_member)
+                    .collect(),
+            });
+        }
+        Ok(Roster {
+            branches: out,
+            assignable: crate::policy::assignable_roles(c.keeps),
+            editable: c.keeps.editable,
+        })
     }
-    Ok(Roster {
-        branches: out,
-        assignable: if c.editable {
-            assignable(c.admin)
-        } else {
-            Vec::new()
-        },
-        editable: c.editable,
-    })
+
+    /// Adds or changes one member, all checked before anything is stored.
+    pub async fn save(
+        &self,
+        viewer: &Member,
+        input: &MemberInput,
+    ) -> Result<MemberSaved, RosterError> {
+        let store = self.store;
+        let c = charge(store, viewer).await?;
+        if !c.keeps.editable {
+            return Err(RosterError::Forbidden("组织委员只能查看名单"));
+        }
+        let in_charge = |branch_id: &str| c.branches.iter().find(|b| b.id == branch_id);
+        let branch = in_charge(&input.branch_id)
+            .ok_or(RosterError::Forbidden("只能把成员放在您负责的支部"))?
+            .clone();
+        let name = PersonName::parse(&input.name).map_err(|e| invalid("姓名", e))?;
+        let group_id = match input.group_id.as_deref().filter(|g| !g.is_empty()) {
+            Some(g) => {
+                let group = store
+                    .accounts()
+                    .organisation(g)
+                    .await?
+                    .filter(|o| {
+                        o.kind == OrgKind::Group && o.parent_id.as_deref() == Some(&branch.id)
+                    })
+                    .ok_or_else(|| RosterError::Invalid("党小组不属于所选支部".into()))?;
+                Some(group.id)
+            }
+            None => None,
+        };
+        let mut roles = vec![Role::Member];
+        for r in &input.roles {
+            if !roles.contains(r) && *r != Role::Member {
+                roles.push(*r);
+            }
+        }
+        if roles.contains(&Role::GroupLeader) && group_id.is_none() {
+            return Err(RosterError::Invalid("党小组长须属于一个党小组".into()));
+        }
+        let allowed = crate::policy::assignable_roles(c.keeps);
+        let existing = match &input.member_id {
+            Some(id) => Some(
+                store
+                    .accounts()
+                    .member(id)
+                    .await?
+                    .filter(|m| in_charge(&m.org_id).is_some())
+                    .ok_or(RosterError::UnknownMember)?,
+            ),
+            None => None,
+        };
+        let before: Vec<Role> = existing
+            .as_ref()
+            .map(|m| m.roles.clone())
+            .unwrap_or_default();
+        // Each role added or removed must be one the viewer gives; a
+        // committee admin's own role is never changed here.
+        for r in Role::ALL {
+            let changed = roles.contains(&r) != before.contains(&r);
+            if r == Role::CommitteeAdmin && before.contains(&r) {
+                roles.push(r);
+                continue;
+            }
+            if changed && r != Role::Member && !allowed.contains(&r) {
+                return Err(RosterError::Forbidden(if r == Role::Secretary {
+                    "只有上级党委管理员可以任免支部书记"
+                } else {
+                    "无权授予该角色"
+                }));
+            }
+        }
+        roles.sort();
+        roles.dedup();
+        let at = now_secs();
+        match existing {
+            Some(mut old) => {
+                old.roles.sort();
+                if old.id == viewer.id
+                    && (!input.active || roles != old.roles || old.org_id != branch.id)
+                {
+                    return Err(RosterError::Forbidden(
+                        "不能在这里停用、调出本人或更改本人的角色",
+                    ));
+                }
+                let updated = Member {
+                    name: name.as_str().to_string(),
+                    status: input.status,
+                    org_id: branch.id.clone(),
+                    group_id,
+                    roles,
+                    active: input.active,
+                    ..old.clone()
+                };
+                let detail = changes(store, &old, &updated).await?;
+                if detail.is_empty() {
+                    return Ok(MemberSaved {
+                        member: roster_member(&old),
+                        password: None,
+                    });
+                }
+                let line = AuditEvent {
+                    at,
+                    member_id: viewer.id.clone(),
+                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                    action: "member_changed",
+                    subject: format!("member:{}", old.id),
+                    detail: Some(format!("{}：{}", old.name, detail.join("；"))),
+                };
+                store.accounts().update_member(&updated, &line).await?;
+                Ok(MemberSaved {
+                    member: roster_member(&updated),
+                    password: None,
+                })
+            }
+            None => {
+                let username =
+                    Username::parse(&input.username).map_err(|e| invalid("用户名", e))?;
+                if store
+                    .accounts()
+                    .credentials(username.as_str())
+                    .await?
+                    .is_some()
+                {
+                    return Err(RosterError::Invalid(format!(
+                        "用户名：{} 已存在",
+                        username.as_str()
+                    )));
+                }
+                let (given, generated) = match input.password.as_deref().filter(|p| !p.is_empty()) {
+                    Some(p) => (Password::parse(p).map_err(|e| invalid("密码", e))?, None),
+                    None => {
+                        let p = crate::auth::password::generate();
+                        (
+                            Password::parse(&p).map_err(|e| invalid("密码", e))?,
+                            Some(p),
+                        )
+                    }
+                };
+                let hash = password::hash(given.expose())
+                    .await
+                    .map_err(|e| AccountsError::from(AuthError::from(e)))?;
+                let member = Member {
+                    id: new_id(),
+                    username: username.as_str().to_string(),
+                    name: name.as_str().to_string(),
+                    status: input.status,
+                    org_id: branch.id.clone(),
+                    group_id,
+                    roles,
+                    active: input.active,
+                };
+                let line = AuditEvent {
+                    at,
+                    member_id: viewer.id.clone(),
+                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                    action: "member_changed",
+                    subject: format!("member:{}", member.id),
+                    detail: Some(format!("新增 {}（{}）", member.name, branch.name)),
+                };
+                store
+                    .accounts()
+                    .insert_audited(
+                        &[],
+                        &[NewMember {
+                            member: member.clone(),
+                            password_hash: hash,
+                            created_at: at,
+                        }],
+                        Some(&line),
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(m) => {
+                            RosterError::Invalid(format!("与已有数据冲突：{m}"))
+                        }
+                        other => other.into(),
+                    })?;
+                Ok(MemberSaved {
+                    member: roster_member(&member),
+                    password: generated,
+                })
+            }
+        }
+    }
+
+    /// An import of members from a sheet, by whoever keeps the roster.
+    pub async fn import(
+        &self,
+        viewer: &Member,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<super::import::ImportReport, super::import::ImportError> {
+        super::import::import_upload(self.store, viewer, file_name, bytes).await
+    }
 }
 
 fn invalid(field: &str, e: impl std::fmt::Display) -> RosterError {
     RosterError::Invalid(format!("{field}：{e}"))
-}
-
-/// Adds or changes one member, all checked before anything is stored.
-pub async fn save(
-    store: &Store,
-    viewer: &Member,
-    input: &MemberInput,
-) -> Result<MemberSaved, RosterError> {
-    let c = charge(store, viewer).await?;
-    if !c.editable {
-        return Err(RosterError::Forbidden("组织委员只能查看名单"));
-    }
-    let in_charge = |branch_id: &str| c.branches.iter().find(|b| b.id == branch_id);
-    let branch = in_charge(&input.branch_id)
-        .ok_or(RosterError::Forbidden("只能把成员放在您负责的支部"))?
-        .clone();
-    let name = PersonName::parse(&input.name).map_err(|e| invalid("姓名", e))?;
-    let group_id = match input.group_id.as_deref().filter(|g| !g.is_empty()) {
-        Some(g) => {
-            let group = store
-                .accounts()
-                .organisation(g)
-                .await?
-                .filter(|o| o.kind == OrgKind::Group && o.parent_id.as_deref() == Some(&branch.id))
-                .ok_or_else(|| RosterError::Invalid("党小组不属于所选支部".into()))?;
-            Some(group.id)
-        }
-        None => None,
-    };
-    let mut roles = vec![Role::Member];
-    for r in &input.roles {
-        if !roles.contains(r) && *r != Role::Member {
-            roles.push(*r);
-        }
-    }
-    if roles.contains(&Role::GroupLeader) && group_id.is_none() {
-        return Err(RosterError::Invalid("党小组长须属于一个党小组".into()));
-    }
-    let allowed = assignable(c.admin);
-    let existing = match &input.member_id {
-        Some(id) => Some(
-            store
-                .accounts()
-                .member(id)
-                .await?
-                .filter(|m| in_charge(&m.org_id).is_some())
-                .ok_or(RosterError::UnknownMember)?,
-        ),
-        None => None,
-    };
-    let before: Vec<Role> = existing
-        .as_ref()
-        .map(|m| m.roles.clone())
-        .unwrap_or_default();
-    // Each role added or removed must be one the viewer gives; a
-    // committee admin's own role is never changed here.
-    for r in Role::ALL {
-        let changed = roles.contains(&r) != before.contains(&r);
-        if r == Role::CommitteeAdmin && before.contains(&r) {
-            roles.push(r);
-            continue;
-        }
-        if changed && r != Role::Member && !allowed.contains(&r) {
-            return Err(RosterError::Forbidden(if r == Role::Secretary {
-                "只有上级党委管理员可以任免支部书记"
-            } else {
-                "无权授予该角色"
-            }));
-        }
-    }
-    roles.sort();
-    roles.dedup();
-    let at = now_secs();
-    match existing {
-        Some(mut old) => {
-            old.roles.sort();
-            if old.id == viewer.id
-                && (!input.active || roles != old.roles || old.org_id != branch.id)
-            {
-                return Err(RosterError::Forbidden(
-                    "不能在这里停用、调出本人或更改本人的角色",
-                ));
-            }
-            let updated = Member {
-                name: name.as_str().to_string(),
-                status: input.status,
-                org_id: branch.id.clone(),
-                group_id,
-                roles,
-                active: input.active,
-                ..old.clone()
-            };
-            let detail = changes(store, &old, &updated).await?;
-            if detail.is_empty() {
-                return Ok(MemberSaved {
-                    member: roster_member(&old),
-                    password: None,
-                });
-            }
-            let line = AuditEvent {
-                at,
-                member_id: viewer.id.clone(),
-                peer_id: crate::sync::EDIT_DEVICE.to_string(),
-                action: "member_changed",
-                subject: format!("member:{}", old.id),
-                detail: Some(format!("{}：{}", old.name, detail.join("；"))),
-            };
-            store.accounts().update_member(&updated, &line).await?;
-            Ok(MemberSaved {
-                member: roster_member(&updated),
-                password: None,
-            })
-        }
-        None => {
-            let username = Username::parse(&input.username).map_err(|e| invalid("用户名", e))?;
-            if store
-                .accounts()
-                .credentials(username.as_str())
-                .await?
-                .is_some()
-            {
-                return Err(RosterError::Invalid(format!(
-                    "用户名：{} 已存在",
-                    username.as_str()
-                )));
-            }
-            let (given, generated) = match input.password.as_deref().filter(|p| !p.is_empty()) {
-                Some(p) => (Password::parse(p).map_err(|e| invalid("密码", e))?, None),
-                None => {
-                    let p = generate_password();
-                    (
-                        Password::parse(&p).map_err(|e| invalid("密码", e))?,
-                        Some(p),
-                    )
-                }
-            };
-            let hash = password::hash(given.expose())
-                .await
-                .map_err(|e| AccountsError::from(AuthError::from(e)))?;
-            let member = Member {
-                id: new_id(),
-                username: username.as_str().to_string(),
-                name: name.as_str().to_string(),
-                status: input.status,
-                org_id: branch.id.clone(),
-                group_id,
-                roles,
-                active: input.active,
-            };
-            let line = AuditEvent {
-                at,
-                member_id: viewer.id.clone(),
-                peer_id: crate::sync::EDIT_DEVICE.to_string(),
-                action: "member_changed",
-                subject: format!("member:{}", member.id),
-                detail: Some(format!("新增 {}（{}）", member.name, branch.name)),
-            };
-            store
-                .accounts()
-                .insert_audited(
-                    &[],
-                    &[NewMember {
-                        member: member.clone(),
-                        password_hash: hash,
-                        created_at: at,
-                    }],
-                    Some(&line),
-                )
-                .await
-                .map_err(|e| match e {
-                    StoreError::Conflict(m) => RosterError::Invalid(format!("与已有数据冲突：{m}")),
-                    other => other.into(),
-                })?;
-            Ok(MemberSaved {
-                member: roster_member(&member),
-                password: generated,
-            })
-        }
-    }
 }
 
 /// What changed, in words.
@@ -325,8 +332,8 @@ async fn changes(store: &Store, old: &Member, new: &Member) -> Result<Vec<String
     if old.status != new.status {
         out.push(format!(
             "身份 {} → {}",
-            crate::ledger::status_label(old.status),
-            crate::ledger::status_label(new.status)
+            old.status.short_label(),
+            new.status.short_label()
         ));
     }
     if old.org_id != new.org_id {

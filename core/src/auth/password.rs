@@ -27,6 +27,16 @@ pub async fn hash(password: &str) -> Result<String, HashError> {
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
 
+/// A readable random password: no look-alike characters.
+pub fn generate() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
 /// Checks `candidate` against `stored`; a malformed stored hash never matches.
 pub async fn verify(stored: &str, candidate: &str) -> Result<bool, HashError> {
     let (stored, candidate) = (stored.to_string(), candidate.to_string());

@@ -43,9 +43,7 @@ pub enum EventError {
 /// hours: open the screen online the day before, and the codes are kept.
 const HOSTED_AHEAD_HOURS: i64 = 24;
 
-fn hosts(member: &Member, branch_id: &str) -> bool {
-    member.org_id == branch_id && crate::sync::access::officer(member)
-}
+use crate::policy::hosts;
 
 pub struct EventHost {
     store: Store,
@@ -192,7 +190,7 @@ impl EventHost {
     /// its officers and group leaders, and committee admins above.
     pub async fn list(&self, viewer: &Member, year: i32) -> Result<Vec<ListedEvent>, EventError> {
         let branch = viewer.org_id.clone();
-        let may = hosts(viewer, &branch) || crate::sync::access::group_leader(viewer);
+        let may = crate::policy::lists_events(viewer, &branch);
         if !may {
             return Err(EventError::NotListed);
         }

@@ -226,6 +226,26 @@ impl<'a> Accounts<'a> {
         Ok(self.load_orgs(Filter::Id(id)).await?.pop())
     }
 
+    /// The organisation and all above it, nearest first.
+    pub async fn ancestry(&self, org_id: &str) -> Result<Vec<Organisation>, StoreError> {
+        let mut chain = Vec::new();
+        let mut next = Some(org_id.to_string());
+        while let Some(id) = next {
+            // The tree is at most four deep; a cycle would be corrupt data.
+            if chain.len() > 8 {
+                return Err(StoreError::Corrupt(format!(
+                    "organisation {org_id} has a cyclic parent chain"
+                )));
+            }
+            let Some(org) = self.organisation(&id).await? else {
+                break;
+            };
+            next = org.parent_id.clone();
+            chain.push(org);
+        }
+        Ok(chain)
+    }
+
     pub async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
         self.load_orgs(Filter::All).await
     }

@@ -1,7 +1,12 @@
 //! The audit log (`audit_log`): one line per accepted message, who sent it
 //! from which device, and the hashes of its changes.
 
-use super::{documents::PendingCommit, on_db, Conn, Pool, StoreError};
+use super::commit::PendingCommit;
+use super::{on_db, Conn, Pool, StoreError};
+
+/// The device the audit log names for an edit the server made on a
+/// member's behalf (a console page, an import).
+pub const EDIT_DEVICE: &str = "server-edit";
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,11 +5,12 @@
 //! connection ([`CommitWriter`]). Either way the change, its audit line and
 //! its materialized rows commit together.
 
+use super::commit::PendingCommit;
 use super::{
     audit, classify, marks, materialize, on_db, postgres, sqlite, Conn, Db, Pool, StoreError,
 };
 use std::collections::{HashMap, HashSet};
-use vanguard_shared::documents::{DocId, Entry};
+use vanguard_shared::documents::DocId;
 
 /// A document to create: its id and its root, saved.
 #[derive(Debug, Clone)]
@@ -35,24 +36,6 @@ pub struct StoredDoc {
     pub snapshot: Vec<u8>,
     /// `(seq, incremental save)`, in order.
     pub changes: Vec<(i64, Vec<u8>)>,
-}
-
-/// Everything one accepted message writes, all or nothing: the change
-/// (stored as `expected_seq + 1`), the audit line and the materialized
-/// rows. It is stored only if the document is still at `expected_seq`, so a
-/// writer in another process that got there first is never overwritten.
-#[derive(Debug, Clone)]
-pub struct PendingCommit {
-    pub id: DocId,
-    pub expected_seq: i64,
-    pub member_id: String,
-    pub peer_id: String,
-    pub change: Vec<u8>,
-    pub change_hashes: Vec<String>,
-    pub entries: Vec<Entry>,
-    /// The server's verdicts on the codes of the records it carries.
-    pub verdicts: super::materialize::Verdicts,
-    pub at: i64,
 }
 
 /// One peer's sync state for one document (`sync::states`).

@@ -5,16 +5,14 @@
 //! and a document of any size materializes. `rebuild` replaces every row of
 //! one document from its entries.
 
-use super::{documents::PendingCommit, on_db, Conn, Db, Pool, StoreError, ROWS_PER_STATEMENT};
+use super::commit::{PendingCommit, Verdicts};
+use super::{on_db, Conn, Db, Pool, StoreError, ROWS_PER_STATEMENT};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::hash::Hash;
 use vanguard_shared::documents::schema::{AdjustmentEntry, AttendanceEntry, GradeEntry};
 use vanguard_shared::documents::{CheckinRecord, Decision, DocId, Entry, EventEntry};
 use vanguard_shared::event_code::CodeVerdict;
-
-/// The server's verdicts on records' codes, by record id (`sync::integrity`).
-pub type Verdicts = HashMap<String, CodeVerdict>;
 
 /// A record's verdict: the one computed for it, or what it is without an
 /// event's key to check against.

@@ -25,6 +25,7 @@
 mod accounts;
 mod audit;
 pub mod cluster;
+mod commit;
 mod documents;
 mod events;
 mod export_jobs;
@@ -38,13 +39,14 @@ mod sqlite;
 mod year_end;
 
 pub use accounts::{Accounts, Credentials, Member, NewMember, Organisation};
-pub use audit::{Audit, AuditEvent, AuditFilter, AuditLine, AuditRow};
+pub use audit::{Audit, AuditEvent, AuditFilter, AuditLine, AuditRow, EDIT_DEVICE};
+pub use commit::{PendingCommit, Verdicts};
 pub use documents::{
-    CommitWriter, DocHead, DocTx, Documents, NewDocument, PendingCommit, StoredDoc, SyncStateRow,
+    CommitWriter, DocHead, DocTx, Documents, NewDocument, StoredDoc, SyncStateRow,
 };
 pub use events::{CodeEventRow, EventRow, EventSeed, Events};
 pub use export_jobs::{ExportJobRow, ExportJobs};
-pub use materialize::{Materialized, Verdicts};
+pub use materialize::Materialized;
 pub use reports::{RecordPlace, RecordRow, Reports};
 pub use rulebooks::{Rulebooks, StoredRulebook};
 pub use sessions::{SessionRow, Sessions};
@@ -118,9 +120,6 @@ pub type Pool = Db<SqlitePool, PgPool>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    /// What branch ledgers are computed from, kept while it is current
-    /// (`crate::ledger::FactsCache`): per database, so per store.
-    pub(crate) ledger_facts: std::sync::Arc<crate::ledger::FactsCache>,
 }
 
 /// Opens the database a URL names: `sqlite:PATH` (created if missing) or
@@ -133,10 +132,7 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
     } else {
         return Err(StoreError::UnsupportedUrl(url.to_string()));
     };
-    Ok(Store {
-        pool,
-        ledger_facts: Default::default(),
-    })
+    Ok(Store { pool })
 }
 
 impl Store {

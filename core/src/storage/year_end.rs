@@ -348,6 +348,20 @@ impl<'a> YearEnd<'a> {
         Ok(true)
     }
 
+    /// Whether a branch's year is locked (without reading its snapshot).
+    pub async fn is_locked(&self, branch_id: &str, year: i32) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = on_db!(self.pool, p => {
+            sqlx::query_as(
+                "SELECT CAST(locked AS BIGINT) FROM evaluation_locks WHERE branch_id = $1 AND year = $2",
+            )
+            .bind(branch_id)
+            .bind(i64::from(year))
+            .fetch_optional(p)
+            .await?
+        });
+        Ok(row.is_some_and(|(locked,)| locked != 0))
+    }
+
     pub async fn lock_of(&self, branch_id: &str, year: i32) -> Result<Option<LockRow>, StoreError> {
         Ok(self.locks_of(&[branch_id], year).await?.into_iter().next())
     }

@@ -1,87 +1,50 @@
-//! Who may read and write which document (docs/sync.md), decided on every
-//! request from the member's roles and place in the tree.
+//! Which documents a member reaches, and how (docs/sync.md): the facts the
+//! rules need, read for one request; the rules are `policy`'s.
 
-use crate::accounts::Directory;
+use crate::policy::{self, admin, group_leader, officer};
 use crate::storage::{Member, Store, StoreError};
-use serde::Serialize;
 use vanguard_shared::documents::{DocId, DocKind};
-use vanguard_shared::{OrgKind, Role};
+use vanguard_shared::OrgKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Access {
-    Read,
-    Write,
-}
-
-/// A secretary or org officer: who looks after a branch's members and events.
-pub(crate) fn officer(member: &Member) -> bool {
-    member.active
-        && (member.roles.contains(&Role::Secretary) || member.roles.contains(&Role::OrgOfficer))
-}
-
-pub(crate) fn admin(member: &Member) -> bool {
-    member.active && member.roles.contains(&Role::CommitteeAdmin)
-}
-
-/// A group leader: takes attendance for the group's own meetings.
-pub(crate) fn group_leader(member: &Member) -> bool {
-    member.active && member.group_id.is_some() && member.roles.contains(&Role::GroupLeader)
-}
+pub use crate::policy::Access;
 
 /// What `actor` may do with document `id`; `None`: nothing at all.
+#[tracing::instrument(skip_all, fields(member = %actor.id, doc = %id))]
 pub async fn access(
     store: &Store,
     actor: &Member,
     id: &DocId,
 ) -> Result<Option<Access>, StoreError> {
-    let directory = Directory::new(store);
-    // The branch the document belongs to: the member's home unit, or the
+    let own = id.kind != DocKind::Events && id.owner == actor.id;
+    if own {
+        return Ok(policy::document_access(actor, id, None, &id.owner, &[]));
+    }
+    // The branch the document belongs to: its owner's home unit, or the
     // events document's own branch.
-    let branch_id = match id.kind {
-        DocKind::Checkins | DocKind::Reviews => {
-            if id.owner == actor.id {
-                return Ok(Some(if id.kind == DocKind::Checkins {
-                    Access::Write
-                } else {
-                    Access::Read
-                }));
-            }
-            match store.accounts().member(&id.owner).await? {
-                Some(owner) => owner.org_id,
-                None => return Ok(None),
-            }
-        }
-        DocKind::Events => id.owner.clone(),
+    let owner = match id.kind {
+        DocKind::Checkins | DocKind::Reviews => match store.accounts().member(&id.owner).await? {
+            Some(owner) => Some(owner),
+            None => return Ok(None),
+        },
+        DocKind::Events => None,
     };
-    let same_branch = actor.org_id == branch_id;
-    let result = match id.kind {
-        DocKind::Checkins if same_branch && officer(actor) => Some(Access::Read),
-        DocKind::Reviews if same_branch && officer(actor) => Some(Access::Write),
-        // A group leader writes only the attendance of the group's own
-        // meetings: the gate's integrity check holds them to that.
-        DocKind::Events if same_branch && (officer(actor) || group_leader(actor)) => {
-            Some(Access::Write)
-        }
-        DocKind::Events if same_branch => Some(Access::Read),
-        _ if admin(actor) => {
-            let above = directory
-                .ancestry(&branch_id)
-                .await?
-                .iter()
-                .any(|o| o.id == actor.org_id);
-            // An admin above reviews a branch's records its own officers
-            // cannot (the secretary's own), so writes the reviews.
-            let access = if id.kind == DocKind::Reviews {
-                Access::Write
-            } else {
-                Access::Read
-            };
-            above.then_some(access)
-        }
-        _ => None,
+    let branch_id = owner
+        .as_ref()
+        .map_or(id.owner.as_str(), |o| o.org_id.as_str());
+    // Only an admin needs what is above the branch: everyone else is
+    // decided by the branch alone, with no read.
+    let chain = if policy::needs_chain(actor) {
+        store.accounts().ancestry(branch_id).await?
+    } else {
+        Vec::new()
     };
-    Ok(result)
+    Ok(policy::document_access(
+        actor,
+        id,
+        owner.as_ref(),
+        branch_id,
+        &chain,
+    ))
 }
 
 /// Every document `actor` may reach for `year`, with the access they have:
@@ -114,13 +77,15 @@ pub async fn documents_for(
         }
     }
     if admin(actor) {
+        // Strictly below the admin's own unit: what `policy::admin_above` reaches.
         for org in store.accounts().organisations_under(&actor.org_id).await? {
             if org.kind == OrgKind::Branch && org.id != actor.org_id {
                 docs.push((DocId::events(&org.id, year), Access::Read));
             }
         }
         for m in store.accounts().members_under(&actor.org_id).await? {
-            if m.id != actor.id && !docs.iter().any(|(d, _)| d.owner == m.id) {
+            let below = m.org_id != actor.org_id;
+            if m.id != actor.id && below && !docs.iter().any(|(d, _)| d.owner == m.id) {
                 docs.push((DocId::checkins(&m.id, year), Access::Read));
                 docs.push((DocId::reviews(&m.id, year), Access::Write));
             }

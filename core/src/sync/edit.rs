@@ -16,9 +16,7 @@ use sha2::{Digest, Sha256};
 use vanguard_shared::documents::{DocId, EditError, Layout};
 use vanguard_shared::sync::exchange::Applied;
 
-/// The device the audit log names for an edit the server made on a
-/// member's behalf.
-pub const EDIT_DEVICE: &str = "server-edit";
+pub use crate::storage::EDIT_DEVICE;
 
 /// The actor of the server's edits for one member: the same in every process,
 /// so the member's binding holds, and never a phone's (those are random).

@@ -3,7 +3,7 @@
 //! of one. Each cached copy remembers the stored sequence number it holds,
 //! and catches up with changes other processes stored before it is used.
 
-use super::request::PeerKey;
+use super::states::PeerKey;
 use crate::storage::{DocHead, DocTx, Store, StoreError, StoredDoc};
 use automerge::Automerge;
 use std::collections::HashMap;

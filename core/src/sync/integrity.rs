@@ -20,7 +20,6 @@ use vanguard_shared::documents::leave;
 use vanguard_shared::documents::schema::LEAVE;
 use vanguard_shared::documents::{DocId, DocKind, Entry, Layout, SchemaError};
 use vanguard_shared::event_code::CodeVerdict;
-use vanguard_shared::ledger::Kind;
 
 fn forged() -> SyncError {
     SyncError::Forbidden("记录人须为当前登录的成员本人".into())
@@ -66,8 +65,8 @@ pub(super) async fn check(
 /// its evaluation, whichever door they come through.
 async fn refuse_locked(store: &Store, branch: Option<&str>, year: i32) -> Result<(), SyncError> {
     match branch {
-        Some(b) if crate::year_end::evaluation::is_locked(store, b, year).await? => {
-            Err(SyncError::Forbidden(crate::year_end::LOCKED.to_string()))
+        Some(b) if !crate::policy::year_open(store, b, year).await? => {
+            Err(SyncError::Forbidden(crate::policy::LOCKED.to_string()))
         }
         _ => Ok(()),
     }
@@ -211,7 +210,7 @@ async fn events(
     entries: &[Entry],
 ) -> Result<(), SyncError> {
     let branch = id.owner.as_str();
-    let officer = author.org_id == branch && super::access::officer(author);
+    let officer = crate::policy::officer_of(author, branch);
     if !officer && entries.iter().any(|e| matches!(e, Entry::Event(_))) {
         return Err(SyncError::Forbidden(
             "只有本支部的书记或组织委员可以发布和修改活动".into(),
@@ -286,9 +285,7 @@ async fn events(
         for (event_id, _) in &attendance {
             let own_meeting = match layout.read(doc, "events", event_id) {
                 Ok(Entry::Event(e)) => {
-                    e.kind == Kind::GroupMeeting
-                        && group.is_some()
-                        && e.group_id.as_deref() == group
+                    crate::policy::takes_attendance(author, branch, e.kind, e.group_id.as_deref())
                 }
                 _ => false,
             };

@@ -48,7 +48,7 @@ use vanguard_shared::sync::batch;
 use vanguard_shared::sync::exchange::{Applied, ExchangeError};
 
 pub use edit::EDIT_DEVICE;
-pub use request::PeerKey;
+pub use states::PeerKey;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

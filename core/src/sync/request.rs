@@ -2,26 +2,11 @@
 //! peer's sync state as last stored (or cached) for this document.
 
 use super::hot::HotDoc;
+use super::states::PeerKey;
 use super::{Peer, SyncError, SyncService};
 use automerge::sync::{Message, State};
 use vanguard_shared::documents::DocId;
 use vanguard_shared::sync::exchange::{self, ExchangeError};
-
-/// A member's device, as sync states are kept per document.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PeerKey {
-    pub member: String,
-    pub device: String,
-}
-
-impl PeerKey {
-    pub fn of(peer: &Peer<'_>) -> Self {
-        PeerKey {
-            member: peer.member.id.clone(),
-            device: peer.peer_id.to_string(),
-        }
-    }
-}
 
 /// The body as a message: `None` for an empty body (the client asks the
 /// server to begin).

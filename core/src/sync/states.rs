@@ -5,7 +5,7 @@
 //! with others about once a second, instead of as one more row in every
 //! change's transaction. A crash loses at most the last second's states.
 
-use super::request::PeerKey;
+use super::Peer;
 use crate::storage::{Store, StoreError, SyncStateRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -15,6 +15,22 @@ use std::time::Duration;
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 /// (document, member and device)
+/// A member's device, as sync states are kept per document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PeerKey {
+    pub member: String,
+    pub device: String,
+}
+
+impl PeerKey {
+    pub fn of(peer: &Peer<'_>) -> Self {
+        PeerKey {
+            member: peer.member.id.clone(),
+            device: peer.peer_id.to_string(),
+        }
+    }
+}
+
 type Key = (String, PeerKey);
 
 pub struct SyncStates {

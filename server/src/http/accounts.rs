@@ -157,11 +157,13 @@ async fn rulebook(
 ) -> Result<Json<vanguard_shared::ledger::Rulebook>, ApiError> {
     let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let book =
-        vanguard_core::rulebooks::in_force(&state.services.store, &caller.member.org_id, year)
-            .await
-            .map_err(vanguard_core::ServiceError::from)?;
-    Ok(Json(book.book))
+    Ok(Json(
+        state
+            .services
+            .rulebooks()
+            .mine(&caller.member, year)
+            .await?,
+    ))
 }
 
 async fn members(

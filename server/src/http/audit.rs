@@ -25,7 +25,11 @@ async fn trail(
     ApiQuery(query): ApiQuery<TrailQuery>,
 ) -> Result<Json<Vec<TrailLine>>, ApiError> {
     Ok(Json(
-        audit_trail::trail(&state.services.store, &caller.member, &query).await?,
+        state
+            .services
+            .audit_trail()
+            .trail(&caller.member, &query)
+            .await?,
     ))
 }
 
@@ -34,7 +38,11 @@ async fn trail_csv(
     SignedIn(caller): SignedIn,
     ApiQuery(query): ApiQuery<TrailQuery>,
 ) -> Result<Response, ApiError> {
-    let lines = audit_trail::trail(&state.services.store, &caller.member, &query).await?;
+    let lines = state
+        .services
+        .audit_trail()
+        .trail(&caller.member, &query)
+        .await?;
     let table = audit_trail::table(&lines, "审计日志".to_string());
     download::table(&table, "审计日志", "audit", Format::Csv)
 }

@@ -17,8 +17,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use vanguard_core::year_end::assessment;
-use vanguard_core::{committee, export_jobs};
+use vanguard_core::committee;
 use vanguard_shared::committee::CommitteeView;
 use vanguard_shared::export_job::ExportJob;
 use vanguard_shared::ledger::year_end::{BranchAssessmentView, FindingInput};
@@ -44,9 +43,11 @@ async fn start_export(
     SignedIn(caller): SignedIn,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<(StatusCode, Json<ExportJob>), ApiError> {
-    let job =
-        export_jobs::start_committee_ledger(&state.services.store, &caller.member, query.year)
-            .await?;
+    let job = state
+        .services
+        .export_jobs()
+        .start_committee_ledger(&caller.member, query.year)
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
@@ -56,7 +57,11 @@ async fn export_status(
     Path(id): Path<String>,
 ) -> Result<Json<ExportJob>, ApiError> {
     Ok(Json(
-        export_jobs::status_of(&state.services.store, &caller.member, &id).await?,
+        state
+            .services
+            .export_jobs()
+            .status_of(&caller.member, &id)
+            .await?,
     ))
 }
 
@@ -65,7 +70,11 @@ async fn export_file(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (bytes, title) = export_jobs::file_of(&state.services.store, &caller.member, &id).await?;
+    let (bytes, title) = state
+        .services
+        .export_jobs()
+        .file_of(&caller.member, &id)
+        .await?;
     Ok(download::attachment(
         bytes,
         &format!("{title}.xlsx"),
@@ -80,7 +89,11 @@ async fn view(
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<CommitteeView>, ApiError> {
     Ok(Json(
-        committee::view(&state.services.store, &caller.member, query.year).await?,
+        state
+            .services
+            .committee()
+            .view(&caller.member, query.year)
+            .await?,
     ))
 }
 
@@ -90,7 +103,11 @@ async fn file(
     query: YearQuery,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let v = committee::view(&state.services.store, &caller.0.member, query.year).await?;
+    let v = state
+        .services
+        .committee()
+        .view(&caller.0.member, query.year)
+        .await?;
     let name = format!("{}-{}-各支部概况", v.committee_name, v.year);
     download::table(&committee::table(&v), &name, "committee", format)
 }
@@ -118,13 +135,11 @@ async fn branch_assessment(
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<BranchAssessmentView>, ApiError> {
     Ok(Json(
-        assessment::view(
-            &state.services.store,
-            &caller.member,
-            &branch_id,
-            query.year,
-        )
-        .await?,
+        state
+            .services
+            .year_end()
+            .assessment(&caller.member, &branch_id, query.year)
+            .await?,
     ))
 }
 
@@ -147,14 +162,10 @@ async fn save_assessment(
         _ => return Err(ApiError::bad_request("stage 须为 self_check 或 spot_check")),
     };
     Ok(Json(
-        assessment::save(
-            &state.services.store,
-            &caller.member,
-            &branch_id,
-            query.year,
-            spot,
-            &findings,
-        )
-        .await?,
+        state
+            .services
+            .year_end()
+            .save_assessment(&caller.member, &branch_id, query.year, spot, &findings)
+            .await?,
     ))
 }

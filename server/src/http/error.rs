@@ -4,23 +4,6 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use vanguard_core::accounts::import::ImportError;
-use vanguard_core::accounts::roster::RosterError;
-use vanguard_core::accounts::AccountsError;
-use vanguard_core::attendance::AttendanceError;
-use vanguard_core::audit_trail::AuditTrailError;
-use vanguard_core::auth::AuthError;
-use vanguard_core::committee::CommitteeError;
-use vanguard_core::events::EventError;
-use vanguard_core::export_jobs::ExportJobError;
-use vanguard_core::exports::ExportError;
-use vanguard_core::ledger::LedgerError;
-use vanguard_core::records::RecordsError;
-use vanguard_core::review::ReviewError;
-use vanguard_core::rulebooks::RulebookError;
-use vanguard_core::storage::StoreError;
-use vanguard_core::sync::SyncError;
-use vanguard_core::year_end::YearEndError;
 use vanguard_core::ServiceError;
 
 /// A service's refusal, as the API answers it.
@@ -60,26 +43,13 @@ macro_rules! from_service_errors {
         })*
     };
 }
-from_service_errors!(
-    ServiceError,
-    AuthError,
-    AccountsError,
-    EventError,
-    RecordsError,
-    ReviewError,
-    RulebookError,
-    LedgerError,
-    ExportError,
-    AttendanceError,
-    StoreError,
-    SyncError,
-    YearEndError,
-    AuditTrailError,
-    CommitteeError,
-    RosterError,
-    ImportError,
-    ExportJobError
-);
+vanguard_core::service_errors!(from_service_errors);
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        ApiError(err)
+    }
+}
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {

@@ -15,9 +15,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use vanguard_core::rulebooks;
 use vanguard_core::sync::EDIT_DEVICE;
-use vanguard_core::{exports, ledger};
 use vanguard_shared::ledger::{BranchLedger, Preview, Published, RulebookOverview};
 
 pub fn router() -> Router<AppState> {
@@ -37,13 +35,11 @@ async fn branch_ledger(
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<BranchLedger>, ApiError> {
     Ok(Json(
-        ledger::branch_ledger(
-            &state.services.store,
-            &caller.member,
-            &branch_id,
-            query.year,
-        )
-        .await?,
+        state
+            .services
+            .ledgers()
+            .branch_ledger(&caller.member, &branch_id, query.year)
+            .await?,
     ))
 }
 
@@ -55,13 +51,11 @@ async fn branch_file(
     query: YearQuery,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let (table, name) = exports::branch_export(
-        &state.services.store,
-        &caller.0.member,
-        &branch_id,
-        query.year,
-    )
-    .await?;
+    let (table, name) = state
+        .services
+        .exports()
+        .branch_ledger(&caller.0.member, &branch_id, query.year)
+        .await?;
     download::table(&table, &name, "ledger", format)
 }
 
@@ -90,7 +84,11 @@ async fn rulebook(
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<RulebookOverview>, ApiError> {
     Ok(Json(
-        rulebooks::overview(&state.services.store, &caller.member, &org_id, query.year).await?,
+        state
+            .services
+            .rulebooks()
+            .overview(&caller.member, &org_id, query.year)
+            .await?,
     ))
 }
 
@@ -100,7 +98,11 @@ async fn rulebook_toml(
     Path(org_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let o = rulebooks::overview(&state.services.store, &caller.member, &org_id, query.year).await?;
+    let o = state
+        .services
+        .rulebooks()
+        .overview(&caller.member, &org_id, query.year)
+        .await?;
     let file = format!(
         "attachment; filename=\"rulebook-{}-{}-v{}.toml\"",
         o.org_id, o.rulebook.year, o.rulebook.version
@@ -124,7 +126,11 @@ async fn preview(
     body: String,
 ) -> Result<Json<Preview>, ApiError> {
     Ok(Json(
-        rulebooks::preview(&state.services.store, &caller.member, &org_id, &body).await?,
+        state
+            .services
+            .rulebooks()
+            .preview(&caller.member, &org_id, &body)
+            .await?,
     ))
 }
 
@@ -135,13 +141,10 @@ async fn publish(
     body: String,
 ) -> Result<Json<Published>, ApiError> {
     Ok(Json(
-        rulebooks::publish(
-            &state.services.store,
-            &caller.member,
-            &org_id,
-            &body,
-            EDIT_DEVICE,
-        )
-        .await?,
+        state
+            .services
+            .rulebooks()
+            .publish(&caller.member, &org_id, &body, EDIT_DEVICE)
+            .await?,
     ))
 }

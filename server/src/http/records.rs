@@ -13,8 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use vanguard_core::records::{self, RecordJson};
-use vanguard_core::{exports, ledger};
+use vanguard_core::records::RecordJson;
 use vanguard_shared::ledger::{Mode, Sheet};
 
 pub fn router() -> Router<AppState> {
@@ -31,13 +30,11 @@ async fn member_records(
     Path(member_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<Vec<RecordJson>>, ApiError> {
-    let rows = records::member_records(
-        &state.services.store,
-        &caller.member,
-        &member_id,
-        query.year,
-    )
-    .await?;
+    let rows = state
+        .services
+        .records()
+        .member_records(&caller.member, &member_id, query.year)
+        .await?;
     Ok(Json(rows))
 }
 
@@ -58,14 +55,11 @@ async fn member_ledger(
     Path(member_id): Path<String>,
     ApiQuery(query): ApiQuery<LedgerQuery>,
 ) -> Result<Json<Sheet>, ApiError> {
-    let ledger = ledger::member_sheet(
-        &state.services.store,
-        &caller.member,
-        &member_id,
-        query.year,
-        query.mode,
-    )
-    .await?;
+    let ledger = state
+        .services
+        .ledgers()
+        .member_sheet(&caller.member, &member_id, query.year, query.mode)
+        .await?;
     Ok(Json(ledger))
 }
 
@@ -77,14 +71,11 @@ async fn member_file(
     query: LedgerQuery,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let (table, name) = exports::sheet_export(
-        &state.services.store,
-        &caller.0.member,
-        &member_id,
-        query.year,
-        query.mode,
-    )
-    .await?;
+    let (table, name) = state
+        .services
+        .exports()
+        .member_sheet(&caller.0.member, &member_id, query.year, query.mode)
+        .await?;
     download::table(&table, &name, "sheet", format)
 }
 

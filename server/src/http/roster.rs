@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use vanguard_core::accounts::{import, roster};
+use vanguard_core::accounts::import;
 use vanguard_shared::roster::{MemberInput, MemberSaved, Roster};
 
 pub fn router() -> Router<AppState> {
@@ -24,9 +24,7 @@ async fn list(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
 ) -> Result<Json<Roster>, ApiError> {
-    Ok(Json(
-        roster::roster(&state.services.store, &caller.member).await?,
-    ))
+    Ok(Json(state.services.roster().list(&caller.member).await?))
 }
 
 async fn save(
@@ -35,7 +33,7 @@ async fn save(
     ApiJson(input): ApiJson<MemberInput>,
 ) -> Result<Json<MemberSaved>, ApiError> {
     Ok(Json(
-        roster::save(&state.services.store, &caller.member, &input).await?,
+        state.services.roster().save(&caller.member, &input).await?,
     ))
 }
 

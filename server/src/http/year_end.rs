@@ -25,7 +25,6 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use vanguard_core::year_end::{evaluation, job, notice};
 use vanguard_shared::ledger::year_end::{
     EvaluationView, JobInput, JobSheet, MyYearEnd, Notice, NoticeInput,
 };
@@ -76,9 +75,11 @@ async fn view(
     Path(branch_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<EvaluationView>, ApiError> {
-    let store = &state.services.store;
+    let year_end = state.services.year_end();
     Ok(Json(
-        evaluation::view(store, &caller.member, &branch_id, query.year).await?,
+        year_end
+            .evaluation(&caller.member, &branch_id, query.year)
+            .await?,
     ))
 }
 
@@ -89,8 +90,10 @@ async fn file(
     query: YearQuery,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let store = &state.services.store;
-    let (table, name) = evaluation::export(store, &caller.0.member, &branch_id, query.year).await?;
+    let year_end = state.services.year_end();
+    let (table, name) = year_end
+        .evaluation_export(&caller.0.member, &branch_id, query.year)
+        .await?;
     download::table(&table, &name, "evaluation", format)
 }
 
@@ -127,19 +130,21 @@ async fn override_grade(
     ApiQuery(query): ApiQuery<YearQuery>,
     ApiJson(body): ApiJson<OverrideRequest>,
 ) -> Result<Json<EvaluationView>, ApiError> {
-    let store = &state.services.store;
-    evaluation::override_grade(
-        store,
-        &caller.member,
-        &branch_id,
-        &member_id,
-        query.year,
-        body.grade,
-        &body.reason,
-    )
-    .await?;
+    let year_end = state.services.year_end();
+    year_end
+        .override_grade(
+            &caller.member,
+            &branch_id,
+            &member_id,
+            query.year,
+            body.grade,
+            &body.reason,
+        )
+        .await?;
     Ok(Json(
-        evaluation::view(store, &caller.member, &branch_id, query.year).await?,
+        year_end
+            .evaluation(&caller.member, &branch_id, query.year)
+            .await?,
     ))
 }
 
@@ -160,20 +165,22 @@ async fn record_veto(
     ApiQuery(query): ApiQuery<YearQuery>,
     ApiJson(body): ApiJson<VetoRequest>,
 ) -> Result<Json<EvaluationView>, ApiError> {
-    let store = &state.services.store;
-    evaluation::set_veto(
-        store,
-        &caller.member,
-        &branch_id,
-        &member_id,
-        query.year,
-        &body.veto_id,
-        &body.reason,
-        body.withdraw,
-    )
-    .await?;
+    let year_end = state.services.year_end();
+    year_end
+        .set_veto(
+            &caller.member,
+            &branch_id,
+            &member_id,
+            query.year,
+            &body.veto_id,
+            &body.reason,
+            body.withdraw,
+        )
+        .await?;
     Ok(Json(
-        evaluation::view(store, &caller.member, &branch_id, query.year).await?,
+        year_end
+            .evaluation(&caller.member, &branch_id, query.year)
+            .await?,
     ))
 }
 
@@ -183,9 +190,11 @@ async fn lock(
     Path(branch_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<EvaluationView>, ApiError> {
-    let store = &state.services.store;
+    let year_end = state.services.year_end();
     Ok(Json(
-        evaluation::lock(store, &caller.member, &branch_id, query.year).await?,
+        year_end
+            .lock(&caller.member, &branch_id, query.year)
+            .await?,
     ))
 }
 
@@ -202,9 +211,11 @@ async fn reopen(
     ApiQuery(query): ApiQuery<YearQuery>,
     ApiJson(body): ApiJson<ReasonRequest>,
 ) -> Result<Json<EvaluationView>, ApiError> {
-    let store = &state.services.store;
+    let year_end = state.services.year_end();
     Ok(Json(
-        evaluation::reopen(store, &caller.member, &branch_id, query.year, &body.reason).await?,
+        year_end
+            .reopen(&caller.member, &branch_id, query.year, &body.reason)
+            .await?,
     ))
 }
 
@@ -214,9 +225,11 @@ async fn job_sheet(
     Path(branch_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<JobSheet>, ApiError> {
-    let store = &state.services.store;
+    let year_end = state.services.year_end();
     Ok(Json(
-        job::sheet(store, &caller.member, &branch_id, query.year).await?,
+        year_end
+            .job_sheet(&caller.member, &branch_id, query.year)
+            .await?,
     ))
 }
 
@@ -227,8 +240,10 @@ async fn job_template(
     query: YearQuery,
     format: Format,
 ) -> Result<Response, ApiError> {
-    let store = &state.services.store;
-    let (table, name) = job::template(store, &caller.0.member, &branch_id, query.year).await?;
+    let year_end = state.services.year_end();
+    let (table, name) = year_end
+        .job_template(&caller.0.member, &branch_id, query.year)
+        .await?;
     download::table(&table, &name, "job-results", format)
 }
 
@@ -262,16 +277,10 @@ async fn save_jobs(
     ApiQuery(query): ApiQuery<YearQuery>,
     ApiJson(rows): ApiJson<Vec<JobInput>>,
 ) -> Result<Json<Saved>, ApiError> {
-    let store = &state.services.store;
-    let saved = job::save(
-        store,
-        &caller.member,
-        &branch_id,
-        query.year,
-        &rows,
-        "接口录入",
-    )
-    .await?;
+    let year_end = state.services.year_end();
+    let saved = year_end
+        .save_jobs(&caller.member, &branch_id, query.year, &rows, "接口录入")
+        .await?;
     Ok(Json(Saved { saved }))
 }
 
@@ -289,16 +298,10 @@ async fn import_jobs(
     ApiQuery(query): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<Saved>, ApiError> {
-    let store = &state.services.store;
-    let saved = job::import(
-        store,
-        &caller.member,
-        &branch_id,
-        query.year,
-        &query.file,
-        &body,
-    )
-    .await?;
+    let year_end = state.services.year_end();
+    let saved = year_end
+        .import_jobs(&caller.member, &branch_id, query.year, &query.file, &body)
+        .await?;
     Ok(Json(Saved { saved }))
 }
 
@@ -308,10 +311,11 @@ async fn branch_notice(
     Path(branch_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<Notice>, ApiError> {
-    let store = &state.services.store;
+    let year_end = state.services.year_end();
     let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    notice::notice_of(store, &caller.member, &branch_id, year)
+    year_end
+        .notice_of(&caller.member, &branch_id, year)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found("该年度尚未公示"))
@@ -324,8 +328,10 @@ async fn publish_notice(
     ApiQuery(query): ApiQuery<YearQuery>,
     ApiJson(body): ApiJson<NoticeInput>,
 ) -> Result<(StatusCode, Json<Notice>), ApiError> {
-    let store = &state.services.store;
-    let n = notice::publish(store, &caller.member, &branch_id, query.year, &body).await?;
+    let year_end = state.services.year_end();
+    let n = year_end
+        .publish_notice(&caller.member, &branch_id, query.year, &body)
+        .await?;
     Ok((StatusCode::OK, Json(n)))
 }
 
@@ -335,8 +341,8 @@ async fn my_notice(
     SignedIn(caller): SignedIn,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<Option<Notice>>, ApiError> {
-    let store = &state.services.store;
-    Ok(Json(notice::mine(store, &caller.member, query.year).await?))
+    let year_end = state.services.year_end();
+    Ok(Json(year_end.my_notice(&caller.member, query.year).await?))
 }
 
 /// The caller's job result and branch notice, which the phone keeps.
@@ -345,8 +351,6 @@ async fn my_year_end(
     SignedIn(caller): SignedIn,
     ApiQuery(query): ApiQuery<YearQuery>,
 ) -> Result<Json<MyYearEnd>, ApiError> {
-    let store = &state.services.store;
-    Ok(Json(
-        vanguard_core::year_end::mine(store, &caller.member, query.year).await?,
-    ))
+    let year_end = state.services.year_end();
+    Ok(Json(year_end.mine(&caller.member, query.year).await?))
 }

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use vanguard_core::events::EventDraft;
 use vanguard_shared::attendance::RowInput;
 use vanguard_shared::documents::edit::add_record;
+use vanguard_shared::documents::DecisionStatus;
 use vanguard_shared::documents::{DocId, NewRecord};
 use vanguard_shared::ledger::Kind;
 use vanguard_shared::review::DecisionRequest;
@@ -134,7 +135,7 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
                 .map(|(_, id)| DecisionRequest {
                     member_id: m.id.clone(),
                     record_id: id,
-                    status: "approved".into(),
+                    status: DecisionStatus::Approved,
                     reason: None,
                     version: None,
                 }),

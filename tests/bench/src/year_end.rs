@@ -26,6 +26,7 @@ use vanguard_core::events::EventDraft;
 use vanguard_core::exports::{Cell, XlsxWriter};
 use vanguard_core::storage::{Member, NewMember, Organisation};
 use vanguard_shared::documents::edit::add_record;
+use vanguard_shared::documents::DecisionStatus;
 use vanguard_shared::documents::{DocId, NewRecord};
 use vanguard_shared::ledger::year_end::JobInput;
 use vanguard_shared::ledger::{Appraisal, Kind};
@@ -225,7 +226,7 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
                 decisions.extend(ids.into_iter().map(|id| DecisionRequest {
                     member_id: m.id.clone(),
                     record_id: id,
-                    status: "approved".into(),
+                    status: DecisionStatus::Approved,
                     reason: None,
                     version: None,
                 }));
@@ -278,7 +279,9 @@ async fn bench(url: &str, label: &str) -> Result<(), BoxError> {
             note: None,
         })
         .collect();
-    vanguard_core::year_end::job::save(&store, &big_secretary, &big.id, Some(year), &jobs, "bench")
+    services
+        .year_end()
+        .save_jobs(&big_secretary, &big.id, Some(year), &jobs, "bench")
         .await?;
     let seeded = seeded.elapsed();
 

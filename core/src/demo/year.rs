@@ -22,8 +22,10 @@ use std::collections::HashMap;
 use vanguard_shared::attendance::RowInput;
 use vanguard_shared::documents::edit::add_record;
 use vanguard_shared::documents::schema::LEAVE;
+use vanguard_shared::documents::DecisionStatus;
 use vanguard_shared::documents::{DocId, EventEntry, NewRecord};
-use vanguard_shared::ledger::Kind;
+use vanguard_shared::ledger::year_end::JobInput;
+use vanguard_shared::ledger::{Appraisal, Kind};
 use vanguard_shared::review::DecisionRequest;
 use vanguard_shared::{OrgKind, Role};
 
@@ -375,7 +377,11 @@ async fn seed_branch(
             .push(DecisionRequest {
                 member_id: m.id.clone(),
                 record_id: id.clone(),
-                status: if returned { "returned" } else { "approved" }.into(),
+                status: if returned {
+                    DecisionStatus::Returned
+                } else {
+                    DecisionStatus::Approved
+                },
                 reason: returned.then(|| reason.into()),
                 version: None,
             });
@@ -412,6 +418,32 @@ async fn seed_branch(
         services
             .attendance()
             .save(&secretary, &event.event_id, &rows)
+            .await
+            .map_err(failed)?;
+    }
+
+    // The first branch's unit has sent its annual appraisals (年度考核) and
+    // the secretary entered them; the second's have not come yet, so its
+    // table shows why nobody there is proposed 优秀.
+    if seed == 0 {
+        let jobs: Vec<JobInput> = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| JobInput {
+                member_id: m.id.clone(),
+                appraisal: match i % 6 {
+                    0 => Appraisal::Excellent,
+                    5 => Appraisal::Basic,
+                    _ => Appraisal::Competent,
+                },
+                tasks_assigned: Some(10),
+                tasks_completed: Some(10 - (i % 4) as u32),
+                note: None,
+            })
+            .collect();
+        services
+            .year_end()
+            .save_jobs(&secretary, &branch.id, Some(year), &jobs, "demo")
             .await
             .map_err(failed)?;
     }

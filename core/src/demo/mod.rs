@@ -2,7 +2,9 @@
 //! of two groups each, twenty members, two secretaries, two officers and an
 //! admin. Every password is [`DEMO_PASSWORD`].
 
-use super::new_id;
+pub mod year;
+
+use crate::accounts::{new_id, AccountsError};
 use crate::auth::{now_secs, password};
 use crate::storage::{Member, NewMember, Organisation, Store};
 use vanguard_shared::geofence::Geofence;
@@ -48,7 +50,7 @@ fn org(parent: Option<&Organisation>, kind: OrgKind, name: &str, at: i64) -> Org
 }
 
 /// Seeds the demo organisation if the database is empty; answers whether it did.
-pub async fn seed_if_empty(store: &Store) -> Result<bool, super::AccountsError> {
+pub async fn seed_if_empty(store: &Store) -> Result<bool, AccountsError> {
     if !store.accounts().is_empty().await? {
         return Ok(false);
     }

@@ -1,0 +1,316 @@
+//! Who may do what: every rule of reading, writing, reviewing, deciding,
+//! locking, reopening, hosting, exporting and administering, as named
+//! functions over the caller and the thing. Services and the document
+//! gate ask these and decide nothing of their own; the table in
+//! docs/architecture.md ("Who may do what") is this file in words.
+//!
+//! **A committee admin above** a branch (or any organisation) is an active
+//! member with the committee-admin role whose own organisation is strictly
+//! above it in the tree. The organisation itself never counts: a unit's
+//! own people are its officers, and the committee is the one above them
+//! (so a branch's secretary's own records always have someone to go to).
+//!
+//! Rules over a branch take its chain: the branch and every organisation
+//! above it, nearest first (`Accounts::ancestry`), read once per request
+//! by [`BranchScope`].
+
+mod scope;
+
+pub use scope::{BranchRule, BranchScope, Refusal};
+
+use crate::storage::{Member, Organisation, Store, StoreError};
+use vanguard_shared::documents::{DocId, DocKind};
+use vanguard_shared::ledger::Kind;
+use vanguard_shared::{OrgKind, Role};
+
+/// What a member may do with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Read,
+    Write,
+}
+
+fn has(m: &Member, role: Role) -> bool {
+    m.active && m.roles.contains(&role)
+}
+
+/// A branch's secretary or organisation officer: who looks after its
+/// members and events (wherever their home is).
+pub fn officer(m: &Member) -> bool {
+    has(m, Role::Secretary) || has(m, Role::OrgOfficer)
+}
+
+pub fn secretary(m: &Member) -> bool {
+    has(m, Role::Secretary)
+}
+
+pub fn admin(m: &Member) -> bool {
+    has(m, Role::CommitteeAdmin)
+}
+
+/// A group leader of a group: takes attendance for the group's meetings.
+pub fn group_leader(m: &Member) -> bool {
+    m.group_id.is_some() && has(m, Role::GroupLeader)
+}
+
+/// An officer whose home is this branch.
+pub fn officer_of(m: &Member, branch_id: &str) -> bool {
+    officer(m) && m.org_id == branch_id
+}
+
+/// A committee admin strictly above the first organisation of `chain`.
+pub fn admin_above(m: &Member, chain: &[Organisation]) -> bool {
+    admin(m) && chain.iter().skip(1).any(|o| o.id == m.org_id)
+}
+
+fn head(chain: &[Organisation]) -> &str {
+    chain.first().map_or("", |o| o.id.as_str())
+}
+
+/// Reads a branch's ledger, sheets, evaluation, attendance sheets and
+/// exports: its officers and the committee admins above.
+pub fn reads_branch(m: &Member, chain: &[Organisation]) -> bool {
+    officer_of(m, head(chain)) || admin_above(m, chain)
+}
+
+/// Decides a branch's year-end: enters the job side, overrides and vetoes,
+/// publishes the notice and fills in the 六化 self-check.
+pub fn decides_year_end(m: &Member, chain: &[Organisation]) -> bool {
+    officer_of(m, head(chain)) || admin_above(m, chain)
+}
+
+/// Locks a branch's year: whoever decides its year-end.
+pub fn locks_year(m: &Member, chain: &[Organisation]) -> bool {
+    decides_year_end(m, chain)
+}
+
+/// Reopens a locked year: only a committee admin above.
+pub fn reopens_year(m: &Member, chain: &[Organisation]) -> bool {
+    admin_above(m, chain)
+}
+
+/// Scores a branch's 六化 spot-check: only a committee admin above.
+pub fn spot_checks(m: &Member, chain: &[Organisation]) -> bool {
+    admin_above(m, chain)
+}
+
+/// Creates and changes a branch's events and shows their codes.
+pub fn hosts(m: &Member, branch_id: &str) -> bool {
+    officer_of(m, branch_id)
+}
+
+/// Lists a branch's events with their sheets: its hosts and group leaders.
+pub fn lists_events(m: &Member, branch_id: &str) -> bool {
+    hosts(m, branch_id) || (group_leader(m) && m.org_id == branch_id)
+}
+
+/// Takes an event's attendance: the branch's officers; for a group's own
+/// meeting, also that group's leader.
+pub fn takes_attendance(m: &Member, branch_id: &str, kind: Kind, group: Option<&str>) -> bool {
+    if officer_of(m, branch_id) {
+        return true;
+    }
+    kind == Kind::GroupMeeting
+        && m.org_id == branch_id
+        && group_leader(m)
+        && group.is_some()
+        && m.group_id.as_deref() == group
+}
+
+/// Reads an event's sheet without taking it: a committee admin above.
+pub fn reads_attendance(m: &Member, chain: &[Organisation]) -> bool {
+    admin_above(m, chain)
+}
+
+/// Whether `reviewer` decides `member`'s records (`chain`: the member's
+/// branch and above). Nobody reviews their own.
+pub fn reviews(reviewer: &Member, member: &Member, chain: &[Organisation]) -> bool {
+    reviewer.id != member.id
+        && (officer_of(reviewer, &member.org_id) || admin_above(reviewer, chain))
+}
+
+/// Whose records wait in `reviewer`'s queue, of `members` (everyone in
+/// the subtree of the reviewer's own organisation, whose organisations are
+/// `orgs`): an officer's branch members, and an admin's the secretaries of
+/// the branches strictly below, whose own records their branch cannot
+/// judge. Nobody waits in their own queue.
+pub fn queued(reviewer: &Member, orgs: &[Organisation], members: Vec<Member>) -> Vec<Member> {
+    let below_branch = |org_id: &str| {
+        org_id != reviewer.org_id
+            && orgs
+                .iter()
+                .any(|o| o.id == org_id && o.kind == OrgKind::Branch)
+    };
+    members
+        .into_iter()
+        .filter(|m| m.active && m.id != reviewer.id)
+        .filter(|m| {
+            officer_of(reviewer, &m.org_id)
+                || (admin(reviewer)
+                    && below_branch(&m.org_id)
+                    && m.roles.contains(&Role::Secretary))
+        })
+        .collect()
+}
+
+/// Has a review queue at all.
+pub fn reviews_anyone(m: &Member) -> bool {
+    officer(m) || admin(m)
+}
+
+/// The committee's view of its branches, its assessment and its exports.
+pub fn views_committee(m: &Member) -> bool {
+    admin(m)
+}
+
+/// Starts the export of every branch's ledgers below the committee.
+pub fn exports_committee(m: &Member) -> bool {
+    admin(m)
+}
+
+/// Reads the audit trail of the part of the tree they look after.
+pub fn reads_audit(m: &Member) -> bool {
+    officer(m) || admin(m)
+}
+
+/// Publishes `org`'s rulebook: a branch's secretary for the branch, a
+/// committee admin for their own committee.
+pub fn publishes_rulebook(m: &Member, org: &Organisation) -> bool {
+    m.org_id == org.id
+        && match org.kind {
+            OrgKind::Branch => secretary(m),
+            OrgKind::Committee | OrgKind::GeneralBranch => admin(m),
+            OrgKind::Group => false,
+        }
+}
+
+/// Reads `org`'s rulebooks (`own_chain`: the reader's own organisation and
+/// above; `org_chain`: `org` and above): anyone in it or below it (members
+/// read theirs on the phone), and the committee admins above.
+pub fn reads_rulebook(m: &Member, own_chain: &[Organisation], org_chain: &[Organisation]) -> bool {
+    own_chain
+        .iter()
+        .any(|o| Some(o.id.as_str()) == org_chain.first().map(|h| h.id.as_str()))
+        || admin_above(m, org_chain)
+}
+
+/// Reads a branch's published notice: its own members, and whoever reads
+/// the branch.
+pub fn reads_notice(m: &Member, chain: &[Organisation]) -> bool {
+    (m.active && m.org_id == head(chain)) || reads_branch(m, chain)
+}
+
+/// The refusal of a change to a year its branch locked.
+pub const LOCKED: &str = "该年度评议已锁定，须由上级党委重新开启后才能修改";
+
+/// Whether a branch's year still takes decisions, attendance and year-end
+/// changes: not while its evaluation is locked. Every door asks this.
+pub async fn year_open(store: &Store, branch_id: &str, year: i32) -> Result<bool, StoreError> {
+    Ok(!store.year_end().is_locked(branch_id, year).await?)
+}
+
+/// What a member keeps of the roster: whether they may see it, change it,
+/// and make secretaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RosterCharge {
+    pub editable: bool,
+    pub admin: bool,
+}
+
+/// The roster of the tree below the member's own organisation: committee
+/// admins and secretaries change it, organisation officers read it.
+pub fn keeps_roster(m: &Member) -> Option<RosterCharge> {
+    (admin(m) || officer(m)).then(|| RosterCharge {
+        editable: admin(m) || secretary(m),
+        admin: admin(m),
+    })
+}
+
+/// The roles a roster keeper gives: an admin the three branch roles, a
+/// secretary all but 支部书记.
+pub fn assignable_roles(charge: RosterCharge) -> Vec<Role> {
+    match (charge.editable, charge.admin) {
+        (false, _) => Vec::new(),
+        (true, true) => vec![Role::GroupLeader, Role::OrgOfficer, Role::Secretary],
+        (true, false) => vec![Role::GroupLeader, Role::OrgOfficer],
+    }
+}
+
+/// Imports members into `own` (the importer's own organisation): a
+/// committee admin into their committee, a secretary into their branch.
+/// Answers whether the importer gives roles as an admin.
+pub fn imports_members(m: &Member, own: &Organisation) -> Option<bool> {
+    if admin(m) && own.kind == OrgKind::Committee {
+        Some(true)
+    } else if secretary(m) && own.kind == OrgKind::Branch {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The organisation whose subtree a member looks after (lists members of):
+/// a committee admin's committee, an officer's branch.
+pub fn looks_after(m: &Member) -> Option<&str> {
+    (admin(m) || officer(m)).then_some(m.org_id.as_str())
+}
+
+/// Resets another member's password (`chain`: the target's organisation
+/// and above): a secretary or committee admin whose organisation is the
+/// target's or above it; never one's own (that needs the current one).
+pub fn resets_password(m: &Member, target: &Member, chain: &[Organisation]) -> bool {
+    (secretary(m) || admin(m)) && m.id != target.id && chain.iter().any(|o| o.id == m.org_id)
+}
+
+/// What `actor` may do with a document: `owner` is the member whose
+/// document it is (for check-ins and reviews), `branch_id` its branch, and
+/// `chain` the branch and above (read only when [`needs_chain`] says so;
+/// empty otherwise). Asked by the gate on every sync and server edit.
+pub fn document_access(
+    actor: &Member,
+    id: &DocId,
+    owner: Option<&Member>,
+    branch_id: &str,
+    chain: &[Organisation],
+) -> Option<Access> {
+    let own = id.kind != DocKind::Events && id.owner == actor.id;
+    if own {
+        return Some(match id.kind {
+            DocKind::Checkins => Access::Write,
+            _ => Access::Read,
+        });
+    }
+    let above = admin_above(actor, chain) && head(chain) == branch_id;
+    match id.kind {
+        DocKind::Checkins | DocKind::Reviews => {
+            if owner?.org_id != branch_id {
+                return None;
+            }
+            let access = match id.kind {
+                DocKind::Reviews => Access::Write,
+                _ => Access::Read,
+            };
+            // An admin above reviews the records a branch's own officers
+            // cannot (the secretary's), so writes the reviews.
+            (officer_of(actor, branch_id) || above).then_some(access)
+        }
+        DocKind::Events => {
+            if actor.org_id == branch_id && (officer(actor) || group_leader(actor)) {
+                // A group leader writes only the attendance of the group's
+                // own meetings: the gate's integrity check holds them to it.
+                Some(Access::Write)
+            } else if actor.org_id == branch_id {
+                Some(Access::Read)
+            } else {
+                above.then_some(Access::Read)
+            }
+        }
+    }
+}
+
+/// Whether a document access check needs the chain above the branch: only
+/// for someone who might be an admin above.
+pub fn needs_chain(actor: &Member) -> bool {
+    admin(actor)
+}
