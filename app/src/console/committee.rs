@@ -5,7 +5,8 @@
 //! `/console/assessment`: a branch's 六化 sheet, the branch's self-check
 //! and the committee's spot-check that prevails.
 
-use super::ledger::{BranchPicker, Exports};
+use super::branch_page::BranchPage;
+use super::ledger::Exports;
 use super::nav::ConsoleNav;
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
@@ -13,7 +14,6 @@ use crate::error::UiError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 use vanguard_shared::committee::{BranchSummary, CommitteeView};
 use vanguard_shared::export_job::ExportJob;
 use vanguard_shared::ledger::year_end::{
@@ -52,9 +52,7 @@ pub async fn export_status(id: String) -> Result<ExportJob, UiError> {
 pub async fn load_assessment(branch: Option<String>) -> Result<BranchAssessmentView, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    let branch = branch
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| caller.member.org_id.clone());
+    let branch = crate::server::branch_or_own(branch, &caller);
     answer(
         services
             .year_end()
@@ -72,9 +70,7 @@ pub async fn save_assessment(
 ) -> Result<BranchAssessmentView, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    let branch = branch
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| caller.member.org_id.clone());
+    let branch = crate::server::branch_or_own(branch, &caller);
     let findings: Vec<FindingInput> = serde_json::from_str(&findings)
         .map_err(|_| UiError::new("invalid_input", "评定表格式不对").with_status(422))?;
     answer(
@@ -353,43 +349,38 @@ pub fn AssessmentPage() -> impl IntoView {
 
 #[component]
 fn Assessment(me: Me) -> impl IntoView {
-    let query = use_query_map();
-    let branch = move || query.with(|q| q.get("branch"));
-    if me.branch.is_none() && branch().is_none() {
-        return view! {
-            <ConsoleNav />
-            <section class="card wide">
-                <BranchPicker
-                    title="六化评定"
-                    hint="选择一个支部，查看其自查并进行抽查。"
-                    to="/console/assessment"
-                />
-            </section>
-        }
-        .into_any();
-    }
-    let loaded = Resource::new(branch, load_assessment);
     view! {
-        <ConsoleNav />
-        <section class="card wide">
-            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
-                {move || {
-                    let b = branch();
-                    loaded
-                        .get()
-                        .map(|r| match r {
-                            Ok(v) => view! { <Sheet v branch=b /> }.into_any(),
-                            Err(e) => view! {
-                                <h1>"六化评定"</h1>
-                                <p class="error" role="alert">{e.message}</p>
-                            }
-                                .into_any(),
-                        })
-                }}
-            </Suspense>
-        </section>
+        <BranchPage
+            me
+            title="六化评定"
+            hint="选择一个支部，查看其自查并进行抽查。"
+            to="/console/assessment"
+            body=|branch| view! { <AssessmentBody branch /> }
+        />
     }
-    .into_any()
+}
+
+#[component]
+fn AssessmentBody(branch: Option<String>) -> impl IntoView {
+    let b = branch.clone();
+    let loaded = Resource::new(move || branch.clone(), load_assessment);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
+            {move || {
+                let b = b.clone();
+                loaded
+                    .get()
+                    .map(|r| match r {
+                        Ok(v) => view! { <Sheet v branch=b /> }.into_any(),
+                        Err(e) => view! {
+                            <h1>"六化评定"</h1>
+                            <p class="error" role="alert">{e.message}</p>
+                        }
+                            .into_any(),
+                    })
+            }}
+        </Suspense>
+    }
 }
 
 const LEVELS: [(&str, &str); 3] = [

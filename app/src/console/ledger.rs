@@ -4,6 +4,7 @@
 //! name. `/console/members/{member_id}/ledger`: one member's sheet (一人一张
 //! 清单), every entry with its rule, points, reviewer and history.
 
+use super::branch_page::BranchPage;
 use super::nav::ConsoleNav;
 use crate::components::frame::Bundle;
 use crate::components::signed_in::SignedIn;
@@ -23,9 +24,7 @@ use vanguard_shared::Me;
 pub async fn load_branch_ledger(branch: Option<String>) -> Result<BranchLedger, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    let branch = branch
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| caller.member.org_id.clone());
+    let branch = crate::server::branch_or_own(branch, &caller);
     answer(
         services
             .ledgers()
@@ -47,9 +46,7 @@ pub async fn ledger_branches() -> Result<Vec<(String, String)>, UiError> {
 pub async fn load_branch_sheets(branch: Option<String>) -> Result<(String, Vec<Sheet>), UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    let branch = branch
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| caller.member.org_id.clone());
+    let branch = crate::server::branch_or_own(branch, &caller);
     answer(
         services
             .ledgers()
@@ -85,78 +82,32 @@ pub fn BranchLedgerPage() -> impl IntoView {
 
 #[component]
 fn BranchLedgerView(me: Me) -> impl IntoView {
-    let query = use_query_map();
-    let branch = move || query.with(|q| q.get("branch"));
-    // A committee admin has no branch of their own: they choose one.
-    if me.branch.is_none() && branch().is_none() {
-        return view! {
-            <ConsoleNav />
-            <section class="card wide">
-                <BranchPicker
-                    title="支部台账"
-                    hint="选择一个支部，查看其党员的正式台账。"
-                    to="/console/ledger"
-                />
-            </section>
-        }
-        .into_any();
-    }
-    let table = Resource::new(branch, load_branch_ledger);
     view! {
-        <ConsoleNav />
-        <section class="card wide">
-            <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
-                {move || {
-                    table
-                        .get()
-                        .map(|result| match result {
-                            Err(e) => view! {
-                                <h1>"支部台账"</h1>
-                                <p class="error" role="alert">{e.message}</p>
-                            }
-                                .into_any(),
-                            Ok(table) => view! { <Table table /> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </section>
+        <BranchPage
+            me
+            title="支部台账"
+            hint="选择一个支部，查看其党员的正式台账。"
+            to="/console/ledger"
+            body=|branch| view! { <LedgerBody branch /> }
+        />
     }
-    .into_any()
 }
 
-/// A committee admin's list of the branches below, each linking to `to`
-/// with `?branch=`.
 #[component]
-pub(crate) fn BranchPicker(
-    title: &'static str,
-    hint: &'static str,
-    to: &'static str,
-) -> impl IntoView {
-    let branches = Resource::new(|| (), |_| ledger_branches());
+fn LedgerBody(branch: Option<String>) -> impl IntoView {
+    let table = Resource::new(move || branch.clone(), load_branch_ledger);
     view! {
-        <h1>{title}</h1>
-        <p class="muted">{hint}</p>
         <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
             {move || {
-                branches
+                table
                     .get()
                     .map(|result| match result {
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="console-menu">
-                                {list
-                                    .into_iter()
-                                    .map(|(id, name)| {
-                                        view! {
-                                            <li>
-                                                <A href=format!("{to}?branch={id}")>{name}</A>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
+                        Err(e) => view! {
+                            <h1>"支部台账"</h1>
+                            <p class="error" role="alert">{e.message}</p>
                         }
                             .into_any(),
+                        Ok(table) => view! { <Table table /> }.into_any(),
                     })
             }}
         </Suspense>

@@ -11,6 +11,7 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod branch_page;
 pub mod committee;
 pub mod evaluation;
 pub mod events;
@@ -33,6 +34,19 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
 };
+
+/// The console's own row of links, in the order of a secretary's day: one
+/// line here per page that belongs in it (the routes are below).
+pub const NAV: &[(&str, &str)] = &[
+    ("/console/review", "审核"),
+    ("/console/events", "活动与考勤"),
+    ("/console/ledger", "台账"),
+    ("/console/evaluation", "年终评议"),
+    ("/console/rulebook", "积分细则"),
+    ("/host", "主持签到"),
+    ("/console/members", "成员管理"),
+    ("/console/audit", "审计日志"),
+];
 
 /// The console's HTML document; only the server renders it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -80,12 +94,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/console/evaluation") view=evaluation::EvaluationPage ssr=SsrMode::Async />
                 <Route
                     path=path!("/console/evaluation/job")
-                    view=evaluation::JobSheetPage
+                    view=evaluation::job::JobSheetPage
                     ssr=SsrMode::Async
                 />
                 <Route
                     path=path!("/console/evaluation/notice")
-                    view=evaluation::NoticePage
+                    view=evaluation::notice::NoticePage
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/members") view=members::MembersPage ssr=SsrMode::Async />

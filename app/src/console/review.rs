@@ -122,13 +122,6 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
         let len = items.with_untracked(Vec::len);
         cursor.update(|c| *c = (*c).min(len.saturating_sub(1)));
     };
-    let remember_decided = move |made: &[(String, String)]| {
-        let mut decided: Vec<(String, String)> = outbox::load(outbox::DECIDED);
-        decided.extend(made.iter().cloned());
-        let over = decided.len().saturating_sub(outbox::DECIDED_KEPT);
-        decided.drain(..over);
-        let _ = outbox::save(outbox::DECIDED, &decided);
-    };
     // Sends what was decided offline, one at a time: each succeeds or is
     // refused (and said why) on its own; with no network, they wait.
     let flush = move || {
@@ -138,41 +131,10 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            let (mut sent, mut refused) = (0, Vec::new());
-            let mut left = Vec::new();
-            let mut offline = false;
-            for p in waiting {
-                if offline {
-                    left.push(p);
-                    continue;
-                }
-                let Ok(body) = serde_json::to_string(&[&p.request]) else {
-                    continue;
-                };
-                match decide_records(body).await {
-                    Ok(made) => {
-                        sent += 1;
-                        let done: Vec<(String, String)> =
-                            made.into_iter().map(|d| (d.record_id, d.version)).collect();
-                        remember_decided(&done);
-                    }
-                    Err(e) if outbox::unreachable(&e) => {
-                        offline = true;
-                        left.push(p);
-                    }
-                    Err(e) => refused.push(format!("{}：{}", p.what, e.message)),
-                }
-            }
-            let _ = outbox::save(outbox::DECISIONS, &left);
-            pending.set(left);
-            if sent > 0 || !refused.is_empty() {
-                let mut text = format!("已同步离线审核 {sent} 条");
-                if !refused.is_empty() {
-                    text.push_str(&format!("；未被接受：{}", refused.join("；")));
-                    outcome.set(Some(Err(text)));
-                } else {
-                    outcome.set(Some(Ok(text)));
-                }
+            let flushed = outbox::send_kept(waiting, decide_records).await;
+            pending.set(flushed.left.clone());
+            if let Some(said) = flushed.said() {
+                outcome.set(Some(said));
             }
             busy.set(false);
         });
@@ -180,18 +142,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     // In the browser: what this device kept, then send it.
     Effect::new(move |_| {
         let kept: Vec<PendingDecision> = outbox::load(outbox::DECISIONS);
-        let decided: Vec<(String, String)> = outbox::load(outbox::DECIDED);
-        let mut gone: BTreeSet<String> = kept.iter().map(|p| p.request.record_id.clone()).collect();
-        items.with_untracked(|list| {
-            for i in list {
-                if decided
-                    .iter()
-                    .any(|(r, v)| *r == i.record_id && *v == i.version)
-                {
-                    gone.insert(i.record_id.clone());
-                }
-            }
-        });
+        let gone = items.with_untracked(|list| outbox::not_offered(&kept, list));
         forget(&gone);
         pending.set(kept);
         flush();
@@ -214,7 +165,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                 Ok(made) => {
                     let done_ids: Vec<(String, String)> =
                         made.into_iter().map(|d| (d.record_id, d.version)).collect();
-                    remember_decided(&done_ids);
+                    outbox::remember_decided(&done_ids);
                     forget(&gone);
                     returning.set(None);
                     reason.set(String::new());
