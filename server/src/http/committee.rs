@@ -25,8 +25,8 @@ use vanguard_shared::ledger::year_end::{BranchAssessmentView, FindingInput};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/committee", get(view))
-        .route("/api/committee.xlsx", get(xlsx))
-        .route("/api/committee.csv", get(csv))
+        .route("/api/committee.xlsx", get(file))
+        .route("/api/committee.csv", get(file))
         .route(
             "/api/branches/{branch_id}/assessment",
             get(branch_assessment).put(save_assessment),
@@ -98,9 +98,9 @@ async fn view(
 }
 
 async fn file(
-    state: AppState,
+    State(state): State<AppState>,
     caller: SignedIn,
-    query: YearQuery,
+    ApiQuery(query): ApiQuery<YearQuery>,
     format: Format,
 ) -> Result<Response, ApiError> {
     let v = state
@@ -110,22 +110,6 @@ async fn file(
         .await?;
     let name = format!("{}-{}-各支部概况", v.committee_name, v.year);
     download::table(&committee::table(&v), &name, "committee", format)
-}
-
-async fn xlsx(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    file(state, caller, query, Format::Xlsx).await
-}
-
-async fn csv(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    file(state, caller, query, Format::Csv).await
 }
 
 async fn branch_assessment(

@@ -1,7 +1,10 @@
 //! A file to save: its type, and its name in Chinese (RFC 6266's
 //! `filename*`, with an ASCII `filename` for older clients).
 
+use super::error::ApiError;
+use axum::extract::FromRequestParts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 /// `%XX` for every byte outside the unreserved set of RFC 3986.
@@ -40,6 +43,23 @@ pub enum Format {
     Csv,
 }
 
+/// The format a download's path names by its extension (`….xlsx`,
+/// `….csv`), so one handler serves both routes of an export.
+impl<S: Send + Sync> FromRequestParts<S> for Format {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let path = parts.uri.path();
+        if path.ends_with(".xlsx") {
+            Ok(Format::Xlsx)
+        } else if path.ends_with(".csv") {
+            Ok(Format::Csv)
+        } else {
+            Err(ApiError::not_found("没有这种文件格式"))
+        }
+    }
+}
+
 /// An exported table as a file to save: `name` plus the format's extension,
 /// `fallback` the ASCII name without it.
 pub fn table(
@@ -47,7 +67,7 @@ pub fn table(
     name: &str,
     fallback: &str,
     format: Format,
-) -> Result<Response, super::error::ApiError> {
+) -> Result<Response, ApiError> {
     let (bytes, extension, content_type) = match format {
         Format::Xlsx => (
             vanguard_core::exports::xlsx(table)?,

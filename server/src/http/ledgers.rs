@@ -21,8 +21,8 @@ use vanguard_shared::ledger::{BranchLedger, Preview, Published, RulebookOverview
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/branches/{branch_id}/ledger", get(branch_ledger))
-        .route("/api/branches/{branch_id}/ledger.xlsx", get(branch_xlsx))
-        .route("/api/branches/{branch_id}/ledger.csv", get(branch_csv))
+        .route("/api/branches/{branch_id}/ledger.xlsx", get(branch_file))
+        .route("/api/branches/{branch_id}/ledger.csv", get(branch_file))
         .route("/api/orgs/{org_id}/rulebook", get(rulebook).post(publish))
         .route("/api/orgs/{org_id}/rulebook.toml", get(rulebook_toml))
         .route("/api/orgs/{org_id}/rulebook/preview", post(preview))
@@ -45,10 +45,10 @@ async fn branch_ledger(
 
 /// `GET /api/branches/{id}/ledger.xlsx|.csv?year=`: the branch table as a file.
 async fn branch_file(
-    state: AppState,
+    State(state): State<AppState>,
     caller: SignedIn,
-    branch_id: String,
-    query: YearQuery,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
     format: Format,
 ) -> Result<Response, ApiError> {
     let (table, name) = state
@@ -57,24 +57,6 @@ async fn branch_file(
         .branch_ledger(&caller.0.member, &branch_id, query.year)
         .await?;
     download::table(&table, &name, "ledger", format)
-}
-
-async fn branch_xlsx(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(branch_id): Path<String>,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    branch_file(state, caller, branch_id, query, Format::Xlsx).await
-}
-
-async fn branch_csv(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(branch_id): Path<String>,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    branch_file(state, caller, branch_id, query, Format::Csv).await
 }
 
 async fn rulebook(

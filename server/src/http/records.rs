@@ -20,8 +20,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/members/{member_id}/records", get(member_records))
         .route("/api/members/{member_id}/ledger", get(member_ledger))
-        .route("/api/members/{member_id}/ledger.xlsx", get(member_xlsx))
-        .route("/api/members/{member_id}/ledger.csv", get(member_csv))
+        .route("/api/members/{member_id}/ledger.xlsx", get(member_file))
+        .route("/api/members/{member_id}/ledger.csv", get(member_file))
 }
 
 async fn member_records(
@@ -65,10 +65,10 @@ async fn member_ledger(
 
 /// `GET /api/members/{id}/ledger.xlsx|.csv?year=&mode=`: the sheet as a file.
 async fn member_file(
-    state: AppState,
+    State(state): State<AppState>,
     caller: SignedIn,
-    member_id: String,
-    query: LedgerQuery,
+    Path(member_id): Path<String>,
+    ApiQuery(query): ApiQuery<LedgerQuery>,
     format: Format,
 ) -> Result<Response, ApiError> {
     let (table, name) = state
@@ -77,22 +77,4 @@ async fn member_file(
         .member_sheet(&caller.0.member, &member_id, query.year, query.mode)
         .await?;
     download::table(&table, &name, "sheet", format)
-}
-
-async fn member_xlsx(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(member_id): Path<String>,
-    ApiQuery(query): ApiQuery<LedgerQuery>,
-) -> Result<Response, ApiError> {
-    member_file(state, caller, member_id, query, Format::Xlsx).await
-}
-
-async fn member_csv(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(member_id): Path<String>,
-    ApiQuery(query): ApiQuery<LedgerQuery>,
-) -> Result<Response, ApiError> {
-    member_file(state, caller, member_id, query, Format::Csv).await
 }

@@ -33,8 +33,8 @@ use vanguard_shared::ledger::Grade;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/branches/{branch_id}/evaluation", get(view))
-        .route("/api/branches/{branch_id}/evaluation.xlsx", get(xlsx))
-        .route("/api/branches/{branch_id}/evaluation.csv", get(csv))
+        .route("/api/branches/{branch_id}/evaluation.xlsx", get(file))
+        .route("/api/branches/{branch_id}/evaluation.csv", get(file))
         .route("/api/branches/{branch_id}/evaluation/lock", post(lock))
         .route("/api/branches/{branch_id}/evaluation/reopen", post(reopen))
         .route(
@@ -51,11 +51,11 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/branches/{branch_id}/job-results.xlsx",
-            get(job_template_xlsx),
+            get(job_template),
         )
         .route(
             "/api/branches/{branch_id}/job-results.csv",
-            get(job_template_csv),
+            get(job_template),
         )
         .route(
             "/api/branches/{branch_id}/job-results/import",
@@ -84,10 +84,10 @@ async fn view(
 }
 
 async fn file(
-    state: AppState,
+    State(state): State<AppState>,
     caller: SignedIn,
-    branch_id: String,
-    query: YearQuery,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
     format: Format,
 ) -> Result<Response, ApiError> {
     let year_end = state.services.year_end();
@@ -95,24 +95,6 @@ async fn file(
         .evaluation_export(&caller.0.member, &branch_id, query.year)
         .await?;
     download::table(&table, &name, "evaluation", format)
-}
-
-async fn xlsx(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(branch_id): Path<String>,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    file(state, caller, branch_id, query, Format::Xlsx).await
-}
-
-async fn csv(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(branch_id): Path<String>,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    file(state, caller, branch_id, query, Format::Csv).await
 }
 
 #[derive(Deserialize)]
@@ -234,10 +216,10 @@ async fn job_sheet(
 }
 
 async fn job_template(
-    state: AppState,
+    State(state): State<AppState>,
     caller: SignedIn,
-    branch_id: String,
-    query: YearQuery,
+    Path(branch_id): Path<String>,
+    ApiQuery(query): ApiQuery<YearQuery>,
     format: Format,
 ) -> Result<Response, ApiError> {
     let year_end = state.services.year_end();
@@ -245,24 +227,6 @@ async fn job_template(
         .job_template(&caller.0.member, &branch_id, query.year)
         .await?;
     download::table(&table, &name, "job-results", format)
-}
-
-async fn job_template_xlsx(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(branch_id): Path<String>,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    job_template(state, caller, branch_id, query, Format::Xlsx).await
-}
-
-async fn job_template_csv(
-    State(state): State<AppState>,
-    caller: SignedIn,
-    Path(branch_id): Path<String>,
-    ApiQuery(query): ApiQuery<YearQuery>,
-) -> Result<Response, ApiError> {
-    job_template(state, caller, branch_id, query, Format::Csv).await
 }
 
 #[derive(Serialize)]
