@@ -98,6 +98,7 @@ impl<'a> Attendance<'a> {
     }
 
     /// The sheet of `event_id` as `caller` may see it.
+    #[tracing::instrument(skip_all, fields(caller = %caller.id, event_id = %event_id))]
     pub async fn sheet(&self, caller: &Member, event_id: &str) -> Result<Sheet, AttendanceError> {
         let event = self.event(event_id).await?;
         let role = self.role(caller, &event).await?;
@@ -196,6 +197,7 @@ impl<'a> Attendance<'a> {
 
     /// Who has checked in so far, for the host's screen: the sheet's
     /// present and late rows.
+    #[tracing::instrument(skip_all, fields(caller = %caller.id, event_id = %event_id))]
     pub async fn roll_call(
         &self,
         caller: &Member,
@@ -221,6 +223,7 @@ impl<'a> Attendance<'a> {
     /// Saves rows of the sheet of `event_id` as `caller`; rows that say
     /// what the document already holds are left as they are. Answers the
     /// sheet as saved.
+    #[tracing::instrument(skip_all, fields(caller = %caller.id, event_id = %event_id))]
     pub async fn save(
         &self,
         caller: &Member,

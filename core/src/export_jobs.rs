@@ -130,6 +130,7 @@ impl ExportJobs<'_> {
     }
 
     /// A job's status, to the one who started it.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, id = %id))]
     pub async fn status_of(&self, viewer: &Member, id: &str) -> Result<ExportJob, ExportJobError> {
         let row = self
             .store
@@ -142,6 +143,7 @@ impl ExportJobs<'_> {
     }
 
     /// A finished job's file and its name.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, id = %id))]
     pub async fn file_of(
         &self,
         viewer: &Member,

@@ -170,6 +170,7 @@ impl<'a> Exports<'a> {
 impl Exports<'_> {
     /// The branch table of `branch_id` to export, with a file name for it
     /// (without extension); to whoever may read the table.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, branch_id = %branch_id, year = ?year))]
     pub async fn branch_ledger(
         &self,
         viewer: &Member,
@@ -185,6 +186,7 @@ impl Exports<'_> {
 
     /// A member's sheet to export, titled with their organisation, and a file
     /// name for it; to whoever may read the member's records.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, member_id = %member_id, year = ?year))]
     pub async fn member_sheet(
         &self,
         viewer: &Member,

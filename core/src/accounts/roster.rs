@@ -78,6 +78,7 @@ impl<'a> Rosters<'a> {
 impl Rosters<'_> {
     /// Every branch in the viewer's charge, its groups and members (active or
     /// not), by name.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
     pub async fn list(&self, viewer: &Member) -> Result<Roster, RosterError> {
         let store = self.store;
         let c = charge(store, viewer).await?;
@@ -112,6 +113,7 @@ impl Rosters<'_> {
     }
 
     /// Adds or changes one member, all checked before anything is stored.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
     pub async fn save(
         &self,
         viewer: &Member,
@@ -297,6 +299,7 @@ impl Rosters<'_> {
     }
 
     /// An import of members from a sheet, by whoever keeps the roster.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, file_name = %file_name))]
     pub async fn import(
         &self,
         viewer: &Member,

@@ -120,6 +120,7 @@ impl Auth {
     /// Checks a username and password and opens a session. Unknown users cost
     /// the same hash verification as known ones. `device`: the device token
     /// the request carried, if any.
+    #[tracing::instrument(skip_all, fields(%client))]
     pub async fn login(
         &self,
         username: &str,
@@ -227,6 +228,7 @@ impl Auth {
             .ok_or(AuthError::Unauthenticated)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, token: &str) -> Result<(), AuthError> {
         self.store
             .sessions()
@@ -237,6 +239,7 @@ impl Auth {
 
     /// Changes one's own password; other sessions of the member end, the one
     /// that asked stays. Wrong current passwords earn a growing delay.
+    #[tracing::instrument(skip_all, fields(caller = %member.id))]
     pub async fn change_password(
         &self,
         member: &Member,
@@ -268,6 +271,7 @@ impl Auth {
 
     /// Sets another member's password (the caller has checked the right to);
     /// every session of that member ends.
+    #[tracing::instrument(skip_all, fields(member_id = %member_id))]
     pub async fn set_password(&self, member_id: &str, new: &str) -> Result<(), AuthError> {
         let new = Password::parse(new)?;
         let hash = password::hash(new.expose()).await?;

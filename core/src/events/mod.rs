@@ -56,6 +56,7 @@ impl EventHost {
     }
 
     /// Creates an event in the host's branch; answers it as members will read it.
+    #[tracing::instrument(skip_all, fields(caller = %host.id))]
     pub async fn create(&self, host: &Member, draft: EventDraft) -> Result<EventEntry, EventError> {
         let times = vec![(draft.start, draft.end)];
         let mut made = self.create_at(host, draft, times).await?;
@@ -65,6 +66,7 @@ impl EventHost {
 
     /// Creates a monthly meeting's events for the rest of the year: on `day`
     /// of each month from the draft's month on, each editable afterwards.
+    #[tracing::instrument(skip_all, fields(caller = %host.id))]
     pub async fn create_monthly(
         &self,
         host: &Member,
@@ -188,6 +190,7 @@ impl EventHost {
 
     /// The branch's events of `year`, newest first, cancelled ones too: for
     /// its officers and group leaders, and committee admins above.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, year = %year))]
     pub async fn list(&self, viewer: &Member, year: i32) -> Result<Vec<ListedEvent>, EventError> {
         let branch = viewer.org_id.clone();
         let may = crate::policy::lists_events(viewer, &branch);
@@ -233,6 +236,7 @@ impl EventHost {
     }
 
     /// The groups of the viewer's branch, for a 党小组会's form.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
     pub async fn groups(&self, viewer: &Member) -> Result<Vec<OrgRef>, EventError> {
         Ok(self
             .store
@@ -252,6 +256,7 @@ impl EventHost {
     /// The console's event form, saved: a new event (or a monthly meeting's
     /// year of them), or an edit of `event_id`. Times are read in the
     /// branch's zone.
+    #[tracing::instrument(skip_all, fields(caller = %host.id))]
     pub async fn save_form(
         &self,
         host: &Member,
@@ -285,6 +290,7 @@ impl EventHost {
     }
 
     /// Edits or cancels an event of the host's branch; answers it as saved.
+    #[tracing::instrument(skip_all, fields(caller = %host.id, event_id = %event_id))]
     pub async fn update(
         &self,
         host: &Member,
@@ -374,6 +380,7 @@ impl EventHost {
 
     /// The events with codes the host may show: those not yet closed,
     /// earliest first. Anyone who hosts no branch gets none.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
     pub async fn hosted(&self, viewer: &Member) -> Result<Vec<HostedEvent>, EventError> {
         if !hosts(viewer, &viewer.org_id) {
             return Ok(Vec::new());
@@ -424,6 +431,7 @@ impl EventHost {
 
     /// What the host's device keeps to show the event's codes offline,
     /// for the branch's hosts only.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, event_id = %event_id))]
     pub async fn host_kit(
         &self,
         viewer: &Member,
@@ -442,6 +450,7 @@ impl EventHost {
 
     /// The code the host shows now, with the check-in link under `origin`
     /// (`https://host:port`, what the host's own browser reached) as a QR code.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, event_id = %event_id))]
     pub async fn current_code(
         &self,
         viewer: &Member,

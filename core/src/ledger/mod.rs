@@ -153,6 +153,7 @@ impl<'a> Ledgers<'a> {
 
     /// The branches whose tables `viewer` reads, as `(id, name)`: an
     /// officer's own, every branch below a committee admin.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id))]
     pub async fn readable_branches(
         &self,
         viewer: &Member,
@@ -189,6 +190,7 @@ impl<'a> Ledgers<'a> {
     }
 
     /// The branch table of a scope already checked.
+    #[tracing::instrument(skip_all, fields(branch_id = %scope.branch.id, year = scope.year))]
     pub async fn table(&self, scope: &BranchScope) -> Result<BranchLedger, LedgerError> {
         let year = scope.year;
         let facts = self.facts(scope).await?;

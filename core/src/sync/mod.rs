@@ -151,6 +151,9 @@ pub struct Peer<'a> {
 /// the client is up to date (HTTP 204).
 pub type Reply = Option<Vec<u8>>;
 
+/// The answers to a batch: each document's id with its own answer.
+pub type BatchReply = Vec<(String, Result<Reply, SyncError>)>;
+
 pub struct SyncService {
     store: Store,
     hot: hot::HotDocs,
@@ -266,6 +269,7 @@ impl SyncService {
     /// allow it, the locked write otherwise (and whenever the hot write
     /// must be redone). The message's limits are checked on its own bytes
     /// before any of them.
+    #[tracing::instrument(skip_all, fields(caller = %peer.member.id, device = %peer.peer_id, doc_id = %doc_id))]
     pub async fn sync(
         &self,
         peer: &Peer<'_>,
@@ -356,11 +360,8 @@ impl SyncService {
     /// At most `max_frames` documents (counted before anything is allocated
     /// for them), and answers up to `max_answer_bytes`: the documents past
     /// that are answered `Busy` and come in the client's next round.
-    pub async fn sync_batch(
-        &self,
-        peer: &Peer<'_>,
-        body: &[u8],
-    ) -> Result<Vec<(String, Result<Reply, SyncError>)>, SyncError> {
+    #[tracing::instrument(skip_all, fields(caller = %peer.member.id, device = %peer.peer_id))]
+    pub async fn sync_batch(&self, peer: &Peer<'_>, body: &[u8]) -> Result<BatchReply, SyncError> {
         let malformed = |e: batch::FrameError| SyncError::Malformed(e.to_string());
         let max = self.config.max_frames;
         if batch::count_request(body, max).map_err(malformed)? > max {

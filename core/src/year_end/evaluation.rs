@@ -365,6 +365,7 @@ impl YearEnd<'_> {
     }
 
     /// The evaluation as an export table with its file name.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, branch_id = %branch_id, year = ?year))]
     pub async fn evaluation_export(
         &self,
         viewer: &Member,

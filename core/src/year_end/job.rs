@@ -235,6 +235,7 @@ impl YearEnd<'_> {
 
     /// The sheet as a file to fill in: the branch's members, one row each, with
     /// what is entered so far; it imports back as it is.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, branch_id = %branch_id, year = ?year))]
     pub async fn job_template(
         &self,
         viewer: &Member,

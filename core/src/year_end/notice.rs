@@ -87,6 +87,7 @@ impl YearEnd<'_> {
 
     /// The notice of a branch's year, if published: to those who read the
     /// branch's evaluation, and to the branch's own members.
+    #[tracing::instrument(skip_all, fields(caller = %viewer.id, branch_id = %branch_id, year = %year))]
     pub async fn notice_of(
         &self,
         viewer: &Member,
