@@ -18,6 +18,7 @@ mod integrity;
 mod ledger;
 mod login;
 mod pages;
+mod policy;
 mod review;
 mod roster;
 mod storage;

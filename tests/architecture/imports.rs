@@ -161,7 +161,7 @@ fn expand(tree: &str) -> Vec<String> {
     items
         .into_iter()
         .filter(|i| !i.trim().is_empty())
-        .flat_map(|i| expand(i))
+        .flat_map(expand)
         .map(|p| match p.as_str() {
             "self" => prefix.trim_end_matches("::").to_string(),
             _ => format!("{prefix}{p}"),
