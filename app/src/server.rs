@@ -50,6 +50,13 @@ pub fn answer<T, E: Into<UiError>>(result: Result<T, E>) -> Result<T, UiError> {
     result
 }
 
+/// The branch a server function works on: the named one, else the caller's.
+pub fn branch_or_own(branch: Option<String>, caller: &Caller) -> String {
+    branch
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| caller.member.org_id.clone())
+}
+
 /// Errors of the services, each as the API classifies it.
 macro_rules! ui_errors {
     ($($error:ty),*) => {
