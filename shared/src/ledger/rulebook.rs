@@ -206,6 +206,14 @@ fn default_cadence() -> BTreeMap<String, Period> {
 }
 
 impl CommitteeRules {
+    /// What a rulebook read from JSON holds: nothing is due.
+    fn unread() -> Self {
+        CommitteeRules {
+            rank_branches: false,
+            cadence: BTreeMap::new(),
+        }
+    }
+
     /// The cadence as kinds, in the vocabulary's order.
     pub fn due(&self) -> Vec<(Kind, Period)> {
         Kind::ALL
@@ -238,8 +246,10 @@ pub struct Rulebook {
     pub vetoes: Vec<Veto>,
     #[serde(default)]
     pub appraisal: AppraisalPricing,
-    /// Read from the TOML on the server; never sent to phones.
-    #[serde(skip)]
+    /// Read from the TOML on the server; never sent to phones, so a
+    /// rulebook read from JSON (the phone's) has none, and the default
+    /// cadence stays out of the phone's bundle.
+    #[serde(skip, default = "CommitteeRules::unread")]
     pub committee: CommitteeRules,
 }
 
