@@ -293,20 +293,34 @@ impl XlsxWriter {
     }
 }
 
-/// The table as CSV: UTF-8 with a byte order mark, the title first.
+/// A text cell a spreadsheet will show as text: one that begins like a
+/// formula (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
+/// `'` (OWASP's rule for CSV injection), so a member's name or a reason
+/// typed as `=HYPERLINK(…)` never runs when the secretary opens the file.
+/// The .xlsx cells need no such mark: they are written as strings, which
+/// a spreadsheet never evaluates.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+/// The table as CSV: UTF-8 with a byte order mark, the title first, every
+/// text cell [`inert`].
 pub fn csv(t: &Table) -> Vec<u8> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::WriterBuilder::new()
             .flexible(true)
             .from_writer(&mut out);
-        let _ = w.write_record([t.title.as_str()]);
-        let _ = w.write_record(&t.header);
+        let _ = w.write_record([inert(&t.title).as_bytes()]);
+        let _ = w.write_record(t.header.iter().map(|h| inert(h).into_owned()));
         for row in &t.rows {
             let cells: Vec<String> = row
                 .iter()
                 .map(|c| match c {
-                    Cell::Text(s) => s.clone(),
+                    Cell::Text(s) => inert(s).into_owned(),
                     Cell::Number(n) => vanguard_shared::decimal::short(*n, 2),
                 })
                 .collect();
@@ -352,6 +366,58 @@ mod tests {
         assert_eq!(rows[1], ["姓名", "总分"]);
         assert_eq!(rows[2], ["王建国", "118.5"]);
         assert_eq!(rows[3], ["李, \"秀英\"", "100"]);
+    }
+
+    #[test]
+    fn no_cell_of_a_csv_or_xlsx_runs_as_a_formula() {
+        use calamine::{Data, Reader, Xlsx};
+        let hostile = [
+            "=HYPERLINK(\"http://x\",\"点我\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ];
+        let t = Table {
+            title: "=标题".into(),
+            header: vec!["@姓名".into(), "总分".into()],
+            rows: hostile
+                .iter()
+                .map(|h| vec![Cell::from(*h), Cell::Number(-2.0)])
+                .collect(),
+        };
+        let bytes = csv(&t);
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+        let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.expect("row").iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(rows[0], ["'=标题"]);
+        assert_eq!(rows[1], ["'@姓名", "总分"]);
+        for (row, h) in rows[2..].iter().zip(hostile) {
+            assert_eq!(row[0], format!("'{h}"));
+            // A number stays a number, minus sign and all.
+            assert_eq!(row[1], "-2");
+        }
+        // Plain text is left alone.
+        assert_eq!(inert("王建国"), "王建国");
+        assert_eq!(inert(""), "");
+
+        // The workbook holds the same text as strings, never as formulas.
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx(&t).expect("xlsx")))
+                .expect("opens");
+        let formulas = book.worksheet_formula("台账").expect("formulas");
+        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+        let range = book.worksheet_range("台账").expect("sheet");
+        assert_eq!(
+            range.get_value((2, 0)),
+            Some(&Data::String(hostile[0].into()))
+        );
     }
 
     #[test]
