@@ -239,3 +239,45 @@ async fn sessions_survive_a_restart_and_end_at_logout(db: Db) {
     );
 }
 on_both!(sessions_survive_a_restart_and_end_at_logout);
+
+/// Forty wrong passwords for one account at once: each attempt is counted
+/// before its password is checked, so only the free ones and the first past
+/// them are verified; the rest wait, told how long.
+async fn concurrent_guesses_each_pay_their_delay(db: Db) {
+    let app = spawn_app(db).await;
+    let guesses = (0..40).map(|n| {
+        client()
+            .post(app.url("/api/login"))
+            .json(&json!({ "username": "member02", "password": format!("guess-{n}") }))
+            .send()
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for guess in guesses {
+        tasks.spawn(guess);
+    }
+    let mut checked = 0;
+    while let Some(answer) = tasks.join_next().await {
+        let answer = answer.expect("joined").expect("answered");
+        match answer.status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(answer.headers().contains_key("retry-after"))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // Three free failures and the one the delay then lets through.
+    assert_eq!(checked, 4, "passwords checked of 40 concurrent guesses");
+    // The audit log agrees: four failed sign-ins were verified.
+    let failed = app
+        .state
+        .services
+        .store
+        .audit()
+        .of_action("login_failed")
+        .await
+        .expect("audit")
+        .len();
+    assert_eq!(failed, 4);
+}
+on_both!(concurrent_guesses_each_pay_their_delay);

@@ -139,10 +139,14 @@ impl Auth {
                 .is_some_and(|member| member == c.member_id),
             _ => false,
         };
-        throttled(
-            self.logins
-                .wait(&username, client, known_device, Instant::now()),
-        )?;
+        // Counted before the password is checked: concurrent guesses each
+        // pay, and only the ones the delay lets through are verified.
+        if let Err(wait) = self
+            .logins
+            .begin(&username, client, known_device, Instant::now())
+        {
+            throttled(wait)?;
+        }
 
         let stored = credentials
             .as_ref()
@@ -154,7 +158,6 @@ impl Auth {
             _ => None,
         };
         let Some(member) = member else {
-            self.logins.failed(&username, client, Instant::now());
             // Who was tried, from where: the name as typed, cut short.
             self.audit("login_failed", username.chars().take(64).collect(), client)
                 .await?;

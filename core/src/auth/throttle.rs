@@ -70,7 +70,10 @@ impl<K: std::hash::Hash + Eq + Clone> Counter<K> {
 
     /// How much longer `key` must wait before its next attempt.
     fn remaining(&self, key: &K, now: Instant) -> Duration {
-        let map = self.map();
+        self.remaining_in(&self.map(), key, now)
+    }
+
+    fn remaining_in(&self, map: &HashMap<K, Failures>, key: &K, now: Instant) -> Duration {
         let Some(f) = map.get(key) else {
             return Duration::ZERO;
         };
@@ -83,7 +86,10 @@ impl<K: std::hash::Hash + Eq + Clone> Counter<K> {
     }
 
     fn failed(&self, key: &K, now: Instant) {
-        let mut map = self.map();
+        self.failed_in(&mut self.map(), key, now);
+    }
+
+    fn failed_in(&self, map: &mut HashMap<K, Failures>, key: &K, now: Instant) {
         // Memory stays bounded by recent activity.
         if map.len() > 10_000 {
             let window = self.window;
@@ -102,6 +108,13 @@ impl<K: std::hash::Hash + Eq + Clone> Counter<K> {
 
     fn clear(&self, key: &K) {
         self.map().remove(key);
+    }
+
+    /// Takes back one counted attempt (it turned out right).
+    fn uncount(&self, key: &K) {
+        if let Some(f) = self.map().get_mut(key) {
+            f.count = f.count.saturating_sub(1);
+        }
     }
 }
 
@@ -168,10 +181,43 @@ impl LoginDelays {
         self.addresses.failed(&address, now);
     }
 
-    /// A right password clears its pair; the address keeps its count, so an
+    /// Lets an attempt through, counted as a failure before its password is
+    /// checked, or answers how long it must still wait. The check and the
+    /// count are one step under both counters' locks, so N concurrent
+    /// guesses are N counted attempts and only the free ones get a
+    /// password check; [`succeeded`](Self::succeeded) takes a right one back.
+    pub fn begin(
+        &self,
+        username: &str,
+        address: IpAddr,
+        known_device: bool,
+        now: Instant,
+    ) -> Result<(), Duration> {
+        let pair = (username.to_string(), address);
+        // Always pairs, then addresses: one order, no deadlock.
+        let mut pairs = self.pairs.map();
+        let mut addresses = self.addresses.map();
+        let by_pair = self.pairs.remaining_in(&pairs, &pair, now);
+        let by_address = if known_device {
+            Duration::ZERO
+        } else {
+            self.addresses.remaining_in(&addresses, &address, now)
+        };
+        let wait = by_pair.max(by_address);
+        if !wait.is_zero() {
+            return Err(wait);
+        }
+        self.pairs.failed_in(&mut pairs, &pair, now);
+        self.addresses.failed_in(&mut addresses, &address, now);
+        Ok(())
+    }
+
+    /// A right password clears its pair and takes back the address's count
+    /// of this attempt; the address keeps its earlier failures, so an
     /// attacker cannot reset it by signing in to an account of their own.
     pub fn succeeded(&self, username: &str, address: IpAddr) {
         self.pairs.clear(&(username.to_string(), address));
+        self.addresses.uncount(&address);
     }
 }
 
@@ -244,6 +290,26 @@ mod tests {
         assert!(d.wait("member02", addr(1), false, start) <= Duration::from_secs(60));
         let later = start + Duration::from_secs(60);
         assert_eq!(d.wait("member02", addr(1), false, later), Duration::ZERO);
+    }
+
+    #[test]
+    fn concurrent_guesses_are_counted_before_any_is_checked() {
+        let d = LoginDelays::new(LoginLimits::default());
+        let now = Instant::now();
+        // Forty guesses at once, none of them checked yet: only the free
+        // ones and the first past them get through.
+        let through = (0..40)
+            .filter(|_| d.begin("member02", addr(1), false, now).is_ok())
+            .count();
+        assert_eq!(through, 4);
+        assert!(d.begin("member02", addr(1), false, now).unwrap_err() >= Duration::from_secs(1));
+        // A right password after a wrong one: the address's count of it is
+        // taken back, the earlier one stays.
+        let e = LoginDelays::new(LoginLimits::default());
+        e.begin("a", addr(2), false, now).unwrap();
+        e.begin("b", addr(2), false, now).unwrap();
+        e.succeeded("b", addr(2));
+        assert_eq!(e.addresses.map()[&addr(2)].count, 1);
     }
 
     #[test]
