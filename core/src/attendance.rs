@@ -13,7 +13,7 @@ use vanguard_shared::attendance::{Evidence, RollCall, RowInput, Sheet, SheetEven
 use vanguard_shared::documents::edit::{put_attendance, AttendanceRow};
 use vanguard_shared::documents::schema::{LEAVE, MAX_TEXT};
 use vanguard_shared::documents::{DecisionStatus, DocId, EventEntry};
-use vanguard_shared::ledger::{AttendanceMark, Kind};
+use vanguard_shared::ledger::AttendanceMark;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AttendanceError {
@@ -69,21 +69,13 @@ impl<'a> Attendance<'a> {
     /// The members a sheet has a row for: the branch's (a group meeting's:
     /// the group's), active, by name.
     async fn expected(&self, event: &EventRow) -> Result<Vec<Member>, StoreError> {
-        let group = match (&event.event.kind, &event.event.group_id) {
-            (Kind::GroupMeeting, Some(g)) => Some(g.as_str()),
-            _ => None,
-        };
         let mut members: Vec<Member> = self
             .store
             .accounts()
             .members_under(&event.branch_id)
             .await?
             .into_iter()
-            .filter(|m| {
-                m.active
-                    && m.org_id == event.branch_id
-                    && group.is_none_or(|g| m.group_id.as_deref() == Some(g))
-            })
+            .filter(|m| policy::on_sheet(m, &event.branch_id, &event.event))
             .collect();
         members.sort_by(|a, b| a.name.cmp(&b.name).then(a.username.cmp(&b.username)));
         Ok(members)
@@ -102,10 +94,15 @@ impl<'a> Attendance<'a> {
     pub async fn sheet(&self, caller: &Member, event_id: &str) -> Result<Sheet, AttendanceError> {
         let event = self.event(event_id).await?;
         let role = self.role(caller, &event).await?;
-        self.read(&event, &role).await
+        self.read(caller, &event, &role).await
     }
 
-    async fn read(&self, event: &EventRow, role: &Role) -> Result<Sheet, AttendanceError> {
+    async fn read(
+        &self,
+        caller: &Member,
+        event: &EventRow,
+        role: &Role,
+    ) -> Result<Sheet, AttendanceError> {
         let e = &event.event;
         let members = self.expected(event).await?;
         let groups: HashMap<String, String> = self
@@ -164,6 +161,7 @@ impl<'a> Attendance<'a> {
                     (None, _) => None,
                 };
                 SheetRow {
+                    own: !policy::about_someone_else(caller, &m.id),
                     group: m.group_id.as_ref().and_then(|g| groups.get(g)).cloned(),
                     member_id: m.id,
                     name: m.name,
@@ -238,13 +236,8 @@ impl<'a> Attendance<'a> {
             ));
         }
         let e = &event.event;
-        if e.cancelled {
-            return Err(AttendanceError::Invalid("活动已取消，无需记录考勤".into()));
-        }
-        if e.start > Utc::now() {
-            return Err(AttendanceError::Invalid(
-                "活动尚未开始，开始后才能记录考勤".into(),
-            ));
+        if let Some(why) = policy::sheet_closed(e, Utc::now()) {
+            return Err(AttendanceError::Invalid(why.into()));
         }
         let year = chrono::Datelike::year(&e.start.with_timezone(&chrono_tz::Asia::Shanghai));
         if !policy::year_open(self.store, &event.branch_id, year).await? {
@@ -266,6 +259,12 @@ impl<'a> Attendance<'a> {
             .collect();
         let mut seen = BTreeSet::new();
         let mut changed = Vec::new();
+        if rows
+            .iter()
+            .any(|r| !policy::about_someone_else(caller, &r.member_id))
+        {
+            return Err(AttendanceError::Forbidden(policy::OWN_ATTENDANCE));
+        }
         for row in rows {
             if !members.contains(&row.member_id) {
                 return Err(AttendanceError::Invalid(format!(
@@ -339,7 +338,7 @@ impl<'a> Attendance<'a> {
                 })
                 .await?;
         }
-        self.read(&event, &role).await
+        self.read(caller, &event, &role).await
     }
 }
 

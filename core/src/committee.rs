@@ -13,7 +13,7 @@ use chrono::{Datelike, Utc};
 use std::collections::HashMap;
 use vanguard_shared::committee::{BranchSummary, CommitteeView, MeetingCount};
 use vanguard_shared::ledger::year_end::{standing_label, EvaluationView, Progress};
-use vanguard_shared::ledger::{Grade, Kind, Mode, Outcome, Period, Prepared};
+use vanguard_shared::ledger::{Grade, Kind, Ledger, Mode, Outcome, Period};
 use vanguard_shared::org::OrgKind;
 use vanguard_shared::year;
 
@@ -83,8 +83,10 @@ struct BranchInputs<'a> {
 }
 
 /// One branch's line.
+/// `ledgers`: the members' official ledgers, in `i.members`' order.
 fn summary(
     i: &BranchInputs<'_>,
+    ledgers: &[Ledger],
     year: i32,
     cadence: &[(Kind, Period)],
 ) -> Result<BranchSummary, CommitteeError> {
@@ -131,12 +133,11 @@ fn summary(
             (Progress::Locked, snapshot.distribution())
         }
         None => {
-            let prepared = Prepared::new(&i.book.book, year, zone);
             let mut counts = [0usize; 4];
-            for m in members {
+            for (m, ledger) in members.iter().zip(ledgers) {
                 let grade = match i.overrides.get(&m.id) {
                     Some(g) => *g,
-                    None => facts.ledger_with(&prepared, m, Mode::Official).proposed,
+                    None => ledger.proposed,
                 };
                 counts[grade as usize] += 1;
             }
@@ -290,7 +291,21 @@ impl Committee<'_> {
                 overrides: overrides.remove(&b.id).unwrap_or_default(),
                 lock: locks.get(&b.id),
             };
-            let mut s = summary(&inputs, year, &cadence)?;
+            // A locked branch's grades come from its snapshot: nothing to price.
+            let locked = inputs
+                .lock
+                .is_some_and(|l| l.locked && !l.snapshot.is_empty());
+            let zone = inputs.facts.zone_of(&inputs.branch.id);
+            let ledgers = match locked {
+                true => Vec::new(),
+                false => {
+                    inputs
+                        .facts
+                        .priced(&inputs.book.book, inputs.members, zone, Mode::Official)
+                        .await
+                }
+            };
+            let mut s = summary(&inputs, &ledgers, year, &cadence)?;
             s.liuhua = scores
                 .get(&b.id)
                 .map(|a| (a.total, standing_label(a.standing).to_string()));

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod caller;
 pub mod charts;
 pub mod committee;
+pub mod cpu;
 pub mod demo;
 pub mod error;
 pub mod events;

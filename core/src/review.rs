@@ -15,10 +15,11 @@ use std::collections::{BTreeMap, HashMap};
 use vanguard_shared::documents::edit::{decide_over, Replaced, Verdict};
 use vanguard_shared::documents::schema::MAX_TEXT;
 use vanguard_shared::documents::view::kind_label;
+use vanguard_shared::documents::EventEntry;
 use vanguard_shared::documents::{DecisionStatus, DocId};
 use vanguard_shared::event_code::CodeVerdict;
 use vanguard_shared::review::{
-    flags, Conflict, DecisionMade, DecisionRequest, Evidence, Flag, QueueItem,
+    flags_among, Conflict, DecisionMade, DecisionRequest, Evidence, Flag, QueueItem, Siblings,
 };
 use vanguard_shared::year::{self, YearError};
 
@@ -107,8 +108,10 @@ impl<'a> Reviews<'a> {
             .map(|m| (m.id.as_str(), m.org_id.as_str()))
             .collect();
         let now = Utc::now().fixed_offset();
-        // Each member's records that are not withdrawn, for the duplicate flags.
-        let mut by_member: HashMap<&str, Vec<(Evidence<'_>, &RecordRow)>> = HashMap::new();
+        // Each member's records that are not withdrawn, for the duplicate
+        // flags, indexed once per member: the queue is n log n in records.
+        let mut by_member: HashMap<&str, Vec<Evidence<'_>>> = HashMap::new();
+        let mut own: HashMap<&str, Evidence<'_>> = HashMap::new();
         for (member_id, row) in &rows {
             if row.withdrawn {
                 continue;
@@ -116,11 +119,24 @@ impl<'a> Reviews<'a> {
             let Ok(at) = DateTime::parse_from_rfc3339(&row.occurred_at) else {
                 continue;
             };
+            own.insert(row.record_id.as_str(), evidence(row, at));
             by_member
                 .entry(member_id.as_str())
                 .or_default()
-                .push((evidence(row, at), row));
+                .push(evidence(row, at));
         }
+        let indexed: HashMap<&str, Siblings<'_>> = by_member
+            .iter()
+            .map(|(m, list)| (*m, Siblings::new(list)))
+            .collect();
+        // Each branch's events by id.
+        let event_of: HashMap<(&str, &str), &EventEntry> = events
+            .iter()
+            .flat_map(|(branch, rows)| {
+                rows.iter()
+                    .map(move |e| ((branch.as_str(), e.event.event_id.as_str()), &e.event))
+            })
+            .collect();
         let mut out = Vec::new();
         for (member_id, row) in &rows {
             let Some(version) = row.version.as_deref() else {
@@ -131,21 +147,15 @@ impl<'a> Reviews<'a> {
             if row.withdrawn || (row.standing_decision().is_some() && !conflicted) {
                 continue;
             }
-            let Some(siblings) = by_member.get(member_id.as_str()) else {
+            let (Some(siblings), Some(record)) = (
+                indexed.get(member_id.as_str()),
+                own.get(row.record_id.as_str()),
+            ) else {
                 continue;
             };
-            let Some((record, _)) = siblings.iter().find(|(e, _)| e.record_id == row.record_id)
-            else {
-                continue;
-            };
-            let all: Vec<Evidence<'_>> = siblings.iter().map(|(e, _)| e.clone()).collect();
             let event = row.event_id.as_deref().and_then(|id| {
                 let branch = branch_of.get(member_id.as_str())?;
-                events
-                    .get(*branch)?
-                    .iter()
-                    .find(|e| e.event.event_id == id)
-                    .map(|e| &e.event)
+                event_of.get(&(*branch, id)).copied()
             });
             let distance_m = match (event.and_then(|e| e.geofence.as_ref()), row.lat, row.lon) {
                 (Some(fence), Some(lat), Some(lon)) => Some(fence.distance_m(lat, lon).round()),
@@ -167,7 +177,7 @@ impl<'a> Reviews<'a> {
                 distance_m,
                 code: record.code,
                 flags: {
-                    let mut f = flags(record, &all, event, now);
+                    let mut f = flags_among(record, siblings, event, now);
                     if conflicted {
                         f.push(Flag::Conflict);
                     }

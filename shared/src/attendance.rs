@@ -44,6 +44,10 @@ pub struct SheetRow {
     pub leave_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The caller's own row: nobody marks their own attendance, another
+    /// officer of the branch does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own: bool,
 }
 
 /// The event as the sheet heads it.

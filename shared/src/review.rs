@@ -80,28 +80,89 @@ pub struct Evidence<'a> {
 
 /// The flags of `record`, among `siblings` (the same member's records that
 /// are not withdrawn; `record` may be among them), with `event` the event it
-/// names when the branch has it.
+/// names when the branch has it. For many records of one member, index the
+/// siblings once with [`Siblings::new`] and ask [`flags_among`].
 pub fn flags(
     record: &Evidence<'_>,
     siblings: &[Evidence<'_>],
     event: Option<&EventEntry>,
     now: DateTime<FixedOffset>,
 ) -> Vec<Flag> {
+    flags_among(record, &Siblings::new(siblings), event, now)
+}
+
+/// One member's records, indexed once for the duplicate flags: flagging
+/// each of n records then costs log n, so a queue of n records is
+/// n log n, never n² (a member with 20,000 records cannot stall it).
+#[derive(Debug, Default)]
+pub struct Siblings<'a> {
+    ids: std::collections::BTreeSet<&'a str>,
+    /// Records that are not leave, by the event they name.
+    at_event: std::collections::BTreeMap<&'a str, usize>,
+    /// Each kind's times (Unix milliseconds), sorted.
+    times: std::collections::BTreeMap<&'a str, Vec<i64>>,
+}
+
+impl<'a> Siblings<'a> {
+    pub fn new(siblings: &[Evidence<'a>]) -> Self {
+        let mut index = Siblings::default();
+        for s in siblings {
+            index.ids.insert(s.record_id);
+            if s.kind == LEAVE {
+                continue;
+            }
+            if let Some(event) = s.event_id {
+                *index.at_event.entry(event).or_default() += 1;
+            }
+            index
+                .times
+                .entry(s.kind)
+                .or_default()
+                .push(s.occurred_at.timestamp_millis());
+        }
+        for times in index.times.values_mut() {
+            times.sort_unstable();
+        }
+        index
+    }
+
+    /// 1 when `record` itself is among the siblings (it is not its own twin).
+    fn itself(&self, record: &Evidence<'_>) -> usize {
+        usize::from(self.ids.contains(record.record_id))
+    }
+
+    /// Another record (not leave) names the same event.
+    fn duplicate(&self, record: &Evidence<'_>) -> bool {
+        record.event_id.is_some_and(|event| {
+            self.at_event.get(event).copied().unwrap_or(0) > self.itself(record)
+        })
+    }
+
+    /// Another record of the same kind within [`SAME_KIND_MINUTES`].
+    fn same_kind_soon(&self, record: &Evidence<'_>) -> bool {
+        let Some(times) = self.times.get(record.kind) else {
+            return false;
+        };
+        let t = record.occurred_at.timestamp_millis();
+        let span = SAME_KIND_MINUTES * 60_000;
+        let from = times.partition_point(|&x| x < t.saturating_sub(span));
+        let to = times.partition_point(|&x| x <= t.saturating_add(span));
+        to - from > self.itself(record)
+    }
+}
+
+/// [`flags`] against siblings indexed once.
+pub fn flags_among(
+    record: &Evidence<'_>,
+    siblings: &Siblings<'_>,
+    event: Option<&EventEntry>,
+    now: DateTime<FixedOffset>,
+) -> Vec<Flag> {
     let mut out = Vec::new();
     let leave = record.kind == LEAVE;
-    let others = || siblings.iter().filter(|s| s.record_id != record.record_id);
-    let duplicate = !leave
-        && record.event_id.is_some()
-        && others().any(|s| s.event_id == record.event_id && s.kind != LEAVE);
-    if duplicate {
+    if !leave && siblings.duplicate(record) {
         out.push(Flag::Duplicate);
-    } else if !leave
-        && others().any(|s| {
-            s.kind == record.kind
-                && (s.occurred_at - record.occurred_at).abs()
-                    <= Duration::minutes(SAME_KIND_MINUTES)
-        })
-    {
+    } else if !leave && siblings.same_kind_soon(record) {
         out.push(Flag::SameKindSoon);
     }
     if record.occurred_at > now + Duration::minutes(FUTURE_SLACK_MINUTES) {

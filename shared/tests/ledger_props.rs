@@ -203,3 +203,21 @@ proptest! {
         prop_assert_eq!(copy_entry.and_then(|e| e.note.clone()), Some(vanguard_shared::ledger::Note::Duplicate));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A rulebook upload of any text is read or refused with an error that
+    /// names where; a default rulebook with one line spoiled anywhere is
+    /// never half-read.
+    #[test]
+    fn any_rulebook_text_is_read_or_refused(cut in 0usize..4000, junk in "[ -~\u{4e00}-\u{4e10}]{0,40}") {
+        let text = include_str!("../rulebooks/default.toml");
+        let at = text.char_indices().map(|(i, _)| i).take_while(|&i| i <= cut).last().unwrap_or(0);
+        let spoiled = format!("{}{junk}{}", &text[..at], &text[at..]);
+        match Rulebook::from_toml("upload.toml", &spoiled) {
+            Ok(book) => prop_assert!(!book.rules.is_empty()),
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+}

@@ -136,11 +136,21 @@ async fn a_sheet_is_prefilled_from_evidence_and_saving_it_records_absences(db: D
     assert_eq!(row(&sheet, &away.id)["leave_reason"], "出差");
     assert_eq!(row(&sheet, &absent.id)["outcome"], Value::Null);
 
-    // Confirming: whoever is still 未到 is recorded as absent.
+    // Confirming: whoever is still 未到 is recorded as absent. The
+    // secretary's own row is not theirs to mark (another officer does).
     let rows: Vec<Value> = sheet["rows"]
         .as_array()
         .expect("rows")
         .iter()
+        .filter(|r| {
+            let own = r["member_id"] == branch.secretary.id.as_str();
+            assert_eq!(
+                r["own"] == true,
+                own,
+                "only the secretary's own row is marked own"
+            );
+            !own
+        })
         .map(|r| {
             let outcome = r["outcome"].as_str().unwrap_or("unexcused");
             json!({"member_id": r["member_id"], "outcome": outcome})

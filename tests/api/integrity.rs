@@ -274,6 +274,13 @@ async fn events_and_attendance_stay_in_their_branch(db: Db) {
             })
             .expect("attendance");
     };
+    // The rows name an event the document holds, begun.
+    let held = EventEntry {
+        event_id: "ev-2".into(),
+        title: "本支部主题党日".into(),
+        ..stolen.clone()
+    };
+    put_event(&mut events.doc, &held).expect("put");
     row_for(&mut events, &member02, &officer1_id);
     desk.sync(&mut events).await.expect("accepted");
     row_for(&mut events, &member02, "someone-else");
@@ -282,6 +289,130 @@ async fn events_and_attendance_stay_in_their_branch(db: Db) {
     assert!(events.doc.get(ROOT, "attendance").expect("read").is_some());
 }
 on_both!(events_and_attendance_stay_in_their_branch);
+
+/// Attendance synced into the events document meets the sheet's own rules,
+/// as the sheet's API applies them: the event is the document's, not
+/// cancelled and begun; the member is on its sheet (a 党小组会: of that
+/// group); a group leader writes only the group's own meetings. Each
+/// refusal stores nothing, and the ledger credits nothing for it.
+async fn synced_attendance_obeys_the_sheets_rules(db: Db) {
+    let app = spawn_app(db).await;
+    let (officer, officer_id, me) = member(&app, "officer01").await;
+    let (leader2, leader2_id, _) = member(&app, "member06").await;
+    let (_, member02, _) = member(&app, "member02").await;
+    let (_, member07, _) = member(&app, "member07").await;
+    let branch = me["branch"]["id"].as_str().unwrap().to_string();
+    let accounts = app.state.services.store.accounts();
+    let group_of =
+        |m: Option<vanguard_core::storage::Member>| m.and_then(|m| m.group_id).expect("a group");
+    let group1 = group_of(accounts.member(&member02).await.expect("member"));
+    let now = Utc::now().fixed_offset();
+    let year = now.format("%Y").to_string().parse().unwrap();
+    let doc = DocId::events(&branch, year);
+    let event = |id: &str, kind: Kind, start| EventEntry {
+        event_id: id.into(),
+        kind,
+        title: format!("活动 {id}"),
+        start,
+        end: None,
+        place: None,
+        geofence: None,
+        code_key: None,
+        group_id: None,
+        cancelled: false,
+        cancelled_by: None,
+        cancelled_at: None,
+    };
+    let desk = Device::new(app.url(""), &officer, "officer-desk");
+    let mut events = desk.fetch(&doc).await;
+    let begun = now - Duration::minutes(30);
+    for e in [
+        event("ev-begun", Kind::PartyLecture, begun),
+        event("ev-later", Kind::PartyLecture, now + Duration::minutes(50)),
+        EventEntry {
+            cancelled: true,
+            cancelled_by: Some(officer_id.clone()),
+            cancelled_at: Some(now),
+            ..event("ev-cancelled", Kind::PartyLecture, begun)
+        },
+        EventEntry {
+            group_id: Some(group1.clone()),
+            ..event("ev-group1", Kind::GroupMeeting, begun)
+        },
+    ] {
+        put_event(&mut events.doc, &e).expect("put");
+    }
+    desk.sync(&mut events)
+        .await
+        .expect("the events are accepted");
+
+    /// Writes one attendance row from `device` and syncs it.
+    async fn mark(
+        device: &Device,
+        doc: &DocId,
+        event_id: &str,
+        who: &str,
+        by: &str,
+    ) -> Result<(), crate::sync_client::Refused> {
+        let mut events = device.fetch(doc).await;
+        events
+            .doc
+            .transact::<_, _, vanguard_shared::automerge::AutomergeError>(|tx| {
+                let attendance = tx.get(ROOT, "attendance")?.expect("attendance").1;
+                let event = match tx.get(&attendance, event_id)? {
+                    Some((_, e)) => e,
+                    None => tx.put_object(&attendance, event_id, ObjType::Map)?,
+                };
+                let row = tx.put_object(&event, who, ObjType::Map)?;
+                tx.put(&row, "status", "present")?;
+                tx.put(&row, "by", by)?;
+                Ok(())
+            })
+            .expect("attendance");
+        device.sync(&mut events).await.map(|_| ())
+    }
+    let refused = |r: Result<(), crate::sync_client::Refused>| r.expect_err("refused").status;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    for (event_id, who, why) in [
+        ("ev-later", &member02, "not begun"),
+        ("ev-cancelled", &member02, "cancelled"),
+        ("ev-none", &member02, "no such event"),
+        ("ev-group1", &member07, "another group's member"),
+    ] {
+        assert_eq!(
+            refused(mark(&desk, &doc, event_id, who, &officer_id).await),
+            unprocessable,
+            "{why}"
+        );
+    }
+    // Group 2's leader may not write group 1's meeting.
+    let leader_desk = Device::new(app.url(""), &leader2, "leader-desk");
+    assert_eq!(
+        refused(mark(&leader_desk, &doc, "ev-group1", &member07, &leader2_id).await),
+        StatusCode::FORBIDDEN
+    );
+    // Nothing of it was stored: the server's document has no such rows.
+    let has_rows = |doc: &vanguard_shared::automerge::Automerge, event_id: &str| {
+        doc.get(ROOT, "attendance")
+            .expect("read")
+            .and_then(|(_, a)| doc.get(&a, event_id).expect("read"))
+            .is_some()
+    };
+    let stored = crate::helpers::stored_doc(&app, &doc.to_string()).await;
+    for event_id in ["ev-later", "ev-cancelled", "ev-none", "ev-group1"] {
+        assert!(!has_rows(&stored, event_id), "{event_id} has no attendance");
+    }
+    // A begun meeting's row, of a member on its sheet, goes through.
+    mark(&desk, &doc, "ev-begun", &member02, &officer_id)
+        .await
+        .expect("accepted");
+    mark(&desk, &doc, "ev-group1", &member02, &officer_id)
+        .await
+        .expect("accepted");
+    let stored = crate::helpers::stored_doc(&app, &doc.to_string()).await;
+    assert!(has_rows(&stored, "ev-begun") && has_rows(&stored, "ev-group1"));
+}
+on_both!(synced_attendance_obeys_the_sheets_rules);
 
 /// The verdict on a check-in code is the server's, computed when the
 /// record is stored.

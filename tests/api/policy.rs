@@ -6,10 +6,14 @@
 use crate::helpers::{spawn_app, Db, TestApp};
 use crate::on_both;
 use crate::review::this_year;
+use crate::sync_client::Device;
+use chrono::Datelike;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use vanguard_core::policy::{self, Access};
 use vanguard_core::storage::Member;
+use vanguard_shared::automerge::transaction::Transactable;
+use vanguard_shared::automerge::{ObjType, ReadDoc, ROOT};
 use vanguard_shared::documents::DocId;
 
 /// The roles, in the columns' order: the committee admin; the first
@@ -286,3 +290,166 @@ async fn every_role_meets_every_action_as_the_policy_says(db: Db) {
     );
 }
 on_both!(every_role_meets_every_action_as_the_policy_says);
+
+/// Nobody decides about themselves, through any door: the secretary may
+/// not mark their own attendance (API, page, sync), enter their own job
+/// appraisal, or override or veto their own grade; each refusal is a 403
+/// naming the rule, and the branch's other officer does it instead.
+async fn nobody_decides_about_themselves(db: Db) {
+    let app = spawn_app(db).await;
+    let year = this_year();
+    let secretary = member(&app, "secretary01").await;
+    let b1 = secretary.org_id.clone();
+    let me = secretary.id.clone();
+    let sec = app.token("secretary01").await;
+    let off = app.token("officer01").await;
+    let started = chrono::Utc::now().fixed_offset() - chrono::Duration::minutes(20);
+    let event: Value = app
+        .post(
+            "/api/events",
+            &sec,
+            json!({"kind": "party_lecture", "title": "党课", "start": started.to_rfc3339()}),
+        )
+        .await
+        .json()
+        .await
+        .expect("event");
+    let event_id = event["event_id"].as_str().expect("event id").to_string();
+    let own_rows = json!([{"member_id": me, "outcome": "present"}]);
+    let own_row = json!({ "rows": own_rows });
+    let put = |token: &str, path: String, body: Value| {
+        crate::helpers::client()
+            .put(app.url(&path))
+            .bearer_auth(token.to_string())
+            .json(&body)
+            .send()
+    };
+    let refused = |r: reqwest::Response| async move {
+        let status = r.status();
+        let body: Value = r.json().await.expect("error body");
+        (
+            status,
+            body["message"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let cases = [
+        (
+            "attendance (API)",
+            put(
+                &sec,
+                format!("/api/events/{event_id}/attendance"),
+                own_row.clone(),
+            )
+            .await,
+            policy::OWN_ATTENDANCE,
+        ),
+        (
+            "job appraisal (API)",
+            put(
+                &sec,
+                format!("/api/branches/{b1}/job-results?year={year}"),
+                json!([{"member_id": me, "appraisal": "excellent"}]),
+            )
+            .await,
+            policy::OWN_JOB,
+        ),
+        (
+            "override (API)",
+            put(
+                &sec,
+                format!("/api/branches/{b1}/evaluation/{me}?year={year}"),
+                json!({"override": "excellent", "reason": "自评优秀"}),
+            )
+            .await,
+            policy::OWN_GRADE,
+        ),
+        (
+            "veto (API)",
+            put(
+                &sec,
+                format!("/api/branches/{b1}/evaluation/{me}/veto?year={year}"),
+                json!({"veto_id": "any", "reason": "撤销自己的否决"}),
+            )
+            .await,
+            policy::OWN_VETO,
+        ),
+    ];
+    for (what, response, rule) in cases {
+        let (status, message) = refused(response.expect("answered")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {message}");
+        assert_eq!(message, rule, "{what}");
+    }
+
+    // The page's door: the same refusals from the server functions.
+    app.sign_in("secretary01", crate::helpers::DEMO_PASSWORD)
+        .await;
+    let own_rows = own_rows.to_string();
+    let jobs = json!([{"member_id": me, "appraisal": "excellent"}]).to_string();
+    for (name, form) in [
+        (
+            "save_attendance",
+            vec![("event_id", event_id.as_str()), ("rows", own_rows.as_str())],
+        ),
+        (
+            "save_job_sheet",
+            vec![("branch", b1.as_str()), ("rows", jobs.as_str())],
+        ),
+        (
+            "override_grade",
+            vec![
+                ("branch", b1.as_str()),
+                ("member_id", me.as_str()),
+                ("grade", "excellent"),
+                ("reason", "自评优秀"),
+            ],
+        ),
+    ] {
+        let response = app.sfn(name, &form).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+    }
+
+    // The sync door: the secretary's desk writing their own row.
+    let desk = Device::new(app.url(""), &sec, "secretary-desk");
+    let doc = DocId::events(&b1, started.year());
+    let mut events = desk.fetch(&doc).await;
+    events
+        .doc
+        .transact::<_, _, vanguard_shared::automerge::AutomergeError>(|tx| {
+            let attendance = tx.get(ROOT, "attendance")?.expect("attendance").1;
+            let at_event = match tx.get(&attendance, event_id.as_str())? {
+                Some((_, e)) => e,
+                None => tx.put_object(&attendance, event_id.as_str(), ObjType::Map)?,
+            };
+            let row = tx.put_object(&at_event, me.as_str(), ObjType::Map)?;
+            tx.put(&row, "status", "present")?;
+            tx.put(&row, "by", me.as_str())?;
+            Ok(())
+        })
+        .expect("row");
+    let refusal = desk.sync(&mut events).await.expect_err("refused");
+    assert_eq!(refusal.status, StatusCode::FORBIDDEN, "{}", refusal.message);
+
+    // The other officer records the secretary's own, as the rule asks.
+    let done = put(&off, format!("/api/events/{event_id}/attendance"), own_row).await;
+    assert_eq!(done.expect("answered").status(), StatusCode::OK);
+    let done = put(
+        &off,
+        format!("/api/branches/{b1}/job-results?year={year}"),
+        json!([{"member_id": me, "appraisal": "competent"}]),
+    )
+    .await;
+    assert_eq!(done.expect("answered").status(), StatusCode::OK);
+    // The secretary's sheet shows their own row as not theirs to mark.
+    let sheet = app
+        .get_json(&format!("/api/events/{event_id}/attendance"), &sec)
+        .await;
+    let mine = sheet["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["member_id"] == me.as_str())
+        .expect("own row");
+    assert_eq!(mine["own"], true);
+    assert_eq!(mine["outcome"], "present");
+}
+on_both!(nobody_decides_about_themselves);

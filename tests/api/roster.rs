@@ -195,3 +195,64 @@ async fn a_secretary_imports_members_into_their_branch_only(db: Db) {
     );
 }
 on_both!(a_secretary_imports_members_into_their_branch_only);
+
+/// A workbook of well under a megabyte whose shared strings unpack to
+/// `size` bytes: what a zip bomb sent as a roster looks like.
+fn bomb(size: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/workbook.xml", options).expect("part");
+        zip.write_all(b"<workbook/>").expect("write");
+        zip.start_file("xl/sharedStrings.xml", options)
+            .expect("part");
+        let chunk = vec![b'a'; 1 << 20];
+        for _ in 0..size >> 20 {
+            zip.write_all(&chunk).expect("write");
+        }
+        zip.finish().expect("zip");
+    }
+    out.into_inner()
+}
+
+/// The roster import and the job-result import refuse a zip bomb before
+/// reading it, with a clear 422, and store nothing.
+async fn a_zip_bomb_is_refused_before_it_is_read(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 1).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let before = app.get_json("/api/roster", &secretary).await;
+    let body = bomb(256 << 20);
+    println!(
+        "figure: a {} KiB file that unpacks to 256 MiB",
+        body.len() / 1024
+    );
+    for path in [
+        "/api/roster/import?file=members.xlsx".to_string(),
+        format!(
+            "/api/branches/{}/job-results/import?file=jobs.xlsx",
+            branch.id
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let response = client()
+            .post(app.url(&path))
+            .bearer_auth(&secretary)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body: Value = response.json().await.expect("error body");
+        println!("figure: {path} refused in {:?}", started.elapsed());
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        // Refused for what it would unpack to, before anything read it.
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains("解压后超过"), "{path}: {message}");
+    }
+    assert_eq!(app.get_json("/api/roster", &secretary).await, before);
+}
+on_both!(a_zip_bomb_is_refused_before_it_is_read);

@@ -80,11 +80,13 @@ fn Attendance() -> impl IntoView {
 /// `None` on the form: 未到.
 const ABSENT: &str = "";
 
-/// Each row's mark as the form holds it: the outcome's code, or empty for 未到.
+/// Each row's mark as the form holds it: the outcome's code, or empty for
+/// 未到. The caller's own row is not the form's: another officer marks it.
 fn marks_of(sheet: &Sheet) -> BTreeMap<String, String> {
     sheet
         .rows
         .iter()
+        .filter(|r| !r.own)
         .map(|r| {
             let mark = r
                 .outcome
@@ -227,6 +229,19 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
     } else {
         None
     };
+    // The caller's own row counts as recorded by someone else.
+    let own_present = sheet
+        .rows
+        .iter()
+        .filter(|r| {
+            r.own
+                && matches!(
+                    r.outcome,
+                    Some(AttendanceMark::Present | AttendanceMark::Late)
+                )
+        })
+        .count();
+    let own_rows = sheet.rows.iter().filter(|r| r.own).count();
     let counts = move || {
         let (present, expected) = marks.with(|m| {
             let present = m
@@ -235,7 +250,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                     *v == AttendanceMark::Present.as_str() || *v == AttendanceMark::Late.as_str()
                 })
                 .count();
-            (present, m.len())
+            (present + own_present, m.len() + own_rows)
         });
         let confirmed = current.with(|s| s.confirmed);
         let state = if unsent.get() {
@@ -270,9 +285,14 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                         {leave_reason.map(|r| view! { <div class="muted small">{format!("事由：{r}")}</div> })}
                     </td>
                     <td>
+                        {row.own.then(|| view! {
+                            <span>{row.outcome.map_or("未到", |m| m.label())}</span>
+                            <div class="muted small">"本人考勤由支部其他委员记录"</div>
+                        })}
                         <select
                             id=field
-                            disabled=!may_edit
+                            hidden=row.own
+                            disabled=!may_edit || row.own
                             prop:value=move || marks.with(|m| m.get(&id_mark).cloned().unwrap_or_default())
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
@@ -293,7 +313,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                             type="text"
                             aria-label=format!("{} 的备注", row.name)
                             placeholder="备注（可选）"
-                            disabled=!may_edit
+                            disabled=!may_edit || row.own
                             prop:value=move || notes.with(|n| n.get(&id_note).cloned().unwrap_or_default())
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);

@@ -191,7 +191,8 @@ pub async fn import_upload(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<ImportReport, ImportError> {
-    let sheet = sheet_file::read(file_name, bytes)
+    let sheet = sheet_file::read_off_thread(file_name, bytes)
+        .await
         .map_err(|e| ImportError::Parse {
             path: file_name.to_string(),
             message: e.to_string(),

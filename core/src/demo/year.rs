@@ -415,11 +415,19 @@ async fn seed_branch(
                 })
             })
             .collect();
-        services
-            .attendance()
-            .save(&secretary, &event.event_id, &rows)
-            .await
-            .map_err(failed)?;
+        // Nobody marks themselves: the officer marks the secretary's row.
+        let (own, others): (Vec<RowInput>, Vec<RowInput>) =
+            rows.into_iter().partition(|r| r.member_id == secretary.id);
+        for (taker, rows) in [(&secretary, others), (&officer, own)] {
+            if rows.is_empty() {
+                continue;
+            }
+            services
+                .attendance()
+                .save(taker, &event.event_id, &rows)
+                .await
+                .map_err(failed)?;
+        }
     }
 
     // The first branch's unit has sent its annual appraisals (年度考核) and
@@ -441,11 +449,16 @@ async fn seed_branch(
                 note: None,
             })
             .collect();
-        services
-            .year_end()
-            .save_jobs(&secretary, &branch.id, Some(year), &jobs, "demo")
-            .await
-            .map_err(failed)?;
+        // The officer enters the secretary's own.
+        let (own, others): (Vec<JobInput>, Vec<JobInput>) =
+            jobs.into_iter().partition(|j| j.member_id == secretary.id);
+        for (who, jobs) in [(&secretary, others), (&officer, own)] {
+            services
+                .year_end()
+                .save_jobs(who, &branch.id, Some(year), &jobs, "demo")
+                .await
+                .map_err(failed)?;
+        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use vanguard_shared::ledger::{
 
 /// What the ledgers of some members of one year are computed from, read
 /// together: their records, their branches' events, their attendance rows.
+#[derive(Clone)]
 pub struct BranchFacts {
     pub(super) year: i32,
     pub(super) records: HashMap<String, Arc<Vec<RecordRow>>>,
@@ -217,6 +218,28 @@ impl BranchFacts {
             },
             mode,
         )
+    }
+
+    /// The ledgers of `members` under `book` (their branch's zone `zone`),
+    /// priced off the async threads ([`crate::cpu`]): a branch of members
+    /// with thousands of records each is CPU work, and must not stall the
+    /// server's other requests meanwhile. In `members`' order.
+    pub async fn priced(
+        &self,
+        book: &Rulebook,
+        members: &[Member],
+        zone: chrono_tz::Tz,
+        mode: Mode,
+    ) -> Vec<Ledger> {
+        let (facts, book, members) = (self.clone(), book.clone(), members.to_vec());
+        crate::cpu::run(move || {
+            let prepared = Prepared::new(&book, facts.year, zone);
+            members
+                .iter()
+                .map(|m| facts.ledger_with(&prepared, m, mode))
+                .collect()
+        })
+        .await
     }
 
     /// A branch's events of the year.

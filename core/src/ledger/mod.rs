@@ -24,7 +24,7 @@ use crate::storage::{Member, Store, StoreError};
 use sheet::sheet_of;
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::documents::DocId;
-use vanguard_shared::ledger::{BranchLedger, BranchRow, Ledger, Mode, Points, Prepared, Sheet};
+use vanguard_shared::ledger::{BranchLedger, BranchRow, Ledger, Mode, Points, Sheet};
 use vanguard_shared::org::OrgKind;
 use vanguard_shared::year;
 
@@ -196,12 +196,9 @@ impl<'a> Ledgers<'a> {
         let facts = self.facts(scope).await?;
         let book = in_force::in_force(self.store, &scope.branch.id, year).await?;
         let zone = facts.zone_of(&scope.branch.id);
-        let prepared = Prepared::new(&book.book, year, zone);
-        let ledgers: Vec<Ledger> = scope
-            .roll
-            .iter()
-            .map(|m| facts.ledger_with(&prepared, m, Mode::Official))
-            .collect();
+        let ledgers: Vec<Ledger> = facts
+            .priced(&book.book, &scope.roll, zone, Mode::Official)
+            .await;
         let mut rows: Vec<BranchRow> = scope
             .roll
             .iter()

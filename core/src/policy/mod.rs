@@ -19,7 +19,8 @@ mod scope;
 pub use scope::{BranchRule, BranchScope, Refusal};
 
 use crate::storage::{Member, Organisation, Store, StoreError};
-use vanguard_shared::documents::{DocId, DocKind};
+use chrono::{DateTime, Utc};
+use vanguard_shared::documents::{DocId, DocKind, EventEntry};
 use vanguard_shared::ledger::Kind;
 use vanguard_shared::{OrgKind, Role};
 
@@ -117,6 +118,43 @@ pub fn takes_attendance(m: &Member, branch_id: &str, kind: Kind, group: Option<&
         && group.is_some()
         && m.group_id.as_deref() == group
 }
+
+/// Whether `m` is on `event`'s sheet (应到) in `branch_id`: an active member
+/// whose home is the branch; for a 党小组会, of that group. The sheet's
+/// API and the gate (attendance synced into the events document) both ask.
+pub fn on_sheet(m: &Member, branch_id: &str, event: &EventEntry) -> bool {
+    let group = match (&event.kind, &event.group_id) {
+        (Kind::GroupMeeting, Some(g)) => Some(g.as_str()),
+        _ => None,
+    };
+    m.active && m.org_id == branch_id && group.is_none_or(|g| m.group_id.as_deref() == Some(g))
+}
+
+/// Why `event`'s attendance cannot be taken at `now`, if it cannot: it was
+/// cancelled, or it has not begun. However the attendance arrives.
+pub fn sheet_closed(event: &EventEntry, now: DateTime<Utc>) -> Option<&'static str> {
+    if event.cancelled {
+        Some("活动已取消，无需记录考勤")
+    } else if event.start > now {
+        Some("活动尚未开始，开始后才能记录考勤")
+    } else {
+        None
+    }
+}
+
+/// Nobody decides about themselves: no one marks their own attendance,
+/// enters their own job appraisal, overrides or vetoes their own grade, or
+/// reviews their own records. Another officer of the branch, or the
+/// committee admin above, does.
+pub fn about_someone_else(actor: &Member, member_id: &str) -> bool {
+    actor.id != member_id
+}
+
+/// The refusal of a decision about oneself, by what it would decide.
+pub const OWN_ATTENDANCE: &str = "不能为自己记录考勤，须由支部其他委员记录";
+pub const OWN_JOB: &str = "不能为自己录入年度考核结果，须由支部其他委员或上级党委录入";
+pub const OWN_GRADE: &str = "不能调整自己的评议等次，须由支部其他委员或上级党委决定";
+pub const OWN_VETO: &str = "不能为自己记录一票否决事项，须由支部其他委员或上级党委记录";
 
 /// Reads an event's sheet without taking it: a committee admin above.
 pub fn reads_attendance(m: &Member, chain: &[Organisation]) -> bool {

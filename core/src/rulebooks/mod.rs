@@ -17,7 +17,7 @@ use chrono::Utc;
 use in_force::{in_force, in_force_over, shipped, with_header};
 use std::collections::BTreeMap;
 use vanguard_shared::ledger::{
-    Mode, Prepared, Preview, PreviewRow, Published, PublishedVersion, Rulebook, RulebookOverview,
+    Mode, Preview, PreviewRow, Published, PublishedVersion, Rulebook, RulebookOverview,
 };
 use vanguard_shared::year::{self, YearError};
 
@@ -176,17 +176,20 @@ impl<'a> Rulebooks<'a> {
             let branch_name = chain.first().map(|o| o.name.clone()).unwrap_or_default();
             let facts = ledgers.facts_of(&branch_id, &members, year).await?;
             let zone = facts.zone_of(&branch_id);
-            let before_book = Prepared::new(&current.book, year, zone);
-            let after_book = Prepared::new(&book, year, zone);
             // The new version prices these members only if nothing nearer does.
             let nearer = !current.shipped && current.owner_id != org.id;
-            for m in &members {
-                let before = facts.ledger_with(&before_book, m, Mode::Official);
-                let (new_total, new_grade) = if nearer {
-                    (before.total, before.proposed)
-                } else {
-                    let after = facts.ledger_with(&after_book, m, Mode::Official);
-                    (after.total, after.proposed)
+            let befores = facts
+                .priced(&current.book, &members, zone, Mode::Official)
+                .await;
+            let afters = match nearer {
+                true => Vec::new(),
+                false => facts.priced(&book, &members, zone, Mode::Official).await,
+            };
+            for (i, m) in members.iter().enumerate() {
+                let before = &befores[i];
+                let (new_total, new_grade) = match afters.get(i) {
+                    Some(after) => (after.total, after.proposed),
+                    None => (before.total, before.proposed),
                 };
                 rows.push(PreviewRow {
                     member_id: m.id.clone(),

@@ -266,42 +266,56 @@ async fn events(
             }
         }
     }
-    // Every row names a member of the branch; a group leader's, a member
-    // of the group at one of the group's own meetings.
-    let group = if officer {
-        None
-    } else {
-        author.group_id.as_deref()
-    };
-    let members: BTreeSet<String> = store
-        .accounts()
-        .members_under(branch)
-        .await?
-        .into_iter()
-        .filter(|m| m.org_id == branch && (officer || m.group_id.as_deref() == group))
-        .map(|m| m.id)
-        .collect();
-    if !officer {
-        for (event_id, _) in &attendance {
-            let own_meeting = match layout.read(doc, "events", event_id) {
-                Ok(Entry::Event(e)) => {
-                    crate::policy::takes_attendance(author, branch, e.kind, e.group_id.as_deref())
-                }
-                _ => false,
-            };
-            if !own_meeting {
-                return Err(SyncError::Forbidden(
-                    "党小组长只能记录本小组党小组会的考勤".into(),
-                ));
-            }
+    // The sheet's own rules, as its API applies them: the event is one of
+    // this document's, not cancelled and begun; every row written names a
+    // member on its sheet (for a 党小组会, of that group); and a group
+    // leader writes only the group's own meetings.
+    let branch_members = store.accounts().members_under(branch).await?;
+    let now = chrono::Utc::now();
+    for (event_id, rows) in &attendance {
+        let refused = |message: &str| -> SyncError {
+            SchemaError::new(Some(event_id.to_string()), "attendance", message).into()
+        };
+        let event = match layout.read(doc, "events", event_id) {
+            Ok(Entry::Event(e)) => e,
+            _ => return Err(refused("考勤所属的活动不存在")),
+        };
+        if !crate::policy::takes_attendance(author, branch, event.kind, event.group_id.as_deref()) {
+            return Err(SyncError::Forbidden(if officer {
+                "只有本支部的书记或组织委员可以记录考勤".into()
+            } else {
+                "党小组长只能记录本小组党小组会的考勤".into()
+            }));
         }
-    }
-    for (event_id, rows) in attendance {
-        if let Some(row) = rows.iter().find(|r| !members.contains(&r.member_id)) {
+        let wrote: Vec<_> = rows
+            .iter()
+            .filter(|r| written.contains(&(event_id.to_string(), r.member_id.clone())))
+            .collect();
+        if wrote.is_empty() {
+            continue;
+        }
+        if wrote
+            .iter()
+            .any(|r| !crate::policy::about_someone_else(author, &r.member_id))
+        {
+            return Err(SyncError::Forbidden(crate::policy::OWN_ATTENDANCE.into()));
+        }
+        if let Some(why) = crate::policy::sheet_closed(&event, now) {
+            return Err(refused(why));
+        }
+        let on_sheet: BTreeSet<&str> = branch_members
+            .iter()
+            .filter(|m| crate::policy::on_sheet(m, branch, &event))
+            .map(|m| m.id.as_str())
+            .collect();
+        if let Some(row) = wrote
+            .iter()
+            .find(|r| !on_sheet.contains(r.member_id.as_str()))
+        {
             return Err(SchemaError::new(
                 Some(format!("{event_id}/{}", row.member_id)),
                 "attendance",
-                "不是本支部的党员",
+                "不在本活动的应到名单中",
             )
             .into());
         }

@@ -14,9 +14,7 @@ use crate::rulebooks::in_force::in_force;
 use crate::storage::{LockRow, Member, OverrideRow, Store};
 use std::collections::HashMap;
 use vanguard_shared::ledger::year_end::{EvaluationRow, EvaluationView, LockInfo, Progress, Quota};
-use vanguard_shared::ledger::{
-    evaluate, EvaluationError, Grade, Ledger, Mode, Override, Prepared, Side,
-};
+use vanguard_shared::ledger::{evaluate, EvaluationError, Grade, Ledger, Mode, Override, Side};
 
 impl YearEnd<'_> {
     /// The evaluation as it stands: the snapshot while locked, computed
@@ -58,11 +56,14 @@ impl YearEnd<'_> {
         let (branch, year, members) = (&scope.branch, scope.year, &scope.roll);
         let facts = Ledgers::new(store, self.cache).facts(scope).await?;
         let book = in_force(store, &branch.id, year).await?;
-        let prepared = Prepared::new(&book.book, year, facts.zone_of(&branch.id));
-        let ledgers: Vec<Ledger> = members
-            .iter()
-            .map(|m| facts.ledger_with(&prepared, m, Mode::Official))
-            .collect();
+        let ledgers: Vec<Ledger> = facts
+            .priced(
+                &book.book,
+                members,
+                facts.zone_of(&branch.id),
+                Mode::Official,
+            )
+            .await;
         let stored = store.year_end().overrides_of(&branch.id, year).await?;
         // An override of someone no longer on the roll stays stored, unused.
         let overrides: Vec<Override> = stored
@@ -176,6 +177,9 @@ impl YearEnd<'_> {
         why: &str,
     ) -> Result<(), YearEndError> {
         let scope = self.decided_by(viewer, branch_id, year).await?;
+        if !policy::about_someone_else(viewer, member_id) {
+            return Err(YearEndError::Forbidden(policy::OWN_GRADE));
+        }
         let (branch, year) = (&scope.branch, scope.year);
         let member = on_roll(&scope, member_id)?;
         let why = match grade {
@@ -228,6 +232,9 @@ impl YearEnd<'_> {
     ) -> Result<(), YearEndError> {
         let store = self.store;
         let scope = self.decided_by(viewer, branch_id, year).await?;
+        if !policy::about_someone_else(viewer, member_id) {
+            return Err(YearEndError::Forbidden(policy::OWN_VETO));
+        }
         let (branch, year) = (&scope.branch, scope.year);
         let member = on_roll(&scope, member_id)?;
         let book = in_force(store, &branch.id, year).await?;

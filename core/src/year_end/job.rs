@@ -6,7 +6,7 @@
 
 use super::{audit, now, YearEnd, YearEndError, LOCKED};
 use crate::accounts::Names;
-use crate::policy::BranchScope;
+use crate::policy::{self, BranchScope};
 use crate::sheet_file::{self, SheetFile};
 use crate::storage::{JobRow, Member};
 use std::collections::{HashMap, HashSet};
@@ -44,6 +44,7 @@ impl YearEnd<'_> {
                 None => None,
             };
             rows.push(JobSheetRow {
+                own: !policy::about_someone_else(viewer, &m.id),
                 member_id: m.id.clone(),
                 username: m.username.clone(),
                 name: m.name.clone(),
@@ -81,6 +82,12 @@ impl YearEnd<'_> {
         source: &str,
     ) -> Result<usize, YearEndError> {
         let scope = self.decided_by(viewer, branch_id, year).await?;
+        if inputs
+            .iter()
+            .any(|i| !policy::about_someone_else(viewer, &i.member_id))
+        {
+            return Err(YearEndError::Forbidden(policy::OWN_JOB));
+        }
         let members = &scope.roll;
         let ids: HashSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
         let mut seen = HashSet::new();
@@ -159,7 +166,8 @@ impl YearEnd<'_> {
         bytes: &[u8],
     ) -> Result<usize, YearEndError> {
         let scope = self.decided_by(viewer, branch_id, year).await?;
-        let file = sheet_file::read(file_name, bytes)
+        let file = sheet_file::read_off_thread(file_name, bytes)
+            .await
             .map_err(|e| YearEndError::Invalid(format!("未导入：{e}")))?
             .from_header(&["用户名", "username"]);
         let cols = Columns::find(&file)?;
@@ -182,6 +190,9 @@ impl YearEnd<'_> {
             if !seen.insert(member.username.as_str()) {
                 errors.push(at("用户名", &format!("“{username}”重复出现")));
                 continue;
+            }
+            if !policy::about_someone_else(viewer, &member.id) {
+                return Err(YearEndError::Forbidden(policy::OWN_JOB));
             }
             let word = cell(cols.appraisal);
             let Some(appraisal) = Appraisal::from_words(word) else {
@@ -244,9 +255,11 @@ impl YearEnd<'_> {
     ) -> Result<(crate::exports::Table, String), YearEndError> {
         use crate::exports::{Cell, Table};
         let s = self.job_sheet(viewer, branch_id, year).await?;
+        // One's own row is not one's to fill in: it stays out of the file.
         let rows = s
             .rows
             .iter()
+            .filter(|r| !r.own)
             .map(|r| {
                 let count =
                     |n: Option<u32>| n.map_or(Cell::from(""), |n| Cell::Number(f64::from(n)));

@@ -126,6 +126,10 @@ pub struct JobSheetRow {
     pub note: Option<String>,
     pub entered_by: Option<String>,
     pub entered_at: Option<String>,
+    /// The caller's own row: another officer, or the committee above,
+    /// enters it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub own: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

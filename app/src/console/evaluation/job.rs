@@ -84,6 +84,7 @@ pub fn JobSheetPage() -> impl IntoView {
 #[derive(Clone)]
 struct JobLine {
     member_id: String,
+    own: bool,
     appraisal: RwSignal<String>,
     assigned: RwSignal<String>,
     completed: RwSignal<String>,
@@ -142,6 +143,7 @@ fn JobBody(
         .rows
         .iter()
         .map(|r| JobLine {
+            own: r.own,
             member_id: r.member_id.clone(),
             appraisal: RwSignal::new(
                 r.appraisal
@@ -160,7 +162,8 @@ fn JobBody(
         let mut rows = Vec::new();
         for l in all.get_value() {
             let appraisal = l.appraisal.get_untracked();
-            if appraisal.is_empty() {
+            // One's own row is entered by another officer.
+            if l.own || appraisal.is_empty() {
                 continue;
             }
             let Ok(appraisal) = appraisal.parse::<Appraisal>() else {
@@ -260,16 +263,18 @@ fn JobBody(
                         .zip(lines)
                         .map(|(r, l)| {
                             let label = r.name.clone();
+                            let fixed = locked || r.own;
                             view! {
                                 <tr>
                                     <th scope="row">
                                         {r.name.clone()}
                                         <span class="muted small">{format!(" {}", r.username)}</span>
+                                        {r.own.then(|| view! { <div class="muted small">"本人由支部其他委员录入"</div> })}
                                     </th>
                                     <td>
                                         <select
                                             aria-label=format!("{label} 年度考核")
-                                            disabled=locked
+                                            disabled=fixed
                                             prop:value=move || l.appraisal.get()
                                             on:change=move |ev| l.appraisal.set(event_target_value(&ev))
                                         >
@@ -286,7 +291,7 @@ fn JobBody(
                                             min="0"
                                             class="count"
                                             aria-label=format!("{label} 交办任务")
-                                            disabled=locked
+                                            disabled=fixed
                                             prop:value=move || l.assigned.get()
                                             on:input=move |ev| l.assigned.set(event_target_value(&ev))
                                         />
@@ -297,7 +302,7 @@ fn JobBody(
                                             min="0"
                                             class="count"
                                             aria-label=format!("{label} 完成任务")
-                                            disabled=locked
+                                            disabled=fixed
                                             prop:value=move || l.completed.get()
                                             on:input=move |ev| l.completed.set(event_target_value(&ev))
                                         />
@@ -306,7 +311,7 @@ fn JobBody(
                                         <input
                                             type="text"
                                             aria-label=format!("{label} 备注")
-                                            disabled=locked
+                                            disabled=fixed
                                             prop:value=move || l.note.get()
                                             on:input=move |ev| l.note.set(event_target_value(&ev))
                                         />
