@@ -9,7 +9,7 @@ use vanguard_shared::OrgKind;
 pub use crate::policy::Access;
 
 /// What `actor` may do with document `id`; `None`: nothing at all.
-#[tracing::instrument(skip_all, fields(member = %actor.id, doc = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(member = %actor.id, doc = %id))]
 pub async fn access(
     store: &Store,
     actor: &Member,

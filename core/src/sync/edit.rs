@@ -28,7 +28,7 @@ fn edit_actor(member_id: &str) -> ActorId {
 impl SyncService {
     /// Makes `edit` on document `id` for `author`, as if the author's own
     /// device had synced it. Answers whether anything changed.
-    #[tracing::instrument(skip_all, fields(caller = %author.id, id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(caller = %author.id, id = %id))]
     pub async fn edit(
         &self,
         author: &Member,

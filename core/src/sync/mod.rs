@@ -269,7 +269,7 @@ impl SyncService {
     /// allow it, the locked write otherwise (and whenever the hot write
     /// must be redone). The message's limits are checked on its own bytes
     /// before any of them.
-    #[tracing::instrument(skip_all, fields(caller = %peer.member.id, device = %peer.peer_id, doc_id = %doc_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(caller = %peer.member.id, device = %peer.peer_id, doc_id = %doc_id))]
     pub async fn sync(
         &self,
         peer: &Peer<'_>,
@@ -360,7 +360,7 @@ impl SyncService {
     /// At most `max_frames` documents (counted before anything is allocated
     /// for them), and answers up to `max_answer_bytes`: the documents past
     /// that are answered `Busy` and come in the client's next round.
-    #[tracing::instrument(skip_all, fields(caller = %peer.member.id, device = %peer.peer_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(caller = %peer.member.id, device = %peer.peer_id))]
     pub async fn sync_batch(&self, peer: &Peer<'_>, body: &[u8]) -> Result<BatchReply, SyncError> {
         let malformed = |e: batch::FrameError| SyncError::Malformed(e.to_string());
         let max = self.config.max_frames;
