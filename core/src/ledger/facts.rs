@@ -242,6 +242,12 @@ impl BranchFacts {
         .await
     }
 
+    /// One member's ledger under `book`, priced off the async threads.
+    pub async fn priced_one(&self, book: &Rulebook, member: &Member, mode: Mode) -> Ledger {
+        let (facts, book, member) = (self.clone(), book.clone(), member.clone());
+        crate::cpu::run(move || facts.ledger(&book, &member, mode)).await
+    }
+
     /// A branch's events of the year.
     pub fn events_of_branch(&self, branch_id: &str) -> &[EventEntry] {
         self.events.get(branch_id).map_or(&[][..], |e| e.as_slice())

@@ -19,16 +19,7 @@ pub(super) async fn sheet_of(
     names: &mut Names<'_>,
     corrected: &HashMap<String, Vec<String>>,
 ) -> Result<Sheet, StoreError> {
-    let ledger = facts
-        .priced(
-            &book.book,
-            std::slice::from_ref(member),
-            facts.time_zone(member),
-            mode,
-        )
-        .await
-        .pop()
-        .unwrap_or_else(|| facts.ledger(&book.book, member, mode));
+    let ledger = facts.priced_one(&book.book, member, mode).await;
     let tz = facts.time_zone(member);
     let rows: HashMap<&str, &RecordRow> = facts
         .records_of(&member.id)
