@@ -89,16 +89,6 @@ fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The origin the browser reached this server at, for links other phones
-/// open: behind a proxy, the scheme it forwards; the Host header otherwise.
-pub async fn origin() -> String {
-    let headers = headers().await;
-    vanguard_core::events::origin(
-        header(&headers, "host"),
-        header(&headers, "x-forwarded-proto"),
-    )
-}
-
 /// What signing in needs from the request: whether it came over HTTPS (the
 /// cookies are then `Secure`), and the device token of a device that
 /// signed in before.

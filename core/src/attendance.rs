@@ -309,11 +309,6 @@ impl<'a> Attendance<'a> {
         if !changed.is_empty() {
             let doc = DocId::events(&event.branch_id, event.year);
             let now = Utc::now().fixed_offset();
-            self.sync
-                .edit(caller, &doc, |d| {
-                    put_attendance(d, event_id, &changed, &caller.id, now)
-                })
-                .await?;
             // The document's line says who and when; this one says what.
             let mut counts: Vec<(AttendanceMark, usize)> = Vec::new();
             for row in &changed {
@@ -326,15 +321,17 @@ impl<'a> Attendance<'a> {
                 .iter()
                 .map(|(m, n)| format!("{} {n}", m.label()))
                 .collect();
-            self.store
-                .audit()
-                .record(&crate::storage::AuditEvent {
-                    at: now.timestamp(),
-                    member_id: caller.id.clone(),
-                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
-                    action: "attendance_marked",
-                    subject: doc.to_string(),
-                    detail: Some(format!("{}：{}", event.event.title, marks.join("，"))),
+            let note = crate::storage::AuditEvent {
+                at: now.timestamp(),
+                member_id: caller.id.clone(),
+                peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                action: "attendance_marked",
+                subject: doc.to_string(),
+                detail: Some(format!("{}：{}", event.event.title, marks.join("，"))),
+            };
+            self.sync
+                .edit_noted(caller, &doc, Some(note), |d| {
+                    put_attendance(d, event_id, &changed, &caller.id, now)
                 })
                 .await?;
         }

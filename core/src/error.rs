@@ -30,6 +30,9 @@ pub enum ServiceError {
     InvalidCredentials,
     #[error("尝试次数过多，请 {} 秒后再试", .0.as_secs())]
     Throttled(Duration),
+    /// A heavy answer asked for too often (`rate::Heavy`).
+    #[error("请求过于频繁，请 {} 秒后再试", .0.as_secs().max(1))]
+    RateLimited(Duration),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -55,7 +58,7 @@ impl ServiceError {
     pub fn status(&self) -> u16 {
         match self {
             ServiceError::Unauthenticated | ServiceError::InvalidCredentials => 401,
-            ServiceError::Throttled(_) => 429,
+            ServiceError::Throttled(_) | ServiceError::RateLimited(_) => 429,
             ServiceError::Forbidden(_) => 403,
             ServiceError::NotFound(_) => 404,
             ServiceError::BadRequest(_) => 400,
@@ -73,6 +76,7 @@ impl ServiceError {
             ServiceError::Unauthenticated => "unauthenticated",
             ServiceError::InvalidCredentials => "invalid_credentials",
             ServiceError::Throttled(_) => "too_many_attempts",
+            ServiceError::RateLimited(_) => "rate_limited",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::BadRequest(_) => "bad_request",
@@ -87,7 +91,9 @@ impl ServiceError {
     /// How long to wait before trying again, for a throttled request.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ServiceError::Throttled(wait) => Some((*wait).max(Duration::from_secs(1))),
+            ServiceError::Throttled(wait) | ServiceError::RateLimited(wait) => {
+                Some((*wait).max(Duration::from_secs(1)))
+            }
             _ => None,
         }
     }

@@ -23,6 +23,65 @@ impl Rate {
     };
 }
 
+/// How often one member, and one address, may ask for the heavy answers:
+/// ledgers, sheets, the review queue, rulebook previews, evaluations and
+/// exports (docs/api.md, "Rate limits"). A secretary going through a
+/// branch's sheets one by one never waits; a script asking again and again
+/// is told how long to wait (429) instead of pricing ledgers without end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeavyRates {
+    pub per_member: Rate,
+    pub per_address: Rate,
+}
+
+impl Default for HeavyRates {
+    fn default() -> Self {
+        HeavyRates {
+            // 120 at once, then two a second: a secretary clicking through
+            // every sheet of a branch never waits.
+            per_member: Rate {
+                burst: 120.0,
+                per_second: 2.0,
+            },
+            // A county office behind one address: many secretaries.
+            per_address: Rate {
+                burst: 600.0,
+                per_second: 10.0,
+            },
+        }
+    }
+}
+
+impl HeavyRates {
+    pub const UNLIMITED: HeavyRates = HeavyRates {
+        per_member: Rate::UNLIMITED,
+        per_address: Rate::UNLIMITED,
+    };
+}
+
+/// The heavy answers' limiters, one per member and one per address.
+pub struct Heavy {
+    by_member: Limiter<String>,
+    by_address: Limiter<std::net::IpAddr>,
+}
+
+impl Heavy {
+    pub fn new(rates: HeavyRates) -> Self {
+        Heavy {
+            by_member: Limiter::new(rates.per_member),
+            by_address: Limiter::new(rates.per_address),
+        }
+    }
+
+    /// Lets one heavy request in, or says how long to wait. The address is
+    /// counted first: a member's many sessions share their address's budget.
+    pub fn admit(&self, member_id: &str, address: std::net::IpAddr) -> Result<(), Duration> {
+        let now = Instant::now();
+        self.by_address.take(&address, now)?;
+        self.by_member.take(&member_id.to_string(), now)
+    }
+}
+
 pub struct Limiter<K> {
     rate: Rate,
     buckets: Mutex<HashMap<K, (f64, Instant)>>,

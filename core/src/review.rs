@@ -320,23 +320,6 @@ impl<'a> Reviews<'a> {
         let mut made = Vec::new();
         for ((member_id, year), decisions) in checked {
             let doc = DocId::reviews(&member_id, year);
-            self.sync
-                .edit(reviewer, &doc, |d| {
-                    for (decision, replaced) in &decisions {
-                        let verdict = Verdict {
-                            status: decision.status,
-                            reason: decision.reason.as_deref(),
-                            version: &decision.version,
-                        };
-                        let replaced = replaced.as_ref().map(|(by, status)| Replaced {
-                            by,
-                            status: *status,
-                        });
-                        decide_over(d, &decision.record_id, verdict, &reviewer.id, now, replaced)?;
-                    }
-                    Ok(())
-                })
-                .await?;
             // The document's line says who and when; this one says what.
             let approved = decisions
                 .iter()
@@ -354,15 +337,29 @@ impl<'a> Reviews<'a> {
                     reasons.join("；")
                 ));
             }
-            self.store
-                .audit()
-                .record(&crate::storage::AuditEvent {
-                    at: now.timestamp(),
-                    member_id: reviewer.id.clone(),
-                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
-                    action: "review_decided",
-                    subject: format!("member:{member_id}"),
-                    detail: Some(detail),
+            let note = crate::storage::AuditEvent {
+                at: now.timestamp(),
+                member_id: reviewer.id.clone(),
+                peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                action: "review_decided",
+                subject: format!("member:{member_id}"),
+                detail: Some(detail),
+            };
+            self.sync
+                .edit_noted(reviewer, &doc, Some(note), |d| {
+                    for (decision, replaced) in &decisions {
+                        let verdict = Verdict {
+                            status: decision.status,
+                            reason: decision.reason.as_deref(),
+                            version: &decision.version,
+                        };
+                        let replaced = replaced.as_ref().map(|(by, status)| Replaced {
+                            by,
+                            status: *status,
+                        });
+                        decide_over(d, &decision.record_id, verdict, &reviewer.id, now, replaced)?;
+                    }
+                    Ok(())
                 })
                 .await?;
             made.extend(decisions.into_iter().map(|(d, _)| d));

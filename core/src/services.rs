@@ -21,6 +21,9 @@ use crate::storage::{Member, Store, StoreError};
 use crate::sync::access::{self, Access};
 use crate::sync::{compaction, SyncConfig, SyncService};
 use crate::year_end::YearEnd;
+use crate::error::ServiceError;
+use crate::rate::{Heavy, HeavyRates};
+use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use vanguard_shared::documents::DocId;
@@ -29,6 +32,10 @@ use vanguard_shared::documents::DocId;
 pub struct ServicesConfig {
     pub auth: AuthConfig,
     pub sync: SyncConfig,
+    pub heavy: HeavyRates,
+    /// The address members reach this server at (`https://dj.example.cn`),
+    /// for links printed and shown as QR codes; never taken from a request.
+    pub public_url: String,
 }
 
 #[derive(Clone)]
@@ -39,6 +46,8 @@ pub struct Services {
     pub events: Arc<EventHost>,
     /// What ledgers are computed from, kept while current.
     facts: Arc<FactsCache>,
+    heavy: Arc<Heavy>,
+    public_url: Arc<str>,
 }
 
 /// The services' background work, run for as long as the server serves.
@@ -63,6 +72,8 @@ impl Services {
             sync,
             store,
             facts: Arc::default(),
+            heavy: Arc::new(Heavy::new(config.heavy)),
+            public_url: config.public_url.trim_end_matches('/').into(),
         };
         (services, Background { compaction })
     }
@@ -125,6 +136,20 @@ impl Services {
     /// The audit trail.
     pub fn audit_trail(&self) -> AuditTrail<'_> {
         AuditTrail::new(&self.store)
+    }
+
+    /// Lets one heavy request of `member_id` from `address` in (ledgers,
+    /// sheets, the queue, previews, evaluations, exports), or refuses it
+    /// with how long to wait.
+    pub fn admit_heavy(&self, member_id: &str, address: IpAddr) -> Result<(), ServiceError> {
+        self.heavy
+            .admit(member_id, address)
+            .map_err(ServiceError::RateLimited)
+    }
+
+    /// The address members reach this server at, without a trailing `/`.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// The caller whose session `token` is.

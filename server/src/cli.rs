@@ -12,7 +12,7 @@ use tracing_subscriber::EnvFilter;
 use vanguard_core::accounts::admin::{create_admin, NewAdmin};
 use vanguard_core::accounts::import::import_members;
 use vanguard_core::auth::AuthConfig;
-use vanguard_core::rate::Rate;
+use vanguard_core::rate::{HeavyRates, Rate};
 use vanguard_core::sync::SyncConfig;
 
 #[derive(Parser)]
@@ -79,6 +79,19 @@ struct ServeArgs {
     /// Sync requests one address may make per minute, after a burst of half as many.
     #[arg(long, env = "VANGUARD_SYNC_RATE_PER_ADDRESS", default_value_t = 6000)]
     sync_rate_per_address: u32,
+    /// Heavy requests (ledgers, sheets, the review queue, previews,
+    /// evaluations, exports) a member may make per minute, after a burst of
+    /// as many.
+    #[arg(long, env = "VANGUARD_HEAVY_RATE_PER_MEMBER", default_value_t = 120)]
+    heavy_rate_per_member: u32,
+    /// Heavy requests one address may make per minute, after a burst of as many.
+    #[arg(long, env = "VANGUARD_HEAVY_RATE_PER_ADDRESS", default_value_t = 600)]
+    heavy_rate_per_address: u32,
+    /// The address members reach this server at (e.g. https://dj.example.cn),
+    /// for the links on check-in QR codes; the listen address when not set.
+    /// Never taken from a request's Host header.
+    #[arg(long, env = "VANGUARD_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Mark session cookies Secure (when served over HTTPS).
     #[arg(long, env = "VANGUARD_SECURE_COOKIES", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     secure_cookies: bool,
@@ -234,6 +247,14 @@ impl ServeArgs {
     }
 }
 
+/// `n` a minute, after a burst of `n`.
+fn per_minute(n: u32) -> Rate {
+    Rate {
+        burst: f64::from(n),
+        per_second: f64::from(n) / 60.0,
+    }
+}
+
 async fn serve(database_url: String, args: ServeArgs) -> Result<(), String> {
     let config = Config {
         addr: args.addr,
@@ -258,6 +279,11 @@ async fn serve(database_url: String, args: ServeArgs) -> Result<(), String> {
             },
             ..SyncConfig::default()
         },
+        heavy: HeavyRates {
+            per_member: per_minute(args.heavy_rate_per_member),
+            per_address: per_minute(args.heavy_rate_per_address),
+        },
+        public_url: args.public_url,
     };
     if !config.site_root.join("pkg").exists() {
         tracing::warn!(

@@ -12,6 +12,7 @@ use vanguard_core::auth::AuthConfig;
 use vanguard_core::demo;
 use vanguard_core::storage::{self, Store, StoreError};
 use vanguard_core::sync::SyncConfig;
+use vanguard_core::rate::HeavyRates;
 use vanguard_core::{Background, Services, ServicesConfig};
 
 #[derive(Debug, Clone)]
@@ -28,6 +29,11 @@ pub struct Config {
     pub demo_year: bool,
     pub auth: AuthConfig,
     pub sync: SyncConfig,
+    /// How often a member and an address may ask for the heavy answers.
+    pub heavy: HeavyRates,
+    /// The address members reach the server at, for links (check-in QR
+    /// codes); the listen address when not given.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +117,11 @@ impl Application {
             ServicesConfig {
                 auth: config.auth.clone(),
                 sync: config.sync.clone(),
+                heavy: config.heavy,
+                public_url: config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{addr}")),
             },
         );
         if seeded {

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use vanguard_core::auth::AuthConfig;
+use vanguard_core::rate::HeavyRates;
 use vanguard_core::sync::SyncConfig;
 use vanguard_server::startup::{Application, Config};
 use vanguard_server::state::AppState;
@@ -113,6 +114,10 @@ pub fn config(url: &str) -> Config {
         demo_year: false,
         auth: AuthConfig::default(),
         sync: SyncConfig::default(),
+        // Tests ask for many ledgers at once; the limit has its own test
+        // (`ledger::heavy_answers_are_rate_limited`).
+        heavy: HeavyRates::UNLIMITED,
+        public_url: None,
     }
 }
 

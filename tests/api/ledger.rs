@@ -668,3 +668,124 @@ async fn exports_hold_what_the_pages_show(db: Db) {
     );
 }
 on_both!(exports_hold_what_the_pages_show);
+
+async fn heavy_answers_are_rate_limited(db: Db) {
+    use crate::helpers::{config, start_configured, TestDb};
+    use vanguard_core::rate::{HeavyRates, Rate};
+    let rate = Rate {
+        burst: 3.0,
+        per_second: 0.01,
+    };
+    let app = start_configured(
+        TestDb::new(db).await,
+        vanguard_server::startup::Config {
+            heavy: HeavyRates {
+                per_member: rate,
+                per_address: Rate {
+                    burst: 100.0,
+                    per_second: 0.01,
+                },
+            },
+            ..config("")
+        },
+    )
+    .await;
+    let token = app.token("member01").await;
+    let me = app.get_json("/api/me", &token).await;
+    let id = me["member_id"].as_str().expect("id").to_string();
+    let path = format!("/api/members/{id}/ledger?year={}", this_year());
+    for _ in 0..3 {
+        assert_eq!(app.get(&path, &token).await.status(), StatusCode::OK);
+    }
+    // The fourth within the burst's budget waits, by any door.
+    let response = app.get(&path, &token).await;
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!(wait >= 1, "Retry-After {wait}");
+    let (status, code) = error_code(response).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    let queue = app.get("/api/review/queue", &token).await;
+    assert_eq!(queue.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.sign_in("member01", crate::helpers::DEMO_PASSWORD).await;
+    let page = app.sfn("member_sheet", &[("member_id", &id), ("provisional", "true")]).await;
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Light requests, and everyone else, are not held back.
+    assert_eq!(app.get("/api/me", &token).await.status(), StatusCode::OK);
+    let health = client().get(app.url("/healthz")).send().await.expect("up");
+    assert_eq!(health.status(), StatusCode::OK);
+    let other = app.token("member02").await;
+    let other_id = app.get_json("/api/me", &other).await["member_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let theirs = format!("/api/members/{other_id}/ledger?year={}", this_year());
+    assert_eq!(app.get(&theirs, &other).await.status(), StatusCode::OK);
+}
+on_both!(heavy_answers_are_rate_limited);
+
+async fn a_rulebook_is_stored_as_it_was_previewed(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 1).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let year = this_year();
+    let rulebook_path = format!("/api/orgs/{}/rulebook", branch.id);
+    // A quoted key is the same key; a multi-line string is one string.
+    let quoted = doubled_visits()
+        .replacen(&format!("\nyear = {year}"), &format!("\n\"year\" = {year}"), 1)
+        .replacen(
+            "name = \"志愿服务（每小时）\"",
+            "name = \"\"\"志愿服务\n（每小时）\"\"\"",
+            1,
+        );
+    assert!(quoted.contains("\"year\" =") && quoted.contains("\"\"\""));
+    let preview = post_text(&app, &format!("{rulebook_path}/preview"), &secretary, &quoted).await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    let published = post_text(&app, &rulebook_path, &secretary, &quoted).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    // Everything priced by it still answers.
+    let mine = token_of(&app, &branch.members[0]).await;
+    let sheet_now = sheet(&app, &mine, &branch.members[0].id, "official").await;
+    assert_eq!(sheet_now["rulebook_version"], 1);
+    app.get_json(&format!("/api/branches/{}/ledger?year={year}", branch.id), &secretary)
+        .await;
+    let phone = app.get_json(&format!("/api/rulebook?year={year}"), &mine).await;
+    let volunteer = phone["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["kind"] == "volunteer")
+        .cloned()
+        .expect("volunteer rule");
+    assert_eq!(volunteer["name"], "志愿服务\n（每小时）");
+    let admin = app.token("admin").await;
+    app.get_json(&format!("/api/committee?year={year}"), &admin).await;
+    let toml = app
+        .get(&format!("{rulebook_path}.toml?year={year}"), &secretary)
+        .await
+        .text()
+        .await
+        .expect("toml");
+    let back = Rulebook::from_toml("downloaded", &toml).expect("reads back");
+    assert_eq!((back.year, back.version), (year, 1), "{toml}");
+    assert!(toml.contains("version = 1\n"), "{toml}");
+
+    // A number past what the engine may add is refused, naming it.
+    let huge = doubled_visits().replacen("tasks = 10 ", "tasks = 9300000000000 ", 1);
+    assert_ne!(huge, doubled_visits());
+    for path in [format!("{rulebook_path}/preview"), rulebook_path.clone()] {
+        let response = post_text(&app, &path, &secretary, &huge).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let body: Value = response.json().await.expect("error");
+        let message = body["message"].as_str().expect("message");
+        assert!(message.contains("任务完成分值") && message.contains("10000"), "{message}");
+    }
+    let overview = app.get_json(&format!("{rulebook_path}?year={year}"), &secretary).await;
+    assert_eq!(overview["versions"].as_array().map(Vec::len), Some(1));
+}
+on_both!(a_rulebook_is_stored_as_it_was_previewed);

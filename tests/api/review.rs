@@ -422,3 +422,74 @@ async fn two_reviewers_disagreeing_are_flagged_for_a_second_look(db: Db) {
     assert_eq!(stale.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 on_both!(two_reviewers_disagreeing_are_flagged_for_a_second_look);
+
+/// 150 approvals sent at once (the secretary's desk clicking through a
+/// backlog with several tabs, or a script): every one is answered 200 and
+/// stored, each with its own audit line; SQLite's writers wait their turn
+/// for the write lock instead of failing.
+async fn concurrent_approvals_each_land_with_their_audit_line(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 10).await;
+    let services = app.state.services.clone();
+    let year = this_year();
+    let mut waiting = Vec::new();
+    for (i, person) in branch.members.iter().enumerate() {
+        let member = services
+            .store
+            .accounts()
+            .member(&person.id)
+            .await
+            .expect("store")
+            .expect("member");
+        services.documents_of(&member, year).await.expect("documents");
+        let ids: Vec<String> = (0..15).map(|n| format!("rec-{i}-{n}")).collect();
+        services
+            .sync
+            .edit(&member, &DocId::checkins(&person.id, year), |doc| {
+                for (n, id) in ids.iter().enumerate() {
+                    add_record(doc, id, &visit(30 + n as i64))?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("seeded");
+        waiting.extend(ids.into_iter().map(|id| (person.id.clone(), id)));
+    }
+    let secretary = token_of(&app, &branch.secretary).await;
+    let started = std::time::Instant::now();
+    let mut sent = tokio::task::JoinSet::new();
+    for (member_id, record_id) in waiting.clone() {
+        let url = app.url("/api/reviews");
+        let token = secretary.clone();
+        sent.spawn(async move {
+            let response = crate::helpers::client()
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"member_id": member_id, "record_id": record_id, "status": "approved"}))
+                .send()
+                .await
+                .expect("request");
+            (record_id, response.status())
+        });
+    }
+    let mut refused = Vec::new();
+    while let Some(answer) = sent.join_next().await {
+        let (record_id, status) = answer.expect("task");
+        if status != StatusCode::OK {
+            refused.push((record_id, status));
+        }
+    }
+    eprintln!("150 approvals answered in {:?}", started.elapsed());
+    assert_eq!(refused, vec![], "every approval is answered 200");
+    assert!(queue(&app, &secretary).await.is_empty(), "nothing waits");
+    for person in &branch.members {
+        let doc = format!("reviews:{}:{year}", person.id);
+        let audit = services.store.audit().of_document(&doc).await.expect("audit");
+        assert_eq!(audit.len(), 15, "{doc}: one audit line per approval");
+        assert!(audit.iter().all(|a| a.member_id == branch.secretary.id));
+    }
+    // And each said what it did, in the same transaction.
+    let said = services.store.audit().of_action("review_decided").await.expect("audit");
+    assert_eq!(said.len(), 150);
+}
+on_both!(concurrent_approvals_each_land_with_their_audit_line);

@@ -28,13 +28,12 @@ pub async fn hosted_events() -> Result<Vec<HostedEvent>, UiError> {
 
 #[server(prefix = "/sfn", endpoint = "event_host_kit", output = crate::codec::TextJson)]
 pub async fn event_host_kit(event_id: String) -> Result<HostKit, UiError> {
-    use crate::server::{answer, origin, signed_in};
+    use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    let origin = origin().await;
     answer(
         services
             .events
-            .host_kit(&caller.member, &event_id, &origin)
+            .host_kit(&caller.member, &event_id, services.public_url())
             .await,
     )
 }

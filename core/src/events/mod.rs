@@ -511,22 +511,3 @@ fn hosted_event(row: CodeEventRow) -> Option<HostedEvent> {
     })
 }
 
-/// The origin a browser reached this server at (`scheme://host:port`), for
-/// links other phones open: the scheme a proxy forwards, and the Host the
-/// browser sent, if it is only a host name and port (nothing a forged
-/// header could smuggle into the link).
-pub fn origin(host: Option<&str>, forwarded_proto: Option<&str>) -> String {
-    let host = host
-        .map(str::trim)
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("127.0.0.1:3000");
-    let scheme = match forwarded_proto.map(str::trim) {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
-}

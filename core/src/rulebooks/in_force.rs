@@ -68,7 +68,8 @@ pub(super) fn shipped(year: i32, owner_id: &str, owner_name: &str) -> InForce {
     let mut book = default_rulebook();
     book.year = year;
     InForce {
-        body: with_header(vanguard_shared::ledger::rulebook::DEFAULT_TOML, year, 1),
+        body: with_header(vanguard_shared::ledger::rulebook::DEFAULT_TOML, year, 1)
+            .unwrap_or_else(|| vanguard_shared::ledger::rulebook::DEFAULT_TOML.to_string()),
         book,
         owner_id: owner_id.to_string(),
         owner_name: owner_name.to_string(),
@@ -94,34 +95,47 @@ fn read_stored(stored: &StoredRulebook, owner_name: &str) -> Result<InForce, Sto
     })
 }
 
-/// The TOML with its top-level `year` and `version` set: the stored text
-/// says what the row says, and a downloaded copy uploads as the next
-/// version without editing those lines.
-pub fn with_header(text: &str, year: i32, version: u32) -> String {
-    let mut out = Vec::new();
-    let (mut saw_year, mut saw_version, mut top) = (false, false, true);
-    for line in text.lines() {
-        let key = line.split('=').next().unwrap_or("").trim();
-        if line.trim_start().starts_with('[') {
-            top = false;
-        }
-        if top && key == "year" && line.contains('=') {
-            out.push(format!("year = {year}"));
-            saw_year = true;
-        } else if top && key == "version" && line.contains('=') {
-            out.push(format!("version = {version}"));
-            saw_version = true;
-        } else {
-            out.push(line.to_string());
+/// The TOML with its top-level `year` and `version` set in its structure,
+/// however the text wrote those keys (quoted, or not at all), with the
+/// comments people wrote kept: the stored text says what the row says, and
+/// a downloaded copy uploads as the next version without editing them.
+/// `None` when the text is not TOML.
+pub fn with_header(text: &str, year: i32, version: u32) -> Option<String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().ok()?;
+    let root = doc.as_table_mut();
+    for (key, number) in [("version", i64::from(version)), ("year", i64::from(year))] {
+        match root.get_mut(key) {
+            // In place, where the author put it.
+            Some(item) if item.is_value() => *item = toml_edit::value(number),
+            _ => {
+                root.remove(key);
+                root.insert(key, toml_edit::value(number));
+            }
         }
     }
-    let mut head = Vec::new();
-    if !saw_version {
-        head.push(format!("version = {version}"));
+    Some(doc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vanguard_shared::ledger::rulebook::DEFAULT_TOML;
+
+    #[test]
+    fn the_header_is_set_in_the_structure_whatever_the_text_wrote() {
+        let shipped = with_header(DEFAULT_TOML, 2027, 3).expect("TOML");
+        let book = Rulebook::from_toml("t", &shipped).expect("reads back");
+        assert_eq!((book.year, book.version), (2027, 3));
+        assert!(shipped.contains("\nversion = 3\nyear = 2027\n"), "{shipped}");
+        assert!(shipped.contains('#'), "comments are kept");
+        // A quoted key is the same key: replaced, never a second one.
+        let quoted = DEFAULT_TOML
+            .replacen("\nyear = ", "\n\"year\" = ", 1)
+            .replacen("\nversion = ", "\n'version' = ", 1);
+        assert_ne!(quoted, DEFAULT_TOML);
+        let again = with_header(&quoted, 2027, 4).expect("TOML");
+        let book = Rulebook::from_toml("t", &again).expect("reads back");
+        assert_eq!((book.year, book.version), (2027, 4));
+        assert_eq!(with_header("year = [", 2027, 1), None);
     }
-    if !saw_year {
-        head.push(format!("year = {year}"));
-    }
-    head.extend(out);
-    head.join("\n") + "\n"
 }

@@ -38,6 +38,26 @@ pub enum RulebookError {
     Store(#[from] StoreError),
 }
 
+/// An upload read and checked, with the text that would be stored.
+struct Upload {
+    org: Organisation,
+    book: Rulebook,
+    existing: Vec<StoredRulebook>,
+    body: String,
+}
+
+/// What is stored for an upload: its text with the year and version set in
+/// its structure, which must read back as the book that was previewed, or
+/// nothing is stored.
+fn stored_text(text: &str, book: &Rulebook) -> Result<String, RulebookError> {
+    let unreadable = || RulebookError::Invalid("细则无法保存为可读回的格式，请检查后重新上传".into());
+    let body = with_header(text, book.year, book.version).ok_or_else(unreadable)?;
+    match Rulebook::from_toml("rulebook", &body) {
+        Ok(back) if back == *book => Ok(body),
+        _ => Err(unreadable()),
+    }
+}
+
 /// The rulebooks of organisations, as their readers and publishers see them.
 pub struct Rulebooks<'a> {
     store: &'a Store,
@@ -119,7 +139,7 @@ impl<'a> Rulebooks<'a> {
         caller: &Member,
         org_id: &str,
         text: &str,
-    ) -> Result<(Organisation, Rulebook, Vec<StoredRulebook>), RulebookError> {
+    ) -> Result<Upload, RulebookError> {
         let store = self.store;
         let (org, _) = self.organisation(org_id).await?;
         if !policy::publishes_rulebook(caller, &org) {
@@ -144,7 +164,14 @@ impl<'a> Rulebooks<'a> {
         if existing.is_empty() && org.parent_id.is_none() {
             book.version = 2;
         }
-        Ok((org, book, existing))
+        // Checked now, so a preview never shows what could not be stored.
+        let body = stored_text(text, &book)?;
+        Ok(Upload {
+            org,
+            book,
+            existing,
+            body,
+        })
     }
 
     /// Every member the new version would price, under the one in force and
@@ -159,7 +186,7 @@ impl<'a> Rulebooks<'a> {
     ) -> Result<Preview, RulebookError> {
         let store = self.store;
         let ledgers = Ledgers::new(store, self.cache);
-        let (org, book, _) = self.checked_upload(caller, org_id, text).await?;
+        let Upload { org, book, .. } = self.checked_upload(caller, org_id, text).await?;
         let year = book.year;
         // Branch by branch, as the branch tables read them (and cache them).
         let mut by_branch: BTreeMap<String, Vec<Member>> = BTreeMap::new();
@@ -232,7 +259,12 @@ impl<'a> Rulebooks<'a> {
         peer_id: &str,
     ) -> Result<Published, RulebookError> {
         let store = self.store;
-        let (org, book, existing) = self.checked_upload(caller, org_id, text).await?;
+        let Upload {
+            org,
+            book,
+            existing,
+            body,
+        } = self.checked_upload(caller, org_id, text).await?;
         let now = Utc::now().timestamp();
         let mut rows = Vec::new();
         if existing.is_empty() && org.parent_id.is_none() {
@@ -249,7 +281,7 @@ impl<'a> Rulebooks<'a> {
             org_id: org.id.clone(),
             year: book.year,
             version: book.version,
-            body: with_header(text, book.year, book.version),
+            body,
             published_by: caller.id.clone(),
             published_at: now,
         });

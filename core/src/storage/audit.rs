@@ -18,6 +18,25 @@ pub struct AuditRow {
 }
 
 /// The lines of accepted commits, in the committer's transaction.
+const INSERT_EVENT: &str = "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
+     VALUES ($1, $2, $3, $4, '', $5, $6)";
+
+/// Appends one line inside a writer's transaction.
+pub(super) async fn record_in(conn: Conn<'_>, event: &AuditEvent) -> Result<(), StoreError> {
+    on_db!(conn, c => {
+        sqlx::query(INSERT_EVENT)
+            .bind(event.at)
+            .bind(&event.member_id)
+            .bind(&event.peer_id)
+            .bind(&event.subject)
+            .bind(event.action)
+            .bind(&event.detail)
+            .execute(&mut *c)
+            .await?;
+    });
+    Ok(())
+}
+
 pub(super) async fn append_changes(
     conn: Conn<'_>,
     commits: &[&PendingCommit],
@@ -87,10 +106,7 @@ impl<'a> Audit<'a> {
     pub async fn record(&self, event: &AuditEvent) -> Result<(), StoreError> {
         // One statement: no transaction of its own on the sign-in path.
         on_db!(self.pool, p => {
-            sqlx::query(
-                "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
-                 VALUES ($1, $2, $3, $4, '', $5, $6)",
-            )
+            sqlx::query(INSERT_EVENT)
             .bind(event.at)
             .bind(&event.member_id)
             .bind(&event.peer_id)

@@ -25,4 +25,7 @@ pub struct PendingCommit {
     /// The server's verdicts on the codes of the records it carries.
     pub verdicts: Verdicts,
     pub at: i64,
+    /// What a server-side edit did, in words ("通过 3 条"), stored in the
+    /// same transaction as the change: never one without the other.
+    pub note: Option<super::AuditEvent>,
 }

@@ -50,6 +50,36 @@ pub struct SyncStateRow {
 
 pub struct Documents<'a> {
     pool: &'a Pool,
+    writers: &'a WriterQueue,
+}
+
+/// SQLite has one write lock for the whole file. A document's transaction
+/// holds it while the gate reads what it checks through other connections
+/// of the pool; writers that each took a pooled connection to wait in
+/// `BEGIN IMMEDIATE` could take them all and leave the holder none, until
+/// their busy timeouts failed them ("database is locked"). So SQLite's
+/// writers wait here first, in turn, holding no connection; PostgreSQL
+/// locks rows and needs no queue.
+#[derive(Clone, Default)]
+pub struct WriterQueue(Option<std::sync::Arc<tokio::sync::Mutex<()>>>);
+
+/// A writer's turn, held until its transaction ends.
+type WriterTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
+
+impl WriterQueue {
+    pub(super) fn for_pool(pool: &Pool) -> Self {
+        match pool {
+            Db::Sqlite(_) => WriterQueue(Some(std::sync::Arc::default())),
+            Db::Postgres(_) => WriterQueue(None),
+        }
+    }
+
+    async fn turn(&self) -> WriterTurn {
+        match &self.0 {
+            Some(queue) => Some(queue.clone().lock_owned().await),
+            None => None,
+        }
+    }
 }
 
 /// The statement that opens a writer's transaction, per backend.
@@ -71,8 +101,8 @@ fn lock_head(pool: &Pool) -> &'static str {
 }
 
 impl<'a> Documents<'a> {
-    pub(super) fn new(pool: &'a Pool) -> Self {
-        Documents { pool }
+    pub(super) fn new(pool: &'a Pool, writers: &'a WriterQueue) -> Self {
+        Documents { pool, writers }
     }
 
     /// Creates the documents that do not exist yet; existing ones are left as they are.
@@ -180,6 +210,7 @@ impl<'a> Documents<'a> {
     pub async fn begin(&self, id: &str) -> Result<Option<DocTx>, StoreError> {
         let lock = lock_head(self.pool);
         let begin = begin_write(self.pool);
+        let turn = self.writers.turn().await;
         let (tx, row): (LockedTx, Option<(i64, i64)>) = on_db!(self.pool, p => {
             let mut tx = p.begin_with(begin).await?;
             let row = sqlx::query_as(lock).bind(id).fetch_optional(&mut *tx).await?;
@@ -187,6 +218,7 @@ impl<'a> Documents<'a> {
         });
         Ok(row.map(|(seq, snapshot_seq)| DocTx {
             tx,
+            _turn: turn,
             id: id.to_string(),
             head: DocHead { seq, snapshot_seq },
         }))
@@ -214,7 +246,11 @@ impl<'a> Documents<'a> {
                 Db::Postgres(conn)
             }
         };
-        Ok(CommitWriter { conn, begin })
+        Ok(CommitWriter {
+            conn,
+            begin,
+            writers: self.writers.clone(),
+        })
     }
 
     pub async fn sync_state(
@@ -275,6 +311,7 @@ impl<'a> Documents<'a> {
     ) -> Result<bool, StoreError> {
         let lock = lock_head(self.pool);
         let begin = begin_write(self.pool);
+        let _turn = self.writers.turn().await;
         on_db!(self.pool, p => {
             let mut tx = p.begin_with(begin).await?;
             let locked: Option<(i64, i64)> = sqlx::query_as(lock).bind(id).fetch_optional(&mut *tx).await?;
@@ -435,6 +472,9 @@ async fn write_commits(
         changes.build().execute(&mut **c).await?;
     });
     audit::append_changes(conn.reborrow(), &ours).await?;
+    for note in ours.iter().filter_map(|c| c.note.as_ref()) {
+        audit::record_in(conn.reborrow(), note).await?;
+    }
     materialize::commits(conn.reborrow(), &ours).await?;
     Ok(stored)
 }
@@ -458,6 +498,8 @@ impl From<sqlx::Transaction<'static, sqlx::Postgres>> for LockedTx {
 /// PostgreSQL, the database's write lock on SQLite). Dropping it rolls back.
 pub struct DocTx {
     tx: LockedTx,
+    /// Dropped after `tx`: the next writer goes once this one has ended.
+    _turn: WriterTurn,
     id: String,
     head: DocHead,
 }
@@ -541,6 +583,7 @@ impl DocTx {
 pub struct CommitWriter {
     conn: Db<sqlx::SqliteConnection, sqlx::PgConnection>,
     begin: &'static str,
+    writers: WriterQueue,
 }
 
 impl CommitWriter {
@@ -555,6 +598,7 @@ impl CommitWriter {
             return Ok(Vec::new());
         }
         let begin = self.begin;
+        let _turn = self.writers.turn().await;
         on_db!(&mut self.conn, conn => {
             let mut tx = sqlx::Connection::begin_with(conn, begin).await?;
             let stored = write_commits(Db::from(&mut *tx), commits).await?;

@@ -120,6 +120,8 @@ pub type Pool = Db<SqlitePool, PgPool>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// SQLite's one writer queue (`documents::WriterQueue`).
+    writers: documents::WriterQueue,
 }
 
 /// Opens the database a URL names: `sqlite:PATH` (created if missing) or
@@ -132,7 +134,8 @@ pub async fn open(url: &str) -> Result<Store, StoreError> {
     } else {
         return Err(StoreError::UnsupportedUrl(url.to_string()));
     };
-    Ok(Store { pool })
+    let writers = documents::WriterQueue::for_pool(&pool);
+    Ok(Store { pool, writers })
 }
 
 impl Store {
@@ -167,7 +170,7 @@ impl Store {
     }
 
     pub fn documents(&self) -> Documents<'_> {
-        Documents::new(&self.pool)
+        Documents::new(&self.pool, &self.writers)
     }
 
     pub fn materialized(&self) -> Materialized<'_> {

@@ -10,7 +10,7 @@ use super::actors::writable_actors;
 use super::hot;
 use super::locked_write::install;
 use super::{access, integrity, pending, SyncError, SyncService};
-use crate::storage::{Member, StoreError};
+use crate::storage::{AuditEvent, Member, StoreError};
 use automerge::{ActorId, Automerge, Change};
 use sha2::{Digest, Sha256};
 use vanguard_shared::documents::{DocId, EditError, Layout};
@@ -28,11 +28,24 @@ fn edit_actor(member_id: &str) -> ActorId {
 impl SyncService {
     /// Makes `edit` on document `id` for `author`, as if the author's own
     /// device had synced it. Answers whether anything changed.
-    #[tracing::instrument(level = "debug", skip_all, fields(caller = %author.id, id = %id))]
     pub async fn edit(
         &self,
         author: &Member,
         id: &DocId,
+        edit: impl FnOnce(&mut Automerge) -> Result<(), EditError>,
+    ) -> Result<bool, SyncError> {
+        self.edit_noted(author, id, None, edit).await
+    }
+
+    /// The same, with what the edit did in words (`note`), stored in the
+    /// change's own transaction: the decision and its audit line together
+    /// or neither.
+    #[tracing::instrument(level = "debug", skip_all, fields(caller = %author.id, id = %id))]
+    pub async fn edit_noted(
+        &self,
+        author: &Member,
+        id: &DocId,
+        note: Option<AuditEvent>,
         edit: impl FnOnce(&mut Automerge) -> Result<(), EditError>,
     ) -> Result<bool, SyncError> {
         let access = access::access(&self.store, author, id)
@@ -63,7 +76,16 @@ impl SyncService {
         let entries = Layout::located(&forked, id)?.read_changed(&forked, &changes)?;
         let actors = writable_actors(access, &changes)?;
         let verdicts =
-            integrity::check(&self.store, author, id, &forked, &changes, &entries).await?;
+            integrity::check(
+                &self.store,
+                author,
+                id,
+                &forked,
+                &changes,
+                &entries,
+                self.config.records_per_year,
+            )
+            .await?;
         let new_actors = self.actors.check(&mut tx, actors, &author.id).await?;
         let head = tx.head();
         let bytes = current.bytes;
@@ -72,7 +94,8 @@ impl SyncService {
             entries,
             heads_before,
         };
-        let commit = pending(id, &author.id, EDIT_DEVICE, head.seq, applied, verdicts);
+        let mut commit = pending(id, &author.id, EDIT_DEVICE, head.seq, applied, verdicts);
+        commit.note = note;
         let added = commit.change.len() as u64;
         tx.commit(&commit, &new_actors).await?;
         self.actors.remember(&new_actors, &author.id);

@@ -74,6 +74,7 @@ impl SyncService {
                     &taken.doc,
                     &applied.changes,
                     &applied.entries,
+                    self.config.records_per_year,
                 )
                 .await
                 else {

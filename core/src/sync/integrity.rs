@@ -17,12 +17,38 @@ use crate::storage::{Member, Store, Verdicts};
 use automerge::{Automerge, Change};
 use std::collections::{BTreeSet, HashMap};
 use vanguard_shared::documents::leave;
-use vanguard_shared::documents::schema::LEAVE;
+use vanguard_shared::documents::schema::{LEAVE, RECORDS};
 use vanguard_shared::documents::{DocId, DocKind, Entry, Layout, SchemaError};
 use vanguard_shared::event_code::CodeVerdict;
 
 fn forged() -> SyncError {
     SyncError::Forbidden("记录人须为当前登录的成员本人".into())
+}
+
+/// A year's records within the cap: every check-in and leave request a
+/// member writes stays in their document, priced on every ledger, so the
+/// number is bounded (docs/sync.md, "Limits"). Only a change that writes
+/// records is measured; one deciding or reading never is.
+fn within_records_cap(
+    id: &DocId,
+    doc: &Automerge,
+    entries: &[Entry],
+    cap: usize,
+) -> Result<(), SyncError> {
+    if !entries.iter().any(|e| matches!(e, Entry::Record(_))) {
+        return Ok(());
+    }
+    let held = Layout::find(doc, id).map_or(0, |layout| {
+        layout
+            .collection_obj(RECORDS)
+            .map_or(0, |obj| automerge::ReadDoc::length(doc, obj))
+    });
+    if held > cap {
+        return Err(SyncError::TooLarge(format!(
+            "每名党员每年最多 {cap} 条记录，本年度已达上限"
+        )));
+    }
+    Ok(())
 }
 
 fn authored_by(by: &Option<String>, author: &Member) -> Result<(), SyncError> {
@@ -33,7 +59,8 @@ fn authored_by(by: &Option<String>, author: &Member) -> Result<(), SyncError> {
 }
 
 /// Checks what `changes` wrote to document `id` (its `entries`, as read and
-/// validated), by `author`; answers the verdicts on any records' codes.
+/// validated), by `author`; answers the verdicts on any records' codes. A
+/// member's records document holds at most `records_cap` records a year.
 pub(super) async fn check(
     store: &Store,
     author: &Member,
@@ -41,9 +68,11 @@ pub(super) async fn check(
     doc: &Automerge,
     changes: &[Change],
     entries: &[Entry],
+    records_cap: usize,
 ) -> Result<Verdicts, SyncError> {
     match id.kind {
         DocKind::Checkins => {
+            within_records_cap(id, doc, entries, records_cap)?;
             leave_requests(store, author, id, entries).await?;
             Ok(code_verdicts(store, &author.org_id, entries).await?)
         }

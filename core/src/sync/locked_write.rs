@@ -158,6 +158,7 @@ impl SyncService {
             &forked,
             &applied.changes,
             &applied.entries,
+            self.config.records_per_year,
         )
         .await?;
         Ok(Outcome::Write(Box::new(Prepared {

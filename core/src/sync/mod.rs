@@ -106,6 +106,9 @@ pub struct SyncConfig {
     pub max_answer_bytes: usize,
     /// Bytes one document may take in storage.
     pub document_quota: u64,
+    /// Records one member's document may hold in a year (docs/sync.md,
+    /// "Limits"): the busiest real member writes a few hundred.
+    pub records_per_year: usize,
     /// Sync requests per member, and per address.
     pub rate_per_member: Rate,
     pub rate_per_address: Rate,
@@ -124,6 +127,7 @@ impl Default for SyncConfig {
             max_answer_bytes: 16 * 1024 * 1024,
             // A member-year of 1,000 records is under 100 KiB compacted.
             document_quota: 16 * 1024 * 1024,
+            records_per_year: 2000,
             // 120 a minute after a burst of 240: a phone polls once a
             // minute and after each check-in.
             rate_per_member: Rate {
@@ -189,6 +193,7 @@ fn pending(
         entries: applied.entries,
         verdicts,
         at: now(),
+        note: None,
     }
 }
 

@@ -12,7 +12,7 @@ use super::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, FixedOffset};
@@ -166,24 +166,13 @@ async fn hosted(
 async fn current_code(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    headers: HeaderMap,
     Path(event_id): Path<String>,
 ) -> Result<Json<ShownCode>, ApiError> {
-    let origin = origin(&headers);
+    let services = &state.services;
     Ok(Json(
-        state
-            .services
+        services
             .events
-            .current_code(&caller.member, &event_id, &origin)
+            .current_code(&caller.member, &event_id, services.public_url())
             .await?,
     ))
-}
-
-/// The origin the caller reached this server at, for links other phones open.
-fn origin(headers: &HeaderMap) -> String {
-    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    vanguard_core::events::origin(
-        text(header::HOST),
-        text(header::HeaderName::from_static("x-forwarded-proto")),
-    )
 }

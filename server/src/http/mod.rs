@@ -8,6 +8,7 @@ pub mod download;
 pub mod error;
 pub mod events;
 pub mod guard;
+pub mod heavy;
 pub mod ledgers;
 pub mod pages;
 pub mod records;
@@ -47,6 +48,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_handler(state.routes.member.clone(), pages::member_page)
         .leptos_routes_with_handler(state.routes.console.clone(), pages::console_page)
         .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            heavy::limit,
+        ))
         .layer(axum::middleware::from_fn(guard::guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

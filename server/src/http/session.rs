@@ -60,6 +60,10 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The heavy answers' limit found the caller already (`heavy`).
+        if let Some(found) = parts.extensions.get::<Caller>() {
+            return Ok(SignedIn(found.clone()));
+        }
         Ok(SignedIn(caller(&parts.headers, &state.services).await?))
     }
 }
@@ -77,6 +81,9 @@ impl FromRequestParts<AppState> for MaybeSignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(found) = parts.extensions.get::<Caller>() {
+            return Ok(MaybeSignedIn(Some(found.clone())));
+        }
         match caller(&parts.headers, &state.services).await {
             Ok(caller) => Ok(MaybeSignedIn(Some(caller))),
             Err(AuthError::Unauthenticated) => Ok(MaybeSignedIn(None)),

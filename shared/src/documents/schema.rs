@@ -17,6 +17,9 @@ use std::collections::BTreeSet;
 
 pub const SCHEMA_VERSION: i64 = 1;
 
+/// The map of a member's records in their checkins document.
+pub const RECORDS: &str = "records";
+
 /// The kind code of a leave request in a checkins document.
 pub const LEAVE: &str = "leave";
 
@@ -35,7 +38,7 @@ pub fn root_actor() -> ActorId {
 /// The maps under a document's root, one per kind of entry.
 pub fn collections(kind: DocKind) -> &'static [&'static str] {
     match kind {
-        DocKind::Checkins => &["records"],
+        DocKind::Checkins => &[RECORDS],
         DocKind::Reviews => &["decisions", "adjustments", "grade"],
         DocKind::Events => &["events", "attendance"],
     }

@@ -555,8 +555,8 @@ fn price_job(book: &Rulebook, job: &JobFact, entries: &mut Vec<Entry>) {
     entries.push(entry(Source::Appraisal, book.appraisal.of(job.appraisal)));
     if let Some((assigned, completed)) = job.tasks.filter(|(a, _)| *a > 0) {
         let done = i64::from(completed.min(assigned));
-        let share = book.appraisal.tasks.hundredths() * done / i64::from(assigned);
-        entries.push(entry(Source::Tasks, Points::from_hundredths(share)));
+        let share = book.appraisal.tasks.share(done, i64::from(assigned));
+        entries.push(entry(Source::Tasks, share));
     }
 }
 

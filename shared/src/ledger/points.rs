@@ -1,4 +1,6 @@
 //! Points as exact hundredths: 1.5 hours × 2 points is 3.00, never 2.9999.
+//! The arithmetic saturates: whatever a record or rulebook holds, a sum
+//! never wraps around or panics (rulebooks bound their numbers besides).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -43,47 +45,56 @@ impl Points {
 
     /// `self` per hour for `hours` (given in hundredths of an hour).
     pub fn times_hours(self, hour_hundredths: i64) -> Points {
-        Points((self.0 * hour_hundredths) / 100)
+        Points(self.0.saturating_mul(hour_hundredths) / 100)
+    }
+
+    /// `self × numerator / denominator`, as the share of a whole; zero for
+    /// a zero denominator.
+    pub fn share(self, numerator: i64, denominator: i64) -> Points {
+        match denominator {
+            0 => Points::ZERO,
+            d => Points(self.0.saturating_mul(numerator) / d),
+        }
     }
 }
 
 impl Add for Points {
     type Output = Points;
     fn add(self, rhs: Points) -> Points {
-        Points(self.0 + rhs.0)
+        Points(self.0.saturating_add(rhs.0))
     }
 }
 
 impl Sub for Points {
     type Output = Points;
     fn sub(self, rhs: Points) -> Points {
-        Points(self.0 - rhs.0)
+        Points(self.0.saturating_sub(rhs.0))
     }
 }
 
 impl Neg for Points {
     type Output = Points;
     fn neg(self) -> Points {
-        Points(-self.0)
+        Points(self.0.saturating_neg())
     }
 }
 
 impl AddAssign for Points {
     fn add_assign(&mut self, rhs: Points) {
-        self.0 += rhs.0;
+        self.0 = self.0.saturating_add(rhs.0);
     }
 }
 
 impl Sum for Points {
     fn sum<I: Iterator<Item = Points>>(iter: I) -> Points {
-        Points(iter.map(|p| p.0).sum())
+        iter.fold(Points::ZERO, |a, b| a + b)
     }
 }
 
 impl fmt::Display for Points {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
-        let (whole, frac) = (self.0.abs() / 100, self.0.abs() % 100);
+        let (whole, frac) = (self.0.unsigned_abs() / 100, self.0.unsigned_abs() % 100);
         match frac {
             0 => write!(f, "{sign}{whole}"),
             f2 if f2 % 10 == 0 => write!(f, "{sign}{whole}.{}", f2 / 10),
@@ -127,5 +138,17 @@ mod tests {
             Points::from_hundredths(25)
         );
         assert!(Points::from_f64(f64::NAN).is_none());
+    }
+
+    #[test]
+    fn sums_never_wrap() {
+        let max = Points::from_hundredths(i64::MAX);
+        assert_eq!(max + Points::whole(1), max);
+        assert_eq!(-max - Points::whole(5), Points::from_hundredths(i64::MIN));
+        assert_eq!(max.times_hours(2400), max);
+        assert_eq!(max.share(10_000, 3), Points::from_hundredths(i64::MAX / 3));
+        assert_eq!(Points::whole(10).share(1, 0), Points::ZERO);
+        assert_eq!([max, max].into_iter().sum::<Points>(), max);
+        assert!(!Points::from_hundredths(i64::MIN).to_string().is_empty());
     }
 }

@@ -526,7 +526,7 @@ impl RawBook {
             }
             vetoes.push(veto);
         }
-        Ok(Rulebook {
+        let book = Rulebook {
             id: self.id,
             version: self.version,
             year: self.year,
@@ -544,7 +544,70 @@ impl RawBook {
             vetoes,
             appraisal: self.appraisal,
             committee: self.committee,
-        })
+        };
+        book.bounded()
+            .map_err(|(rule, message)| err(0, rule.as_deref(), message))?;
+        Ok(book)
+    }
+}
+
+/// The largest magnitude of any number a rulebook gives (points, caps,
+/// bands, thresholds): far above any real scheme, far below where the
+/// engine's sums could overflow.
+pub const MAX_POINTS: Points = Points::whole(10_000);
+
+impl Rulebook {
+    /// Every number the engine adds or multiplies, within `MAX_POINTS`:
+    /// the first that is not, with its rule and what it is.
+    fn bounded(&self) -> Result<(), (Option<String>, String)> {
+        let check = |rule: Option<&str>, what: &str, p: Points| {
+            if p.hundredths().abs() > MAX_POINTS.hundredths() {
+                Err((
+                    rule.map(str::to_string),
+                    format!("{what} {p} 超出允许范围：绝对值不能超过 {MAX_POINTS}"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let book = [
+            ("基础分（base）", self.base),
+            ("最低分（floor）", self.floor),
+            ("优秀分数线", self.bands.excellent),
+            ("合格分数线", self.bands.qualified),
+            ("基本合格分数线", self.bands.basic),
+            ("党建优秀线", self.party.excellent),
+            ("党建及格线", self.party.pass),
+            ("业务优秀线", self.job.excellent),
+            ("业务及格线", self.job.pass),
+            ("单次调整上限（max_adjustment）", self.max_adjustment),
+            ("考核优秀分值", self.appraisal.excellent),
+            ("考核称职分值", self.appraisal.competent),
+            ("考核基本称职分值", self.appraisal.basic),
+            ("考核不称职分值", self.appraisal.incompetent),
+            ("任务完成分值（tasks）", self.appraisal.tasks),
+        ];
+        for (what, p) in book {
+            check(None, what, p)?;
+        }
+        for rule in &self.rules {
+            let id = Some(&*rule.id);
+            match &rule.pricing {
+                Pricing::Flat(p) | Pricing::PerHour(p) => check(id, "分值", *p)?,
+                Pricing::ByOutcome(by) => {
+                    for p in by.values() {
+                        check(id, "分值", *p)?;
+                    }
+                }
+            }
+            for cap in &rule.caps {
+                check(id, "上限", cap.max)?;
+            }
+        }
+        for cap in &self.section_caps {
+            check(None, &format!("栏目“{}”的上限", cap.section.label()), cap.max)?;
+        }
+        Ok(())
     }
 }
 

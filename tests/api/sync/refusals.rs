@@ -200,3 +200,36 @@ async fn an_actor_belongs_to_the_member_who_first_used_it(db: Db) {
     assert!(records(&app, &token2, &id2).await.is_empty());
 }
 on_both!(an_actor_belongs_to_the_member_who_first_used_it);
+
+async fn a_members_year_holds_at_most_its_cap_of_records(db: Db) {
+    let app = start_configured(
+        TestDb::new(db).await,
+        vanguard_server::startup::Config {
+            sync: SyncConfig {
+                records_per_year: 3,
+                ..SyncConfig::default()
+            },
+            ..config("")
+        },
+    )
+    .await;
+    let (token, id, _) = member(&app, "member01").await;
+    let checkins = DocId::checkins(&id, YEAR);
+    let phone = Device::new(app.url(""), &token, "phone");
+    let mut mine = phone.fetch(&checkins).await;
+    for n in 1..=3 {
+        add_record(&mut mine.doc, &rid(n), &volunteer(n)).expect("add");
+        phone.sync(&mut mine).await.expect("within the cap");
+    }
+    let before = store_unchanged(&app, &checkins).await;
+    add_record(&mut mine.doc, &rid(4), &volunteer(4)).expect("add");
+    let refused = phone.sync(&mut mine).await.expect_err("past the cap");
+    assert_eq!(
+        (refused.status, refused.code.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    );
+    assert!(refused.message.contains("最多 3 条记录"), "{}", refused.message);
+    assert_eq!(store_unchanged(&app, &checkins).await, before);
+    assert_eq!(records(&app, &token, &id).await.len(), 3);
+}
+on_both!(a_members_year_holds_at_most_its_cap_of_records);

@@ -25,7 +25,14 @@ pub async fn start(url: &str, members: usize) -> Result<BenchBranch, BoxError> {
         demo: true,
         demo_year: false,
         auth: Default::default(),
-        sync: Default::default(),
+        // The benches measure one member with many thousands of records:
+        // past the year's cap, which a real member never reaches.
+        sync: vanguard_core::sync::SyncConfig {
+            records_per_year: usize::MAX,
+            ..Default::default()
+        },
+        heavy: vanguard_core::rate::HeavyRates::UNLIMITED,
+        public_url: None,
     })
     .await?;
     let services = app.state().services.clone();

@@ -464,6 +464,8 @@ async fn bench(url: &str, label: &str, devices: usize, syncs: usize) -> Result<(
             rate_per_address: vanguard_core::rate::Rate::UNLIMITED,
             ..SyncConfig::default()
         },
+        heavy: vanguard_core::rate::HeavyRates::UNLIMITED,
+        public_url: None,
     };
     let app = Application::build(config).await?;
     let baseline = Baseline::open(url).await?;
