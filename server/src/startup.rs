@@ -10,9 +10,9 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use vanguard_core::auth::AuthConfig;
 use vanguard_core::demo;
+use vanguard_core::rate::HeavyRates;
 use vanguard_core::storage::{self, Store, StoreError};
 use vanguard_core::sync::SyncConfig;
-use vanguard_core::rate::HeavyRates;
 use vanguard_core::{Background, Services, ServicesConfig};
 
 #[derive(Debug, Clone)]

@@ -713,7 +713,12 @@ async fn heavy_answers_are_rate_limited(db: Db) {
     let queue = app.get("/api/review/queue", &token).await;
     assert_eq!(queue.status(), StatusCode::TOO_MANY_REQUESTS);
     app.sign_in("member01", crate::helpers::DEMO_PASSWORD).await;
-    let page = app.sfn("member_sheet", &[("member_id", &id), ("provisional", "true")]).await;
+    let page = app
+        .sfn(
+            "member_sheet",
+            &[("member_id", &id), ("provisional", "true")],
+        )
+        .await;
     assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
     // Light requests, and everyone else, are not held back.
     assert_eq!(app.get("/api/me", &token).await.status(), StatusCode::OK);
@@ -737,14 +742,24 @@ async fn a_rulebook_is_stored_as_it_was_previewed(db: Db) {
     let rulebook_path = format!("/api/orgs/{}/rulebook", branch.id);
     // A quoted key is the same key; a multi-line string is one string.
     let quoted = doubled_visits()
-        .replacen(&format!("\nyear = {year}"), &format!("\n\"year\" = {year}"), 1)
+        .replacen(
+            &format!("\nyear = {year}"),
+            &format!("\n\"year\" = {year}"),
+            1,
+        )
         .replacen(
             "name = \"志愿服务（每小时）\"",
             "name = \"\"\"志愿服务\n（每小时）\"\"\"",
             1,
         );
     assert!(quoted.contains("\"year\" =") && quoted.contains("\"\"\""));
-    let preview = post_text(&app, &format!("{rulebook_path}/preview"), &secretary, &quoted).await;
+    let preview = post_text(
+        &app,
+        &format!("{rulebook_path}/preview"),
+        &secretary,
+        &quoted,
+    )
+    .await;
     assert_eq!(preview.status(), StatusCode::OK);
     let published = post_text(&app, &rulebook_path, &secretary, &quoted).await;
     assert_eq!(published.status(), StatusCode::OK);
@@ -752,9 +767,14 @@ async fn a_rulebook_is_stored_as_it_was_previewed(db: Db) {
     let mine = token_of(&app, &branch.members[0]).await;
     let sheet_now = sheet(&app, &mine, &branch.members[0].id, "official").await;
     assert_eq!(sheet_now["rulebook_version"], 1);
-    app.get_json(&format!("/api/branches/{}/ledger?year={year}", branch.id), &secretary)
+    app.get_json(
+        &format!("/api/branches/{}/ledger?year={year}", branch.id),
+        &secretary,
+    )
+    .await;
+    let phone = app
+        .get_json(&format!("/api/rulebook?year={year}"), &mine)
         .await;
-    let phone = app.get_json(&format!("/api/rulebook?year={year}"), &mine).await;
     let volunteer = phone["rules"]
         .as_array()
         .expect("rules")
@@ -764,7 +784,8 @@ async fn a_rulebook_is_stored_as_it_was_previewed(db: Db) {
         .expect("volunteer rule");
     assert_eq!(volunteer["name"], "志愿服务\n（每小时）");
     let admin = app.token("admin").await;
-    app.get_json(&format!("/api/committee?year={year}"), &admin).await;
+    app.get_json(&format!("/api/committee?year={year}"), &admin)
+        .await;
     let toml = app
         .get(&format!("{rulebook_path}.toml?year={year}"), &secretary)
         .await
@@ -780,12 +801,21 @@ async fn a_rulebook_is_stored_as_it_was_previewed(db: Db) {
     assert_ne!(huge, doubled_visits());
     for path in [format!("{rulebook_path}/preview"), rulebook_path.clone()] {
         let response = post_text(&app, &path, &secretary, &huge).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}"
+        );
         let body: Value = response.json().await.expect("error");
         let message = body["message"].as_str().expect("message");
-        assert!(message.contains("任务完成分值") && message.contains("10000"), "{message}");
+        assert!(
+            message.contains("任务完成分值") && message.contains("10000"),
+            "{message}"
+        );
     }
-    let overview = app.get_json(&format!("{rulebook_path}?year={year}"), &secretary).await;
+    let overview = app
+        .get_json(&format!("{rulebook_path}?year={year}"), &secretary)
+        .await;
     assert_eq!(overview["versions"].as_array().map(Vec::len), Some(1));
 }
 on_both!(a_rulebook_is_stored_as_it_was_previewed);

@@ -428,6 +428,9 @@ on_both!(two_reviewers_disagreeing_are_flagged_for_a_second_look);
 /// stored, each with its own audit line; SQLite's writers wait their turn
 /// for the write lock instead of failing.
 async fn concurrent_approvals_each_land_with_their_audit_line(db: Db) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .try_init();
     let app = spawn_app(db).await;
     let branch = Branch::create(&app, 10).await;
     let services = app.state.services.clone();
@@ -441,7 +444,10 @@ async fn concurrent_approvals_each_land_with_their_audit_line(db: Db) {
             .await
             .expect("store")
             .expect("member");
-        services.documents_of(&member, year).await.expect("documents");
+        services
+            .documents_of(&member, year)
+            .await
+            .expect("documents");
         let ids: Vec<String> = (0..15).map(|n| format!("rec-{i}-{n}")).collect();
         services
             .sync
@@ -465,7 +471,9 @@ async fn concurrent_approvals_each_land_with_their_audit_line(db: Db) {
             let response = crate::helpers::client()
                 .post(url)
                 .bearer_auth(token)
-                .json(&json!({"member_id": member_id, "record_id": record_id, "status": "approved"}))
+                .json(
+                    &json!({"member_id": member_id, "record_id": record_id, "status": "approved"}),
+                )
                 .send()
                 .await
                 .expect("request");
@@ -484,12 +492,22 @@ async fn concurrent_approvals_each_land_with_their_audit_line(db: Db) {
     assert!(queue(&app, &secretary).await.is_empty(), "nothing waits");
     for person in &branch.members {
         let doc = format!("reviews:{}:{year}", person.id);
-        let audit = services.store.audit().of_document(&doc).await.expect("audit");
+        let audit = services
+            .store
+            .audit()
+            .of_document(&doc)
+            .await
+            .expect("audit");
         assert_eq!(audit.len(), 15, "{doc}: one audit line per approval");
         assert!(audit.iter().all(|a| a.member_id == branch.secretary.id));
     }
     // And each said what it did, in the same transaction.
-    let said = services.store.audit().of_action("review_decided").await.expect("audit");
+    let said = services
+        .store
+        .audit()
+        .of_action("review_decided")
+        .await
+        .expect("audit");
     assert_eq!(said.len(), 150);
 }
 on_both!(concurrent_approvals_each_land_with_their_audit_line);

@@ -510,4 +510,3 @@ fn hosted_event(row: CodeEventRow) -> Option<HostedEvent> {
         place: row.place,
     })
 }
-

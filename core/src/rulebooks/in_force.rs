@@ -126,7 +126,10 @@ mod tests {
         let shipped = with_header(DEFAULT_TOML, 2027, 3).expect("TOML");
         let book = Rulebook::from_toml("t", &shipped).expect("reads back");
         assert_eq!((book.year, book.version), (2027, 3));
-        assert!(shipped.contains("\nversion = 3\nyear = 2027\n"), "{shipped}");
+        assert!(
+            shipped.contains("\nversion = 3\nyear = 2027\n"),
+            "{shipped}"
+        );
         assert!(shipped.contains('#'), "comments are kept");
         // A quoted key is the same key: replaced, never a second one.
         let quoted = DEFAULT_TOML

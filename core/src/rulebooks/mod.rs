@@ -50,7 +50,8 @@ struct Upload {
 /// its structure, which must read back as the book that was previewed, or
 /// nothing is stored.
 fn stored_text(text: &str, book: &Rulebook) -> Result<String, RulebookError> {
-    let unreadable = || RulebookError::Invalid("细则无法保存为可读回的格式，请检查后重新上传".into());
+    let unreadable =
+        || RulebookError::Invalid("细则无法保存为可读回的格式，请检查后重新上传".into());
     let body = with_header(text, book.year, book.version).ok_or_else(unreadable)?;
     match Rulebook::from_toml("rulebook", &body) {
         Ok(back) if back == *book => Ok(body),

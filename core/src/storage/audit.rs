@@ -18,7 +18,8 @@ pub struct AuditRow {
 }
 
 /// The lines of accepted commits, in the committer's transaction.
-const INSERT_EVENT: &str = "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
+const INSERT_EVENT: &str =
+    "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
      VALUES ($1, $2, $3, $4, '', $5, $6)";
 
 /// Appends one line inside a writer's transaction.

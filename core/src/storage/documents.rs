@@ -557,15 +557,30 @@ impl DocTx {
         new_actors: &[String],
     ) -> Result<(), StoreError> {
         for actor in new_actors {
-            on_db!(self.conn(), c => {
-                sqlx::query("INSERT INTO actors (actor_id, member_id, first_seen) VALUES ($1, $2, $3)")
+            // Two first edits by one member on two documents bind the same
+            // actor at once: the second finds the first's row, which is
+            // fine when it is the same member's and refused otherwise.
+            let owner: (String,) = on_db!(self.conn(), c => {
+                sqlx::query(
+                    "INSERT INTO actors (actor_id, member_id, first_seen) VALUES ($1, $2, $3) \
+                     ON CONFLICT (actor_id) DO NOTHING",
+                )
+                .bind(actor)
+                .bind(&commit.member_id)
+                .bind(commit.at)
+                .execute(&mut *c)
+                .await
+                .map_err(classify)?;
+                sqlx::query_as("SELECT member_id FROM actors WHERE actor_id = $1")
                     .bind(actor)
-                    .bind(&commit.member_id)
-                    .bind(commit.at)
-                    .execute(c)
-                    .await
-                    .map_err(classify)?;
+                    .fetch_one(&mut *c)
+                    .await?
             });
+            if owner.0 != commit.member_id {
+                return Err(StoreError::Conflict(format!(
+                    "actor {actor} belongs to another member"
+                )));
+            }
         }
         let stored = write_commits(self.conn(), std::slice::from_ref(commit)).await?;
         if stored != [true] {

@@ -75,17 +75,16 @@ impl SyncService {
         }
         let entries = Layout::located(&forked, id)?.read_changed(&forked, &changes)?;
         let actors = writable_actors(access, &changes)?;
-        let verdicts =
-            integrity::check(
-                &self.store,
-                author,
-                id,
-                &forked,
-                &changes,
-                &entries,
-                self.config.records_per_year,
-            )
-            .await?;
+        let verdicts = integrity::check(
+            &self.store,
+            author,
+            id,
+            &forked,
+            &changes,
+            &entries,
+            self.config.records_per_year,
+        )
+        .await?;
         let new_actors = self.actors.check(&mut tx, actors, &author.id).await?;
         let head = tx.head();
         let bytes = current.bytes;

@@ -65,11 +65,7 @@ pub fn is_heavy(method: &Method, path: &str) -> bool {
     }
 }
 
-pub async fn limit(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if !is_heavy(request.method(), request.uri().path()) {
         return next.run(request).await;
     }

@@ -605,7 +605,11 @@ impl Rulebook {
             }
         }
         for cap in &self.section_caps {
-            check(None, &format!("栏目“{}”的上限", cap.section.label()), cap.max)?;
+            check(
+                None,
+                &format!("栏目“{}”的上限", cap.section.label()),
+                cap.max,
+            )?;
         }
         Ok(())
     }

@@ -228,7 +228,11 @@ async fn a_members_year_holds_at_most_its_cap_of_records(db: Db) {
         (refused.status, refused.code.as_str()),
         (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
     );
-    assert!(refused.message.contains("最多 3 条记录"), "{}", refused.message);
+    assert!(
+        refused.message.contains("最多 3 条记录"),
+        "{}",
+        refused.message
+    );
     assert_eq!(store_unchanged(&app, &checkins).await, before);
     assert_eq!(records(&app, &token, &id).await.len(), 3);
 }
