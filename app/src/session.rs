@@ -12,7 +12,11 @@ pub async fn current_member() -> Result<Option<Me>, UiError> {
     let (services, caller) = visitor()?;
     match caller {
         None => Ok(None),
-        Some(caller) => answer(services.directory().profile(&caller.member).await).map(Some),
+        Some(caller) => {
+            let mut me = answer(services.directory().profile(&caller.member).await)?;
+            me.must_change_password = caller.must_change_password;
+            Ok(Some(me))
+        }
     }
 }
 

@@ -105,6 +105,7 @@ impl<'a> Attendance<'a> {
     ) -> Result<Sheet, AttendanceError> {
         let e = &event.event;
         let members = self.expected(event).await?;
+        let free = policy::Independence::of(self.store, caller, event.year).await?;
         let groups: HashMap<String, String> = self
             .store
             .accounts()
@@ -161,7 +162,8 @@ impl<'a> Attendance<'a> {
                     (None, _) => None,
                 };
                 SheetRow {
-                    own: !policy::about_someone_else(caller, &m.id),
+                    own: m.id == caller.id,
+                    vouched: m.id != caller.id && !free.allows(&m.id),
                     group: m.group_id.as_ref().and_then(|g| groups.get(g)).cloned(),
                     member_id: m.id,
                     name: m.name,
@@ -259,11 +261,12 @@ impl<'a> Attendance<'a> {
             .collect();
         let mut seen = BTreeSet::new();
         let mut changed = Vec::new();
-        if rows
+        let free = policy::Independence::of(self.store, caller, event.year).await?;
+        if let Some(why) = rows
             .iter()
-            .any(|r| !policy::about_someone_else(caller, &r.member_id))
+            .find_map(|r| free.refusal(&r.member_id, policy::OWN_ATTENDANCE))
         {
-            return Err(AttendanceError::Forbidden(policy::OWN_ATTENDANCE));
+            return Err(AttendanceError::Forbidden(why));
         }
         for row in rows {
             if !members.contains(&row.member_id) {

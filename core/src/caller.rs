@@ -10,4 +10,7 @@ pub struct Caller {
     /// The session token the request carried: a password change keeps this
     /// session and ends the member's others.
     pub token: String,
+    /// Signed in with a password someone else reset: until the member
+    /// chooses their own, the session may only change it (or sign out).
+    pub must_change_password: bool,
 }

@@ -33,6 +33,10 @@ pub enum ServiceError {
     /// A heavy answer asked for too often (`rate::Heavy`).
     #[error("请求过于频繁，请 {} 秒后再试", .0.as_secs().max(1))]
     RateLimited(Duration),
+    /// Signed in with a password someone else reset: only changing it
+    /// (or signing out) answers until the member sets their own.
+    #[error("您的密码已重置，请先修改密码后再继续")]
+    PasswordChangeRequired,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -59,7 +63,7 @@ impl ServiceError {
         match self {
             ServiceError::Unauthenticated | ServiceError::InvalidCredentials => 401,
             ServiceError::Throttled(_) | ServiceError::RateLimited(_) => 429,
-            ServiceError::Forbidden(_) => 403,
+            ServiceError::Forbidden(_) | ServiceError::PasswordChangeRequired => 403,
             ServiceError::NotFound(_) => 404,
             ServiceError::BadRequest(_) => 400,
             ServiceError::Unprocessable(_) => 422,
@@ -78,6 +82,7 @@ impl ServiceError {
             ServiceError::Throttled(_) => "too_many_attempts",
             ServiceError::RateLimited(_) => "rate_limited",
             ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::PasswordChangeRequired => "password_change_required",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::BadRequest(_) => "bad_request",
             ServiceError::Unprocessable(_) => "invalid_input",

@@ -67,11 +67,15 @@ impl<'a> Reviews<'a> {
     }
 
     /// The members whose records wait for `reviewer` (`policy::queued`).
-    async fn reviewed_by(&self, reviewer: &Member) -> Result<Vec<Member>, StoreError> {
+    /// Not those who vouched for the reviewer's account in `year`: their
+    /// records wait for someone else.
+    async fn reviewed_by(&self, reviewer: &Member, year: i32) -> Result<Vec<Member>, StoreError> {
         let accounts = self.store.accounts();
         let orgs = accounts.organisations_under(&reviewer.org_id).await?;
         let members = accounts.members_under(&reviewer.org_id).await?;
+        let free = policy::Independence::of(self.store, reviewer, year).await?;
         let mut out = policy::queued(reviewer, &orgs, members);
+        out.retain(|m| free.allows(&m.id));
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
@@ -89,7 +93,7 @@ impl<'a> Reviews<'a> {
                 "只有书记、组织委员或上级党委管理员可以审核",
             ));
         }
-        let members = self.reviewed_by(reviewer).await?;
+        let members = self.reviewed_by(reviewer, year).await?;
         let ids: Vec<&str> = members.iter().map(|m| m.id.as_str()).collect();
         let names: HashMap<&str, &str> = members
             .iter()
@@ -248,6 +252,7 @@ impl<'a> Reviews<'a> {
         }
         let mut places: HashMap<String, HashMap<String, RecordPlace>> = HashMap::new();
         let mut branch_of: HashMap<String, String> = HashMap::new();
+        let mut free: Option<policy::Independence> = None;
         for request in requests {
             let (status, reason) = parse(request)?;
             if !places.contains_key(&request.member_id) {
@@ -257,8 +262,19 @@ impl<'a> Reviews<'a> {
                     .member(&request.member_id)
                     .await?
                     .ok_or(ReviewError::NotFound("记录不存在"))?;
-                if member.id == reviewer.id {
-                    return Err(ReviewError::Forbidden("不能审核本人的记录"));
+                let free = match &free {
+                    Some(free) => free,
+                    None => free.insert(
+                        policy::Independence::of(
+                            self.store,
+                            reviewer,
+                            chrono::Datelike::year(&now),
+                        )
+                        .await?,
+                    ),
+                };
+                if let Some(why) = free.refusal(&member.id, "不能审核本人的记录") {
+                    return Err(ReviewError::Forbidden(why));
                 }
                 if !reviews_member(self.store, reviewer, &member).await? {
                     return Err(ReviewError::Forbidden("您不是该党员记录的审核人"));

@@ -154,23 +154,42 @@ impl Services {
 
     /// The caller whose session `token` is.
     pub async fn caller(&self, token: &str) -> Result<Caller, AuthError> {
-        let member = self.auth.authenticate(token).await?;
+        let (member, must_change_password) = self.auth.authenticate(token).await?;
         Ok(Caller {
             member,
             token: token.to_string(),
+            must_change_password,
         })
     }
 
     /// Every document `member` may sync for `year`, with their access,
     /// created where missing: what a client keeps in sync.
+    /// Documents are made only for the current year and the next (December
+    /// plans January); another year lists those that already hold
+    /// something, so asking about 2040 stores nothing.
     pub async fn documents_of(
         &self,
         member: &Member,
         year: i32,
     ) -> Result<Vec<(DocId, Access)>, StoreError> {
         let docs = access::documents_for(&self.store, member, year).await?;
-        let ids: Vec<DocId> = docs.iter().map(|(id, _)| id.clone()).collect();
-        self.sync.ensure_documents(&ids).await?;
-        Ok(docs)
+        let current = vanguard_shared::year::current(chrono::Utc::now());
+        if year == current || year == current + 1 {
+            let ids: Vec<DocId> = docs.iter().map(|(id, _)| id.clone()).collect();
+            self.sync.ensure_documents(&ids).await?;
+            return Ok(docs);
+        }
+        let names: Vec<String> = docs.iter().map(|(id, _)| id.to_string()).collect();
+        let existing: std::collections::BTreeSet<String> = self
+            .store
+            .documents()
+            .existing(&names)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(docs
+            .into_iter()
+            .filter(|(id, _)| existing.contains(&id.to_string()))
+            .collect())
     }
 }

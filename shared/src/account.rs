@@ -106,6 +106,10 @@ pub struct Me {
     pub branch: Option<OrgRef>,
     pub group: Option<OrgRef>,
     pub time_zone: String,
+    /// Signed in with a password someone else reset: the member chooses
+    /// their own before anything else.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
 }
 
 impl Me {
@@ -200,6 +204,7 @@ mod tests {
             branch: None,
             group: None,
             time_zone: "Asia/Shanghai".into(),
+            must_change_password: false,
         };
         assert_eq!(me.title(), "支部书记");
         assert!(me.may_reset_passwords());

@@ -48,6 +48,17 @@ pub struct SheetRow {
     /// officer of the branch does.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub own: bool,
+    /// A member who vouched for the caller's account this year (created
+    /// it, reset its password, gave it a role): not the caller's to decide.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vouched: bool,
+}
+
+impl SheetRow {
+    /// Not the caller's to mark: their own row, or a voucher's.
+    pub fn fixed(&self) -> bool {
+        self.own || self.vouched
+    }
 }
 
 /// The event as the sheet heads it.

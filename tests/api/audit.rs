@@ -61,10 +61,10 @@ async fn sign_ins_and_resets_are_audited_and_the_log_cannot_be_changed(db: Db) {
         .post(
             &format!("/api/members/{target}/password"),
             &secretary,
-            json!({"new_password": "fresh-password-9"}),
+            json!({}),
         )
         .await;
-    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(reset.status(), StatusCode::OK);
     let secretary_id = app.get_json("/api/me", &secretary).await["member_id"]
         .as_str()
         .expect("id")

@@ -21,6 +21,7 @@ mod pages;
 mod policy;
 mod review;
 mod roster;
+mod small;
 mod storage;
 mod surface;
 mod sync;

@@ -453,3 +453,203 @@ async fn nobody_decides_about_themselves(db: Db) {
     assert_eq!(mine["outcome"], "present");
 }
 on_both!(nobody_decides_about_themselves);
+
+/// A secretary who makes an officer's account, or resets a real officer's
+/// password, gets no puppet: that account decides nothing of the
+/// secretary's that year (their records wait for the committee admin
+/// above), by the API and by sync.
+async fn a_secretarys_puppet_decides_nothing_for_them(db: Db) {
+    use vanguard_shared::documents::edit::add_record;
+    let app = spawn_app(db).await;
+    let year = this_year();
+    let secretary = member(&app, "secretary01").await;
+    let b1 = secretary.org_id.clone();
+    let me = secretary.id.clone();
+    let sec = app.token("secretary01").await;
+    let admin = app.token("admin").await;
+    let put = |token: &str, path: String, body: Value| {
+        crate::helpers::client()
+            .put(app.url(&path))
+            .bearer_auth(token.to_string())
+            .json(&body)
+            .send()
+    };
+    // The secretary makes an 组织委员 with a password of their choosing.
+    let made = put(
+        &sec,
+        "/api/roster".into(),
+        json!({"username": "puppet01", "name": "傀儡", "status": "full", "branch_id": b1,
+               "roles": ["org_officer"], "active": true, "password": "chosen-by-secretary"}),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(made.status(), StatusCode::OK);
+    let login: Value = app
+        .login("puppet01", "chosen-by-secretary")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        login["must_change_password"], true,
+        "not the secretary's to keep"
+    );
+    let puppet = login["token"].as_str().expect("token").to_string();
+    let changed = app
+        .post(
+            "/api/me/password",
+            &puppet,
+            json!({"current_password": "chosen-by-secretary", "new_password": "puppet-own-1"}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::NO_CONTENT);
+
+    // The secretary's record, waiting.
+    let services = &app.state.services;
+    services.documents_of(&secretary, year).await.expect("docs");
+    let record = vanguard_shared::documents::NewRecord {
+        kind: "visit".into(),
+        occurred_at: Some(crate::review::ago(60)),
+        place: Some("幸福社区".into()),
+        ..Default::default()
+    };
+    services
+        .sync
+        .edit(&secretary, &DocId::checkins(&me, year), |d| {
+            add_record(d, "sec-visit", &record)
+        })
+        .await
+        .expect("record");
+    let queue = app
+        .get_json(&format!("/api/review/queue?year={year}"), &puppet)
+        .await;
+    assert!(
+        !queue.to_string().contains("sec-visit"),
+        "not in the puppet's queue: {queue}"
+    );
+    let refused = |r: reqwest::Response| async move {
+        let status = r.status();
+        let body: Value = r.json().await.expect("error body");
+        (
+            status,
+            body["message"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let approve = json!({"member_id": me, "record_id": "sec-visit", "status": "approved"});
+    let cases = [
+        (
+            "review",
+            app.post("/api/reviews", &puppet, approve.clone()).await,
+        ),
+        (
+            "override",
+            put(
+                &puppet,
+                format!("/api/branches/{b1}/evaluation/{me}?year={year}"),
+                json!({"override": "excellent", "reason": "书记优秀"}),
+            )
+            .await
+            .expect("answered"),
+        ),
+        (
+            "job appraisal",
+            put(
+                &puppet,
+                format!("/api/branches/{b1}/job-results?year={year}"),
+                json!([{"member_id": me, "appraisal": "excellent"}]),
+            )
+            .await
+            .expect("answered"),
+        ),
+    ];
+    for (what, response) in cases {
+        assert_eq!(
+            refused(response).await,
+            (StatusCode::FORBIDDEN, policy::VOUCHED.to_string()),
+            "{what}"
+        );
+    }
+    // The sync door: the puppet's phone writing a decision on the record.
+    let phone = Device::new(app.url(""), &puppet, "puppet-phone");
+    let mut reviews = phone.fetch(&DocId::reviews(&me, year)).await;
+    let puppet_id = app.get_json("/api/me", &puppet).await["member_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let version = app
+        .get_json(&format!("/api/review/queue?year={year}"), &admin)
+        .await
+        .as_array()
+        .expect("queue")
+        .iter()
+        .find(|i| i["record_id"] == "sec-visit")
+        .map(|i| i["version"].clone())
+        .expect("in the admin's queue");
+    let version = version.as_str().expect("version").to_string();
+    let verdict = vanguard_shared::documents::edit::Verdict {
+        status: vanguard_shared::documents::DecisionStatus::Approved,
+        reason: None,
+        version: &version,
+    };
+    let now = chrono::Utc::now().fixed_offset();
+    vanguard_shared::documents::edit::decide_over(
+        &mut reviews.doc,
+        "sec-visit",
+        verdict,
+        &puppet_id,
+        now,
+        None,
+    )
+    .expect("decision");
+    let refusal = phone.sync(&mut reviews).await.expect_err("refused");
+    assert_eq!(refusal.status, StatusCode::FORBIDDEN, "{}", refusal.message);
+
+    // The committee admin above decides it.
+    let approved = app.post("/api/reviews", &admin, approve.clone()).await;
+    assert_eq!(approved.status(), StatusCode::OK);
+
+    // A real officer decides the secretary's grade until the secretary
+    // resets their password; from then on, not that year.
+    let officer = app.token("officer01").await;
+    let officer_id = member(&app, "officer01").await.id;
+    let grade = |token: String| {
+        put(
+            &token,
+            format!("/api/branches/{b1}/evaluation/{me}?year={year}"),
+            json!({"override": "qualified", "reason": "支委会议定"}),
+        )
+    };
+    assert_eq!(
+        grade(officer).await.expect("answered").status(),
+        StatusCode::OK
+    );
+    let reset: Value = app
+        .post(
+            &format!("/api/members/{officer_id}/password"),
+            &sec,
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .expect("reset");
+    let one_time = reset["password"].as_str().expect("one-time");
+    let officer: Value = app
+        .login("officer01", one_time)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let officer = officer["token"].as_str().expect("token").to_string();
+    app.post(
+        "/api/me/password",
+        &officer,
+        json!({"current_password": one_time, "new_password": "officer-own-1"}),
+    )
+    .await;
+    assert_eq!(
+        refused(grade(officer).await.expect("answered")).await,
+        (StatusCode::FORBIDDEN, policy::VOUCHED.to_string())
+    );
+}
+on_both!(a_secretarys_puppet_decides_nothing_for_them);

@@ -91,7 +91,7 @@ async fn expired_sessions_stop_working_and_are_purged(db: Db) {
     assert_eq!(store.sessions().purge_expired(2_000).await.unwrap(), 1);
     assert_eq!(
         store.sessions().member_of("live", 2_000).await.unwrap(),
-        Some(member.id)
+        Some((member.id, false))
     );
 }
 on_both!(expired_sessions_stop_working_and_are_purged);

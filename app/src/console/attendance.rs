@@ -86,7 +86,7 @@ fn marks_of(sheet: &Sheet) -> BTreeMap<String, String> {
     sheet
         .rows
         .iter()
-        .filter(|r| !r.own)
+        .filter(|r| !r.fixed())
         .map(|r| {
             let mark = r
                 .outcome
@@ -234,14 +234,14 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
         .rows
         .iter()
         .filter(|r| {
-            r.own
+            r.fixed()
                 && matches!(
                     r.outcome,
                     Some(AttendanceMark::Present | AttendanceMark::Late)
                 )
         })
         .count();
-    let own_rows = sheet.rows.iter().filter(|r| r.own).count();
+    let own_rows = sheet.rows.iter().filter(|r| r.fixed()).count();
     let counts = move || {
         let (present, expected) = marks.with(|m| {
             let present = m
@@ -274,6 +274,8 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
             let field = format!("mark-{id}");
             let evidence = row.evidence.map(|e| e.label()).unwrap_or("");
             let leave_reason = row.leave_reason.clone();
+            let fixed = row.fixed();
+            let not_yours = not_yours(row.own);
             view! {
                 <tr>
                     <td class="who">
@@ -285,14 +287,14 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                         {leave_reason.map(|r| view! { <div class="muted small">{format!("事由：{r}")}</div> })}
                     </td>
                     <td>
-                        {row.own.then(|| view! {
+                        {fixed.then(|| view! {
                             <span>{row.outcome.map_or("未到", |m| m.label())}</span>
-                            <div class="muted small">"本人考勤由支部其他委员记录"</div>
+                            <div class="muted small">{not_yours}</div>
                         })}
                         <select
                             id=field
-                            hidden=row.own
-                            disabled=!may_edit || row.own
+                            hidden=fixed
+                            disabled=!may_edit || fixed
                             prop:value=move || marks.with(|m| m.get(&id_mark).cloned().unwrap_or_default())
                             on:change=move |ev| {
                                 let v = event_target_value(&ev);
@@ -313,7 +315,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                             type="text"
                             aria-label=format!("{} 的备注", row.name)
                             placeholder="备注（可选）"
-                            disabled=!may_edit || row.own
+                            disabled=!may_edit || fixed
                             prop:value=move || notes.with(|n| n.get(&id_note).cloned().unwrap_or_default())
                             on:input=move |ev| {
                                 let v = event_target_value(&ev);
@@ -358,5 +360,15 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                     }
                 })}
         </form>
+    }
+}
+
+/// Why a row is not the caller's to mark: their own, or a member who made,
+/// reset or gave a role to the caller's account this year.
+fn not_yours(own: bool) -> &'static str {
+    if own {
+        "本人考勤由支部其他委员记录"
+    } else {
+        "该党员本年度为您开设账号、重置密码或授予角色，须由其他委员或上级党委记录"
     }
 }

@@ -6,7 +6,7 @@ use crate::components::signed_in::SignedIn;
 use crate::error::UiError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use vanguard_shared::{Me, MemberSummary, Password};
+use vanguard_shared::{Me, MemberSummary};
 
 #[server(prefix = "/sfn", endpoint = "members", output = crate::codec::TextJson)]
 pub async fn list_members() -> Result<Vec<MemberSummary>, UiError> {
@@ -16,13 +16,13 @@ pub async fn list_members() -> Result<Vec<MemberSummary>, UiError> {
 }
 
 #[server(prefix = "/sfn", endpoint = "reset_password", output = crate::codec::TextJson)]
-pub async fn reset_password(member_id: String, new: String) -> Result<(), UiError> {
+pub async fn reset_password(member_id: String) -> Result<String, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     answer(
         services
             .directory()
-            .reset_password(&services.auth, &caller.member, &member_id, &new)
+            .reset_password(&services.auth, &caller.member, &member_id)
             .await,
     )
 }
@@ -90,47 +90,42 @@ fn MemberRow(member: MemberSummary, may_reset: bool) -> impl IntoView {
     }
 }
 
+/// A reset makes a one-time password, shown here once, to hand to the
+/// member in person; they choose their own at the next sign-in. Nobody
+/// chooses another's password.
 #[component]
 fn ResetForm(member_id: String, name: String) -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
-    let (local_error, set_local_error) = signal(None::<String>);
-    let input = NodeRef::<leptos::html::Input>::new();
-    let field_id = format!("reset-{member_id}");
     let on_submit = {
         let member_id = member_id.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let new = input.get().map(|i| i.value()).unwrap_or_default();
-            match Password::parse(&new) {
-                Err(e) => set_local_error.set(Some(e.to_string())),
-                Ok(_) => {
-                    set_local_error.set(None);
-                    action.dispatch(ResetPassword {
-                        member_id: member_id.clone(),
-                        new,
-                    });
-                }
-            }
+            action.dispatch(ResetPassword {
+                member_id: member_id.clone(),
+            });
         }
     };
-    let outcome = move || match (local_error.get(), action.value().get()) {
-        (Some(message), _) => {
-            Some(view! { <span class="error" role="alert">{message}</span> }.into_any())
-        }
-        (None, Some(Err(e))) => {
+    let outcome = move || match action.value().get() {
+        Some(Err(e)) => {
             Some(view! { <span class="error" role="alert">{e.message}</span> }.into_any())
         }
-        (None, Some(Ok(()))) => {
-            Some(view! { <span class="ok" role="status">"已重置"</span> }.into_any())
-        }
-        (None, None) => None,
+        Some(Ok(password)) => Some(
+            view! {
+                <span class="ok" role="status">
+                    "一次性密码："<code class="one-time">{password}</code>
+                    "（仅显示这一次，请当面告知本人；首次登录须改为自己的密码）"
+                </span>
+            }
+            .into_any(),
+        ),
+        None => None,
     };
     view! {
         <form class="inline" method="post" action=ResetPassword::url() novalidate on:submit=on_submit>
             <input type="hidden" name="member_id" value=member_id.clone() />
-            <label class="visually-hidden" for=field_id.clone()>{format!("{name} 的新密码")}</label>
-            <input id=field_id name="new" type="password" autocomplete="new-password" placeholder="新密码" node_ref=input />
-            <button type="submit">"重置"</button>
+            <button type="submit" aria-label=format!("重置 {name} 的密码") disabled=move || action.pending().get()>
+                "重置"
+            </button>
             {outcome}
         </form>
     }

@@ -25,7 +25,11 @@ pub async fn login(
     if let Some(device) = &session.device {
         set_cookie(&services.auth.device_cookie(device, https));
     }
-    leptos_axum::redirect(return_path(next.as_deref()));
+    // A password someone else reset is the member's to replace first.
+    match session.must_change_password {
+        true => leptos_axum::redirect("/password"),
+        false => leptos_axum::redirect(return_path(next.as_deref())),
+    }
     Ok(())
 }
 

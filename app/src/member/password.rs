@@ -34,12 +34,17 @@ fn check(current: &str, new: &str, confirm: &str) -> Result<(), String> {
 #[component]
 pub fn PasswordPage() -> impl IntoView {
     view! {
-        <SignedIn page=|_me: Me| view! { <ChangePasswordForm /> }.into_any() bundle=Bundle::Member />
+        <SignedIn
+            page=|me: Me| view! { <ChangePasswordForm first=me.must_change_password /> }.into_any()
+            bundle=Bundle::Member
+        />
     }
 }
 
+/// `first`: the password was reset by someone else, and nothing else opens
+/// until the member sets their own.
 #[component]
-fn ChangePasswordForm() -> impl IntoView {
+fn ChangePasswordForm(first: bool) -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let (local_error, set_local_error) = signal(None::<String>);
     let current = NodeRef::<leptos::html::Input>::new();
@@ -66,14 +71,22 @@ fn ChangePasswordForm() -> impl IntoView {
             Some(view! { <p class="error" role="alert">{e.message}</p> }.into_any())
         }
         (None, Some(Ok(()))) => Some(
-            view! { <p class="ok" role="status">"密码已修改，其他设备上的登录已退出"</p> }
-                .into_any(),
+            view! {
+                <p class="ok" role="status">"密码已修改，其他设备上的登录已退出"</p>
+                {first.then(|| view! { <p><a href="/">"继续使用"</a></p> })}
+            }
+            .into_any(),
         ),
         (None, None) => None,
     };
     view! {
         <section class="card narrow">
             <h1>"修改密码"</h1>
+            {first.then(|| view! {
+                <p class="notice" role="status">
+                    "您的密码已重置。请先设置自己的新密码，“当前密码”填写收到的一次性密码。"
+                </p>
+            })}
             <form method="post" action=ChangePassword::url() novalidate on:submit=on_submit>
                 <label for="current">"当前密码"</label>
                 <input id="current" name="current" type="password" autocomplete="current-password" node_ref=current />

@@ -63,6 +63,7 @@ impl<'a> Directory<'a> {
             branch: find(OrgKind::Branch),
             group: find(OrgKind::Group),
             time_zone,
+            must_change_password: false,
         })
     }
 
@@ -90,14 +91,15 @@ impl<'a> Directory<'a> {
     }
 
     /// Resets another member's password: a secretary for their branch, a
-    /// committee admin for everything below their committee.
+    /// committee admin for everything below their committee. Answers the
+    /// one-time password to hand to the member, shown once; they choose
+    /// their own at the next sign-in.
     pub async fn reset_password(
         &self,
         auth: &Auth,
         actor: &Member,
         target_id: &str,
-        new: &str,
-    ) -> Result<(), AccountsError> {
+    ) -> Result<String, AccountsError> {
         if !crate::policy::secretary(actor) && !crate::policy::admin(actor) {
             return Err(AccountsError::Forbidden);
         }
@@ -116,19 +118,15 @@ impl<'a> Directory<'a> {
             // Outside one's scope looks the same as absent: no probing for ids.
             return Err(AccountsError::UnknownMember);
         }
-        auth.set_password(&target.id, new).await?;
-        self.store
-            .audit()
-            .record(&crate::storage::AuditEvent {
-                at: crate::auth::now_secs(),
-                member_id: actor.id.clone(),
-                peer_id: String::new(),
-                action: "password_reset",
-                subject: target.id.clone(),
-                detail: None,
-            })
-            .await?;
-        Ok(())
+        let line = crate::storage::AuditEvent {
+            at: crate::auth::now_secs(),
+            member_id: actor.id.clone(),
+            peer_id: String::new(),
+            action: "password_reset",
+            subject: target.id.clone(),
+            detail: None,
+        };
+        Ok(auth.reset_password(&target.id, &line).await?)
     }
 }
 

@@ -62,6 +62,8 @@ pub struct NewSession {
     pub token: String,
     pub member: Member,
     pub device: Option<String>,
+    /// The password was someone else's reset: change it first.
+    pub must_change_password: bool,
 }
 
 pub struct Auth {
@@ -153,6 +155,7 @@ impl Auth {
             .map(|c| c.password_hash.as_str())
             .unwrap_or_else(|| password::decoy_hash());
         let matches = password::verify(stored, password).await?;
+        let must_change_password = credentials.as_ref().is_some_and(|c| c.must_change_password);
         let member = match credentials {
             Some(c) if matches && c.active => self.store.accounts().member(&c.member_id).await?,
             _ => None,
@@ -191,6 +194,7 @@ impl Auth {
             token,
             member,
             device,
+            must_change_password,
         })
     }
 
@@ -215,20 +219,23 @@ impl Auth {
         Ok(())
     }
 
-    /// The member a session token belongs to.
-    pub async fn authenticate(&self, token: &str) -> Result<Member, AuthError> {
-        let member_id = self
+    /// The member a session token belongs to, and whether their password
+    /// was reset by someone else and must be changed before anything else.
+    pub async fn authenticate(&self, token: &str) -> Result<(Member, bool), AuthError> {
+        let (member_id, must_change) = self
             .store
             .sessions()
             .member_of(&token::hash_token(token), now_secs())
             .await?
             .ok_or(AuthError::Unauthenticated)?;
-        self.store
+        let member = self
+            .store
             .accounts()
             .member(&member_id)
             .await?
             .filter(|m| m.active)
-            .ok_or(AuthError::Unauthenticated)
+            .ok_or(AuthError::Unauthenticated)?;
+        Ok((member, must_change))
     }
 
     #[tracing::instrument(skip_all)]
@@ -272,16 +279,22 @@ impl Auth {
         Ok(())
     }
 
-    /// Sets another member's password (the caller has checked the right to);
-    /// every session of that member ends.
+    /// Resets another member's password (the caller has checked the right
+    /// to): a one-time password, generated here and answered once, that the
+    /// member must replace at their next sign-in; every session of theirs
+    /// ends. Nobody chooses another's password.
     #[tracing::instrument(skip_all, fields(member_id = %member_id))]
-    pub async fn set_password(&self, member_id: &str, new: &str) -> Result<(), AuthError> {
-        let new = Password::parse(new)?;
-        let hash = password::hash(new.expose()).await?;
+    pub async fn reset_password(
+        &self,
+        member_id: &str,
+        audit: &crate::storage::AuditEvent,
+    ) -> Result<String, AuthError> {
+        let one_time = password::generate();
+        let hash = password::hash(&one_time).await?;
         self.store
             .accounts()
-            .set_password(member_id, &hash, None)
+            .reset_password(member_id, &hash, audit)
             .await?;
-        Ok(())
+        Ok(one_time)
     }
 }

@@ -357,6 +357,7 @@ impl EventHost {
             _ => {}
         }
         let retimed = (e.start, e.end) != (row.event.start, row.event.end);
+        let mut new_key = None;
         if retimed && e.code_key.is_some() {
             // The same secret over the new window.
             let seed = self
@@ -367,14 +368,19 @@ impl EventHost {
                 .ok_or(EventError::UnknownEvent)?;
             let (opens, closes) = window(e.start, e.end);
             let key = CodeKey::new(event_id, seed.seed, opens, closes).encode();
-            self.store.events().set_code_key(event_id, &key).await?;
-            e.code_key = Some(key);
+            e.code_key = Some(key.clone());
+            new_key = Some(key);
         }
         if e == row.event {
             return Ok(e);
         }
         let doc = DocId::events(&row.branch_id, row.year);
         self.sync.edit(host, &doc, |d| put_event(d, &e)).await?;
+        // Only once the document took the change: a refused re-time (a
+        // locked year) leaves the code's key as it was.
+        if let Some(key) = new_key {
+            self.store.events().set_code_key(event_id, &key).await?;
+        }
         Ok(e)
     }
 

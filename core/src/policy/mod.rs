@@ -150,6 +150,58 @@ pub fn about_someone_else(actor: &Member, member_id: &str) -> bool {
     actor.id != member_id
 }
 
+/// Whom `actor` may decide about in a year: anyone but themselves, and
+/// anyone but those who vouched for the actor's account that year (created
+/// it, reset its password, gave it a role). A secretary who made or reset
+/// an officer's account cannot have that account approve their records,
+/// mark their attendance or enter their grade: a puppet officer decides
+/// nothing for its maker; the committee admin above does.
+#[derive(Debug, Clone)]
+pub struct Independence {
+    actor: String,
+    vouchers: std::collections::BTreeSet<String>,
+}
+
+impl Independence {
+    /// Read once per request: one query.
+    pub async fn of(store: &Store, actor: &Member, year: i32) -> Result<Self, StoreError> {
+        // The year in China time; a few hours either way do not matter.
+        let start = |y: i32| {
+            chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map_or(0, |t| t.and_utc().timestamp() - 8 * 3600)
+        };
+        let vouchers = store
+            .accounts()
+            .vouchers_of(&actor.id, start(year), start(year + 1))
+            .await?;
+        Ok(Independence {
+            actor: actor.id.clone(),
+            vouchers: vouchers.into_iter().collect(),
+        })
+    }
+
+    /// Why the actor may not decide about `member_id`, if they may not:
+    /// `own` names the decision when it is about themselves.
+    pub fn refusal(&self, member_id: &str, own: &'static str) -> Option<&'static str> {
+        if member_id == self.actor {
+            Some(own)
+        } else if self.vouchers.contains(member_id) {
+            Some(VOUCHED)
+        } else {
+            None
+        }
+    }
+
+    pub fn allows(&self, member_id: &str) -> bool {
+        self.refusal(member_id, "").is_none()
+    }
+}
+
+/// The refusal of a decision about someone who vouched for the decider.
+pub const VOUCHED: &str =
+    "该党员本年度为您创建账号、重置密码或授予角色，其事项不能由您决定，须由支部其他委员或上级党委决定";
+
 /// The refusal of a decision about oneself, by what it would decide.
 pub const OWN_ATTENDANCE: &str = "不能为自己记录考勤，须由支部其他委员记录";
 pub const OWN_JOB: &str = "不能为自己录入年度考核结果，须由支部其他委员或上级党委录入";

@@ -43,6 +43,9 @@ pub struct Credentials {
     pub member_id: String,
     pub password_hash: String,
     pub active: bool,
+    /// Reset by someone else (or set when the account was made): the
+    /// member chooses their own before anything else.
+    pub must_change_password: bool,
 }
 
 /// The ids of an organisation and everything below it.
@@ -100,6 +103,13 @@ pub struct Accounts<'a> {
     pool: &'a Pool,
 }
 
+/// A line of `account_grants`: whom, by whom, what, when.
+const GRANT: &str =
+    "INSERT INTO account_grants (member_id, granted_by, kind, at) VALUES ($1, $2, $3, $4)";
+const GRANT_CREATED: &str = "created";
+const GRANT_ROLE: &str = "role";
+const GRANT_PASSWORD: &str = "password_reset";
+
 impl<'a> Accounts<'a> {
     pub(super) fn new(pool: &'a Pool) -> Self {
         Accounts { pool }
@@ -149,9 +159,11 @@ impl<'a> Accounts<'a> {
             }
             for new in members {
                 let m = &new.member;
+                // Added by someone (not seeded): the password they gave or
+                // made is the member's to replace at the first sign-in.
                 sqlx::query(
-                    "INSERT INTO members (id, username, name, status, org_id, group_id, password_hash, active, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO members (id, username, name, status, org_id, group_id, password_hash, active, created_at, must_change_password) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(&m.id)
                 .bind(&m.username)
@@ -162,6 +174,7 @@ impl<'a> Accounts<'a> {
                 .bind(&new.password_hash)
                 .bind(m.active)
                 .bind(new.created_at)
+                .bind(audit.is_some())
                 .execute(&mut *tx)
                 .await
                 .map_err(classify)?;
@@ -175,6 +188,16 @@ impl<'a> Accounts<'a> {
                 }
             }
             if let Some(audit) = audit {
+                // Whoever added them vouched for these accounts.
+                for new in members {
+                    sqlx::query(GRANT)
+                        .bind(&new.member.id)
+                        .bind(&audit.member_id)
+                        .bind(GRANT_CREATED)
+                        .bind(new.created_at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 audit_line!(tx, audit);
             }
             tx.commit().await?;
@@ -204,6 +227,31 @@ impl<'a> Accounts<'a> {
             .execute(&mut *tx)
             .await
             .map_err(classify)?;
+            let before: Vec<(String,)> = sqlx::query_as("SELECT role FROM member_roles WHERE member_id = $1")
+                .bind(&m.id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut before: Vec<&str> = before.iter().map(|(r,)| r.as_str()).collect();
+            let mut after: Vec<&str> = m.roles.iter().map(|r| r.as_str()).collect();
+            before.sort_unstable();
+            after.sort_unstable();
+            if before != after {
+                sqlx::query(GRANT)
+                    .bind(&m.id)
+                    .bind(&audit.member_id)
+                    .bind(GRANT_ROLE)
+                    .bind(audit.at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Deactivated: signed out everywhere, so reactivating revives
+            // no old session.
+            if !m.active {
+                sqlx::query("DELETE FROM sessions WHERE member_id = $1")
+                    .bind(&m.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query("DELETE FROM member_roles WHERE member_id = $1")
                 .bind(&m.id)
                 .execute(&mut *tx)
@@ -269,17 +317,22 @@ impl<'a> Accounts<'a> {
     }
 
     pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
-        let row: Option<(String, String, bool)> = on_db!(self.pool, p => {
-            sqlx::query_as("SELECT id, password_hash, active FROM members WHERE username = $1")
-                .bind(username)
-                .fetch_optional(p)
-                .await?
+        let row: Option<(String, String, bool, bool)> = on_db!(self.pool, p => {
+            sqlx::query_as(
+                "SELECT id, password_hash, active, must_change_password FROM members WHERE username = $1",
+            )
+            .bind(username)
+            .fetch_optional(p)
+            .await?
         });
-        Ok(row.map(|(member_id, password_hash, active)| Credentials {
-            member_id,
-            password_hash,
-            active,
-        }))
+        Ok(row.map(
+            |(member_id, password_hash, active, must_change_password)| Credentials {
+                member_id,
+                password_hash,
+                active,
+                must_change_password,
+            },
+        ))
     }
 
     pub async fn password_hash(&self, member_id: &str) -> Result<Option<String>, StoreError> {
@@ -292,8 +345,65 @@ impl<'a> Accounts<'a> {
         Ok(row.map(|(h,)| h))
     }
 
-    /// Sets a new hash and ends the member's sessions, except `keep` (the
-    /// session that made the change), in one transaction.
+    /// Another's reset: a one-time hash the member must replace at their
+    /// next sign-in, every session of theirs ended, and `by` recorded as
+    /// having vouched for the account, in one transaction with the line.
+    pub async fn reset_password(
+        &self,
+        member_id: &str,
+        hash: &str,
+        audit: &super::AuditEvent,
+    ) -> Result<(), StoreError> {
+        on_db!(self.pool, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE members SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(true)
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE member_id = $1")
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(GRANT)
+                .bind(member_id)
+                .bind(&audit.member_id)
+                .bind(GRANT_PASSWORD)
+                .bind(audit.at)
+                .execute(&mut *tx)
+                .await?;
+            audit_line!(tx, audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Who vouched for `member_id`'s account (created it, reset its
+    /// password, gave it a role) between `from` and `until` (seconds).
+    pub async fn vouchers_of(
+        &self,
+        member_id: &str,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = on_db!(self.pool, p => {
+            sqlx::query_as(
+                "SELECT DISTINCT granted_by FROM account_grants \
+                 WHERE member_id = $1 AND at >= $2 AND at < $3",
+            )
+            .bind(member_id)
+            .bind(from)
+            .bind(until)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Sets one's own new hash (no longer one to replace) and ends the
+    /// member's sessions, except `keep` (the session that made the change),
+    /// in one transaction.
     pub async fn set_password(
         &self,
         member_id: &str,
@@ -302,8 +412,9 @@ impl<'a> Accounts<'a> {
     ) -> Result<(), StoreError> {
         on_db!(self.pool, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("UPDATE members SET password_hash = $1 WHERE id = $2")
+            sqlx::query("UPDATE members SET password_hash = $1, must_change_password = $2 WHERE id = $3")
                 .bind(hash)
+                .bind(false)
                 .bind(member_id)
                 .execute(&mut *tx)
                 .await?;

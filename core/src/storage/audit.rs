@@ -18,7 +18,7 @@ pub struct AuditRow {
 }
 
 /// The lines of accepted commits, in the committer's transaction.
-const INSERT_EVENT: &str =
+pub(super) const INSERT_EVENT: &str =
     "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
      VALUES ($1, $2, $3, $4, '', $5, $6)";
 
@@ -62,18 +62,15 @@ pub(super) async fn append_changes(
 /// and its line are stored together or not at all.
 macro_rules! audit_line {
     ($tx:expr, $e:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (at, member_id, peer_id, doc_id, change_hashes, action, detail) \
-             VALUES ($1, $2, $3, $4, '', $5, $6)",
-        )
-        .bind($e.at)
-        .bind(&$e.member_id)
-        .bind(&$e.peer_id)
-        .bind(&$e.subject)
-        .bind($e.action)
-        .bind(&$e.detail)
-        .execute(&mut *$tx)
-        .await?
+        sqlx::query(super::audit::INSERT_EVENT)
+            .bind($e.at)
+            .bind(&$e.member_id)
+            .bind(&$e.peer_id)
+            .bind(&$e.subject)
+            .bind($e.action)
+            .bind(&$e.detail)
+            .execute(&mut *$tx)
+            .await?
     };
 }
 pub(super) use audit_line;

@@ -300,6 +300,39 @@ impl<'a> Documents<'a> {
         Ok(())
     }
 
+    /// Forgets sync states no device used since `idle_before`, and each
+    /// member's devices past their `per_member` most recently used: a new
+    /// `X-Peer-Id` on every request then costs a bounded number of rows.
+    /// A forgotten state only makes that device's next exchange longer.
+    /// Answers how many rows went.
+    pub async fn prune_sync_states(
+        &self,
+        idle_before: i64,
+        per_member: i64,
+    ) -> Result<u64, StoreError> {
+        let done = on_db!(self.pool, p => {
+            let idle = sqlx::query("DELETE FROM sync_states WHERE updated_at < $1")
+                .bind(idle_before)
+                .execute(p)
+                .await?
+                .rows_affected();
+            let crowded = sqlx::query(
+                "DELETE FROM sync_states WHERE (member_id, peer_id) IN ( \
+                   SELECT member_id, peer_id FROM ( \
+                     SELECT member_id, peer_id, ROW_NUMBER() OVER ( \
+                       PARTITION BY member_id ORDER BY MAX(updated_at) DESC, peer_id) AS newest \
+                     FROM sync_states GROUP BY member_id, peer_id) ranked \
+                   WHERE newest > $1)",
+            )
+            .bind(per_member)
+            .execute(p)
+            .await?
+            .rows_affected();
+            idle + crowded
+        });
+        Ok(done)
+    }
+
     /// Replaces the snapshot with one holding every change up to
     /// `through_seq`, and drops those changes. False when another process
     /// compacted first.

@@ -54,6 +54,11 @@ const SQLITE: Files = &[
         "year end",
         include_str!("../../migrations/sqlite/0008_year_end.sql"),
     ),
+    (
+        9,
+        "vouching",
+        include_str!("../../migrations/sqlite/0009_vouching.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -96,6 +101,11 @@ const POSTGRES: Files = &[
         8,
         "year end",
         include_str!("../../migrations/postgres/0008_year_end.sql"),
+    ),
+    (
+        9,
+        "vouching",
+        include_str!("../../migrations/postgres/0009_vouching.sql"),
     ),
 ];
 

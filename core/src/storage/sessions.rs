@@ -53,10 +53,10 @@ impl<'a> Sessions<'a> {
         &self,
         token_hash: &str,
         now: i64,
-    ) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> = on_db!(self.pool, p => {
+    ) -> Result<Option<(String, bool)>, StoreError> {
+        let row: Option<(String, bool)> = on_db!(self.pool, p => {
             sqlx::query_as(
-                "SELECT s.member_id FROM sessions s JOIN members m ON m.id = s.member_id \
+                "SELECT s.member_id, m.must_change_password FROM sessions s JOIN members m ON m.id = s.member_id \
                  WHERE s.token_hash = $1 AND s.expires_at > $2 AND m.active = $3",
             )
             .bind(token_hash)
@@ -65,7 +65,7 @@ impl<'a> Sessions<'a> {
             .fetch_optional(p)
             .await?
         });
-        Ok(row.map(|(id,)| id))
+        Ok(row)
     }
 
     /// Remembers a device its member signed in from (`known_devices`).

@@ -203,6 +203,10 @@ async fn reviews(
     if decided.is_empty() {
         return Ok(());
     }
+    let free = crate::policy::Independence::of(store, author, id.year).await?;
+    if let Some(why) = free.refusal(&id.owner, "不能审核本人的记录") {
+        return Err(SyncError::Forbidden(why.into()));
+    }
     let ids: Vec<&str> = decided.keys().copied().collect();
     let versions = store
         .reports()
@@ -323,11 +327,12 @@ async fn events(
         if wrote.is_empty() {
             continue;
         }
-        if wrote
+        let free = crate::policy::Independence::of(store, author, id.year).await?;
+        if let Some(why) = wrote
             .iter()
-            .any(|r| !crate::policy::about_someone_else(author, &r.member_id))
+            .find_map(|r| free.refusal(&r.member_id, crate::policy::OWN_ATTENDANCE))
         {
-            return Err(SyncError::Forbidden(crate::policy::OWN_ATTENDANCE.into()));
+            return Err(SyncError::Forbidden(why.into()));
         }
         if let Some(why) = crate::policy::sheet_closed(&event, now) {
             return Err(refused(why));

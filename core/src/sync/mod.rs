@@ -88,6 +88,9 @@ impl From<ExchangeError> for SyncError {
     }
 }
 
+/// Devices' sync states a cached document keeps in memory.
+const MAX_HOT_STATES: usize = 512;
+
 /// How much sync accepts, and how often (docs/sync.md, "Limits").
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -350,6 +353,11 @@ impl SyncService {
         if request.stored_state.as_deref() != Some(state.as_slice()) {
             self.states
                 .put(&request.name, &request.key, state.clone(), now());
+        }
+        // A cached document keeps a bounded number of devices' states in
+        // memory; the others are read back from storage when they return.
+        if doc.states.len() >= MAX_HOT_STATES && !doc.states.contains_key(&request.key) {
+            doc.states.clear();
         }
         doc.states.insert(request.key.clone(), state);
     }

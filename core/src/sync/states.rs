@@ -13,6 +13,12 @@ use std::time::Duration;
 
 /// How long a changed state may wait to be stored.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// How often idle and surplus states are forgotten.
+const PRUNE_EVERY: u32 = 600;
+/// A device not seen for this long starts its next exchange afresh.
+pub const IDLE_FOR: Duration = Duration::from_secs(90 * 24 * 3600);
+/// Devices whose states a member keeps: phones, a desk, a spare.
+pub const DEVICES_PER_MEMBER: i64 = 8;
 
 /// (document, member and device)
 /// A member's device, as sync states are kept per document.
@@ -73,6 +79,16 @@ impl SyncStates {
             .insert((doc_id.to_string(), peer.clone()), (state, at));
     }
 
+    /// Forgets states idle for `IDLE_FOR`, and each member's beyond their
+    /// `DEVICES_PER_MEMBER` most recent devices.
+    pub async fn prune(&self) -> Result<u64, StoreError> {
+        let idle_before = crate::auth::now_secs() - IDLE_FOR.as_secs() as i64;
+        self.store
+            .documents()
+            .prune_sync_states(idle_before, DEVICES_PER_MEMBER)
+            .await
+    }
+
     /// Stores every waiting state. On failure they wait for the next try,
     /// unless a newer state for the same device arrived meanwhile.
     pub async fn flush(&self) -> Result<(), StoreError> {
@@ -104,6 +120,7 @@ impl SyncStates {
 async fn flush_while_alive(states: Weak<SyncStates>) {
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks = 0u32;
     loop {
         tick.tick().await;
         let Some(states) = states.upgrade() else {
@@ -112,5 +129,12 @@ async fn flush_while_alive(states: Weak<SyncStates>) {
         if let Err(e) = states.flush().await {
             tracing::warn!(error = %e, "storing sync states failed; retrying");
         }
+        // At the start, and every ten minutes after.
+        if ticks % PRUNE_EVERY == 0 {
+            if let Err(e) = states.prune().await {
+                tracing::warn!(error = %e, "forgetting old sync states failed");
+            }
+        }
+        ticks = ticks.wrapping_add(1);
     }
 }

@@ -177,8 +177,9 @@ impl YearEnd<'_> {
         why: &str,
     ) -> Result<(), YearEndError> {
         let scope = self.decided_by(viewer, branch_id, year).await?;
-        if !policy::about_someone_else(viewer, member_id) {
-            return Err(YearEndError::Forbidden(policy::OWN_GRADE));
+        let free = policy::Independence::of(self.store, viewer, scope.year).await?;
+        if let Some(why) = free.refusal(member_id, policy::OWN_GRADE) {
+            return Err(YearEndError::Forbidden(why));
         }
         let (branch, year) = (&scope.branch, scope.year);
         let member = on_roll(&scope, member_id)?;
@@ -232,8 +233,9 @@ impl YearEnd<'_> {
     ) -> Result<(), YearEndError> {
         let store = self.store;
         let scope = self.decided_by(viewer, branch_id, year).await?;
-        if !policy::about_someone_else(viewer, member_id) {
-            return Err(YearEndError::Forbidden(policy::OWN_VETO));
+        let free = policy::Independence::of(self.store, viewer, scope.year).await?;
+        if let Some(why) = free.refusal(member_id, policy::OWN_VETO) {
+            return Err(YearEndError::Forbidden(why));
         }
         let (branch, year) = (&scope.branch, scope.year);
         let member = on_roll(&scope, member_id)?;

@@ -27,6 +27,7 @@ impl YearEnd<'_> {
     ) -> Result<JobSheet, YearEndError> {
         let store = self.store;
         let scope = self.readable(viewer, branch_id, year).await?;
+        let free = policy::Independence::of(self.store, viewer, scope.year).await?;
         let (branch, year, members) = (&scope.branch, scope.year, &scope.roll);
         let entered: HashMap<String, JobRow> = store
             .year_end()
@@ -44,7 +45,8 @@ impl YearEnd<'_> {
                 None => None,
             };
             rows.push(JobSheetRow {
-                own: !policy::about_someone_else(viewer, &m.id),
+                own: m.id == viewer.id,
+                vouched: m.id != viewer.id && !free.allows(&m.id),
                 member_id: m.id.clone(),
                 username: m.username.clone(),
                 name: m.name.clone(),
@@ -82,11 +84,12 @@ impl YearEnd<'_> {
         source: &str,
     ) -> Result<usize, YearEndError> {
         let scope = self.decided_by(viewer, branch_id, year).await?;
-        if inputs
+        let free = policy::Independence::of(self.store, viewer, scope.year).await?;
+        if let Some(why) = inputs
             .iter()
-            .any(|i| !policy::about_someone_else(viewer, &i.member_id))
+            .find_map(|i| free.refusal(&i.member_id, policy::OWN_JOB))
         {
-            return Err(YearEndError::Forbidden(policy::OWN_JOB));
+            return Err(YearEndError::Forbidden(why));
         }
         let members = &scope.roll;
         let ids: HashSet<&str> = members.iter().map(|m| m.id.as_str()).collect();
@@ -166,6 +169,7 @@ impl YearEnd<'_> {
         bytes: &[u8],
     ) -> Result<usize, YearEndError> {
         let scope = self.decided_by(viewer, branch_id, year).await?;
+        let free = policy::Independence::of(self.store, viewer, scope.year).await?;
         let file = sheet_file::read_off_thread(file_name, bytes)
             .await
             .map_err(|e| YearEndError::Invalid(format!("未导入：{e}")))?
@@ -191,8 +195,8 @@ impl YearEnd<'_> {
                 errors.push(at("用户名", &format!("“{username}”重复出现")));
                 continue;
             }
-            if !policy::about_someone_else(viewer, &member.id) {
-                return Err(YearEndError::Forbidden(policy::OWN_JOB));
+            if let Some(why) = free.refusal(&member.id, policy::OWN_JOB) {
+                return Err(YearEndError::Forbidden(why));
             }
             let word = cell(cols.appraisal);
             let Some(appraisal) = Appraisal::from_words(word) else {

@@ -38,6 +38,10 @@ pub struct LoginResponse {
     pub member_id: String,
     pub name: String,
     pub roles: Vec<Role>,
+    /// The password was reset by someone else: until the member sets their
+    /// own (`POST /api/me/password`), nothing else answers (403
+    /// `password_change_required`).
+    pub must_change_password: bool,
 }
 
 async fn login(
@@ -61,6 +65,7 @@ async fn login(
         name: session.member.name,
         roles: session.member.roles,
         token: session.token,
+        must_change_password: session.must_change_password,
     };
     let mut response = Json(body).into_response();
     for cookie in cookies {
@@ -109,7 +114,8 @@ async fn me(
     let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let services = &state.services;
-    let me = services.directory().profile(&caller.member).await?;
+    let mut me = services.directory().profile(&caller.member).await?;
+    me.must_change_password = caller.must_change_password;
     let docs = services.documents_of(&caller.member, year).await?;
     Ok(Json(MeResponse {
         me,
@@ -179,26 +185,24 @@ async fn members(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct ResetPassword {
-    pub new_password: String,
+/// The one-time password a reset made, shown once.
+#[derive(Serialize)]
+pub struct ResetAnswer {
+    pub password: String,
 }
 
+/// Resets another member's password: nobody chooses it for them. The body
+/// is not read; the answer carries a one-time password to hand over, which
+/// the member replaces at their next sign-in.
 async fn reset_password(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(member_id): Path<String>,
-    ApiJson(req): ApiJson<ResetPassword>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<ResetAnswer>, ApiError> {
     let services = &state.services;
-    services
+    let password = services
         .directory()
-        .reset_password(
-            &services.auth,
-            &caller.member,
-            &member_id,
-            &req.new_password,
-        )
+        .reset_password(&services.auth, &caller.member, &member_id)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(ResetAnswer { password }))
 }

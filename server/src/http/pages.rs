@@ -47,7 +47,10 @@ async fn known_me(services: &Services, caller: &Option<Caller>) -> KnownMe {
     KnownMe(match caller {
         None => Ok(None),
         Some(caller) => match services.directory().profile(&caller.member).await {
-            Ok(me) => Ok(Some(me)),
+            Ok(mut me) => {
+                me.must_change_password = caller.must_change_password;
+                Ok(Some(me))
+            }
             Err(e) => {
                 tracing::error!("profile of the signed-in member: {e}");
                 Err(vanguard_core::ServiceError::from(e).into())

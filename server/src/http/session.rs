@@ -5,9 +5,10 @@ use super::error::ApiError;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
 use vanguard_core::auth::token::{self, COOKIE_NAME};
 use vanguard_core::auth::AuthError;
-use vanguard_core::{Caller, Services};
+use vanguard_core::{Caller, ServiceError, Services};
 
 /// The token in the request, Bearer first.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
@@ -50,6 +51,31 @@ pub async fn caller(headers: &HeaderMap, services: &Services) -> Result<Caller, 
     services.caller(&token).await
 }
 
+/// What a session may still do while its password must be changed (it
+/// was reset by someone else): change it, read who it is, sign out.
+pub fn allowed_before_change(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/me"
+            | "/api/me/password"
+            | "/api/logout"
+            | "/sfn/me"
+            | "/sfn/change_password"
+            | "/sfn/logout"
+            | "/password"
+            | "/login"
+    )
+}
+
+/// The caller, unless their password must be changed first and `path` is
+/// not how to change it.
+fn unless_must_change(caller: Caller, path: &str) -> Result<Caller, ServiceError> {
+    if caller.must_change_password && !allowed_before_change(path) {
+        return Err(ServiceError::PasswordChangeRequired);
+    }
+    Ok(caller)
+}
+
 /// The signed-in caller; rejects with 401 when there is none.
 pub struct SignedIn(pub Caller);
 
@@ -61,10 +87,11 @@ impl FromRequestParts<AppState> for SignedIn {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         // The heavy answers' limit found the caller already (`heavy`).
-        if let Some(found) = parts.extensions.get::<Caller>() {
-            return Ok(SignedIn(found.clone()));
-        }
-        Ok(SignedIn(caller(&parts.headers, &state.services).await?))
+        let found = match parts.extensions.get::<Caller>() {
+            Some(found) => found.clone(),
+            None => caller(&parts.headers, &state.services).await?,
+        };
+        Ok(SignedIn(unless_must_change(found, parts.uri.path())?))
     }
 }
 
@@ -74,23 +101,36 @@ impl FromRequestParts<AppState> for SignedIn {
 /// their own format, never an API error the page cannot read.
 pub struct MaybeSignedIn(pub Option<Caller>);
 
+/// A session whose password must be changed is sent to `/password` by a
+/// page, and refused by a server function, until it is.
 impl FromRequestParts<AppState> for MaybeSignedIn {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(found) = parts.extensions.get::<Caller>() {
-            return Ok(MaybeSignedIn(Some(found.clone())));
-        }
-        match caller(&parts.headers, &state.services).await {
-            Ok(caller) => Ok(MaybeSignedIn(Some(caller))),
-            Err(AuthError::Unauthenticated) => Ok(MaybeSignedIn(None)),
-            Err(e) => {
-                tracing::error!(error = %e, "checking a page's session failed");
-                Ok(MaybeSignedIn(None))
+        let found = match parts.extensions.get::<Caller>() {
+            Some(found) => Some(found.clone()),
+            None => match caller(&parts.headers, &state.services).await {
+                Ok(caller) => Some(caller),
+                Err(AuthError::Unauthenticated) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "checking a page's session failed");
+                    None
+                }
+            },
+        };
+        let path = parts.uri.path();
+        match found {
+            Some(c) if c.must_change_password && !allowed_before_change(path) => {
+                if path.starts_with("/sfn/") {
+                    Err(ApiError(ServiceError::PasswordChangeRequired).into_response())
+                } else {
+                    Err(Redirect::to("/password").into_response())
+                }
             }
+            found => Ok(MaybeSignedIn(found)),
         }
     }
 }

@@ -130,6 +130,10 @@ pub struct JobSheetRow {
     /// enters it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub own: bool,
+    /// A member who vouched for the caller's account this year (created
+    /// it, reset its password, gave it a role): not the caller's to decide.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vouched: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

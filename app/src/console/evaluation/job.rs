@@ -143,7 +143,7 @@ fn JobBody(
         .rows
         .iter()
         .map(|r| JobLine {
-            own: r.own,
+            own: r.own || r.vouched,
             member_id: r.member_id.clone(),
             appraisal: RwSignal::new(
                 r.appraisal
@@ -263,13 +263,14 @@ fn JobBody(
                         .zip(lines)
                         .map(|(r, l)| {
                             let label = r.name.clone();
-                            let fixed = locked || r.own;
+                            let fixed = locked || r.own || r.vouched;
                             view! {
                                 <tr>
                                     <th scope="row">
                                         {r.name.clone()}
                                         <span class="muted small">{format!(" {}", r.username)}</span>
                                         {r.own.then(|| view! { <div class="muted small">"本人由支部其他委员录入"</div> })}
+                                        {r.vouched.then(|| view! { <div class="muted small">"该党员本年度为您开设账号、重置密码或授予角色，须由其他委员或上级党委录入"</div> })}
                                     </th>
                                     <td>
                                         <select
