@@ -401,3 +401,44 @@ async fn generated_hostile_changes_are_answered_quickly_and_refusals_store_nothi
     hostile_changes(db, sample_cases(17)).await;
 }
 on_both!(generated_hostile_changes_are_answered_quickly_and_refusals_store_nothing);
+
+/// Random bytes as a sync body, to one document and as a batch: each is
+/// answered quickly with a documented status, and nothing is stored.
+async fn random_sync_bodies_are_refused_quickly_and_store_nothing(db: Db) {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let app = spawn_app(db).await;
+    let (device, mine) = phone(&app, "member07").await;
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[23; 32]),
+    );
+    let bodies = prop::collection::vec(any::<u8>(), 1..4096);
+    let before = store_unchanged(&app, &mine.id).await;
+    for _ in 0..24 {
+        let body = bodies.new_tree(&mut runner).expect("case").current();
+        for target in [mine.id.to_string(), String::new()] {
+            let started = Instant::now();
+            let (status, answer) = match target.is_empty() {
+                false => device.post(&target, body.clone()).await,
+                true => device.post_batch(body.clone()).await,
+            };
+            let took = started.elapsed();
+            assert!(took < QUICK, "{} bytes took {took:?}", body.len());
+            // Random bytes that happen to frame: each document refused.
+            if target.is_empty() && status.is_success() {
+                let frames =
+                    vanguard_shared::sync::batch::decode_response(&answer).expect("framed answer");
+                assert!(frames.iter().all(|f| f.status != 200), "{frames:?}");
+                continue;
+            }
+            assert!(
+                DOCUMENTED.contains(&status),
+                "{} random bytes to {target:?} answered {status}",
+                body.len()
+            );
+        }
+    }
+    assert_eq!(store_unchanged(&app, &mine.id).await, before);
+}
+on_both!(random_sync_bodies_are_refused_quickly_and_store_nothing);

@@ -94,10 +94,16 @@ async fn server_functions_check_the_caller(db: Db) {
     app.sign_in(&branch.secretary.username, PASSWORD).await;
     let reset = app.sfn("reset_password", &form).await;
     assert_eq!(reset.status(), StatusCode::OK);
+    let one_time: String = reset.json().await.expect("one-time password");
     let listed: serde_json::Value = app.sfn("members", &[]).await.json().await.expect("members");
     assert!(listed.to_string().contains(&target.id), "{listed}");
+    // A password the secretary typed is not the one set: the one-time one is.
     assert_eq!(
         app.login(&target.username, "reset-by-sfn-1").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&target.username, &one_time).await.status(),
         StatusCode::OK
     );
 }

@@ -286,6 +286,20 @@ mod tests {
     use automerge::transaction::Transactable;
     use automerge::{ObjType, ROOT};
 
+    proptest::proptest! {
+        /// A sync body's changes, any bytes: counted and bounded or
+        /// refused, never a panic, before anything is applied.
+        #[test]
+        fn any_change_bytes_are_checked_or_refused(
+            raw in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512), 0..6)
+        ) {
+            let limits = MessageLimits::default();
+            if let Ok(checked) = check(raw.iter().map(Vec::as_slice), &limits) {
+                proptest::prop_assert_eq!(checked.bytes, raw.iter().map(|c| c.len() as u64).sum::<u64>());
+            }
+        }
+    }
+
     fn chunks(doc: &Automerge, since: &[automerge::ChangeHash]) -> Vec<Vec<u8>> {
         doc.get_changes(since)
             .into_iter()
