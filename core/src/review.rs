@@ -107,92 +107,14 @@ impl<'a> Reviews<'a> {
                 events.insert(m.org_id.clone(), rows);
             }
         }
-        let branch_of: HashMap<&str, &str> = members
-            .iter()
-            .map(|m| (m.id.as_str(), m.org_id.as_str()))
-            .collect();
         let now = Utc::now().fixed_offset();
-        // Each member's records that are not withdrawn, for the duplicate
-        // flags, indexed once per member: the queue is n log n in records.
-        let mut by_member: HashMap<&str, Vec<Evidence<'_>>> = HashMap::new();
-        let mut own: HashMap<&str, Evidence<'_>> = HashMap::new();
-        for (member_id, row) in &rows {
-            if row.withdrawn {
-                continue;
-            }
-            let Ok(at) = DateTime::parse_from_rfc3339(&row.occurred_at) else {
-                continue;
-            };
-            own.insert(row.record_id.as_str(), evidence(row, at));
-            by_member
-                .entry(member_id.as_str())
-                .or_default()
-                .push(evidence(row, at));
-        }
-        let indexed: HashMap<&str, Siblings<'_>> = by_member
-            .iter()
-            .map(|(m, list)| (*m, Siblings::new(list)))
-            .collect();
-        // Each branch's events by id.
-        let event_of: HashMap<(&str, &str), &EventEntry> = events
-            .iter()
-            .flat_map(|(branch, rows)| {
-                rows.iter()
-                    .map(move |e| ((branch.as_str(), e.event.event_id.as_str()), &e.event))
-            })
-            .collect();
-        let mut out = Vec::new();
-        for (member_id, row) in &rows {
-            let Some(version) = row.version.as_deref() else {
-                continue;
-            };
-            // Waiting: undecided, or decided differently by two reviewers.
-            let conflicted = row.standing_decision().is_some() && row.conflict_by.is_some();
-            if row.withdrawn || (row.standing_decision().is_some() && !conflicted) {
-                continue;
-            }
-            let (Some(siblings), Some(record)) = (
-                indexed.get(member_id.as_str()),
-                own.get(row.record_id.as_str()),
-            ) else {
-                continue;
-            };
-            let event = row.event_id.as_deref().and_then(|id| {
-                let branch = branch_of.get(member_id.as_str())?;
-                event_of.get(&(*branch, id)).copied()
-            });
-            let distance_m = match (event.and_then(|e| e.geofence.as_ref()), row.lat, row.lon) {
-                (Some(fence), Some(lat), Some(lon)) => Some(fence.distance_m(lat, lon).round()),
-                _ => None,
-            };
-            out.push(QueueItem {
-                member_id: member_id.clone(),
-                member_name: names.get(member_id.as_str()).copied().unwrap_or("").into(),
-                record_id: row.record_id.clone(),
-                version: version.to_string(),
-                kind: row.kind.clone(),
-                kind_label: kind_label(&row.kind).to_string(),
-                occurred_at: row.occurred_at.clone(),
-                event_id: row.event_id.clone(),
-                event_title: event.map(|e| e.title.clone()),
-                hours: row.hours,
-                place: row.place.clone(),
-                note: row.note.clone(),
-                distance_m,
-                code: record.code,
-                flags: {
-                    let mut f = flags_among(record, siblings, event, now);
-                    if conflicted {
-                        f.push(Flag::Conflict);
-                    }
-                    f
-                },
-                conflict: if conflicted {
-                    self.conflict_of(row, &names).await?
-                } else {
-                    None
-                },
-            });
+        // The flags and evidence of every record, off the async threads: a
+        // member's year may hold thousands.
+        let owned = members.clone();
+        let (mut out, conflicted) =
+            crate::cpu::run(move || queue_items(&owned, &rows, &events, now)).await;
+        for (i, row) in conflicted {
+            out[i].conflict = self.conflict_of(&row, &names).await?;
         }
         Ok(out)
     }
@@ -382,6 +304,107 @@ impl<'a> Reviews<'a> {
         }
         Ok(made)
     }
+}
+
+/// The waiting records of `members` as queue items, with their flags, and
+/// the conflicted ones (by index) whose two decisions the caller names.
+fn queue_items(
+    members: &[Member],
+    rows: &[(String, RecordRow)],
+    events: &HashMap<String, Vec<EventRow>>,
+    now: DateTime<FixedOffset>,
+) -> (Vec<QueueItem>, Vec<(usize, RecordRow)>) {
+    let names: HashMap<&str, &str> = members
+        .iter()
+        .map(|m| (m.id.as_str(), m.name.as_str()))
+        .collect();
+    let branch_of: HashMap<&str, &str> = members
+        .iter()
+        .map(|m| (m.id.as_str(), m.org_id.as_str()))
+        .collect();
+    // Each member's records that are not withdrawn, for the duplicate
+    // flags, indexed once per member: the queue is n log n in records.
+    let mut by_member: HashMap<&str, Vec<Evidence<'_>>> = HashMap::new();
+    let mut own: HashMap<&str, Evidence<'_>> = HashMap::new();
+    for (member_id, row) in rows {
+        if row.withdrawn {
+            continue;
+        }
+        let Ok(at) = DateTime::parse_from_rfc3339(&row.occurred_at) else {
+            continue;
+        };
+        own.insert(row.record_id.as_str(), evidence(row, at));
+        by_member
+            .entry(member_id.as_str())
+            .or_default()
+            .push(evidence(row, at));
+    }
+    let indexed: HashMap<&str, Siblings<'_>> = by_member
+        .iter()
+        .map(|(m, list)| (*m, Siblings::new(list)))
+        .collect();
+    // Each branch's events by id.
+    let event_of: HashMap<(&str, &str), &EventEntry> = events
+        .iter()
+        .flat_map(|(branch, rows)| {
+            rows.iter()
+                .map(move |e| ((branch.as_str(), e.event.event_id.as_str()), &e.event))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut waiting_conflicts = Vec::new();
+    for (member_id, row) in rows {
+        let Some(version) = row.version.as_deref() else {
+            continue;
+        };
+        // Waiting: undecided, or decided differently by two reviewers.
+        let conflicted = row.standing_decision().is_some() && row.conflict_by.is_some();
+        if row.withdrawn || (row.standing_decision().is_some() && !conflicted) {
+            continue;
+        }
+        let (Some(siblings), Some(record)) = (
+            indexed.get(member_id.as_str()),
+            own.get(row.record_id.as_str()),
+        ) else {
+            continue;
+        };
+        let event = row.event_id.as_deref().and_then(|id| {
+            let branch = branch_of.get(member_id.as_str())?;
+            event_of.get(&(*branch, id)).copied()
+        });
+        let distance_m = match (event.and_then(|e| e.geofence.as_ref()), row.lat, row.lon) {
+            (Some(fence), Some(lat), Some(lon)) => Some(fence.distance_m(lat, lon).round()),
+            _ => None,
+        };
+        out.push(QueueItem {
+            member_id: member_id.clone(),
+            member_name: names.get(member_id.as_str()).copied().unwrap_or("").into(),
+            record_id: row.record_id.clone(),
+            version: version.to_string(),
+            kind: row.kind.clone(),
+            kind_label: kind_label(&row.kind).to_string(),
+            occurred_at: row.occurred_at.clone(),
+            event_id: row.event_id.clone(),
+            event_title: event.map(|e| e.title.clone()),
+            hours: row.hours,
+            place: row.place.clone(),
+            note: row.note.clone(),
+            distance_m,
+            code: record.code,
+            flags: {
+                let mut f = flags_among(record, siblings, event, now);
+                if conflicted {
+                    f.push(Flag::Conflict);
+                }
+                f
+            },
+            conflict: None,
+        });
+        if conflicted {
+            waiting_conflicts.push((out.len() - 1, row.clone()));
+        }
+    }
+    (out, waiting_conflicts)
 }
 
 /// A record's evidence, as the flags weigh it.

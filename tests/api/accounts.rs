@@ -114,6 +114,19 @@ async fn password_resets_need_the_right_role_and_scope(db: Db) {
         .await
         .expect("request");
     assert_eq!(sync.status(), StatusCode::FORBIDDEN);
+    // A page sends the browser to change it; a server function refuses.
+    app.sign_in("member02", &one_time).await;
+    let page = app.navigate("/records").await;
+    assert!(page.status().is_redirection(), "{}", page.status());
+    assert_eq!(page.headers()["location"], "/password");
+    assert_eq!(app.navigate("/password").await.status(), StatusCode::OK);
+    assert_eq!(
+        error_code(app.sfn("members", &[]).await).await,
+        (
+            StatusCode::FORBIDDEN,
+            "password_change_required".to_string()
+        )
+    );
     let changed = app
         .post(
             "/api/me/password",

@@ -14,7 +14,7 @@ use vanguard_server::state::AppState;
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// Which database a test runs on.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Db {
     Sqlite,
     Postgres,

@@ -281,3 +281,41 @@ async fn concurrent_guesses_each_pay_their_delay(db: Db) {
     assert_eq!(failed, 4);
 }
 on_both!(concurrent_guesses_each_pay_their_delay);
+
+/// Two processes on one PostgreSQL: forty concurrent wrong guesses split
+/// between them still check only the four passwords one process would.
+async fn guesses_across_processes_share_one_delay(db: Db) {
+    if db != Db::Postgres {
+        // One SQLite file is served by one process.
+        return;
+    }
+    let app = spawn_app(db).await;
+    let sibling = app.sibling().await;
+    let guesses = (0..40).map(|n| {
+        let url = match n % 2 {
+            0 => app.url("/api/login"),
+            _ => sibling.url("/api/login"),
+        };
+        client()
+            .post(url)
+            .json(&json!({ "username": "member03", "password": format!("guess-{n}") }))
+            .send()
+    });
+    let mut tasks = tokio::task::JoinSet::new();
+    for guess in guesses {
+        tasks.spawn(guess);
+    }
+    let mut checked = 0;
+    while let Some(answer) = tasks.join_next().await {
+        match answer.expect("joined").expect("answered").status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        checked, 4,
+        "passwords checked of 40 guesses over two processes"
+    );
+}
+on_both!(guesses_across_processes_share_one_delay);

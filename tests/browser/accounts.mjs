@@ -63,12 +63,29 @@ export function accountTests(test) {
       await page.waitForURL(`${base}/`, { timeout: 10000 });
       await page.getByRole('link', { name: '成员管理' }).click();
       await page.waitForURL(`${base}/members`);
-      await page.getByLabel('刘洋 的新密码').fill('reset-by-secretary');
-      await page.getByRole('row', { name: /刘洋/ }).getByRole('button', { name: '重置' }).click();
-      await page.getByRole('row', { name: /刘洋/ }).getByRole('status').filter({ hasText: '已重置' }).waitFor({ timeout: 10000 });
+      // Nobody chooses another's password: the reset shows a one-time one.
+      await page.getByRole('button', { name: '重置 刘洋 的密码' }).click();
+      const shown = page.getByRole('row', { name: /刘洋/ }).getByRole('status').filter({ hasText: '一次性密码' });
+      await shown.waitFor({ timeout: 10000 });
+      const oneTime = (await shown.locator('code').textContent()).trim();
+      assert.ok(oneTime.length >= 8, oneTime);
+      // The member signs in with it and is sent to choose their own first.
+      const member = await openPage(browser);
+      await signIn(member.page, base, 'member04', oneTime);
+      await member.page.waitForURL(`${base}/password`, { timeout: 10000 });
+      await member.page.getByText('您的密码已重置').waitFor();
+      await member.page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      await member.page.getByLabel('当前密码').fill(oneTime);
+      await member.page.getByLabel('新密码', { exact: true }).fill('member-own-password');
+      await member.page.getByLabel('再次输入新密码').fill('member-own-password');
+      await member.page.getByRole('button', { name: '保存' }).click();
+      await member.page.getByRole('status').filter({ hasText: '密码已修改' }).waitFor({ timeout: 10000 });
       const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'member04', password: 'reset-by-secretary' }) });
+        body: JSON.stringify({ username: 'member04', password: 'member-own-password' }) });
       assert.equal(login.status, 200);
+      assert.equal((await login.json()).must_change_password, false);
+      assert.deepEqual(member.problems, []);
+      await member.context.close();
       assert.deepEqual(problems, []);
       await context.close();
     });

@@ -11,3 +11,12 @@ CREATE TABLE account_grants (
 CREATE INDEX account_grants_member ON account_grants(member_id, at);
 
 ALTER TABLE members ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+
+-- Sign-in attempts counted where several processes serve one database:
+-- `pair:{username}|{address}` and `addr:{address}`, each with its count and
+-- the time of the last attempt (core/src/auth/throttle.rs).
+CREATE TABLE login_attempts (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last_at BIGINT NOT NULL
+);

@@ -149,6 +149,25 @@ impl Auth {
         {
             throttled(wait)?;
         }
+        // And where other processes count too: the same rule over the
+        // counts they all share.
+        let keys = throttle::LoginDelays::shared_keys(&username, client);
+        let logins = self.store.logins();
+        if logins.shared() {
+            let now = now_secs();
+            let forget = now - self.logins.window().as_secs() as i64;
+            let verdict = logins
+                .attempt(&keys, now, forget, |seen| {
+                    match self.logins.shared_wait(seen, &keys, known_device, now) {
+                        wait if wait.is_zero() => Ok(()),
+                        wait => Err(wait),
+                    }
+                })
+                .await?;
+            if let Err(wait) = verdict {
+                throttled(wait)?;
+            }
+        }
 
         let stored = credentials
             .as_ref()
@@ -167,6 +186,9 @@ impl Auth {
             return Err(AuthError::InvalidCredentials);
         };
         self.logins.succeeded(&username, client);
+        if logins.shared() {
+            logins.succeeded(&keys[0], &keys[1]).await?;
+        }
         self.audit("login", member.id.clone(), client).await?;
 
         let (token, token_hash) = token::new_token();

@@ -12,7 +12,9 @@
 //! however many wrong guesses came before, and a stranger's guesses from
 //! elsewhere cost the member nothing. An attacker gets a few guesses a
 //! minute per address. Counters live in memory per process and are
-//! forgotten a quarter of an hour after the last failure.
+//! forgotten a quarter of an hour after the last failure; where several
+//! processes serve one PostgreSQL, each attempt is also counted there
+//! (`storage::Logins`), so N processes give no more guesses than one.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -210,6 +212,48 @@ impl LoginDelays {
         self.pairs.failed_in(&mut pairs, &pair, now);
         self.addresses.failed_in(&mut addresses, &address, now);
         Ok(())
+    }
+
+    /// The keys this attempt counts on in a shared store
+    /// (`storage::Logins`): the pair's, then the address's.
+    pub fn shared_keys(username: &str, address: IpAddr) -> [String; 2] {
+        [
+            format!("pair:{username}|{address}"),
+            format!("addr:{address}"),
+        ]
+    }
+
+    /// The wait the shared counts still ask of this attempt, as `begin`
+    /// asks of its own: the longer of the pair's and (unless from a known
+    /// device) the address's, counting from each key's last attempt.
+    pub fn shared_wait(
+        &self,
+        seen: &crate::storage::Attempts,
+        keys: &[String; 2],
+        known_device: bool,
+        now: i64,
+    ) -> Duration {
+        let remaining = |counter_rule: DelayRule, window: Duration, key: &String| {
+            let Some(&(count, last)) = seen.get(key) else {
+                return Duration::ZERO;
+            };
+            let since = Duration::from_secs(u64::try_from(now - last).unwrap_or(0));
+            if since >= window {
+                return Duration::ZERO;
+            }
+            counter_rule.wait(count).saturating_sub(since)
+        };
+        let pair = remaining(self.pairs.rule, self.pairs.window, &keys[0]);
+        let by_address = match known_device {
+            true => Duration::ZERO,
+            false => remaining(self.addresses.rule, self.addresses.window, &keys[1]),
+        };
+        pair.max(by_address)
+    }
+
+    /// How long counts are kept.
+    pub fn window(&self) -> Duration {
+        self.pairs.window
     }
 
     /// A right password clears its pair and takes back the address's count

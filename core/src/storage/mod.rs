@@ -29,6 +29,7 @@ mod commit;
 mod documents;
 mod events;
 mod export_jobs;
+mod logins;
 mod materialize;
 mod migrations;
 mod postgres;
@@ -46,6 +47,7 @@ pub use documents::{
 };
 pub use events::{CodeEventRow, EventRow, EventSeed, Events};
 pub use export_jobs::{ExportJobRow, ExportJobs};
+pub use logins::{Attempts, Logins};
 pub use materialize::Materialized;
 pub use reports::{RecordPlace, RecordRow, Reports};
 pub use rulebooks::{Rulebooks, StoredRulebook};
@@ -159,6 +161,10 @@ impl Store {
 
     pub fn accounts(&self) -> Accounts<'_> {
         Accounts::new(&self.pool)
+    }
+
+    pub fn logins(&self) -> Logins<'_> {
+        Logins::new(&self.pool)
     }
 
     pub fn sessions(&self) -> Sessions<'_> {
