@@ -1,6 +1,9 @@
 //! Every parser a client's bytes reach answers any input, hostile or
 //! random, with a value or an error: never a panic, and within bounds.
 //! The batch framing, a sync message, and a document's schema.
+// The server's Automerge parses a client's bytes; the phone's build
+// (feature phone-automerge) never sees a stranger's.
+#![cfg(not(feature = "phone-automerge"))]
 
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ScalarValue, ROOT};
@@ -20,15 +23,12 @@ proptest! {
         if let Ok(n) = counted {
             prop_assert!(n <= limit + 1);
         }
-        match batch::decode_request(&body) {
-            Ok(frames) => {
-                // What decodes re-encodes to the same bytes.
-                prop_assert_eq!(batch::encode_request(&frames), body.clone());
-                if frames.len() <= limit {
-                    prop_assert_eq!(counted, Ok(frames.len()));
-                }
+        if let Ok(frames) = batch::decode_request(&body) {
+            // What decodes re-encodes to the same bytes.
+            prop_assert_eq!(batch::encode_request(&frames), body.clone());
+            if frames.len() <= limit {
+                prop_assert_eq!(counted, Ok(frames.len()));
             }
-            Err(_) => {}
         }
         let _ = batch::decode_response(&body);
     }

@@ -130,7 +130,7 @@ async fn flush_while_alive(states: Weak<SyncStates>) {
             tracing::warn!(error = %e, "storing sync states failed; retrying");
         }
         // At the start, and every ten minutes after.
-        if ticks % PRUNE_EVERY == 0 {
+        if ticks.is_multiple_of(PRUNE_EVERY) {
             if let Err(e) = states.prune().await {
                 tracing::warn!(error = %e, "forgetting old sync states failed");
             }
