@@ -45,15 +45,18 @@ impl Points {
 
     /// `self` per hour for `hours` (given in hundredths of an hour).
     pub fn times_hours(self, hour_hundredths: i64) -> Points {
-        Points(self.0.saturating_mul(hour_hundredths) / 100)
+        self.share(hour_hundredths, 100)
     }
 
     /// `self × numerator / denominator`, as the share of a whole; zero for
-    /// a zero denominator.
+    /// a zero denominator. Worked in 128 bits, so only the result saturates.
     pub fn share(self, numerator: i64, denominator: i64) -> Points {
         match denominator {
             0 => Points::ZERO,
-            d => Points(self.0.saturating_mul(numerator) / d),
+            d => {
+                let exact = i128::from(self.0) * i128::from(numerator) / i128::from(d);
+                Points(exact.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+            }
         }
     }
 }
@@ -146,7 +149,9 @@ mod tests {
         assert_eq!(max + Points::whole(1), max);
         assert_eq!(-max - Points::whole(5), Points::from_hundredths(i64::MIN));
         assert_eq!(max.times_hours(2400), max);
-        assert_eq!(max.share(10_000, 3), Points::from_hundredths(i64::MAX / 3));
+        assert_eq!(max.share(10_000, 3), max);
+        assert_eq!(max.share(1, 3), Points::from_hundredths(i64::MAX / 3));
+        assert_eq!(Points::whole(3).times_hours(150), Points::from_hundredths(450));
         assert_eq!(Points::whole(10).share(1, 0), Points::ZERO);
         assert_eq!([max, max].into_iter().sum::<Points>(), max);
         assert!(!Points::from_hundredths(i64::MIN).to_string().is_empty());
