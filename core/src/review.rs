@@ -19,7 +19,8 @@ use vanguard_shared::documents::EventEntry;
 use vanguard_shared::documents::{DecisionStatus, DocId};
 use vanguard_shared::event_code::CodeVerdict;
 use vanguard_shared::review::{
-    flags_among, Conflict, DecisionMade, DecisionRequest, Evidence, Flag, QueueItem, Siblings,
+    flags_among, Conflict, DecisionMade, DecisionRequest, Evidence, Flag, Judged, PreviousDecision,
+    QueueItem, Siblings,
 };
 use vanguard_shared::year::{self, YearError};
 
@@ -116,6 +117,24 @@ impl<'a> Reviews<'a> {
         for (i, row) in conflicted {
             out[i].conflict = self.conflict_of(&row, &names).await?;
         }
+        // Who made the decisions that no longer stand, by name.
+        let mut reviewer_names: HashMap<String, Option<String>> = HashMap::new();
+        for item in &mut out {
+            let Some(by) = item.previous_decision.as_ref().and_then(|d| d.by.clone()) else {
+                continue;
+            };
+            let name = match reviewer_names.get(&by) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = self.store.accounts().member(&by).await?.map(|m| m.name);
+                    reviewer_names.insert(by, name.clone());
+                    name
+                }
+            };
+            if let Some(d) = item.previous_decision.as_mut() {
+                d.by_name = name;
+            }
+        }
         Ok(out)
     }
 
@@ -165,7 +184,7 @@ impl<'a> Reviews<'a> {
         requests: &[DecisionRequest],
     ) -> Result<Vec<DecisionMade>, ReviewError> {
         let now = Utc::now().fixed_offset();
-        type Checked = Vec<(DecisionMade, Option<(String, DecisionStatus)>)>;
+        type Checked = Vec<(DecisionMade, Option<(String, DecisionStatus)>, String)>;
         let mut checked: BTreeMap<(String, i32), Checked> = BTreeMap::new();
         // Each member's records are looked up once, all of them together.
         let mut asked: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -253,6 +272,9 @@ impl<'a> Reviews<'a> {
                         at: now.to_rfc3339(),
                     },
                     replaced,
+                    serde_json::to_string(&place.judged).map_err(|e| {
+                        StoreError::Corrupt(format!("record {}: {e}", request.record_id))
+                    })?,
                 ));
         }
         let mut made = Vec::new();
@@ -261,11 +283,11 @@ impl<'a> Reviews<'a> {
             // The document's line says who and when; this one says what.
             let approved = decisions
                 .iter()
-                .filter(|(d, _)| d.status == DecisionStatus::Approved)
+                .filter(|(d, _, _)| d.status == DecisionStatus::Approved)
                 .count();
             let reasons: Vec<&str> = decisions
                 .iter()
-                .filter_map(|(d, _)| d.reason.as_deref())
+                .filter_map(|(d, _, _)| d.reason.as_deref())
                 .collect();
             let mut detail = format!("通过 {approved} 条");
             if approved < decisions.len() {
@@ -285,11 +307,12 @@ impl<'a> Reviews<'a> {
             };
             self.sync
                 .edit_noted(reviewer, &doc, Some(note), |d| {
-                    for (decision, replaced) in &decisions {
+                    for (decision, replaced, seen) in &decisions {
                         let verdict = Verdict {
                             status: decision.status,
                             reason: decision.reason.as_deref(),
                             version: &decision.version,
+                            seen: Some(seen.as_str()),
                         };
                         let replaced = replaced.as_ref().map(|(by, status)| Replaced {
                             by,
@@ -300,7 +323,7 @@ impl<'a> Reviews<'a> {
                     Ok(())
                 })
                 .await?;
-            made.extend(decisions.into_iter().map(|(d, _)| d));
+            made.extend(decisions.into_iter().map(|(d, _, _)| d));
         }
         Ok(made)
     }
@@ -372,6 +395,8 @@ fn queue_items(
             let branch = branch_of.get(member_id.as_str())?;
             event_of.get(&(*branch, id)).copied()
         });
+        // Decided on an earlier version: a new question, showing the old.
+        let superseded = row.superseded_decision();
         let distance_m = match (event.and_then(|e| e.geofence.as_ref()), row.lat, row.lon) {
             (Some(fence), Some(lat), Some(lon)) => Some(fence.distance_m(lat, lon).round()),
             _ => None,
@@ -396,9 +421,25 @@ fn queue_items(
                 if conflicted {
                     f.push(Flag::Conflict);
                 }
+                if superseded.is_some() {
+                    f.push(Flag::ChangedAfterDecision);
+                }
                 f
             },
             conflict: None,
+            previous: superseded.map(|_| {
+                row.seen
+                    .as_deref()
+                    .and_then(|seen| serde_json::from_str::<Judged>(seen).ok())
+                    .map(|then| row.judged().earlier_fields(&then))
+                    .unwrap_or_default()
+            }),
+            previous_decision: superseded.map(|status| PreviousDecision {
+                status,
+                by: row.reviewer.clone(),
+                by_name: None,
+                at: row.reviewed_at.clone(),
+            }),
         });
         if conflicted {
             waiting_conflicts.push((out.len() - 1, row.clone()));

@@ -37,6 +37,9 @@ pub enum Flag {
     /// Two reviewers decided it differently: decided, but asks for a
     /// second look (`QueueItem::conflict` names both).
     Conflict,
+    /// Changed after someone decided it: a new question, never approved in
+    /// a batch unseen (`QueueItem::previous` says what it was).
+    ChangedAfterDecision,
 }
 
 impl Flag {
@@ -50,6 +53,7 @@ impl Flag {
             Flag::WrongCode => "wrong_code",
             Flag::NoEvent => "no_event",
             Flag::Conflict => "conflict",
+            Flag::ChangedAfterDecision => "changed_after_decision",
         }
     }
 
@@ -63,6 +67,7 @@ impl Flag {
             Flag::WrongCode => "签到码不正确",
             Flag::NoEvent => "活动不存在或已取消",
             Flag::Conflict => "两位审核人意见不一，请复核",
+            Flag::ChangedAfterDecision => "审核后有更改，请重新审核",
         }
     }
 }
@@ -218,6 +223,143 @@ pub struct QueueItem {
     /// Two reviewers decided it differently; the later decision stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<Conflict>,
+    /// Changed after a decision: the fields that changed, as they were when
+    /// decided (`{"hours": 3}`; `null` for one that was empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The decision that no longer stands: who made it, when, and what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_decision: Option<PreviousDecision>,
+}
+
+/// A decision made on an earlier version of a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviousDecision {
+    pub status: DecisionStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// What a reviewer judges of a record and a member may change: kept with a
+/// decision, so a record changed afterwards shows what was decided.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Judged {
+    pub kind: String,
+    pub occurred_at: String,
+    #[serde(default)]
+    pub event_id: Option<String>,
+    #[serde(default)]
+    pub hours: Option<f64>,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Judged {
+    /// The fields of `earlier` that differ from `self`, as they were then.
+    pub fn earlier_fields(&self, earlier: &Judged) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::{json, Value};
+        let mut out = serde_json::Map::new();
+        let mut field = |name: &str, now: Value, then: Value| {
+            if now != then {
+                out.insert(name.to_string(), then);
+            }
+        };
+        field("kind", json!(self.kind), json!(earlier.kind));
+        // Times compare as instants: the same minute in another offset is
+        // no change.
+        let instant = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.timestamp()).ok();
+        if instant(&self.occurred_at) != instant(&earlier.occurred_at) {
+            field("occurred_at", Value::Null, json!(earlier.occurred_at));
+        }
+        field("event_id", json!(self.event_id), json!(earlier.event_id));
+        field("hours", json!(self.hours), json!(earlier.hours));
+        field("place", json!(self.place), json!(earlier.place));
+        field("note", json!(self.note), json!(earlier.note));
+        out
+    }
+
+    /// What changed, in words: `时长：3 小时 → 8 小时`.
+    pub fn changes_text(
+        &self,
+        earlier: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<String> {
+        let text = |v: Option<&serde_json::Value>| match v {
+            None | Some(serde_json::Value::Null) => "（空）".to_string(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        let hours = |h: Option<f64>| {
+            h.map(|h| format!("{} 小时", crate::decimal::short(h, 2)))
+                .unwrap_or_else(|| "（空）".into())
+        };
+        let minute = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| crate::time_text::ymd_hm(&t))
+                .unwrap_or_else(|_| t.to_string())
+        };
+        let mut out = Vec::new();
+        for (name, then) in earlier {
+            let line = match name.as_str() {
+                "hours" => format!("时长：{} → {}", hours(then.as_f64()), hours(self.hours)),
+                "occurred_at" => format!(
+                    "时间：{} → {}",
+                    minute(&text(Some(then))),
+                    minute(&self.occurred_at)
+                ),
+                "place" => format!(
+                    "地点：{} → {}",
+                    text(Some(then)),
+                    self.place.clone().unwrap_or_else(|| "（空）".into())
+                ),
+                "note" => format!(
+                    "备注：{} → {}",
+                    text(Some(then)),
+                    self.note.clone().unwrap_or_else(|| "（空）".into())
+                ),
+                "event_id" => "所签活动有更改".to_string(),
+                "kind" => format!(
+                    "类型：{} → {}",
+                    crate::documents::view::kind_label(&text(Some(then))),
+                    crate::documents::view::kind_label(&self.kind)
+                ),
+                _ => continue,
+            };
+            out.push(line);
+        }
+        out
+    }
+}
+
+impl PreviousDecision {
+    /// `曾通过（王书记，2026-03-02）`.
+    pub fn text(&self) -> String {
+        let what = match self.status {
+            DecisionStatus::Approved => "曾通过",
+            DecisionStatus::Returned => "曾退回",
+        };
+        let who = self
+            .by_name
+            .clone()
+            .or_else(|| self.by.clone())
+            .unwrap_or_default();
+        let day = self
+            .at
+            .as_deref()
+            .and_then(|t| t.get(..10))
+            .unwrap_or_default();
+        match (who.is_empty(), day.is_empty()) {
+            (true, true) => what.to_string(),
+            (false, true) => format!("{what}（{who}）"),
+            (true, false) => format!("{what}（{day}）"),
+            (false, false) => format!("{what}（{who}，{day}）"),
+        }
+    }
 }
 
 /// Two reviewers' different decisions on one record, both kept in the
@@ -252,6 +394,34 @@ impl Conflict {
 }
 
 impl QueueItem {
+    /// What a reviewer judges of it as it now is.
+    pub fn judged(&self) -> Judged {
+        Judged {
+            kind: self.kind.clone(),
+            occurred_at: self.occurred_at.clone(),
+            event_id: self.event_id.clone(),
+            hours: self.hours,
+            place: self.place.clone(),
+            note: self.note.clone(),
+        }
+    }
+
+    /// `曾通过（王芳，2026-03-03）：时长：3 小时 → 8 小时`, for a record
+    /// changed after its decision.
+    pub fn previous_text(&self) -> Option<String> {
+        let decided = self.previous_decision.as_ref()?;
+        let changes = self
+            .previous
+            .as_ref()
+            .map(|p| self.judged().changes_text(p))
+            .unwrap_or_default();
+        Some(if changes.is_empty() {
+            decided.text()
+        } else {
+            format!("{}：{}", decided.text(), changes.join("；"))
+        })
+    }
+
     /// The distance in words, as the queue shows it.
     pub fn distance_text(&self) -> Option<String> {
         self.distance_m.map(distance_label)
@@ -292,6 +462,41 @@ mod tests {
 
     fn at(s: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(s).expect("time")
+    }
+
+    #[test]
+    fn a_changed_record_shows_what_was_decided() {
+        let then = Judged {
+            kind: "volunteer".into(),
+            occurred_at: "2026-03-02T09:00:00+08:00".into(),
+            hours: Some(3.0),
+            place: Some("社区".into()),
+            ..Judged::default()
+        };
+        let now = Judged {
+            occurred_at: "2026-03-02T01:00:00+00:00".into(),
+            hours: Some(8.0),
+            place: None,
+            ..then.clone()
+        };
+        let earlier = now.earlier_fields(&then);
+        assert_eq!(
+            serde_json::Value::Object(earlier.clone()),
+            serde_json::json!({"hours": 3.0, "place": "社区"}),
+            "the same instant in another offset is no change"
+        );
+        assert_eq!(
+            now.changes_text(&earlier),
+            vec!["时长：3 小时 → 8 小时", "地点：社区 → （空）"]
+        );
+        assert!(then.earlier_fields(&then).is_empty());
+        let decided = PreviousDecision {
+            status: DecisionStatus::Approved,
+            by: Some("m-1".into()),
+            by_name: Some("王芳".into()),
+            at: Some("2026-03-03T10:00:00+08:00".into()),
+        };
+        assert_eq!(decided.text(), "曾通过（王芳，2026-03-03）");
     }
 
     fn evidence<'a>(

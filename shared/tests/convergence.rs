@@ -176,6 +176,7 @@ impl World {
                     status,
                     reason: Some("核对"),
                     version: "v",
+                    seen: None,
                 };
                 if decide(reviews, rid, verdict, "s-1", at).is_ok() {
                     self.decided.insert(rid.clone());

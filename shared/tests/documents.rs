@@ -394,6 +394,7 @@ fn the_members_view_reads_states_and_prices_leave() {
         status,
         reason,
         version,
+        seen: None,
     };
     decide(
         &mut reviews,

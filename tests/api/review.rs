@@ -511,3 +511,91 @@ async fn concurrent_approvals_each_land_with_their_audit_line(db: Db) {
     assert_eq!(said.len(), 150);
 }
 on_both!(concurrent_approvals_each_land_with_their_audit_line);
+
+async fn an_approval_edited_afterwards_comes_back_marked_with_what_was_decided(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let member = &branch.members[0];
+    let volunteering = NewRecord {
+        kind: "volunteer".into(),
+        occurred_at: Some(ago(120)),
+        hours: Some(3.0),
+        place: Some("社区服务站".into()),
+        ..Default::default()
+    };
+    check_in(&app, member, "rec-hours", volunteering)
+        .await
+        .expect("synced");
+    let secretary = token_of(&app, &branch.secretary).await;
+    let approved = decide(
+        &app,
+        &secretary,
+        json!({"member_id": member.id, "record_id": "rec-hours", "status": "approved"}),
+    )
+    .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    assert!(item(&queue(&app, &secretary).await, "rec-hours").is_none());
+
+    // The member makes it eight hours on the phone.
+    let token = token_of(&app, member).await;
+    let phone = Device::new(app.url(""), &token, &format!("phone-{}", member.id));
+    let mut mine = phone.fetch(&DocId::checkins(&member.id, this_year())).await;
+    vanguard_shared::documents::edit::set_fields(
+        &mut mine.doc,
+        "records",
+        "rec-hours",
+        &[("hours", 8.0.into())],
+    )
+    .expect("edit");
+    phone.sync(&mut mine).await.expect("synced");
+
+    // A new question: flagged, with the hours as approved and who approved.
+    let waiting = queue(&app, &secretary).await;
+    let back = item(&waiting, "rec-hours").expect("back in the queue");
+    assert_eq!(back["hours"], 8.0);
+    assert!(
+        back["flags"]
+            .as_array()
+            .expect("flags")
+            .contains(&json!("changed_after_decision")),
+        "{back}"
+    );
+    assert_eq!(back["previous"], json!({"hours": 3.0}));
+    assert_eq!(back["previous_decision"]["status"], "approved");
+    assert_eq!(
+        back["previous_decision"]["by"],
+        branch.secretary.id.as_str()
+    );
+    assert_eq!(
+        back["previous_decision"]["by_name"],
+        branch.secretary.name.as_str()
+    );
+    assert!(back["previous_decision"]["at"].is_string(), "{back}");
+    let member_sees = record_status(&app, &token, &member.id, "rec-hours").await;
+    assert_eq!(member_sees["status"], "submitted");
+
+    // Decided again on the new version, it leaves the queue; edited once
+    // more, the latest decision is what it shows.
+    let again = decide(
+        &app,
+        &secretary,
+        json!({"member_id": member.id, "record_id": "rec-hours", "status": "approved", "version": back["version"]}),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(item(&queue(&app, &secretary).await, "rec-hours").is_none());
+    let mut mine = phone.fetch(&DocId::checkins(&member.id, this_year())).await;
+    vanguard_shared::documents::edit::set_fields(
+        &mut mine.doc,
+        "records",
+        "rec-hours",
+        &[("place", "党群服务中心".into())],
+    )
+    .expect("edit");
+    phone.sync(&mut mine).await.expect("synced");
+    let back = item(&queue(&app, &secretary).await, "rec-hours")
+        .cloned()
+        .expect("back again");
+    assert_eq!(back["previous"], json!({"place": "社区服务站"}));
+}
+on_both!(an_approval_edited_afterwards_comes_back_marked_with_what_was_decided);

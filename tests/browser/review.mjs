@@ -91,7 +91,9 @@ export function reviewTests(test) {
       const meeting = desk.page.locator('table.queue tbody tr', { hasText: '第四季度支部党员大会' });
       await meeting.getByText('已验证').waitFor({ timeout: 10000 });
       await meeting.getByRole('button', { name: '通过' }).click();
-      await desk.page.getByText(/^已通过：/).waitFor({ timeout: 10000 });
+      // An approval waits a few seconds with 撤销 before it is sent.
+      await desk.page.getByText(/^已通过 1 条，8 秒后提交/).waitFor({ timeout: 5000 });
+      await desk.page.getByText(/^已通过 1 条$/).waitFor({ timeout: 20000 });
       assert.equal(await meeting.count(), 0);
       const visit = desk.page.locator('table.queue tbody tr', { hasText: '走访老党员王大爷' });
       await visit.getByRole('button', { name: '退回' }).click();
@@ -109,7 +111,12 @@ export function reviewTests(test) {
       assert.equal(await rows.first().getAttribute('class').then(c => c.includes('current')), true);
       const oldest = (await rows.first().locator('td').nth(2).textContent()).trim();
       await desk.page.locator('body').press('a');
-      await eventually(async () => (await total()) === before - 1, 'a keyboard approval');
+      // Taken back: the row stays and nothing is sent.
+      await desk.page.getByRole('button', { name: '撤销' }).click();
+      await desk.page.getByText('已撤销 1 条通过，记录仍在待审核').waitFor();
+      await desk.page.locator('body').press('k');
+      await desk.page.locator('body').press('a');
+      await eventually(async () => (await total()) === before - 1, 'a keyboard approval', 20000);
       assert.notEqual((await rows.first().locator('td').nth(2).textContent()).trim() + (await total()), oldest + before);
 
       // The member's phone, at its next sync.
@@ -134,7 +141,7 @@ export function reviewTests(test) {
       assert.equal(await desk.page.locator('table.queue tbody tr', { hasText: '走访老党员王大爷' }).count(), 0);
       const study = desk.page.locator('table.queue tbody tr', { hasText: '学习新修订的党章' });
       await study.getByRole('button', { name: '通过' }).click();
-      await desk.page.getByText(/网络不通.*待同步/).waitFor({ timeout: 10000 });
+      await desk.page.getByText(/网络不通.*待同步/).waitFor({ timeout: 20000 });
       await desk.page.getByText('待同步 1 条（联网后自动提交）').waitFor();
       await desk.page.goto(sheetUrl);
       await hydrated(desk.page);

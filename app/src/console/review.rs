@@ -1,7 +1,9 @@
 //! `/console/review`: the records that wait for the caller's review, oldest
 //! first, each with its evidence in one row; 通过, 退回 with a reason, and
-//! 批量通过 for the selected rows (the unflagged ones preselected). On a
-//! keyboard: j/k move, a approves, r returns.
+//! 批量通过 for the selected rows (the unflagged ones preselected; a record
+//! changed after its decision never is). On a keyboard: j/k move, a
+//! approves, r returns. Approvals wait a few seconds, with 撤销, before
+//! they are sent.
 
 use super::nav::ConsoleNav;
 use super::outbox::{self, PendingDecision};
@@ -90,6 +92,8 @@ fn Review(me: Me) -> impl IntoView {
 
 /// Rows shown at first, and added by each 显示更多.
 const PAGE: usize = 50;
+/// Approvals wait this long before they are sent, so 撤销 takes them back.
+const UNDO_SECONDS: u64 = 8;
 
 #[component]
 fn Queue(items: Vec<QueueItem>) -> impl IntoView {
@@ -113,6 +117,11 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     let outcome: Said = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let reason_field = NodeRef::<leptos::html::Textarea>::new();
+
+    // Approved here, not yet sent: 撤销 takes them back until the timer
+    // fires. Each new approval restarts it.
+    let held = RwSignal::new(BTreeSet::<String>::new());
+    let held_turn = StoredValue::new(0u32);
 
     let pending = RwSignal::new(Vec::<PendingDecision>::new());
     // Rows the queue no longer offers: decided here, or waiting to be sent.
@@ -205,17 +214,66 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             busy.set(false);
         });
     };
-    let approve = move |item: &QueueItem| {
-        send(
-            vec![DecisionRequest {
-                member_id: item.member_id.clone(),
-                record_id: item.record_id.clone(),
-                status: DecisionStatus::Approved,
-                reason: None,
-                version: Some(item.version.clone()),
-            }],
-            format!("已通过：{} 的{}", item.member_name, item.kind_label),
+    // Sends what is held, once nothing else is on its way.
+    fn send_held(
+        held: RwSignal<BTreeSet<String>>,
+        busy: RwSignal<bool>,
+        items: RwSignal<Vec<QueueItem>>,
+        send: impl Fn(Vec<DecisionRequest>, String) + Copy + 'static,
+    ) {
+        if held.with_untracked(BTreeSet::is_empty) {
+            return;
+        }
+        if busy.get_untracked() {
+            set_timeout(
+                move || send_held(held, busy, items, send),
+                std::time::Duration::from_millis(300),
+            );
+            return;
+        }
+        let ids = held.get_untracked();
+        held.set(BTreeSet::new());
+        let requests: Vec<DecisionRequest> = items.with_untracked(|list| {
+            list.iter()
+                .filter(|i| ids.contains(&i.record_id))
+                .map(|i| DecisionRequest {
+                    member_id: i.member_id.clone(),
+                    record_id: i.record_id.clone(),
+                    status: DecisionStatus::Approved,
+                    reason: None,
+                    version: Some(i.version.clone()),
+                })
+                .collect()
+        });
+        let n = requests.len();
+        send(requests, format!("已通过 {n} 条"));
+    }
+    let hold = move |ids: Vec<String>| {
+        if ids.is_empty() {
+            return;
+        }
+        held.update(|h| h.extend(ids.iter().cloned()));
+        selected.update(|s| s.retain(|id| !ids.contains(id)));
+        outcome.set(None);
+        let turn = held_turn.get_value().wrapping_add(1);
+        held_turn.set_value(turn);
+        set_timeout(
+            move || {
+                if held_turn.get_value() == turn {
+                    send_held(held, busy, items, send);
+                }
+            },
+            std::time::Duration::from_secs(UNDO_SECONDS),
         );
+    };
+    let undo = move |_| {
+        let n = held.with_untracked(BTreeSet::len);
+        held_turn.update_value(|t| *t = t.wrapping_add(1));
+        held.set(BTreeSet::new());
+        outcome.set(Some(Ok(format!("已撤销 {n} 条通过，记录仍在待审核"))));
+    };
+    let approve = move |item: &QueueItem| {
+        hold(vec![item.record_id.clone()]);
     };
     let start_return = move |record_id: String| {
         returning.set(Some(record_id));
@@ -232,6 +290,10 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
             outcome.set(Some(Err("请填写退回原因".into())));
             return;
         }
+        // A return overrides an approval still waiting to be sent.
+        held.update(|h| {
+            h.remove(&item.record_id);
+        });
         send(
             vec![DecisionRequest {
                 member_id: item.member_id.clone(),
@@ -253,21 +315,14 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
         let chosen = selected.get_untracked();
         let upto = shown.get_untracked();
         // Only rows the reviewer has on screen.
-        let requests: Vec<DecisionRequest> = items.with_untracked(|list| {
+        let ids: Vec<String> = items.with_untracked(|list| {
             list.iter()
                 .take(upto)
                 .filter(|i| chosen.contains(&i.record_id))
-                .map(|i| DecisionRequest {
-                    member_id: i.member_id.clone(),
-                    record_id: i.record_id.clone(),
-                    status: DecisionStatus::Approved,
-                    reason: None,
-                    version: Some(i.version.clone()),
-                })
+                .map(|i| i.record_id.clone())
                 .collect()
         });
-        let n = requests.len();
-        send(requests, format!("已批量通过 {n} 条"));
+        hold(ids);
     };
 
     // The keyboard, away from text fields.
@@ -295,6 +350,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                 "a" => {
                     if let Some(item) = current {
                         approve(&item);
+                        cursor.update(|c| *c = (*c + 1).min(len - 1));
                     }
                 }
                 "r" => {
@@ -315,6 +371,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
     let toolbar = move || {
         let count = selected.with(BTreeSet::len);
         let total = items.with(Vec::len);
+        let waiting = held.with(BTreeSet::len);
         view! {
             <div class="toolbar">
                 <span>{format!("共 {total} 条待审核，已选 {count} 条")}</span>
@@ -324,9 +381,20 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                     disabled=move || busy.get() || selected.with(BTreeSet::is_empty)
                     on:click=approve_selected
                 >
-                    "批量通过"
+                    {format!("批量通过 {count} 条")}
                 </button>
             </div>
+            {(waiting > 0)
+                .then(|| {
+                    view! {
+                        <p class="notice held" role="status">
+                            {format!("已通过 {waiting} 条，{UNDO_SECONDS} 秒后提交。")}
+                            <button type="button" class="secondary" on:click=undo>
+                                "撤销"
+                            </button>
+                        </p>
+                    }
+                })}
         }
     };
     let waiting = move || {
@@ -381,6 +449,8 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                         None => item.kind_label.clone(),
                     };
                     let conflict = item.conflict.as_ref().map(|c| c.text());
+                    let previous = item.previous_text();
+                    let id_held = id.clone();
                     let flags = item
                         .flags
                         .iter()
@@ -394,6 +464,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                             id=format!("row-{id}")
                             class:current=move || cursor.get() == index
                             class:flagged=!item.flags.is_empty()
+                            class:held=move || held.with(|h| h.contains(&id_held))
                             on:click=move |_| cursor.set(index)
                         >
                             <td>
@@ -423,6 +494,7 @@ fn Queue(items: Vec<QueueItem>) -> impl IntoView {
                             <td class="flags">
                                 <ul class="flags">{flags}</ul>
                                 {conflict.map(|c| view! { <p class="small">{c}</p> })}
+                                {previous.map(|p| view! { <p class="small changed">{p}</p> })}
                             </td>
                             <td class="actions">
                               <div class="row-actions">

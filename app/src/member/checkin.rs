@@ -119,6 +119,10 @@ fn CheckIn() -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        // A second tap on the check-in just saved: nothing to do.
+        if choice.get_untracked().is_empty() && done.get_untracked().is_some() {
+            return;
+        }
         done.set(None);
         let Some(s) = snapshot.get_untracked() else {
             return;
@@ -132,8 +136,20 @@ fn CheckIn() -> impl IntoView {
             code: code.get_untracked(),
             position: position.get_untracked(),
         };
+        // Events the member has checked in to already: not twice.
+        let records = local.records(&s);
+        let checked_in: Vec<&str> = records
+            .iter()
+            .filter(|r| !r.record.withdrawn && r.record.kind != LEAVE)
+            .filter_map(|r| r.record.event_id.as_deref())
+            .collect();
         let saved = form
-            .parse(local.now().unwrap_or(s.now), s.me.year, &s.events)
+            .parse(
+                local.now().unwrap_or(s.now),
+                s.me.year,
+                &s.events,
+                &checked_in,
+            )
             .and_then(|record| {
                 let verified = record.code.is_some();
                 local
@@ -147,7 +163,8 @@ fn CheckIn() -> impl IntoView {
         match saved {
             Ok(verified) => {
                 error.set(None);
-                for field in [when, hours, place, note, code] {
+                // The event is done with: a second tap finds nothing chosen.
+                for field in [choice, when, hours, place, note, code] {
                     field.set(String::new());
                 }
                 position.set(None);

@@ -96,6 +96,7 @@ fn RecordItem(
     let id = r.record.record_id.clone();
     let rec = &r.record;
     let withdrawn = matches!(r.state, RecordState::Withdrawn);
+    let approved = matches!(r.state, RecordState::Approved);
     let reason = match &r.state {
         RecordState::Returned { reason } => Some(reason.clone()),
         _ => None,
@@ -199,6 +200,10 @@ fn RecordItem(
                 })}
             <Show when=is_editing.clone()>
                 <form class="correct" on:submit=save.clone()>
+                    // An approval holds only for what was approved.
+                    {approved.then(|| view! {
+                        <p class="notice" role="note">"这条记录已通过审核。保存更正后，它将回到待审核，须重新审核通过。"</p>
+                    })}
                     <label for=format!("note-{edit_id}")>"更正备注"</label>
                     <textarea id=format!("note-{edit_id}") rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                     {has_hours.then(|| view! {

@@ -31,7 +31,7 @@ fn verdict_of(verdicts: &Verdicts, r: &CheckinRecord) -> CodeVerdict {
 /// rest, for the rebuild comparison.
 const TABLES: &[(&str, &str)] = &[
     ("records", "doc_id, record_id, member_id, year, kind, occurred_at, occurred_ts, event_id, hours, place, lat, lon, note, code, withdrawn, version, code_verdict"),
-    ("reviews", "doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at, record_version, conflict_by, conflict_status"),
+    ("reviews", "doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at, record_version, conflict_by, conflict_status, seen"),
     ("adjustments", "doc_id, adjustment_id, member_id, year, points, reason, section, side, reviewer"),
     ("grades", "doc_id, member_id, year, proposal, override_grade, reason, reviewer"),
     ("events", "doc_id, event_id, branch_id, year, kind, title, starts_at, ends_at, place, code_key, cancelled, group_id, cancelled_by, cancelled_at, fence_lat, fence_lon, fence_radius_m"),
@@ -172,7 +172,7 @@ async fn reviews(
     for chunk in decisions.chunks(ROWS_PER_STATEMENT) {
         on_db!(&mut conn, c, DB => {
             let mut q = sqlx::QueryBuilder::<DB>::new(
-                "INSERT INTO reviews (doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at, record_version, conflict_by, conflict_status) ",
+                "INSERT INTO reviews (doc_id, record_id, member_id, year, status, reason, reviewer, reviewed_at, record_version, conflict_by, conflict_status, seen) ",
             );
             q.push_values(chunk, |mut row, d| {
                 row.push_bind(doc_id.as_str())
@@ -185,12 +185,13 @@ async fn reviews(
                     .push_bind(d.at.map(|t| t.to_rfc3339()))
                     .push_bind(d.version.as_deref())
                     .push_bind(d.conflict.as_ref().map(|(by, _)| by.as_str()))
-                    .push_bind(d.conflict.as_ref().map(|(_, status)| status.as_str()));
+                    .push_bind(d.conflict.as_ref().map(|(_, status)| status.as_str()))
+                    .push_bind(d.seen.as_deref());
             });
             q.push(
                 " ON CONFLICT (doc_id, record_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
                  reviewer = excluded.reviewer, reviewed_at = excluded.reviewed_at, record_version = excluded.record_version, \
-                 conflict_by = excluded.conflict_by, conflict_status = excluded.conflict_status",
+                 conflict_by = excluded.conflict_by, conflict_status = excluded.conflict_status, seen = excluded.seen",
             );
             q.build().execute(&mut **c).await?;
         });

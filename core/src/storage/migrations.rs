@@ -59,6 +59,11 @@ const SQLITE: Files = &[
         "vouching",
         include_str!("../../migrations/sqlite/0009_vouching.sql"),
     ),
+    (
+        10,
+        "seen",
+        include_str!("../../migrations/sqlite/0010_seen.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -106,6 +111,11 @@ const POSTGRES: Files = &[
         9,
         "vouching",
         include_str!("../../migrations/postgres/0009_vouching.sql"),
+    ),
+    (
+        10,
+        "seen",
+        include_str!("../../migrations/postgres/0010_seen.sql"),
     ),
 ];
 

@@ -6,6 +6,7 @@ use super::{marks, on_db, Pool, StoreError};
 use sqlx::Row;
 use std::collections::HashMap;
 use vanguard_shared::documents::DecisionStatus;
+use vanguard_shared::review::Judged;
 
 /// One materialized record with its review, as the records API shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,9 +37,34 @@ pub struct RecordRow {
     /// The standing decision replaced another reviewer's different one.
     pub conflict_by: Option<String>,
     pub conflict_status: Option<String>,
+    /// What the reviewer saw of the record (`review::Judged` as JSON).
+    pub seen: Option<String>,
 }
 
 impl RecordRow {
+    /// What a reviewer judges of it as it now is.
+    pub fn judged(&self) -> Judged {
+        Judged {
+            kind: self.kind.clone(),
+            occurred_at: self.occurred_at.clone(),
+            event_id: self.event_id.clone(),
+            hours: self.hours,
+            place: self.place.clone(),
+            note: self.note.clone(),
+        }
+    }
+
+    /// A decision made on an earlier version, which no longer stands.
+    pub fn superseded_decision(&self) -> Option<DecisionStatus> {
+        match (&self.review_version, &self.version) {
+            (Some(decided), Some(now)) if decided != now => self
+                .review_status
+                .as_deref()
+                .and_then(DecisionStatus::parse),
+            _ => None,
+        }
+    }
+
     /// The decision on the record as it now is: one made on an earlier
     /// version no longer stands, and the record awaits review again.
     pub fn standing_decision(&self) -> Option<(DecisionStatus, Option<&str>)> {
@@ -62,11 +88,13 @@ pub struct RecordPlace {
     pub withdrawn: bool,
     /// The decision that stands on it as it now is: its status and reviewer.
     pub decision: Option<(DecisionStatus, Option<String>)>,
+    /// What a reviewer deciding it now sees.
+    pub judged: Judged,
 }
 
 const RECORD_SELECT: &str = "SELECT r.member_id, r.occurred_ts, r.record_id, r.kind, r.occurred_at, r.event_id, r.hours, \
      r.place, r.lat, r.lon, r.note, r.code, r.withdrawn, r.version, r.code_verdict, v.status, v.reason, v.reviewer, \
-     v.record_version, v.reviewed_at, v.conflict_by, v.conflict_status \
+     v.record_version, v.reviewed_at, v.conflict_by, v.conflict_status, v.seen \
      FROM records r LEFT JOIN reviews v ON v.member_id = r.member_id AND v.year = r.year AND v.record_id = r.record_id";
 const RECORD_ORDER: &str = "ORDER BY r.occurred_ts, r.record_id";
 
@@ -99,6 +127,7 @@ macro_rules! record_row {
                 reviewed_at: row.try_get(19)?,
                 conflict_by: row.try_get(20)?,
                 conflict_status: row.try_get(21)?,
+                seen: row.try_get(22)?,
             },
         ))
     }};
@@ -186,7 +215,8 @@ impl<'a> Reports<'a> {
         let mut found = HashMap::new();
         for chunk in record_ids.chunks(500) {
             let sql = format!(
-                "SELECT r.record_id, r.year, r.version, r.withdrawn, v.status, v.reviewer, v.record_version \
+                "SELECT r.record_id, r.year, r.version, r.withdrawn, v.status, v.reviewer, v.record_version, \
+                 r.kind, r.occurred_at, r.event_id, r.hours, r.place, r.note \
                  FROM records r LEFT JOIN reviews v ON v.member_id = r.member_id AND v.year = r.year AND v.record_id = r.record_id \
                  WHERE r.member_id = $1 AND r.record_id IN ({})",
                 marks(2, chunk.len())
@@ -199,6 +229,12 @@ impl<'a> Reports<'a> {
                 Option<String>,
                 Option<String>,
                 Option<String>,
+                String,
+                String,
+                Option<String>,
+                Option<f64>,
+                Option<String>,
+                Option<String>,
             );
             let rows: Vec<Row> = on_db!(self.pool, p => {
                 let mut query = sqlx::query_as(&sql).bind(member_id);
@@ -207,7 +243,22 @@ impl<'a> Reports<'a> {
                 }
                 query.fetch_all(p).await?
             });
-            for (record_id, year, version, withdrawn, status, reviewer, decided) in rows {
+            for (
+                record_id,
+                year,
+                version,
+                withdrawn,
+                status,
+                reviewer,
+                decided,
+                kind,
+                occurred_at,
+                event_id,
+                hours,
+                place,
+                note,
+            ) in rows
+            {
                 let year = i32::try_from(year)
                     .map_err(|_| StoreError::Corrupt(format!("record {record_id} year {year}")))?;
                 let stands = decided.is_none() || decided == version;
@@ -223,6 +274,14 @@ impl<'a> Reports<'a> {
                         version,
                         withdrawn,
                         decision,
+                        judged: Judged {
+                            kind,
+                            occurred_at,
+                            event_id,
+                            hours,
+                            place,
+                            note,
+                        },
                     },
                 );
             }

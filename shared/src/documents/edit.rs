@@ -118,6 +118,9 @@ pub struct Verdict<'a> {
     pub reason: Option<&'a str>,
     /// The version of the record decided on (`CheckinRecord::version`).
     pub version: &'a str,
+    /// What the reviewer saw of it (`review::Judged` as JSON), so a change
+    /// afterwards can show what was decided.
+    pub seen: Option<&'a str>,
 }
 
 /// A decision that replaces another reviewer's different one: whose, and
@@ -156,6 +159,9 @@ pub fn decide_over(
             tx.put(&obj, "reason", reason)?;
         }
         tx.put(&obj, "version", verdict.version)?;
+        if let Some(seen) = verdict.seen {
+            tx.put(&obj, "seen", seen)?;
+        }
         tx.put(&obj, "by", by)?;
         tx.put(&obj, "at", at.to_rfc3339())?;
         if let Some(r) = replaced {

@@ -119,11 +119,14 @@ fn parse_when(
 impl CheckinForm {
     /// The record to save, or the first field that is wrong. `now` carries
     /// the member's time zone; `year` is the document's.
+    /// `checked_in`: the events the member has a check-in for already (one
+    /// check-in an event: a double tap makes no second).
     pub fn parse(
         &self,
         now: DateTime<FixedOffset>,
         year: i32,
         events: &[EventEntry],
+        checked_in: &[&str],
     ) -> Result<NewRecord, FormError> {
         let occurred_at = parse_when(&self.when, now, year)?;
         let note = optional(&self.note, "note", "备注")?;
@@ -138,6 +141,9 @@ impl CheckinForm {
                 .iter()
                 .find(|e| e.event_id == event_id)
                 .ok_or_else(|| wrong("choice", "活动不存在或已取消"))?;
+            if checked_in.contains(&event_id) {
+                return Err(wrong("choice", "您已签到过这次活动，无需重复签到"));
+            }
             if let (Some(fence), Some((lat, lon))) = (&event.geofence, self.position) {
                 let away = fence.distance_m(lat, lon);
                 if away > fence.radius_m {
@@ -273,7 +279,7 @@ mod tests {
             when: when.into(),
             ..Default::default()
         };
-        let err = |f: CheckinForm| f.parse(now, 2026, &[]).expect_err("refused");
+        let err = |f: CheckinForm| f.parse(now, 2026, &[], &[]).expect_err("refused");
         assert_eq!(err(form("", "")).field, "hours");
         assert_eq!(err(form("abc", "")).field, "hours");
         assert_eq!(err(form("-1", "")).field, "hours");
@@ -292,7 +298,7 @@ mod tests {
             "时间不能晚于现在"
         );
         // As a Chinese keyboard types it.
-        let typed = form("１．５", "").parse(now, 2026, &[]);
+        let typed = form("１．５", "").parse(now, 2026, &[], &[]);
         assert_eq!(typed.expect("full-width hours").hours, Some(1.5));
         assert_eq!(err(CheckinForm::default()).field, "choice");
         assert_eq!(
@@ -304,7 +310,7 @@ mod tests {
             "choice"
         );
         let ok = form(" 1.5 ", "2026-11-20T08:30")
-            .parse(now, 2026, &[])
+            .parse(now, 2026, &[], &[])
             .expect("valid");
         assert_eq!(ok.hours, Some(1.5));
         assert_eq!(ok.occurred_at, Some(at("2026-11-20T08:30:00+08:00")));
@@ -328,19 +334,32 @@ mod tests {
             code: code.into(),
             ..Default::default()
         };
-        let rec = form(&right).parse(now, 2026, &events).expect("verified");
+        let rec = form(&right)
+            .parse(now, 2026, &events, &[])
+            .expect("verified");
         assert_eq!(rec.kind, "theme_day");
+        // A second tap, or a second visit: one check-in an event.
+        let again = form(&right)
+            .parse(now, 2026, &events, &["ev-1"])
+            .expect_err("one check-in an event");
+        assert_eq!(
+            (again.field, again.message.as_str()),
+            ("choice", "您已签到过这次活动，无需重复签到")
+        );
         assert_eq!(rec.code.as_deref(), Some(right.as_str()));
         assert_eq!(rec.place.as_deref(), Some("党员活动室"));
         let wrong_code = form("ABCDE-FGHJK")
-            .parse(now, 2026, &events)
+            .parse(now, 2026, &events, &[])
             .expect_err("refused");
         assert_eq!(
             (wrong_code.field, wrong_code.message.as_str()),
             ("code", "签到码不正确")
         );
         assert_eq!(
-            form("").parse(now, 2026, &events).expect("unverified").code,
+            form("")
+                .parse(now, 2026, &events, &[])
+                .expect("unverified")
+                .code,
             None
         );
     }
@@ -357,11 +376,11 @@ mod tests {
             ..Default::default()
         };
         let inside = form(Some((30.001, 120.0001)))
-            .parse(now, 2026, &events)
+            .parse(now, 2026, &events, &[])
             .expect("inside the fence");
         assert_eq!((inside.lat, inside.lon), (Some(30.001), Some(120.0001)));
         let outside = form(Some((30.02, 120.0)))
-            .parse(now, 2026, &events)
+            .parse(now, 2026, &events, &[])
             .expect_err("2.2 km away");
         assert_eq!(outside.field, "place");
         assert!(
@@ -373,11 +392,13 @@ mod tests {
         );
         // The position is never required: without one the record is kept
         // for the secretary to review.
-        let unplaced = form(None).parse(now, 2026, &events).expect("no position");
+        let unplaced = form(None)
+            .parse(now, 2026, &events, &[])
+            .expect("no position");
         assert_eq!(unplaced.lat, None);
         assert_eq!(
             form(Some((95.0, 0.0)))
-                .parse(now, 2026, &events)
+                .parse(now, 2026, &events, &[])
                 .expect_err("not on Earth")
                 .message,
             "位置无效"

@@ -170,6 +170,9 @@ pub struct Decision {
     /// version: who that was and what they decided, for a second look.
     #[serde(default)]
     pub conflict: Option<(String, DecisionStatus)>,
+    /// The record as the reviewer saw it (`review::Judged` as JSON).
+    #[serde(default)]
+    pub seen: Option<String>,
 }
 
 impl Decision {
@@ -333,6 +336,10 @@ fn read_record(
     })
 }
 
+/// A decision's copy of the record it judged: its note and place at their
+/// longest, quoted, and the rest.
+const MAX_SEEN: usize = 4 * MAX_TEXT + 1024;
+
 fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decision, SchemaError> {
     let f = Fields::new(doc, obj, record_id);
     let status = f.req_code("status", DecisionStatus::parse)?;
@@ -354,6 +361,7 @@ fn read_decision(doc: &Automerge, obj: ObjId, record_id: &str) -> Result<Decisio
             (Some(by), Some(status)) => Some((by, status)),
             _ => None,
         },
+        seen: server_shown(|| f.opt_str("seen", MAX_SEEN))?,
     })
 }
 

@@ -151,7 +151,10 @@ mod tests {
         assert_eq!(max.times_hours(2400), max);
         assert_eq!(max.share(10_000, 3), max);
         assert_eq!(max.share(1, 3), Points::from_hundredths(i64::MAX / 3));
-        assert_eq!(Points::whole(3).times_hours(150), Points::from_hundredths(450));
+        assert_eq!(
+            Points::whole(3).times_hours(150),
+            Points::from_hundredths(450)
+        );
         assert_eq!(Points::whole(10).share(1, 0), Points::ZERO);
         assert_eq!([max, max].into_iter().sum::<Points>(), max);
         assert!(!Points::from_hundredths(i64::MIN).to_string().is_empty());

@@ -149,6 +149,7 @@ pub fn decide_at_version(
         status,
         reason,
         version,
+        seen: None,
     };
     decide(&mut reviews.doc, record_id, verdict, by, at).expect("decide");
 }
