@@ -47,6 +47,12 @@ pub enum ServiceError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict the caller may confirm past, with what to confirm.
+    #[error("{message}")]
+    Unconfirmed {
+        message: String,
+        warnings: Vec<vanguard_shared::ledger::year_end::LockWarning>,
+    },
     #[error("{0}")]
     TooLarge(String),
     /// Busy for now; the client tries again soon.
@@ -67,7 +73,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => 404,
             ServiceError::BadRequest(_) => 400,
             ServiceError::Unprocessable(_) => 422,
-            ServiceError::Conflict(_) => 409,
+            ServiceError::Conflict(_) | ServiceError::Unconfirmed { .. } => 409,
             ServiceError::TooLarge(_) => 413,
             ServiceError::Unavailable(_) => 503,
             ServiceError::Internal => 500,
@@ -86,7 +92,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => "not_found",
             ServiceError::BadRequest(_) => "bad_request",
             ServiceError::Unprocessable(_) => "invalid_input",
-            ServiceError::Conflict(_) => "conflict",
+            ServiceError::Conflict(_) | ServiceError::Unconfirmed { .. } => "conflict",
             ServiceError::TooLarge(_) => "too_large",
             ServiceError::Unavailable(_) => "unavailable",
             ServiceError::Internal => "internal",
@@ -105,6 +111,14 @@ impl ServiceError {
 
     /// The JSON body every error answers with.
     pub fn json_body(&self) -> Vec<u8> {
+        if let ServiceError::Unconfirmed { message, warnings } = self {
+            let body = serde_json::json!({
+                "error": self.code(),
+                "message": message,
+                "warnings": warnings,
+            });
+            return serde_json::to_vec(&body).unwrap_or_default();
+        }
         vanguard_shared::error_body::ErrorBody {
             error: self.code().into(),
             message: self.to_string(),
@@ -324,11 +338,16 @@ impl From<crate::export_jobs::ExportJobError> for ServiceError {
 
 impl From<YearEndError> for ServiceError {
     fn from(err: YearEndError) -> Self {
+        let text = err.to_string();
         match err {
             YearEndError::NotFound(m) => ServiceError::NotFound(m.into()),
             YearEndError::Forbidden(m) => ServiceError::Forbidden(m.into()),
             YearEndError::Invalid(m) => ServiceError::Unprocessable(m),
             YearEndError::Conflict(m) => ServiceError::Conflict(m.into()),
+            YearEndError::Unconfirmed(warnings) => ServiceError::Unconfirmed {
+                message: text,
+                warnings,
+            },
             YearEndError::Refused(e) => e.into(),
             YearEndError::Year(e) => ServiceError::BadRequest(e.to_string()),
             YearEndError::Store(e) => e.into(),

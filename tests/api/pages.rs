@@ -207,7 +207,24 @@ async fn year_end_pages(db: Db) {
     let notice = app.html("/console/evaluation/notice").await;
     assert!(notice.contains("评议尚未锁定"), "{notice}");
     // Through the page's server functions: lock, then publish the notice.
-    let locked = app.sfn("lock_evaluation", &[]).await;
+    // The demo year has unfinished work: the page lists it, and the lock
+    // goes through only once each item shown is confirmed.
+    assert!(evaluation.contains("锁定前请注意"), "{evaluation}");
+    let asked = app.sfn("lock_evaluation", &[]).await;
+    assert_eq!(asked.status(), StatusCode::CONFLICT);
+    let partly = app
+        .sfn("lock_evaluation", &[("confirmed", "over_quota")])
+        .await;
+    assert_eq!(partly.status(), StatusCode::CONFLICT);
+    let locked = app
+        .sfn(
+            "lock_evaluation",
+            &[(
+                "confirmed",
+                "over_quota,job_missing,pending_reviews,events_without_sheet",
+            )],
+        )
+        .await;
     assert_eq!(locked.status(), StatusCode::OK);
     let published = app
         .sfn(

@@ -226,7 +226,7 @@ async fn every_role_meets_every_action_as_the_policy_says(db: Db) {
         name: "lock the year",
         method: "POST",
         path: format!("/api/branches/{b1}/evaluation/lock?year={year}"),
-        body: json!({}),
+        body: json!({"confirm": true}),
         allowed: "YYY....",
     };
     let mut order: Vec<usize> = (0..ROLES.len()).collect();
@@ -590,6 +590,7 @@ async fn a_secretarys_puppet_decides_nothing_for_them(db: Db) {
         status: vanguard_shared::documents::DecisionStatus::Approved,
         reason: None,
         version: &version,
+        seen: None,
     };
     let now = chrono::Utc::now().fixed_offset();
     vanguard_shared::documents::edit::decide_over(

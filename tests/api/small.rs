@@ -197,7 +197,7 @@ async fn a_refused_re_time_changes_nothing(db: Db) {
                 this_year()
             ),
             &secretary,
-            json!({}),
+            json!({"confirm": true}),
         )
         .await;
     assert_eq!(locked.status(), StatusCode::OK);

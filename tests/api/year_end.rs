@@ -253,11 +253,38 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
     check_in(&app, m1, "late-rec", visit(30))
         .await
         .expect("check in");
-    let locked = post(
+    // Unfinished work: the lock asks first, and says what.
+    let asked = post(
         &app,
         &path(&branch, "evaluation/lock"),
         &secretary,
         json!({}),
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::CONFLICT);
+    let asked: Value = asked.json().await.expect("json");
+    assert_eq!(asked["error"], "conflict");
+    let codes: Vec<&str> = asked["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w["code"].as_str().expect("code"))
+        .collect();
+    assert!(codes.contains(&"pending_reviews"), "{asked}");
+    let waiting = asked["warnings"]
+        .as_array()
+        .and_then(|w| w.iter().find(|w| w["code"] == "pending_reviews"))
+        .expect("pending");
+    assert_eq!(waiting["message"], "1 条记录还在等待审核");
+    // The page shows the same list before the secretary confirms.
+    let shown = evaluation(&app, &branch, &secretary).await;
+    assert_eq!(shown["warnings"], asked["warnings"]);
+    assert_eq!(shown["locked"], false, "nothing locked by asking");
+    let locked = post(
+        &app,
+        &path(&branch, "evaluation/lock"),
+        &secretary,
+        json!({"confirm": true}),
     )
     .await;
     assert_eq!(locked.status(), StatusCode::OK);
@@ -288,7 +315,7 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
         &app,
         &path(&branch, "evaluation/lock"),
         &secretary,
-        json!({}),
+        json!({"confirm": true}),
     )
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "locked twice");
@@ -561,7 +588,7 @@ async fn the_committee_sees_its_branches_and_their_assessment(db: Db) {
         &app,
         &path(&branch, "evaluation/lock"),
         &secretary,
-        json!({}),
+        json!({"confirm": true}),
     )
     .await;
     assert_eq!(r.status(), StatusCode::OK);

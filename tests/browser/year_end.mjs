@@ -73,7 +73,11 @@ export function yearEndTests(test) {
       assert.equal(evaluation.quota.excellent, excellent);
       assert.equal(evaluation.quota.exceeded, excellent > evaluation.quota.limit);
 
-      // Lock, then the notice.
+      // Lock, then the notice. What is unfinished is listed first, as the
+      // API names it.
+      const warnings = desk.page.getByRole('alert', { name: '锁定前请注意' });
+      for (const w of evaluation.warnings) await warnings.getByText(w.message).waitFor();
+      assert.ok(evaluation.warnings.some(w => w.code === 'pending_reviews'), JSON.stringify(evaluation.warnings));
       await desk.page.getByLabel('已经支部党员大会审议，确认锁定').check();
       await desk.page.getByRole('button', { name: '锁定', exact: true }).click();
       await desk.page.locator('.badge.locked', { hasText: '已锁定' }).waitFor({ timeout: 15000 });

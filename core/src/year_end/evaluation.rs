@@ -5,15 +5,17 @@
 //! and no override, job result, review or attendance change of that year
 //! is taken); a committee admin above may reopen, with a reason kept.
 
-use super::{audit, local_time, now, reason, YearEnd, YearEndError, LOCKED};
+use super::{audit, local_time, now, reason, Confirmed, YearEnd, YearEndError, LOCKED};
 use crate::accounts::Names;
 use crate::exports::{Cell, Table};
 use crate::ledger::Ledgers;
 use crate::policy::{self, BranchScope, Refusal};
 use crate::rulebooks::in_force::in_force;
 use crate::storage::{LockRow, Member, OverrideRow, Store};
-use std::collections::HashMap;
-use vanguard_shared::ledger::year_end::{EvaluationRow, EvaluationView, LockInfo, Progress, Quota};
+use std::collections::{HashMap, HashSet};
+use vanguard_shared::ledger::year_end::{
+    EvaluationRow, EvaluationView, LockInfo, LockWarning, Progress, Quota,
+};
 use vanguard_shared::ledger::{evaluate, EvaluationError, Grade, Ledger, Mode, Override, Side};
 
 impl YearEnd<'_> {
@@ -134,6 +136,16 @@ impl YearEnd<'_> {
         rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.member_id.cmp(&b.member_id)));
         let job_missing = rows.iter().filter(|r| r.job_result.is_none()).count();
         let started = job_missing < rows.len() || !stored.is_empty();
+        let warnings = unfinished(
+            &evaluation,
+            job_missing,
+            members
+                .iter()
+                .map(|m| facts.waiting_and_returned(&m.id).0)
+                .sum(),
+            &facts,
+            &branch.id,
+        );
         Ok(EvaluationView {
             branch_id: branch.id.clone(),
             branch_name: branch.name.clone(),
@@ -161,6 +173,7 @@ impl YearEnd<'_> {
                 .iter()
                 .map(|v| (v.id.clone(), v.name.clone()))
                 .collect(),
+            warnings,
         })
     }
 
@@ -278,13 +291,15 @@ impl YearEnd<'_> {
     }
 
     /// Locks the branch's year: the evaluation as it stands now is what the
-    /// year's results are until a committee admin reopens it.
+    /// year's results are until a committee admin reopens it. While anything
+    /// is unfinished, only once the caller confirmed each warning.
     #[tracing::instrument(skip_all, fields(caller = %viewer.id, branch = %branch_id))]
     pub async fn lock(
         &self,
         viewer: &Member,
         branch_id: &str,
         year: Option<i32>,
+        confirmed: &Confirmed,
     ) -> Result<EvaluationView, YearEndError> {
         let store = self.store;
         let scope = self
@@ -297,6 +312,14 @@ impl YearEnd<'_> {
             )
             .await?;
         let (branch, year) = (&scope.branch, scope.year);
+        if !matches!(confirmed, Confirmed::All)
+            && !store.year_end().is_locked(&branch.id, year).await?
+        {
+            let warnings = self.compute(&scope).await?.warnings;
+            if !warnings.iter().all(|w| confirmed.covers(&w.code)) {
+                return Err(YearEndError::Unconfirmed(warnings));
+            }
+        }
         let mut row = LockRow {
             branch_id: branch.id.clone(),
             year,
@@ -385,6 +408,60 @@ impl YearEnd<'_> {
         let name = format!("{}-{}-评议结果", v.branch_name, v.year);
         Ok((table(&v), name))
     }
+}
+
+/// What the lock asks about: the quota exceeded, members without a job
+/// result, records waiting for review, past events with no attendance sheet.
+fn unfinished(
+    evaluation: &vanguard_shared::ledger::Evaluation,
+    job_missing: usize,
+    waiting: usize,
+    facts: &crate::ledger::BranchFacts,
+    branch_id: &str,
+) -> Vec<LockWarning> {
+    let now = chrono::Utc::now().fixed_offset();
+    let sheeted: HashSet<&str> = facts
+        .attendance_rows()
+        .map(|a| a.event_id.as_str())
+        .collect();
+    let unsheeted = facts
+        .events_of_branch(branch_id)
+        .iter()
+        .filter(|e| !e.cancelled && e.checkin_window().1 < now)
+        .filter(|e| !sheeted.contains(e.event_id.as_str()))
+        .count();
+    let mut out = Vec::new();
+    let mut warn = |code: &str, message: String| {
+        out.push(LockWarning {
+            code: code.into(),
+            message,
+        })
+    };
+    if evaluation.quota_exceeded {
+        warn(
+            "over_quota",
+            format!(
+                "优秀 {} 名，超过名额（{} 名）",
+                evaluation.excellent, evaluation.excellent_allowed
+            ),
+        );
+    }
+    if job_missing > 0 {
+        warn(
+            "job_missing",
+            format!("{job_missing} 名党员还没有业务考核结果"),
+        );
+    }
+    if waiting > 0 {
+        warn("pending_reviews", format!("{waiting} 条记录还在等待审核"));
+    }
+    if unsheeted > 0 {
+        warn(
+            "events_without_sheet",
+            format!("{unsheeted} 次已结束的活动还没有考勤表"),
+        );
+    }
+    out
 }
 
 async fn lock_info(store: &Store, l: &LockRow) -> Result<LockInfo, YearEndError> {

@@ -27,6 +27,9 @@ pub enum YearEndError {
     /// The year is locked, or not locked where it must be.
     #[error("{0}")]
     Conflict(&'static str),
+    /// Unfinished work the caller has not confirmed locking over.
+    #[error("还有未完成的事项，请确认后再锁定")]
+    Unconfirmed(Vec<vanguard_shared::ledger::year_end::LockWarning>),
     #[error(transparent)]
     Refused(#[from] Refusal),
     #[error(transparent)]
@@ -36,6 +39,25 @@ pub enum YearEndError {
 }
 
 pub use policy::LOCKED;
+
+/// Which of the lock's warnings the caller confirmed: all (the API's
+/// `{"confirm": true}`), or those the page showed, by code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    All,
+    Codes(Vec<String>),
+}
+
+impl Confirmed {
+    pub const NOTHING: Confirmed = Confirmed::Codes(Vec::new());
+
+    fn covers(&self, code: &str) -> bool {
+        match self {
+            Confirmed::All => true,
+            Confirmed::Codes(codes) => codes.iter().any(|c| c == code),
+        }
+    }
+}
 
 const NOT_READABLE: &str = "无权查看该支部的年终评议";
 const NOT_DECIDED: &str = "只有本支部书记、组织委员或上级党委管理员可以办理年终评议";

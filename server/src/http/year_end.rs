@@ -25,6 +25,7 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use vanguard_core::year_end::Confirmed;
 use vanguard_shared::ledger::year_end::{
     EvaluationView, JobInput, JobSheet, MyYearEnd, Notice, NoticeInput,
 };
@@ -166,16 +167,35 @@ async fn record_veto(
     ))
 }
 
+/// `{"confirm": true}` locks over the warnings; an empty body is `false`.
+#[derive(Deserialize, Default)]
+struct LockRequest {
+    #[serde(default)]
+    confirm: bool,
+}
+
 async fn lock(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(branch_id): Path<String>,
     ApiQuery(query): ApiQuery<YearQuery>,
+    body: Bytes,
 ) -> Result<Json<EvaluationView>, ApiError> {
+    let request: LockRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        LockRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("请求体不是有效的 JSON：{e}")))?
+    };
+    let confirmed = if request.confirm {
+        Confirmed::All
+    } else {
+        Confirmed::NOTHING
+    };
     let year_end = state.services.year_end();
     Ok(Json(
         year_end
-            .lock(&caller.member, &branch_id, query.year)
+            .lock(&caller.member, &branch_id, query.year, &confirmed)
             .await?,
     ))
 }

@@ -67,6 +67,14 @@ pub struct EvaluationRow {
     pub final_: Grade,
 }
 
+/// Something unfinished the secretary is told of before locking:
+/// `over_quota`, `job_missing`, `pending_reviews`, `events_without_sheet`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockWarning {
+    pub code: String,
+    pub message: String,
+}
+
 /// Who locked the year and when; who reopened it, when and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockInfo {
@@ -97,6 +105,9 @@ pub struct EvaluationView {
     /// The rulebook's veto items (一票否决), `(id, name)`, to record one.
     #[serde(default)]
     pub veto_choices: Vec<(String, String)>,
+    /// What is unfinished, as the lock would ask about it now.
+    #[serde(default)]
+    pub warnings: Vec<LockWarning>,
 }
 
 impl EvaluationView {

@@ -89,14 +89,26 @@ pub async fn record_veto(
 }
 
 #[server(prefix = "/sfn", endpoint = "lock_evaluation", output = crate::codec::TextJson)]
-pub async fn lock_evaluation(branch: Option<String>) -> Result<EvaluationView, UiError> {
+/// `confirmed`: the codes of the warnings the page showed, comma-separated.
+pub async fn lock_evaluation(
+    branch: Option<String>,
+    confirmed: Option<String>,
+) -> Result<EvaluationView, UiError> {
     use crate::server::{answer, signed_in};
+    use vanguard_core::year_end::Confirmed;
     let (services, caller) = signed_in()?;
     let branch = crate::server::branch_or_own(branch, &caller);
+    let codes = confirmed
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
     answer(
         services
             .year_end()
-            .lock(&caller.member, &branch, None)
+            .lock(&caller.member, &branch, None, &Confirmed::Codes(codes))
             .await,
     )
 }
@@ -250,6 +262,14 @@ fn EvaluationBody(
     let can_decide = v.can_decide && !locked;
     let rows = v.rows.clone();
     let choices = v.veto_choices.clone();
+    // What the lock asks about, shown before the secretary confirms; the
+    // lock names them back, so one that arose since asks again.
+    let warnings = v.warnings.clone();
+    let warned: String = warnings
+        .iter()
+        .map(|w| w.code.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     let lock_line = v.lock.clone().map(|l| {
         let mut text = format!("{} 于 {} 锁定", l.locked_by, l.locked_at);
         if let (Some(by), Some(at)) = (&l.reopened_by, &l.reopened_at) {
@@ -332,20 +352,41 @@ fn EvaluationBody(
                     <p class="muted no-print">
                         "锁定后，建议等次、改评和本年度台账（审核、考勤、业务考核）都不能再修改；如需更正，须由上级党委管理员重新开启。"
                     </p>
+                    {(!warnings.is_empty())
+                        .then(|| {
+                            view! {
+                                <div class="warn no-print" role="alert" aria-label="锁定前请注意">
+                                    <p>"锁定前请注意，以下事项尚未完成："</p>
+                                    <ul class="lock-warnings">
+                                        {warnings
+                                            .iter()
+                                            .map(|w| view! { <li data-code=w.code.clone()>{w.message.clone()}</li> })
+                                            .collect_view()}
+                                    </ul>
+                                </div>
+                            }
+                        })}
                     <label class="block no-print">
                         <input
                             type="checkbox"
                             prop:checked=move || confirm_lock.get()
                             on:change=move |ev| confirm_lock.set(event_target_checked(&ev))
                         />
-                        " 已经支部党员大会审议，确认锁定"
+                        {if warnings.is_empty() {
+                            " 已经支部党员大会审议，确认锁定"
+                        } else {
+                            " 已知悉以上未完成事项，已经支部党员大会审议，确认锁定"
+                        }}
                     </label>
                     <button
                         type="button"
                         class="primary no-print"
                         disabled=move || !confirm_lock.get() || lock.pending().get()
                         on:click=move |_| {
-                            lock.dispatch(LockEvaluation { branch: branch.clone() });
+                            lock.dispatch(LockEvaluation {
+                                branch: branch.clone(),
+                                confirmed: Some(warned.clone()),
+                            });
                         }
                     >
                         "锁定"
