@@ -23,9 +23,6 @@ pub enum AttendanceError {
     Forbidden(&'static str),
     #[error("{0}")]
     Invalid(String),
-    /// The branch locked the event's year.
-    #[error("{0}")]
-    Locked(&'static str),
     #[error(transparent)]
     Sync(#[from] SyncError),
     #[error(transparent)]
@@ -240,10 +237,6 @@ impl<'a> Attendance<'a> {
         let e = &event.event;
         if let Some(why) = policy::sheet_closed(e, Utc::now()) {
             return Err(AttendanceError::Invalid(why.into()));
-        }
-        let year = chrono::Datelike::year(&e.start.with_timezone(&chrono_tz::Asia::Shanghai));
-        if !policy::year_open(self.store, &event.branch_id, year).await? {
-            return Err(AttendanceError::Locked(policy::LOCKED));
         }
         let members: BTreeSet<String> = self
             .expected(&event)

@@ -227,7 +227,6 @@ impl From<ReviewError> for ServiceError {
             ReviewError::NotFound(m) => ServiceError::NotFound(m.into()),
             ReviewError::Forbidden(m) => ServiceError::Forbidden(m.into()),
             ReviewError::Invalid(m) => ServiceError::Unprocessable(m),
-            ReviewError::Locked(m) => ServiceError::Conflict(m.into()),
             ReviewError::Year(e) => ServiceError::BadRequest(e.to_string()),
             ReviewError::Sync(e) => e.into(),
             ReviewError::Store(e) => e.into(),
@@ -241,7 +240,6 @@ impl From<AttendanceError> for ServiceError {
             AttendanceError::UnknownEvent => ServiceError::NotFound(err.to_string()),
             AttendanceError::Forbidden(m) => ServiceError::Forbidden(m.into()),
             AttendanceError::Invalid(m) => ServiceError::Unprocessable(m),
-            AttendanceError::Locked(m) => ServiceError::Conflict(m.into()),
             AttendanceError::Sync(e) => e.into(),
             AttendanceError::Store(e) => e.into(),
         }

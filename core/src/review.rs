@@ -32,9 +32,6 @@ pub enum ReviewError {
     Forbidden(&'static str),
     #[error("{0}")]
     Invalid(String),
-    /// The member's branch locked the record's year.
-    #[error("{0}")]
-    Locked(&'static str),
     #[error(transparent)]
     Year(#[from] YearError),
     #[error(transparent)]
@@ -192,7 +189,6 @@ impl<'a> Reviews<'a> {
             asked.entry(&r.member_id).or_default().push(&r.record_id);
         }
         let mut places: HashMap<String, HashMap<String, RecordPlace>> = HashMap::new();
-        let mut branch_of: HashMap<String, String> = HashMap::new();
         let mut free: Option<policy::Independence> = None;
         for request in requests {
             let (status, reason) = parse(request)?;
@@ -222,7 +218,6 @@ impl<'a> Reviews<'a> {
                 }
                 let ids = asked.get(member.id.as_str()).map_or(&[][..], Vec::as_slice);
                 let found = self.store.reports().locate_records(&member.id, ids).await?;
-                branch_of.insert(member.id.clone(), member.org_id.clone());
                 places.insert(member.id, found);
             }
             let place = places
@@ -232,11 +227,6 @@ impl<'a> Reviews<'a> {
                 .ok_or(ReviewError::NotFound("记录不存在"))?;
             if place.withdrawn {
                 return Err(ReviewError::Invalid("记录已撤回，无需审核".into()));
-            }
-            if let Some(branch) = branch_of.get(&request.member_id) {
-                if !policy::year_open(self.store, branch, place.year).await? {
-                    return Err(ReviewError::Locked(policy::LOCKED));
-                }
             }
             let version = place.version.ok_or_else(|| {
                 StoreError::Corrupt(format!("record {} has no version", request.record_id))

@@ -60,3 +60,56 @@ pub struct MemberSaved {
     /// A new member's generated password, to hand over once.
     pub password: Option<String>,
 }
+
+/// What a roster import did, or would do (`dry_run`): `POST
+/// /api/roster/import` and the roster page alike.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Imported {
+    #[serde(default)]
+    pub dry_run: bool,
+    pub members: usize,
+    pub organisations_created: usize,
+    /// The organisations made, or that would be: `支部` or `支部 / 党小组`.
+    #[serde(default)]
+    pub organisations: Vec<String>,
+    /// The members added, in the sheet's order.
+    #[serde(default)]
+    pub added: Vec<ImportedMember>,
+    /// `(username, password)` for rows that gave none: shown once, on a
+    /// printable slip and as a CSV to download.
+    pub generated_passwords: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedMember {
+    pub username: String,
+    pub name: String,
+    pub branch: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+impl Imported {
+    /// The generated passwords as a CSV for a spreadsheet (a BOM, so Excel
+    /// reads the Chinese): 用户名,姓名,初始密码.
+    pub fn passwords_csv(&self) -> String {
+        let mut out = String::from("\u{feff}用户名,姓名,初始密码\r\n");
+        for (username, password) in &self.generated_passwords {
+            let name = self
+                .added
+                .iter()
+                .find(|a| &a.username == username)
+                .map(|a| a.name.as_str())
+                .unwrap_or("");
+            // Usernames and passwords are plain; a name may hold a comma.
+            let name = if name.contains([',', '"']) {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            } else {
+                name.to_string()
+            };
+            out.push_str(&format!("{username},{name},{password}\r\n"));
+        }
+        out
+    }
+}
+

@@ -6,7 +6,7 @@ use crate::fixtures::Branch;
 use crate::helpers::{client, config, spawn_app, start_configured, Db, TestDb};
 use crate::on_both;
 use crate::review::{this_year, token_of};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use vanguard_core::storage::SyncStateRow;
@@ -165,7 +165,7 @@ async fn the_check_in_link_is_the_public_address(db: Db) {
 }
 on_both!(the_check_in_link_is_the_public_address);
 
-async fn a_refused_re_time_changes_nothing(db: Db) {
+async fn a_re_time_after_the_lock_moves_the_code_and_a_refused_one_changes_nothing(db: Db) {
     let app = spawn_app(db).await;
     let branch = Branch::create(&app, 1).await;
     let secretary = token_of(&app, &branch.secretary).await;
@@ -183,12 +183,16 @@ async fn a_refused_re_time_changes_nothing(db: Db) {
         .expect("event");
     let event_id = created["event_id"].as_str().expect("id").to_string();
     let store = &app.state.services.store;
-    let before = store
-        .events()
-        .seed(&event_id)
-        .await
-        .expect("read")
-        .expect("seed");
+    let key = || async {
+        store
+            .events()
+            .seed(&event_id)
+            .await
+            .expect("read")
+            .expect("seed")
+            .code_key
+    };
+    let before = key().await;
     let locked = app
         .post(
             &format!(
@@ -201,23 +205,24 @@ async fn a_refused_re_time_changes_nothing(db: Db) {
         )
         .await;
     assert_eq!(locked.status(), StatusCode::OK);
-    let moved = client()
-        .patch(app.url(&format!("/api/events/{event_id}")))
-        .bearer_auth(&secretary)
-        .json(&json!({"start": (start - Duration::minutes(30)).to_rfc3339()}))
-        .send()
+    // The lock fixes the grades, not the calendar.
+    let retime = |start: DateTime<FixedOffset>, end: Option<DateTime<FixedOffset>>| {
+        client()
+            .patch(app.url(&format!("/api/events/{event_id}")))
+            .bearer_auth(&secretary)
+            .json(&json!({"start": start.to_rfc3339(), "end": end.map(|e| e.to_rfc3339())}))
+            .send()
+    };
+    let moved = retime(start - Duration::minutes(30), None)
         .await
         .expect("request");
-    assert!(moved.status().is_client_error(), "{}", moved.status());
-    let after = store
-        .events()
-        .seed(&event_id)
+    assert_eq!(moved.status(), StatusCode::OK);
+    let after = key().await;
+    assert_ne!(after, before, "the code follows the new window");
+    let refused = retime(start, Some(start - Duration::hours(1)))
         .await
-        .expect("read")
-        .expect("seed");
-    assert_eq!(
-        after.code_key, before.code_key,
-        "the code's key is as it was"
-    );
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(key().await, after, "a refused re-time keeps the key");
 }
-on_both!(a_refused_re_time_changes_nothing);
+on_both!(a_re_time_after_the_lock_moves_the_code_and_a_refused_one_changes_nothing);

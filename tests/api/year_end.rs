@@ -249,7 +249,8 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
     let r = put(&app, &path(&branch, "notice"), &secretary, notice.clone()).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 
-    // A record submitted before the lock cannot be decided after it.
+    // A record submitted before the lock is decided after it: counted on
+    // the sheet as after the lock, and the locked grade stays.
     check_in(&app, m1, "late-rec", visit(30))
         .await
         .expect("check in");
@@ -303,6 +304,7 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
     )
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
+    let before = evaluation(&app, &branch, &secretary).await;
     let decided = app
         .post(
             "/api/reviews",
@@ -310,7 +312,43 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
             json!({"member_id": m1.id, "record_id": "late-rec", "status": "approved"}),
         )
         .await;
-    assert_eq!(decided.status(), StatusCode::CONFLICT);
+    assert_eq!(decided.status(), StatusCode::OK, "the daily work goes on");
+    assert_eq!(
+        evaluation(&app, &branch, &secretary).await["rows"],
+        before["rows"],
+        "the locked evaluation does not move"
+    );
+    assert!(
+        before["rows"][0].get("counted").is_none(),
+        "what the snapshot counted is not served"
+    );
+    let sheet = app
+        .get_json(
+            &with_year(&format!("/api/members/{}/ledger", m1.id)),
+            &secretary,
+        )
+        .await;
+    assert_eq!(sheet["locked"]["final"], row(&before, m1)["final"], "{sheet}");
+    assert_eq!(sheet["locked"]["total"], row(&before, m1)["total"]);
+    let marked: Vec<&Value> = sheet["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["after_lock"] == true)
+        .collect();
+    assert_eq!(marked.len(), 1, "{sheet}");
+    assert_eq!(marked[0]["record_id"], "late-rec");
+    assert_ne!(sheet["total"], sheet["locked"]["total"], "the live total moved");
+    // Next month is planned after the lock too.
+    let planned = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({"kind": "theme_day", "title": "锁定后的主题党日",
+                   "start": (chrono::Utc::now() + chrono::Duration::hours(2)).fixed_offset().to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(planned.status(), StatusCode::CREATED, "an event after the lock");
     let r = post(
         &app,
         &path(&branch, "evaluation/lock"),
@@ -692,3 +730,80 @@ async fn a_committee_export_runs_in_the_background_with_progress(db: Db) {
     );
 }
 on_both!(a_committee_export_runs_in_the_background_with_progress);
+
+/// Decisions made at the very moment of the lock: each is stored, and on
+/// each member's sheet either the locked total counted it or it is marked
+/// after the lock. Never lost, never counted by half.
+async fn decisions_racing_the_lock_are_in_the_snapshot_or_marked_after(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 12).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    for m in &branch.members {
+        check_in(&app, m, "race-rec", visit(60))
+            .await
+            .expect("check in");
+    }
+    let ledger = |m: &Person| {
+        let path = with_year(&format!("/api/members/{}/ledger", m.id));
+        let app = &app;
+        let secretary = &secretary;
+        async move { app.get_json(&path, secretary).await }
+    };
+    let before = ledger(&branch.members[0]).await["total"].clone();
+    // All at once: the lock among the decisions.
+    let mut sent = tokio::task::JoinSet::new();
+    let lock_url = app.url(&with_year(&path(&branch, "evaluation/lock")));
+    let token = secretary.clone();
+    sent.spawn(async move {
+        let r = client()
+            .post(lock_url)
+            .bearer_auth(token)
+            .json(&json!({"confirm": true}))
+            .send()
+            .await
+            .expect("lock");
+        ("lock".to_string(), r.status())
+    });
+    for m in &branch.members {
+        let (url, token, member_id) = (app.url("/api/reviews"), secretary.clone(), m.id.clone());
+        sent.spawn(async move {
+            let r = client()
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"member_id": member_id, "record_id": "race-rec", "status": "approved"}))
+                .send()
+                .await
+                .expect("decision");
+            (member_id, r.status())
+        });
+    }
+    while let Some(answer) = sent.join_next().await {
+        let (what, status) = answer.expect("task");
+        assert_eq!(status, StatusCode::OK, "{what}: nothing lost to the lock");
+    }
+    let (mut inside, mut after) = (0, 0);
+    for m in &branch.members {
+        let sheet = ledger(m).await;
+        let entry = sheet["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["record_id"] == "race-rec")
+            .cloned()
+            .expect("the decided record on the sheet");
+        assert_eq!(entry["counted"], true, "{entry}");
+        let marked = entry["after_lock"] == true;
+        let locked_total = &sheet["locked"]["total"];
+        if marked {
+            after += 1;
+            assert_eq!(locked_total, &before, "marked after, so not in the lock: {sheet}");
+        } else {
+            inside += 1;
+            assert_eq!(locked_total, &sheet["total"], "counted by the lock: {sheet}");
+            assert_ne!(locked_total, &before, "{sheet}");
+        }
+    }
+    assert_eq!(inside + after, branch.members.len());
+    println!("racing the lock: {inside} in the snapshot, {after} marked after it");
+}
+on_both!(decisions_racing_the_lock_are_in_the_snapshot_or_marked_after);

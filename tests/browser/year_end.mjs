@@ -88,6 +88,17 @@ export function yearEndTests(test) {
       await desk.page.getByText(/^已发布。/).waitFor({ timeout: 15000 });
       await desk.page.locator('article.notice-sheet', { hasText: '黄丽' }).waitFor();
 
+      // The lock fixed the grades, not the branch: next week's event is made.
+      await desk.page.goto(`${base}/console/events`);
+      await hydrated(desk.page);
+      await desk.page.getByRole('button', { name: '新建活动' }).click();
+      await desk.page.getByLabel('类型').selectOption({ label: '主题党日' });
+      await desk.page.getByLabel('标题').fill('锁定之后的主题党日');
+      const soon = new Date(Date.now() + 8 * 3600e3 + 3 * 3600e3).toISOString().slice(0, 16);
+      await desk.page.getByLabel('开始').fill(soon);
+      await desk.page.getByRole('button', { name: '保存' }).click();
+      await desk.page.getByText('已保存：锁定之后的主题党日').waitFor({ timeout: 10000 });
+
       // The member's phone shows the notice.
       const { page: phone } = await readyMember(browser, base, 'member09');
       await phone.getByRole('link', { name: '我的台账', exact: true }).click();

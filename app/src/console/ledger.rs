@@ -515,10 +515,24 @@ fn SheetView(sheet: Sheet, #[prop(optional)] batch: bool) -> impl IntoView {
                 <dt>"总分"</dt>
                 <dd class="total">{sheet.total.to_string()}</dd>
             </div>
-            <div>
-                <dt>"预估等次"</dt>
-                <dd>{sheet.proposed_label.clone()}</dd>
-            </div>
+            {match &sheet.locked {
+                // One grade on every page: while the year is locked, the
+                // locked one.
+                Some(l) => view! {
+                    <div>
+                        <dt>"最终等次（已锁定）"</dt>
+                        <dd class="final">{l.final_label.clone()}</dd>
+                    </div>
+                }
+                    .into_any(),
+                None => view! {
+                    <div>
+                        <dt>"预估等次"</dt>
+                        <dd>{sheet.proposed_label.clone()}</dd>
+                    </div>
+                }
+                    .into_any(),
+            }}
             {Section::ALL
                 .iter()
                 .map(|s| {
@@ -542,6 +556,16 @@ fn SheetView(sheet: Sheet, #[prop(optional)] batch: bool) -> impl IntoView {
                 })
                 .collect_view()}
         </dl>
+        {sheet.locked.as_ref().map(|l| {
+            view! {
+                <p class="notice" role="note">
+                    {format!(
+                        "本年度评议已于 {} 锁定：锁定时总分 {}，最终等次 {}。标注“锁定后”的记录在锁定之后计入，不改变已锁定的等次。",
+                        l.locked_at, l.total, l.final_label
+                    )}
+                </p>
+            }
+        })}
         <ul class="reasons">
             {sheet.grade_reasons.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}
         </ul>
@@ -589,7 +613,10 @@ fn SheetView(sheet: Sheet, #[prop(optional)] batch: bool) -> impl IntoView {
                                     <td>{e.rule_name.clone().unwrap_or_default()}</td>
                                     <td class="num">{e.nominal.to_string()}</td>
                                     <td class="num">{e.granted.to_string()}</td>
-                                    <td>{e.note_label.clone().unwrap_or_default()}</td>
+                                    <td>
+                                        {e.note_label.clone().unwrap_or_default()}
+                                        {e.after_lock.then(|| view! { <span class="badge after-lock">"锁定后"</span> })}
+                                    </td>
                                     <td>{reviewed}</td>
                                     <td>
                                         {e.history.iter().map(|h| view! { <div>{h.clone()}</div> }).collect_view()}

@@ -11,7 +11,7 @@ use crate::error::UiError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use vanguard_shared::roster::{MemberInput, MemberSaved, Roster, RosterBranch, RosterMember};
+use vanguard_shared::roster::{Imported, MemberInput, MemberSaved, Roster, RosterBranch, RosterMember};
 use vanguard_shared::{Me, MemberStatus, Role};
 
 #[server(prefix = "/sfn", endpoint = "roster", output = crate::codec::TextJson)]
@@ -31,36 +31,34 @@ pub async fn save_member(member: String) -> Result<MemberSaved, UiError> {
     answer(services.roster().save(&caller.member, &input).await)
 }
 
-/// `content`: the file, base64. Answers how many were imported and the
-/// passwords made for rows without one, as `username 密码` lines.
+/// `content`: the file, base64. With `dry_run`, answers what the import
+/// would do and stores nothing; `create_organisations` lets it make the
+/// branches and groups the sheet names that do not exist.
 #[server(prefix = "/sfn", endpoint = "import_members", output = crate::codec::TextJson)]
-pub async fn import_members(file_name: String, content: String) -> Result<Vec<String>, UiError> {
+pub async fn import_members(
+    file_name: String,
+    content: String,
+    dry_run: bool,
+    create_organisations: bool,
+) -> Result<Imported, UiError> {
     use crate::server::{answer, signed_in};
     use base64::Engine;
+    use vanguard_core::accounts::import::ImportOptions;
     let (services, caller) = signed_in()?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(content.as_bytes())
         .map_err(|_| UiError::new("invalid_input", "文件没有完整上传，请重试").with_status(422))?;
+    let options = ImportOptions {
+        dry_run,
+        create_organisations,
+    };
     let report = answer(
-        vanguard_core::accounts::import::import_upload(
-            &services.store,
-            &caller.member,
-            &file_name,
-            &bytes,
-        )
-        .await,
+        services
+            .roster()
+            .import(&caller.member, &file_name, &bytes, options)
+            .await,
     )?;
-    let mut lines = vec![format!(
-        "已导入 {} 名党员，新建 {} 个组织。",
-        report.members, report.organisations_created
-    )];
-    lines.extend(
-        report
-            .generated_passwords
-            .into_iter()
-            .map(|(u, p)| format!("{u} 初始密码 {p}")),
-    );
-    Ok(lines)
+    Ok(report.answer())
 }
 
 #[component]
@@ -485,36 +483,176 @@ fn MemberForm(
 }
 
 /// The sheet import: the same checks as the command line, all or nothing.
+/// A chosen file is previewed first (who would be added, which
+/// organisations made); the import itself is a second, confirmed step, and
+/// the passwords it makes come as slips to print and a CSV to download.
 #[component]
 fn MemberImport(import: ServerAction<ImportMembers>) -> impl IntoView {
+    let chosen = RwSignal::new(None::<(String, String)>);
+    let create = RwSignal::new(false);
+    let preview = ServerAction::<ImportMembers>::new();
     let on_file = move |ev: leptos::ev::Event| {
         super::upload::read_chosen(ev, move |file_name, content| {
-            import.dispatch(ImportMembers { file_name, content });
+            chosen.set(Some((file_name.clone(), content.clone())));
+            create.set(false);
+            preview.dispatch(ImportMembers {
+                file_name,
+                content,
+                dry_run: true,
+                create_organisations: false,
+            });
         });
     };
+    let confirm = move |_| {
+        if let Some((file_name, content)) = chosen.get_untracked() {
+            import.dispatch(ImportMembers {
+                file_name,
+                content,
+                dry_run: false,
+                create_organisations: create.get_untracked(),
+            });
+        }
+    };
+    let previewed = move || {
+        let plan = preview.value().get()?;
+        Some(match plan {
+            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            Ok(plan) => {
+                let new_orgs = plan.organisations.clone();
+                let needs_consent = !new_orgs.is_empty();
+                let shown: Vec<_> = plan.added.iter().take(20).cloned().collect();
+                let more = plan.added.len().saturating_sub(shown.len());
+                view! {
+                    <section class="import-preview" aria-label="导入预览">
+                        <p role="status">{format!("预览：将导入 {} 名党员（尚未导入）。", plan.members)}</p>
+                        <ul class="small">
+                            {shown
+                                .into_iter()
+                                .map(|a| {
+                                    let place = match &a.group {
+                                        Some(g) => format!("{} / {g}", a.branch),
+                                        None => a.branch.clone(),
+                                    };
+                                    view! { <li>{format!("{}（{}）· {place}", a.name, a.username)}</li> }
+                                })
+                                .collect_view()}
+                            {(more > 0).then(|| view! { <li>{format!("……另有 {more} 名")}</li> })}
+                        </ul>
+                        {needs_consent
+                            .then(|| {
+                                view! {
+                                    <div class="warn" role="alert">
+                                        <p>"以下组织在本系统中不存在："</p>
+                                        <ul>{new_orgs.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}</ul>
+                                        <p class="small">"如是笔误，请改正文件后重新选择；确需新建，请勾选下面一项。"</p>
+                                        <label class="block">
+                                            <input
+                                                type="checkbox"
+                                                prop:checked=move || create.get()
+                                                on:change=move |ev| create.set(event_target_checked(&ev))
+                                            />
+                                            {format!(" 新建以上 {} 个组织", new_orgs.len())}
+                                        </label>
+                                    </div>
+                                }
+                            })}
+                        <button
+                            type="button"
+                            class="primary"
+                            disabled=move || (needs_consent && !create.get()) || import.pending().get()
+                            on:click=confirm
+                        >
+                            "确认导入"
+                        </button>
+                    </section>
+                }
+                    .into_any()
+            }
+        })
+    };
+    let done = move || {
+        let result = import.value().get()?;
+        Some(match result {
+            Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
+            Ok(done) => view! { <ImportDone done /> }.into_any(),
+        })
+    };
     view! {
-        <details class="import" open=import.value().with_untracked(Option::is_some)>
+        <details
+            class="import"
+            open=import.value().with_untracked(Option::is_some)
+                || preview.value().with_untracked(Option::is_some)
+        >
             <summary>"从 Excel 或 CSV 导入成员"</summary>
             <p class="muted small">
-                "第一行为表头：用户名、姓名、支部（必填），党小组、身份（正式/预备）、角色、密码（可选）。任何一行有误则整份不导入，并逐行列出错误；没有密码的行将生成初始密码并在此列出。"
+                "第一行为表头：用户名、姓名、支部（必填），党小组、身份（正式/预备）、角色、密码（可选）。选择文件后先预览，确认后才导入；任何一行有误则整份不导入，并逐行列出错误；没有密码的行将生成初始密码，可打印密码条或下载 CSV。"
             </p>
             <label class="block">
                 "选择文件（.xlsx 或 .csv）" <input type="file" accept=".xlsx,.csv" on:change=on_file />
             </label>
-            {move || {
-                import
-                    .value()
-                    .get()
-                    .map(|r| match r {
-                        Ok(lines) => view! {
-                            <ul class="ok" role="status">
-                                {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
-                            </ul>
-                        }
-                            .into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                    })
+            {move || if import.value().with(Option::is_some) && chosen.with(Option::is_none) {
+                None
+            } else {
+                previewed()
             }}
+            {done}
         </details>
+    }
+}
+
+/// What an import did, with the passwords it made: one slip per member to
+/// print (A4, one to a page) and the same as a CSV.
+#[component]
+fn ImportDone(done: Imported) -> impl IntoView {
+    use base64::Engine;
+    let csv = base64::engine::general_purpose::STANDARD.encode(done.passwords_csv());
+    let names: std::collections::HashMap<String, String> = done
+        .added
+        .iter()
+        .map(|a| (a.username.clone(), a.name.clone()))
+        .collect();
+    let slips = done.generated_passwords.clone();
+    view! {
+        <p class="ok" role="status">
+            {format!("已导入 {} 名党员，新建 {} 个组织。", done.members, done.organisations_created)}
+        </p>
+        {(!slips.is_empty())
+            .then(|| {
+                view! {
+                    <p class="notice">
+                        {format!("{} 名党员的初始密码只在此显示一次：请打印密码条当面交给本人，或下载 CSV 妥善保管。首次登录须修改密码。", slips.len())}
+                    </p>
+                    <div class="toolbar">
+                        <button type="button" on:click=move |_| print_page()>"打印密码条"</button>
+                        <a class="button secondary" download="初始密码.csv" href=format!("data:text/csv;base64,{csv}")>
+                            "下载 CSV"
+                        </a>
+                    </div>
+                    <section class="password-slips" aria-label="初始密码">
+                        {slips
+                            .into_iter()
+                            .map(|(username, password)| {
+                                let name = names.get(&username).cloned().unwrap_or_default();
+                                view! {
+                                    <div class="slip">
+                                        <h3>"先锋台账 · 初始密码"</h3>
+                                        <p>{format!("姓名：{name}")}</p>
+                                        <p>{format!("用户名：{username}")}</p>
+                                        <p>"初始密码：" <code>{password}</code></p>
+                                        <p class="small">"首次登录后须修改为自己的密码。请妥善保管，勿转交他人。"</p>
+                                    </div>
+                                }
+                            })
+                            .collect_view()}
+                    </section>
+                }
+            })}
+    }
+}
+
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.print();
     }
 }

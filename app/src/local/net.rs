@@ -61,6 +61,11 @@ pub async fn me(year: i32) -> Result<CachedMe, NetError> {
     // Read as the shared `Me` the server functions also answer with (the
     // answer's other fields are ignored): one JSON parser for both.
     let (me, _): (Me, _) = get_json(&format!("/api/me?year={year}")).await?;
+    // A password someone reset: nothing syncs until the member has chosen
+    // their own (the server answers nothing else meanwhile).
+    if me.must_change_password {
+        return Err(NetError::Server("请先修改密码，之后自动同步".into()));
+    }
     Ok(CachedMe {
         member_id: me.member_id,
         name: me.name,

@@ -3,8 +3,10 @@
 //! The first row names the columns, in Chinese or English: 用户名/username,
 //! 姓名/name, 支部/branch, 党小组/group, 身份/status, 角色/roles, 密码/password.
 //! The first three are required. Branches and groups missing from the tree are
-//! created under the committee. A row without a password gets a generated one,
-//! reported back so the secretary can hand it over.
+//! created under the committee only when the import says so (the command
+//! line does; an upload asks, so a typo makes no organisation), and an
+//! upload may be previewed first. A row without a password gets a generated
+//! one, reported back so the secretary can hand it over.
 
 use super::{new_id, AccountsError};
 use crate::auth::{now_secs, password, AuthError};
@@ -50,10 +52,88 @@ impl From<StoreError> for ImportError {
 
 #[derive(Debug, Default)]
 pub struct ImportReport {
+    /// Nothing was stored: what the import would do.
+    pub dry_run: bool,
     pub members: usize,
     pub organisations_created: usize,
+    /// The members added, in the sheet's order.
+    pub added: Vec<Added>,
+    /// The organisations made (or that would be), `支部` or `支部 / 党小组`.
+    pub organisations: Vec<String>,
     /// (username, password) for rows that gave none.
     pub generated_passwords: Vec<(String, String)>,
+}
+
+impl ImportReport {
+    /// As the API and the page answer it.
+    pub fn answer(self) -> vanguard_shared::roster::Imported {
+        vanguard_shared::roster::Imported {
+            dry_run: self.dry_run,
+            members: self.members,
+            organisations_created: self.organisations_created,
+            organisations: self.organisations,
+            added: self
+                .added
+                .into_iter()
+                .map(|a| vanguard_shared::roster::ImportedMember {
+                    username: a.username,
+                    name: a.name,
+                    branch: a.branch,
+                    group: a.group,
+                })
+                .collect(),
+            generated_passwords: self.generated_passwords,
+        }
+    }
+}
+
+/// One member an import adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    pub username: String,
+    pub name: String,
+    pub branch: String,
+    pub group: Option<String>,
+}
+
+/// How an upload is imported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Check and answer what would happen; store nothing.
+    pub dry_run: bool,
+    /// Create the branches and groups the sheet names that do not exist;
+    /// without it such a row is refused, naming it.
+    pub create_organisations: bool,
+}
+
+/// The branches and groups known under a committee, and those an import
+/// makes, each once.
+struct Places {
+    known: HashMap<(String, String), Organisation>,
+    created: Vec<Organisation>,
+    at: i64,
+}
+
+impl Places {
+    fn place(&mut self, parent: &Organisation, kind: OrgKind, name: &str) -> Organisation {
+        let created = &mut self.created;
+        let at = self.at;
+        self.known
+            .entry((parent.id.clone(), name.to_string()))
+            .or_insert_with(|| {
+                let org = Organisation {
+                    id: new_id(),
+                    parent_id: Some(parent.id.clone()),
+                    kind,
+                    name: name.to_string(),
+                    time_zone: parent.time_zone.clone(),
+                    created_at: at,
+                };
+                created.push(org.clone());
+                org
+            })
+            .clone()
+    }
 }
 
 /// The sheet of the file at `path`.
@@ -179,7 +259,22 @@ pub async fn import_members(
     let sheet = read_sheet(path)?;
     let orgs = store.accounts().organisations().await?;
     let committee = pick_committee(&orgs, committee)?;
-    import_sheet(store, sheet, &shown, &committee, None, None, ("cli", "cli")).await
+    // The command line builds the tree from the sheet.
+    let options = ImportOptions {
+        dry_run: false,
+        create_organisations: true,
+    };
+    import_sheet(
+        store,
+        sheet,
+        &shown,
+        &committee,
+        None,
+        None,
+        ("cli", "cli"),
+        options,
+    )
+    .await
 }
 
 /// Imports the members of an uploaded sheet for `actor` (a console page):
@@ -190,6 +285,7 @@ pub async fn import_upload(
     actor: &Member,
     file_name: &str,
     bytes: &[u8],
+    options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let sheet = sheet_file::read_off_thread(file_name, bytes)
         .await
@@ -228,6 +324,7 @@ pub async fn import_upload(
             },
         )),
         (&actor.id, crate::storage::EDIT_DEVICE),
+        options,
     )
     .await
 }
@@ -254,6 +351,7 @@ async fn import_sheet(
     only_branch: Option<&str>,
     roles_given: Option<&[Role]>,
     (actor, peer): (&str, &str),
+    options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let shown = shown.to_string();
     let cols = Columns::find(&sheet.header, &shown)?;
@@ -305,41 +403,58 @@ async fn import_sheet(
 
     let orgs = store.accounts().organisations_under(&committee.id).await?;
     let at = now_secs();
-    let mut known: HashMap<(String, String), Organisation> = orgs
-        .iter()
-        .filter_map(|o| {
-            o.parent_id
-                .clone()
-                .map(|p| ((p, o.name.clone()), o.clone()))
-        })
-        .collect();
-    let mut created = Vec::new();
-    let mut place = |parent: &Organisation, kind: OrgKind, name: &str| -> Organisation {
-        known
-            .entry((parent.id.clone(), name.to_string()))
-            .or_insert_with(|| {
-                let org = Organisation {
-                    id: new_id(),
-                    parent_id: Some(parent.id.clone()),
-                    kind,
-                    name: name.to_string(),
-                    time_zone: parent.time_zone.clone(),
-                    created_at: at,
-                };
-                created.push(org.clone());
-                org
+    let mut places = Places {
+        known: orgs
+            .iter()
+            .filter_map(|o| {
+                o.parent_id
+                    .clone()
+                    .map(|p| ((p, o.name.clone()), o.clone()))
             })
-            .clone()
+            .collect(),
+        created: Vec::new(),
+        at,
     };
 
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        dry_run: options.dry_run,
+        ..ImportReport::default()
+    };
+    let mut unknown = Vec::new();
     let mut members = Vec::new();
     for row in parsed {
-        let branch = place(committee, OrgKind::Branch, &row.branch);
+        let made = places.created.len();
+        let branch = places.place(committee, OrgKind::Branch, &row.branch);
         let group = row
             .group
             .as_deref()
-            .map(|g| place(&branch, OrgKind::Group, g));
+            .map(|g| places.place(&branch, OrgKind::Group, g));
+        for org in &places.created[made..] {
+            let what = match org.kind {
+                OrgKind::Group => "党小组",
+                _ => "支部",
+            };
+            let shown = match org.kind {
+                OrgKind::Group => format!("{} / {}", branch.name, org.name),
+                _ => org.name.clone(),
+            };
+            report.organisations.push(shown);
+            if !options.create_organisations {
+                unknown.push(format!(
+                    "第 {} 行 {what}：“{}”不存在",
+                    row.line, org.name
+                ));
+            }
+        }
+        report.added.push(Added {
+            username: row.username.as_str().to_string(),
+            name: row.name.as_str().to_string(),
+            branch: branch.name.clone(),
+            group: group.as_ref().map(|g| g.name.clone()),
+        });
+        if options.dry_run {
+            continue;
+        }
         let password = match row.password {
             Some(p) => p.expose().to_string(),
             None => {
@@ -368,8 +483,20 @@ async fn import_sheet(
             created_at: at,
         });
     }
-    report.members = members.len();
+    if !unknown.is_empty() && !options.dry_run {
+        unknown.push("如确需新建，请在导入时选择“新建组织”；如是笔误，请改正后重新导入".into());
+        return Err(ImportError::Rows {
+            path: shown,
+            rows: unknown,
+        });
+    }
+    let created = places.created;
     report.organisations_created = created.len();
+    if options.dry_run {
+        report.members = report.added.len();
+        return Ok(report);
+    }
+    report.members = members.len();
     let line = crate::storage::AuditEvent {
         at,
         member_id: actor.into(),

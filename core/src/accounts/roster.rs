@@ -305,8 +305,9 @@ impl Rosters<'_> {
         viewer: &Member,
         file_name: &str,
         bytes: &[u8],
+        options: super::import::ImportOptions,
     ) -> Result<super::import::ImportReport, super::import::ImportError> {
-        super::import::import_upload(self.store, viewer, file_name, bytes).await
+        super::import::import_upload(self.store, viewer, file_name, bytes, options).await
     }
 }
 

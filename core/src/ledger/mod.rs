@@ -24,6 +24,7 @@ use crate::storage::{Member, Store, StoreError};
 use sheet::sheet_of;
 use vanguard_shared::documents::id::is_plain_id;
 use vanguard_shared::documents::DocId;
+use vanguard_shared::ledger::sheet::LockedResult;
 use vanguard_shared::ledger::{BranchLedger, BranchRow, Ledger, Mode, Points, Sheet};
 use vanguard_shared::org::OrgKind;
 use vanguard_shared::year;
@@ -109,7 +110,36 @@ impl<'a> Ledgers<'a> {
         let book = in_force::in_force(self.store, &member.org_id, year).await?;
         let corrected = self.cache.corrections(self.store, &id).await?;
         let mut names = Names::new(self.store, &[]);
-        Ok(sheet_of(&member, &facts, &book, mode, &mut names, &corrected).await?)
+        let mut sheet = sheet_of(&member, &facts, &book, mode, &mut names, &corrected).await?;
+        if let Some(locked) = self.locked(&member.org_id, year).await? {
+            locked.mark(&mut sheet);
+        }
+        Ok(sheet)
+    }
+
+    /// A locked year's snapshot of a branch, to mark its members' sheets.
+    async fn locked(&self, branch_id: &str, year: i32) -> Result<Option<Locked>, StoreError> {
+        let Some(lock) = self.store.year_end().lock_of(branch_id, year).await? else {
+            return Ok(None);
+        };
+        if !lock.locked || lock.snapshot.is_empty() {
+            return Ok(None);
+        }
+        let view: vanguard_shared::ledger::year_end::EvaluationView =
+            serde_json::from_str(&lock.snapshot)
+                .map_err(|e| StoreError::Corrupt(format!("evaluation snapshot: {e}")))?;
+        Ok(Some(Locked {
+            rows: view
+                .rows
+                .into_iter()
+                .map(|r| (r.member_id.clone(), r))
+                .collect(),
+            // Beijing time, as the evaluation page says it.
+            at: chrono::TimeZone::timestamp_opt(&chrono_tz::Asia::Shanghai, lock.locked_at, 0)
+                .single()
+                .map(|t| vanguard_shared::time_text::ymd_hm(&t))
+                .unwrap_or_default(),
+        }))
     }
 
     /// Every member's official sheet of the branch, in roll order (by
@@ -126,10 +156,15 @@ impl<'a> Ledgers<'a> {
         let book = in_force::in_force(self.store, &scope.branch.id, scope.year).await?;
         let mut names = Names::new(self.store, &scope.roll);
         let mut sheets = Vec::with_capacity(scope.roll.len());
+        let locked = self.locked(&scope.branch.id, scope.year).await?;
         for m in &scope.roll {
             let id = DocId::checkins(&m.id, scope.year);
             let corrected = self.cache.corrections(self.store, &id).await?;
-            sheets.push(sheet_of(m, &facts, &book, Mode::Official, &mut names, &corrected).await?);
+            let mut sheet = sheet_of(m, &facts, &book, Mode::Official, &mut names, &corrected).await?;
+            if let Some(locked) = &locked {
+                locked.mark(&mut sheet);
+            }
+            sheets.push(sheet);
         }
         Ok((scope.branch.name, sheets))
     }
@@ -250,5 +285,29 @@ impl<'a> Ledgers<'a> {
             rows,
             charts,
         })
+    }
+}
+
+/// A locked evaluation's rows by member, and when it was locked.
+struct Locked {
+    rows: std::collections::HashMap<String, vanguard_shared::ledger::year_end::EvaluationRow>,
+    at: String,
+}
+
+impl Locked {
+    /// The member's locked grade on their sheet, and what came after.
+    fn mark(&self, sheet: &mut Sheet) {
+        // Someone not on the roll when it was locked has no locked grade.
+        if let Some(row) = self.rows.get(&sheet.member_id) {
+            sheet.mark_locked(
+                &row.counted,
+                LockedResult {
+                    final_: row.final_,
+                    final_label: row.final_.label().to_string(),
+                    total: row.total,
+                    locked_at: self.at.clone(),
+                },
+            );
+        }
     }
 }

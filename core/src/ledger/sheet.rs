@@ -98,6 +98,7 @@ pub(super) async fn sheet_of(
             reviewer_name,
             reviewed_at: row.and_then(|r| r.standing_decision().and(r.reviewed_at.clone())),
             history,
+            after_lock: false,
         });
     }
     let (pending, returned) = facts.waiting_and_returned(&member.id);
@@ -127,6 +128,7 @@ pub(super) async fn sheet_of(
         pending,
         returned,
         charts,
+        locked: None,
     })
 }
 
@@ -202,5 +204,6 @@ async fn job_entry(
         reviewer_name,
         reviewed_at: None,
         history: Vec::new(),
+        after_lock: false,
     })
 }

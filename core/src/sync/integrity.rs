@@ -77,21 +77,24 @@ pub(super) async fn check(
             Ok(code_verdicts(store, &author.org_id, entries).await?)
         }
         DocKind::Reviews => {
-            let branch = store.accounts().member(&id.owner).await?.map(|m| m.org_id);
-            refuse_locked(store, branch.as_deref(), id.year).await?;
+            // The lock fixes the grades, not the daily work: decisions and
+            // adjustments go on, a grade entry waits for a reopening.
+            if entries.iter().any(|e| matches!(e, Entry::Grade(_))) {
+                let branch = store.accounts().member(&id.owner).await?.map(|m| m.org_id);
+                refuse_locked(store, branch.as_deref(), id.year).await?;
+            }
             reviews(store, author, id, entries).await?;
             Ok(Verdicts::new())
         }
         DocKind::Events => {
-            refuse_locked(store, Some(&id.owner), id.year).await?;
             events(store, author, id, doc, changes, entries).await?;
             Ok(Verdicts::new())
         }
     }
 }
 
-/// Decisions and attendance of a year its branch locked are frozen with
-/// its evaluation, whichever door they come through.
+/// A grade of a year its branch locked is frozen with its evaluation,
+/// whichever door it comes through.
 async fn refuse_locked(store: &Store, branch: Option<&str>, year: i32) -> Result<(), SyncError> {
     match branch {
         Some(b) if !crate::policy::year_open(store, b, year).await? => {

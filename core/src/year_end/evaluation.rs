@@ -1,9 +1,12 @@
 //! The branch's evaluation of a year: each member's 党建 and 业务 scores
 //! from the official ledger, the grade the dual standard proposes and why,
 //! any override beside it with its reason, who and when, and the 优秀 quota
-//! flagged when exceeded. Locking freezes it (the view is kept as locked,
-//! and no override, job result, review or attendance change of that year
-//! is taken); a committee admin above may reopen, with a reason kept.
+//! flagged when exceeded. Locking freezes it: the view is kept as locked,
+//! with the ledger entries each total counted, and no override, job result
+//! or veto of that year is taken. The branch's daily work goes on (events,
+//! reviews, attendance); what lands after is marked on the sheets and
+//! changes no locked grade. A committee admin above may reopen, with a
+//! reason kept, and the evaluation is computed from everything again.
 
 use super::{audit, local_time, now, reason, Confirmed, YearEnd, YearEndError, LOCKED};
 use crate::accounts::Names;
@@ -45,6 +48,10 @@ impl YearEnd<'_> {
         };
         view.can_decide = policy::decides_year_end(viewer, &scope.chain);
         view.can_reopen = policy::reopens_year(viewer, &scope.chain);
+        // What the snapshot counted stays in it: the sheets read it.
+        for row in &mut view.rows {
+            row.counted.clear();
+        }
         Ok(view)
     }
 
@@ -131,6 +138,12 @@ impl YearEnd<'_> {
                     .filter(|_| r.override_.is_some())
                     .map(|o| local_time(o.decided_at)),
                 final_: r.final_grade,
+                counted: ledger
+                    .entries
+                    .iter()
+                    .filter(|e| e.counted)
+                    .map(|e| e.source.counted_key(e.granted))
+                    .collect(),
             });
         }
         rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.member_id.cmp(&b.member_id)));
@@ -331,7 +344,8 @@ impl YearEnd<'_> {
             reopen_reason: None,
             snapshot: String::new(),
         };
-        // Locked first, then computed: nothing can land in between.
+        // Locked first, then computed: a decision landing meanwhile is in
+        // the snapshot, or not counted by it and so marked after the lock.
         if !store.year_end().begin_lock(&row).await? {
             return Err(YearEndError::Conflict("该年度评议已经锁定"));
         }

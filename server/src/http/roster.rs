@@ -40,14 +40,12 @@ async fn save(
 #[derive(Deserialize)]
 struct FileQuery {
     file: String,
-}
-
-/// What an import did: how many, and the passwords made for rows without.
-#[derive(Serialize)]
-pub struct Imported {
-    pub members: usize,
-    pub organisations_created: usize,
-    pub generated_passwords: Vec<(String, String)>,
+    /// Answer what would happen, store nothing.
+    #[serde(default)]
+    dry_run: bool,
+    /// Create the branches and groups named that do not exist.
+    #[serde(default)]
+    create_organisations: bool,
 }
 
 async fn import_file(
@@ -56,11 +54,14 @@ async fn import_file(
     ApiQuery(query): ApiQuery<FileQuery>,
     body: Bytes,
 ) -> Result<Json<Imported>, ApiError> {
-    let report =
-        import::import_upload(&state.services.store, &caller.member, &query.file, &body).await?;
-    Ok(Json(Imported {
-        members: report.members,
-        organisations_created: report.organisations_created,
-        generated_passwords: report.generated_passwords,
-    }))
+    let options = import::ImportOptions {
+        dry_run: query.dry_run,
+        create_organisations: query.create_organisations,
+    };
+    let report = state
+        .services
+        .roster()
+        .import(&caller.member, &query.file, &body, options)
+        .await?;
+    Ok(Json(report.answer()))
 }

@@ -152,6 +152,20 @@ pub enum Source {
     Tasks,
 }
 
+impl Source {
+    /// An entry of this source granted `granted`, as a locked evaluation
+    /// keeps what it counted: anything else on the sheet came after.
+    pub fn counted_key(&self, granted: Points) -> String {
+        let h = granted.hundredths();
+        match self {
+            Source::Record(id) => format!("r:{id}#{h}"),
+            Source::Adjustment(id) => format!("a:{id}#{h}"),
+            Source::Appraisal => format!("appraisal#{h}"),
+            Source::Tasks => format!("tasks#{h}"),
+        }
+    }
+}
+
 /// One line of the sheet (一人一张清单), traceable to its record, rule,
 /// rulebook version and reviewer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

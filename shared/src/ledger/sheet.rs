@@ -53,6 +53,22 @@ pub struct SheetEntry {
     /// What happened to it, in words: withdrawn, returned and why, a
     /// decision replaced, changed since it was decided.
     pub history: Vec<String>,
+    /// Counted now but not in the locked evaluation (锁定后): it changes
+    /// no locked grade.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_lock: bool,
+}
+
+/// A locked year's result for the member: what every page shows as the
+/// member's grade while the year stays locked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LockedResult {
+    #[serde(rename = "final")]
+    pub final_: Grade,
+    pub final_label: String,
+    /// The total as the evaluation locked it.
+    pub total: Points,
+    pub locked_at: String,
 }
 
 /// A member's ledger with every entry explained.
@@ -82,6 +98,21 @@ pub struct Sheet {
     /// Participation by month and by kind, attendance by meeting type.
     #[serde(default)]
     pub charts: Vec<Chart>,
+    /// The year is locked: the member's grade as locked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<LockedResult>,
+}
+
+impl Sheet {
+    /// Marks what the locked evaluation did not count (`counted`: its
+    /// entries' [`Source::counted_key`]s) and sets the locked result.
+    pub fn mark_locked(&mut self, counted: &[String], result: LockedResult) {
+        let counted: std::collections::HashSet<&str> = counted.iter().map(String::as_str).collect();
+        for e in &mut self.entries {
+            e.after_lock = e.counted && !counted.contains(e.source.counted_key(e.granted).as_str());
+        }
+        self.locked = Some(result);
+    }
 }
 
 /// One member's row of the branch table.

@@ -65,6 +65,10 @@ pub struct EvaluationRow {
     pub override_at: Option<String>,
     #[serde(rename = "final")]
     pub final_: Grade,
+    /// The ledger entries the total counted ([`crate::ledger::Source::counted_key`]),
+    /// kept in a lock's snapshot only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counted: Vec<String>,
 }
 
 /// Something unfinished the secretary is told of before locking:
