@@ -328,7 +328,11 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
             &secretary,
         )
         .await;
-    assert_eq!(sheet["locked"]["final"], row(&before, m1)["final"], "{sheet}");
+    assert_eq!(
+        sheet["locked"]["final"],
+        row(&before, m1)["final"],
+        "{sheet}"
+    );
     assert_eq!(sheet["locked"]["total"], row(&before, m1)["total"]);
     let marked: Vec<&Value> = sheet["entries"]
         .as_array()
@@ -338,7 +342,10 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
         .collect();
     assert_eq!(marked.len(), 1, "{sheet}");
     assert_eq!(marked[0]["record_id"], "late-rec");
-    assert_ne!(sheet["total"], sheet["locked"]["total"], "the live total moved");
+    assert_ne!(
+        sheet["total"], sheet["locked"]["total"],
+        "the live total moved"
+    );
     // Next month is planned after the lock too.
     let planned = app
         .post(
@@ -348,7 +355,11 @@ async fn the_year_end_runs_from_job_side_to_notice(db: Db) {
                    "start": (chrono::Utc::now() + chrono::Duration::hours(2)).fixed_offset().to_rfc3339()}),
         )
         .await;
-    assert_eq!(planned.status(), StatusCode::CREATED, "an event after the lock");
+    assert_eq!(
+        planned.status(),
+        StatusCode::CREATED,
+        "an event after the lock"
+    );
     let r = post(
         &app,
         &path(&branch, "evaluation/lock"),
@@ -770,7 +781,9 @@ async fn decisions_racing_the_lock_are_in_the_snapshot_or_marked_after(db: Db) {
             let r = client()
                 .post(url)
                 .bearer_auth(token)
-                .json(&json!({"member_id": member_id, "record_id": "race-rec", "status": "approved"}))
+                .json(
+                    &json!({"member_id": member_id, "record_id": "race-rec", "status": "approved"}),
+                )
                 .send()
                 .await
                 .expect("decision");
@@ -796,10 +809,16 @@ async fn decisions_racing_the_lock_are_in_the_snapshot_or_marked_after(db: Db) {
         let locked_total = &sheet["locked"]["total"];
         if marked {
             after += 1;
-            assert_eq!(locked_total, &before, "marked after, so not in the lock: {sheet}");
+            assert_eq!(
+                locked_total, &before,
+                "marked after, so not in the lock: {sheet}"
+            );
         } else {
             inside += 1;
-            assert_eq!(locked_total, &sheet["total"], "counted by the lock: {sheet}");
+            assert_eq!(
+                locked_total, &sheet["total"],
+                "counted by the lock: {sheet}"
+            );
             assert_ne!(locked_total, &before, "{sheet}");
         }
     }

@@ -160,7 +160,8 @@ impl<'a> Ledgers<'a> {
         for m in &scope.roll {
             let id = DocId::checkins(&m.id, scope.year);
             let corrected = self.cache.corrections(self.store, &id).await?;
-            let mut sheet = sheet_of(m, &facts, &book, Mode::Official, &mut names, &corrected).await?;
+            let mut sheet =
+                sheet_of(m, &facts, &book, Mode::Official, &mut names, &corrected).await?;
             if let Some(locked) = &locked {
                 locked.mark(&mut sheet);
             }
