@@ -113,3 +113,34 @@ impl Imported {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_csv_names_each_member_and_quotes_what_needs_it() {
+        let done = Imported {
+            members: 2,
+            added: vec![
+                ImportedMember {
+                    username: "zhang".into(),
+                    name: "张伟".into(),
+                    branch: "第一党支部".into(),
+                    group: None,
+                },
+                ImportedMember {
+                    username: "li".into(),
+                    name: "李,\"小\"红".into(),
+                    branch: "第一党支部".into(),
+                    group: None,
+                },
+            ],
+            generated_passwords: vec![("zhang".into(), "p1".into()), ("li".into(), "p2".into())],
+            ..Imported::default()
+        };
+        assert_eq!(
+            done.passwords_csv(),
+            "\u{feff}用户名,姓名,初始密码\r\nzhang,张伟,p1\r\nli,\"李,\"\"小\"\"红\",p2\r\n"
+        );
+    }
+}

@@ -196,6 +196,78 @@ async fn a_secretary_imports_members_into_their_branch_only(db: Db) {
 }
 on_both!(a_secretary_imports_members_into_their_branch_only);
 
+/// An import is previewed first and stores nothing; a group that does not
+/// exist is a typo until the import says to make it.
+async fn an_import_previews_and_a_typo_makes_no_group(db: Db) {
+    let app = spawn_app(db).await;
+    let branch = Branch::create_with_group(&app, 1).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let send = |query: &'static str, csv: String| {
+        let url = app.url(&format!("/api/roster/import?file=members.csv{query}"));
+        let token = secretary.clone();
+        async move {
+            client()
+                .post(url)
+                .bearer_auth(token)
+                .body(csv)
+                .send()
+                .await
+                .expect("request")
+        }
+    };
+    let orgs_before = app.get_json("/api/roster", &secretary).await;
+    let csv = format!(
+        "用户名,姓名,支部,党小组\nnew-a,甲,{0},\nnew-b,乙,{0},第三党小组\n",
+        branch.name
+    );
+
+    let preview = send("&dry_run=true", csv.clone()).await;
+    assert_eq!(preview.status(), StatusCode::OK);
+    let preview: Value = preview.json().await.expect("json");
+    assert_eq!(preview["dry_run"], true);
+    assert_eq!(preview["members"], 2);
+    assert_eq!(
+        preview["organisations"],
+        json!([format!("{} / 第三党小组", branch.name)])
+    );
+    assert_eq!(preview["added"][1]["username"], "new-b");
+    assert_eq!(preview["added"][1]["group"], "第三党小组");
+    assert_eq!(preview["generated_passwords"], json!([]));
+    assert_eq!(
+        app.login("new-a", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a preview stores nobody"
+    );
+
+    // Imported without consent: refused naming the row; nothing stored.
+    let refused = send("", csv.clone()).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = refused.json().await.expect("json");
+    let message = refused["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("第 3 行 党小组：“第三党小组”不存在"),
+        "{refused}"
+    );
+    assert_eq!(
+        app.get_json("/api/roster", &secretary).await,
+        orgs_before,
+        "no member, no group"
+    );
+
+    // With consent, the group is made and the passwords come back.
+    let done = send("&create_organisations=true", csv).await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let done: Value = done.json().await.expect("json");
+    assert_eq!(done["dry_run"], false);
+    assert_eq!(done["members"], 2);
+    assert_eq!(done["organisations_created"], 1);
+    assert_eq!(
+        done["generated_passwords"].as_array().map(Vec::len),
+        Some(2)
+    );
+}
+on_both!(an_import_previews_and_a_typo_makes_no_group);
+
 /// A workbook of well under a megabyte whose shared strings unpack to
 /// `size` bytes: what a zip bomb sent as a roster looks like.
 fn bomb(size: usize) -> Vec<u8> {

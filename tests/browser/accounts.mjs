@@ -91,6 +91,42 @@ export function accountTests(test) {
     });
   });
 
+  test('a roster import is previewed, a typo group needs consent, and the passwords come as slips and a CSV', async ({ browser }) => {
+    await withServer(async server => {
+      const base = server.base;
+      const { context, page, problems } = await openPage(browser);
+      await signIn(page, base, 'secretary01');
+      await page.waitForURL(`${base}/`, { timeout: 10000 });
+      await page.goto(`${base}/console/members`);
+      await page.waitForSelector('html[data-hydrated="true"]', { timeout: 20000 });
+      await page.getByText('从 Excel 或 CSV 导入成员').click();
+      const csv = '用户名,姓名,支部,党小组\nslip-a,周敏,第一党支部,\nslip-b,吴刚,第一党支部,第三党小组\n';
+      await page.getByLabel('选择文件（.xlsx 或 .csv）').setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      const preview = page.getByRole('region', { name: '导入预览' });
+      await preview.getByText('预览：将导入 2 名党员（尚未导入）。').waitFor({ timeout: 10000 });
+      await preview.getByRole('alert').getByText('第一党支部 / 第三党小组', { exact: true }).waitFor();
+      const confirm = preview.getByRole('button', { name: '确认导入' });
+      assert.equal(await confirm.isDisabled(), true, 'a new group needs consent');
+      await preview.getByLabel('新建以上 1 个组织').check();
+      await confirm.click();
+      await page.getByText('已导入 2 名党员，新建 1 个组织。').waitFor({ timeout: 20000 });
+      const slips = page.getByRole('region', { name: '初始密码' }).locator('.slip');
+      assert.equal(await slips.count(), 2);
+      assert.match(await slips.nth(1).textContent(), /姓名：吴刚.*用户名：slip-b.*初始密码：\S{8,}/);
+      const href = await page.getByRole('link', { name: '下载 CSV' }).getAttribute('href');
+      const text = Buffer.from(href.replace('data:text/csv;base64,', ''), 'base64').toString('utf8');
+      assert.match(text, /^\ufeff用户名,姓名,初始密码\r\nslip-a,周敏,\S+\r\nslip-b,吴刚,\S+\r\n$/);
+      const password = text.split('\r\n')[1].split(',')[2];
+      const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'slip-a', password }) });
+      assert.equal(login.status, 200);
+      assert.deepEqual(problems, []);
+      // For a person to look at (a screenshot's injected style breaks the CSP, so last).
+      await page.getByRole('region', { name: '初始密码' }).screenshot({ path: '/tmp/roster-import-slips.png' });
+      await context.close();
+    });
+  });
+
   test('unknown routes get a 404 page', async ({ browser, base }) => {
     const { context, page } = await openPage(browser);
     const res = await page.goto(`${base}/no/such/page`);

@@ -11,7 +11,9 @@ use crate::error::UiError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use vanguard_shared::roster::{Imported, MemberInput, MemberSaved, Roster, RosterBranch, RosterMember};
+use vanguard_shared::roster::{
+    Imported, MemberInput, MemberSaved, Roster, RosterBranch, RosterMember,
+};
 use vanguard_shared::{Me, MemberStatus, Role};
 
 #[server(prefix = "/sfn", endpoint = "roster", output = crate::codec::TextJson)]
@@ -241,7 +243,7 @@ fn BranchBlock(
                             let assignable = assignable.clone();
                             let open_id = id.clone();
                             view! {
-                                <tr class:inactive=!m.active style:display=move || if shown() { "" } else { "none" }>
+                                <tr class:inactive=!m.active prop:hidden=move || !shown()>
                                     <td>
                                         <strong>{m.name.clone()}</strong>
                                         {(!m.active).then(|| view! { <span class="badge">"已停用"</span> })}

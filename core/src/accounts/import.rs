@@ -106,6 +106,13 @@ pub struct ImportOptions {
     pub create_organisations: bool,
 }
 
+/// What an importer may import: only rows of one branch, only some roles.
+#[derive(Debug, Clone, Copy, Default)]
+struct Limits<'a> {
+    only_branch: Option<&'a str>,
+    roles_given: Option<&'a [Role]>,
+}
+
 /// The branches and groups known under a committee, and those an import
 /// makes, each once.
 struct Places {
@@ -269,8 +276,7 @@ pub async fn import_members(
         sheet,
         &shown,
         &committee,
-        None,
-        None,
+        Limits::default(),
         ("cli", "cli"),
         options,
     )
@@ -315,14 +321,16 @@ pub async fn import_upload(
         sheet,
         file_name,
         &committee,
-        only.as_deref(),
-        // The roles the roster page gives, and no others.
-        Some(&crate::policy::assignable_roles(
-            crate::policy::RosterCharge {
-                editable: true,
-                admin,
-            },
-        )),
+        Limits {
+            only_branch: only.as_deref(),
+            // The roles the roster page gives, and no others.
+            roles_given: Some(&crate::policy::assignable_roles(
+                crate::policy::RosterCharge {
+                    editable: true,
+                    admin,
+                },
+            )),
+        },
         (&actor.id, crate::storage::EDIT_DEVICE),
         options,
     )
@@ -348,8 +356,10 @@ async fn import_sheet(
     sheet: SheetFile,
     shown: &str,
     committee: &Organisation,
-    only_branch: Option<&str>,
-    roles_given: Option<&[Role]>,
+    Limits {
+        only_branch,
+        roles_given,
+    }: Limits<'_>,
     (actor, peer): (&str, &str),
     options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
@@ -440,10 +450,7 @@ async fn import_sheet(
             };
             report.organisations.push(shown);
             if !options.create_organisations {
-                unknown.push(format!(
-                    "第 {} 行 {what}：“{}”不存在",
-                    row.line, org.name
-                ));
+                unknown.push(format!("第 {} 行 {what}：“{}”不存在", row.line, org.name));
             }
         }
         report.added.push(Added {

@@ -10,9 +10,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use vanguard_core::accounts::import;
-use vanguard_shared::roster::{MemberInput, MemberSaved, Roster};
+use vanguard_shared::roster::{Imported, MemberInput, MemberSaved, Roster};
 
 pub fn router() -> Router<AppState> {
     Router::new()
