@@ -238,12 +238,12 @@ impl<'a> Attendance<'a> {
         if let Some(why) = policy::sheet_closed(e, Utc::now()) {
             return Err(AttendanceError::Invalid(why.into()));
         }
-        let members: BTreeSet<String> = self
-            .expected(&event)
-            .await?
-            .into_iter()
-            .map(|m| m.id)
+        let expected = self.expected(&event).await?;
+        let names: HashMap<String, String> = expected
+            .iter()
+            .map(|m| (m.id.clone(), m.name.clone()))
             .collect();
+        let members: BTreeSet<String> = expected.into_iter().map(|m| m.id).collect();
         let saved: HashMap<String, _> = self
             .store
             .events()
@@ -317,13 +317,34 @@ impl<'a> Attendance<'a> {
                 .iter()
                 .map(|(m, n)| format!("{} {n}", m.label()))
                 .collect();
+            // Each change in words, the first few: 张伟 无故缺席 → 出席.
+            const NAMED: usize = 10;
+            let mut words: Vec<String> = changed
+                .iter()
+                .take(NAMED)
+                .map(|row| {
+                    let who = names.get(&row.member_id).map_or("", String::as_str);
+                    let before = saved
+                        .get(&row.member_id)
+                        .map_or("未记录", |s| AttendanceMark::of(s.outcome, s.leave).label());
+                    format!("{who} {before} → {}", row.mark.label())
+                })
+                .collect();
+            if changed.len() > NAMED {
+                words.push(format!("等 {} 人", changed.len()));
+            }
             let note = crate::storage::AuditEvent {
                 at: now.timestamp(),
                 member_id: caller.id.clone(),
-                peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                peer_id: crate::door::edit_device().to_string(),
                 action: "attendance_marked",
                 subject: doc.to_string(),
-                detail: Some(format!("{}：{}", event.event.title, marks.join("，"))),
+                detail: Some(format!(
+                    "考勤 {}：{}（{}）",
+                    event.event.title,
+                    words.join("；"),
+                    marks.join("，")
+                )),
             };
             self.sync
                 .edit_noted(caller, &doc, Some(note), |d| {

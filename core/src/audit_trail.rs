@@ -45,6 +45,8 @@ const ROUNDS: usize = 25;
 struct Scope {
     members: HashMap<String, String>,
     usernames: HashMap<String, String>,
+    /// Each member's username, by id.
+    username_of: HashMap<String, String>,
     orgs: HashMap<String, String>,
 }
 
@@ -59,6 +61,7 @@ impl Scope {
         let mut scope = Scope {
             members: HashMap::new(),
             usernames: HashMap::new(),
+            username_of: HashMap::new(),
             orgs: orgs.into_iter().map(|o| (o.id, o.name)).collect(),
         };
         if let Some(top) = store.accounts().ancestry(root).await?.first() {
@@ -66,6 +69,7 @@ impl Scope {
         }
         for m in members {
             scope.usernames.insert(m.username.clone(), m.id.clone());
+            scope.username_of.insert(m.id.clone(), m.username);
             scope.members.insert(m.id, m.name);
         }
         Ok(scope)
@@ -80,13 +84,29 @@ impl Scope {
                 .any(|part| self.members.contains_key(part) || self.orgs.contains_key(part))
     }
 
-    /// A member id for an id or username in scope.
-    fn member(&self, who: &str) -> Option<String> {
+    /// A member id for an id, username or (unambiguous) name in scope.
+    fn member(&self, who: &str) -> Result<Option<String>, AuditTrailError> {
         let who = who.trim();
         if self.members.contains_key(who) {
-            return Some(who.to_string());
+            return Ok(Some(who.to_string()));
         }
-        self.usernames.get(who).cloned()
+        if let Some(id) = self.usernames.get(who) {
+            return Ok(Some(id.clone()));
+        }
+        let named: Vec<&String> = self
+            .members
+            .iter()
+            .filter(|(_, name)| name.as_str() == who)
+            .map(|(id, _)| id)
+            .collect();
+        match named.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some((*one).clone())),
+            _ => Err(AuditTrailError::Invalid(format!(
+                "有 {} 名成员叫“{who}”，请用用户名查找",
+                named.len()
+            ))),
+        }
     }
 
     fn name(&self, id: &str) -> String {
@@ -114,6 +134,31 @@ impl Scope {
             _ => subject.to_string(),
         }
     }
+}
+
+/// By which door a line came, in words.
+fn door_of(line: &AuditLine) -> &'static str {
+    match (line.action.as_str(), line.peer_id.as_str()) {
+        ("import", _) => "导入",
+        (_, crate::door::WEB) => "网页",
+        (_, crate::door::API) => "接口",
+        (_, crate::storage::EDIT_DEVICE) => "网页或接口",
+        (_, "cli") => "命令行",
+        ("sync", _) => "手机同步",
+        ("login" | "login_failed" | "logout", _) => "登录",
+        _ => "",
+    }
+}
+
+/// A synced change's line, in words by what it changed.
+fn changes_in_words(kind: &str, changes: usize) -> String {
+    let what = match kind {
+        "checkin" => "签到与请假",
+        "review" => "审核与调整",
+        "attendance" => "活动与考勤",
+        _ => "文档",
+    };
+    format!("{what}：同步 {changes} 处更改")
 }
 
 /// A line's kind code: its action, and for document changes the document.
@@ -192,15 +237,17 @@ impl AuditTrail<'_> {
         let mut filter = AuditFilter::default();
         if let Some(actor) = given(&query.actor) {
             // A failed sign-in's actor is the username tried.
-            filter.actor = Some(scope.member(actor).unwrap_or_else(|| actor.to_string()));
+            filter.actor = Some(scope.member(actor)?.unwrap_or_else(|| actor.to_string()));
         }
         if let Some(member) = given(&query.member) {
             filter.member = Some(
                 scope
-                    .member(member)
+                    .member(member)?
                     .ok_or_else(|| AuditTrailError::Invalid(format!("找不到成员“{member}”")))?,
             );
         }
+        // Actors above the viewer's scope (a committee admin), by name.
+        let mut outside: HashMap<String, Option<(String, String)>> = HashMap::new();
         if let Some(kind) = given(&query.kind) {
             filter.action = Some(action_of(kind)?);
         }
@@ -220,17 +267,35 @@ impl AuditTrail<'_> {
                 let kind = kind_of(line).to_string();
                 let detail = match (&line.detail, line.action.as_str()) {
                     (Some(d), _) => d.clone(),
-                    (None, "sync") => format!("{} 项更改", line.changes),
+                    (None, "sync") => changes_in_words(&kind, line.changes),
                     (None, _) => String::new(),
+                };
+                let (actor, actor_username) = match line.member_id.as_str() {
+                    "cli" => ("命令行".to_string(), String::new()),
+                    id if scope.members.contains_key(id) => (
+                        scope.name(id),
+                        scope.username_of.get(id).cloned().unwrap_or_default(),
+                    ),
+                    // A failed sign-in's actor is the username tried.
+                    id if scope.usernames.contains_key(id) => (scope.name(id), id.to_string()),
+                    id => {
+                        if !outside.contains_key(id) {
+                            let found = store.accounts().member(id).await?;
+                            outside.insert(id.to_string(), found.map(|m| (m.name, m.username)));
+                        }
+                        match outside.get(id).cloned().flatten() {
+                            Some((name, username)) => (name, username),
+                            None => (id.to_string(), String::new()),
+                        }
+                    }
                 };
                 out.push(TrailLine {
                     id: line.id,
                     at: local(line.at),
-                    actor: match line.member_id.as_str() {
-                        "cli" => "命令行".to_string(),
-                        id => scope.name(id),
-                    },
+                    actor,
                     actor_id: line.member_id.clone(),
+                    actor_username,
+                    door: door_of(line).to_string(),
                     device: line.peer_id.clone(),
                     kind_label: kind_label(&kind).to_string(),
                     kind,
@@ -253,7 +318,7 @@ impl AuditTrail<'_> {
 pub fn table(lines: &[TrailLine], title: String) -> Table {
     Table {
         title,
-        header: ["时间", "操作人", "设备或地址", "类别", "对象", "内容"]
+        header: ["时间", "操作人", "用户名", "途径", "设备或地址", "类别", "对象", "内容"]
             .map(String::from)
             .to_vec(),
         rows: lines
@@ -262,6 +327,8 @@ pub fn table(lines: &[TrailLine], title: String) -> Table {
                 vec![
                     Cell::from(l.at.as_str()),
                     l.actor.as_str().into(),
+                    l.actor_username.as_str().into(),
+                    l.door.as_str().into(),
                     l.device.as_str().into(),
                     l.kind_label.as_str().into(),
                     l.subject.as_str().into(),

@@ -56,7 +56,7 @@ pub fn branch_table(l: &BranchLedger) -> Table {
     let mut header: Vec<String> = ["姓名", "党小组", "身份"].map(String::from).to_vec();
     header.extend(Section::ALL.iter().map(|s| s.label().to_string()));
     header.extend(Side::ALL.iter().map(|s| s.label().to_string()));
-    header.extend(["总分", "预估等次", "待审核", "已退回"].map(String::from));
+    header.extend(["总分", "预估等次", "最终等次", "待审核", "已退回"].map(String::from));
     if l.ranking {
         header.push("排名".into());
     }
@@ -77,6 +77,8 @@ pub fn branch_table(l: &BranchLedger) -> Table {
             row.extend(Side::ALL.iter().map(|s| Cell::from(subtotal(&r.sides, *s))));
             row.push(r.total.into());
             row.push(r.proposed_label.as_str().into());
+            // The locked grade, or blank while the year is open.
+            row.push(r.final_label.clone().unwrap_or_default().into());
             row.push(r.pending.into());
             row.push(r.returned.into());
             if l.ranking {

@@ -13,6 +13,7 @@ pub mod charts;
 pub mod committee;
 pub mod cpu;
 pub mod demo;
+pub mod door;
 pub mod error;
 pub mod events;
 pub mod export_jobs;

@@ -271,26 +271,11 @@ impl<'a> Reviews<'a> {
         for ((member_id, year), decisions) in checked {
             let doc = DocId::reviews(&member_id, year);
             // The document's line says who and when; this one says what.
-            let approved = decisions
-                .iter()
-                .filter(|(d, _, _)| d.status == DecisionStatus::Approved)
-                .count();
-            let reasons: Vec<&str> = decisions
-                .iter()
-                .filter_map(|(d, _, _)| d.reason.as_deref())
-                .collect();
-            let mut detail = format!("通过 {approved} 条");
-            if approved < decisions.len() {
-                detail.push_str(&format!(
-                    "，退回 {} 条：{}",
-                    decisions.len() - approved,
-                    reasons.join("；")
-                ));
-            }
+            let detail = decided_in_words(&decisions);
             let note = crate::storage::AuditEvent {
                 at: now.timestamp(),
                 member_id: reviewer.id.clone(),
-                peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                peer_id: crate::door::edit_device().to_string(),
                 action: "review_decided",
                 subject: format!("member:{member_id}"),
                 detail: Some(detail),
@@ -317,6 +302,36 @@ impl<'a> Reviews<'a> {
         }
         Ok(made)
     }
+}
+
+/// What a member's decisions were, in words, the first few:
+/// `审核：通过 志愿服务 3 小时；退回 走访（请补充照片）`.
+fn decided_in_words(decisions: &[(DecisionMade, Option<(String, DecisionStatus)>, String)]) -> String {
+    const NAMED: usize = 10;
+    let mut words: Vec<String> = decisions
+        .iter()
+        .take(NAMED)
+        .map(|(d, _, seen)| {
+            let what = serde_json::from_str::<Judged>(seen)
+                .map(|j| {
+                    let hours = j
+                        .hours
+                        .map(|h| format!(" {} 小时", vanguard_shared::decimal::short(h, 2)))
+                        .unwrap_or_default();
+                    format!("{}{hours}", kind_label(&j.kind))
+                })
+                .unwrap_or_else(|_| d.record_id.clone());
+            match (d.status, &d.reason) {
+                (DecisionStatus::Returned, Some(why)) => format!("退回 {what}（{why}）"),
+                (DecisionStatus::Returned, None) => format!("退回 {what}"),
+                (DecisionStatus::Approved, _) => format!("通过 {what}"),
+            }
+        })
+        .collect();
+    if decisions.len() > NAMED {
+        words.push(format!("共 {} 条", decisions.len()));
+    }
+    format!("审核：{}", words.join("；"))
 }
 
 /// The waiting records of `members` as queue items, with their flags, and

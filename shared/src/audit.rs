@@ -41,8 +41,14 @@ pub struct TrailLine {
     /// Who, by name where known.
     pub actor: String,
     pub actor_id: String,
+    /// Who, by username, where known.
+    #[serde(default)]
+    pub actor_username: String,
     /// The device (a phone's peer id) or the address it came from.
     pub device: String,
+    /// By which door, in words: 网页, 接口, 手机同步, 导入, 命令行, 登录.
+    #[serde(default)]
+    pub door: String,
     pub kind: String,
     pub kind_label: String,
     /// What it was done to, in words.

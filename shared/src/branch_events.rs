@@ -190,6 +190,15 @@ pub struct ListedEvent {
 pub struct BranchEvents {
     pub events: Vec<ListedEvent>,
     pub groups: Vec<crate::OrgRef>,
+    /// The year shown, and the branch.
+    #[serde(default)]
+    pub year: i32,
+    #[serde(default)]
+    pub branch_id: String,
+    /// For a committee admin, the branches to choose from, `(id, name)`:
+    /// read-only, the branch's officers keep its calendar.
+    #[serde(default)]
+    pub branches: Vec<(String, String)>,
 }
 
 impl EventForm {

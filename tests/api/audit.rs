@@ -136,7 +136,7 @@ async fn the_trail_is_read_within_its_scope(db: Db) {
     assert!(
         lines
             .iter()
-            .any(|l| l["kind"] == "review_decided" && l["detail"] == "通过 1 条"),
+            .any(|l| l["kind"] == "review_decided" && l["detail"] == "审核：通过 走访"),
         "what the decision was: {all}"
     );
     // Fixtures share names across branches: tell them apart by id.
@@ -205,3 +205,79 @@ async fn the_trail_is_read_within_its_scope(db: Db) {
     );
 }
 on_both!(the_trail_is_read_within_its_scope);
+
+/// A line people can read: its actor by name and username, an admin above
+/// included; the door it came through; what changed in words; found by
+/// name as well as username.
+async fn the_trail_says_who_by_which_door_and_what_in_words(db: Db) {
+    use crate::fixtures::Branch;
+    use crate::review::{check_in, this_year, token_of, visit};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 2).await;
+    let member = &branch.members[0];
+    check_in(&app, member, "worded-rec", visit(20))
+        .await
+        .expect("check in");
+    let secretary = token_of(&app, &branch.secretary).await;
+    let decided = app
+        .post(
+            "/api/reviews",
+            &secretary,
+            json!({"member_id": member.id, "record_id": "worded-rec", "status": "returned", "reason": "请补充照片"}),
+        )
+        .await;
+    assert_eq!(decided.status(), StatusCode::OK);
+    // The committee admin above locks and reopens the year.
+    let admin = app.token("admin").await;
+    let year_path = |tail: &str| format!("/api/branches/{}/evaluation/{tail}?year={}", branch.id, this_year());
+    let locked = app
+        .post(&year_path("lock"), &admin, json!({"confirm": true}))
+        .await;
+    assert_eq!(locked.status(), StatusCode::OK);
+    let reopened = app
+        .post(&year_path("reopen"), &admin, json!({"reason": "群众有异议"}))
+        .await;
+    assert_eq!(reopened.status(), StatusCode::OK);
+
+    let trail = app.get_json("/api/audit", &secretary).await;
+    let lines = trail.as_array().expect("lines");
+    let line = |kind: &str| {
+        lines
+            .iter()
+            .find(|l| l["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {trail}"))
+    };
+    let reopening = line("evaluation_reopened");
+    let admin_me = app.get_json("/api/me", &admin).await;
+    assert_eq!(reopening["actor"], admin_me["name"], "{reopening}");
+    assert_eq!(reopening["actor_username"], "admin");
+    assert_eq!(reopening["door"], "接口");
+    let decision = line("review_decided");
+    assert_eq!(decision["detail"], "审核：退回 走访（请补充照片）");
+    assert_eq!(decision["actor_username"], branch.secretary.username.as_str());
+    assert_eq!(line("checkin")["door"], "手机同步");
+    assert_eq!(line("login")["door"], "登录");
+    for l in lines {
+        let device = l["device"].as_str().unwrap_or_default();
+        assert_ne!(l["door"], "", "every line says its door: {l}");
+        assert!(
+            !(l["actor"] == l["actor_id"] && l["actor_id"] != "cli"),
+            "no actor shown as an id: {l} ({device})"
+        );
+    }
+
+    // Found by name, as people remember them.
+    let by_name = app
+        .get_json(
+            &format!("/api/audit?actor={}", branch.secretary.name),
+            &secretary,
+        )
+        .await;
+    let by_name = by_name.as_array().expect("lines");
+    assert!(!by_name.is_empty());
+    assert!(by_name
+        .iter()
+        .all(|l| l["actor_id"] == branch.secretary.id.as_str()));
+}
+on_both!(the_trail_says_who_by_which_door_and_what_in_words);
+

@@ -301,6 +301,7 @@ async fn guesses_across_processes_share_one_delay(db: Db) {
             .json(&json!({ "username": "member03", "password": format!("guess-{n}") }))
             .send()
     });
+    let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for guess in guesses {
         tasks.spawn(guess);
@@ -313,9 +314,14 @@ async fn guesses_across_processes_share_one_delay(db: Db) {
             other => panic!("unexpected {other}"),
         }
     }
-    assert_eq!(
-        checked, 4,
-        "passwords checked of 40 guesses over two processes"
+    // Three free failures and the one the delay then lets through; a slow
+    // machine may also see the delays (1 s, then 2 s, …) run out.
+    let elapsed = started.elapsed().as_secs_f64();
+    let expired = (elapsed + 1.0).log2().floor() as i32;
+    println!("two processes: {checked} of 40 checked in {elapsed:.2} s");
+    assert!(
+        (4..=4 + expired).contains(&checked),
+        "passwords checked of 40 guesses over two processes: {checked} in {elapsed:.2} s"
     );
 }
 on_both!(guesses_across_processes_share_one_delay);

@@ -673,6 +673,16 @@ async fn a_committee_export_runs_in_the_background_with_progress(db: Db) {
     let secretary = token_of(&app, &branch.secretary).await;
     let refused = post(&app, "/api/exports/committee-ledger", &secretary, json!({})).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // One branch locked: its final grades beside the proposals.
+    let locked = post(
+        &app,
+        &path(&branch, "evaluation/lock"),
+        &secretary,
+        json!({"confirm": true}),
+    )
+    .await;
+    assert_eq!(locked.status(), StatusCode::OK);
+    let locked: Value = locked.json().await.expect("json");
     let started = post(&app, "/api/exports/committee-ledger", &admin, json!({})).await;
     assert_eq!(started.status(), StatusCode::ACCEPTED);
     let job: Value = started.json().await.expect("json");
@@ -706,6 +716,37 @@ async fn a_committee_export_runs_in_the_background_with_progress(db: Db) {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
     assert_eq!(rows[1][0], "支部");
+    let col = |name: &str| {
+        rows[1]
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", rows[1]))
+    };
+    let (proposed, last) = (col("预估等次"), col("最终等次"));
+    assert_eq!(last, proposed + 1, "side by side");
+    let label = |g: &Value| match g.as_str() {
+        Some("excellent") => "优秀",
+        Some("qualified") => "合格",
+        Some("basic") => "基本合格",
+        Some("unqualified") => "不合格",
+        _ => "?",
+    };
+    for r in rows.iter().filter(|r| r[0] == branch.name) {
+        let shown = locked["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|e| e["name"] == r[1].as_str())
+            .map(|e| label(&e["final"]));
+        assert_eq!(Some(r[last].as_str()), shown, "{r:?}");
+    }
+    assert!(
+        rows.iter()
+            .skip(2)
+            .filter(|r| r[0] != branch.name)
+            .all(|r| r[last].is_empty()),
+        "open years have no final grade yet"
+    );
     let ours = rows.iter().filter(|r| r[0] == branch.name).count();
     assert_eq!(
         ours, 5,

@@ -69,10 +69,10 @@ fn Audit() -> impl IntoView {
             </p>
             <form method="get" action="/console/audit" class="filters audit-filters">
                 <label>
-                    "操作人（用户名）" <input type="text" name="actor" prop:value=move || value("actor") />
+                    "操作人（姓名或用户名）" <input type="text" name="actor" prop:value=move || value("actor") />
                 </label>
                 <label>
-                    "涉及成员（用户名）" <input type="text" name="member" prop:value=move || value("member") />
+                    "涉及成员（姓名或用户名）" <input type="text" name="member" prop:value=move || value("member") />
                 </label>
                 <label>
                     "类别"
@@ -129,6 +129,7 @@ fn Lines(lines: Vec<TrailLine>) -> impl IntoView {
                         <th scope="col">"类别"</th>
                         <th scope="col">"对象"</th>
                         <th scope="col">"内容"</th>
+                        <th scope="col">"途径"</th>
                         <th scope="col">"设备或地址"</th>
                     </tr>
                 </thead>
@@ -136,13 +137,19 @@ fn Lines(lines: Vec<TrailLine>) -> impl IntoView {
                     {lines
                         .into_iter()
                         .map(|l| {
+                            let actor = if l.actor_username.is_empty() || l.actor_username == l.actor {
+                                l.actor.clone()
+                            } else {
+                                format!("{}（{}）", l.actor, l.actor_username)
+                            };
                             view! {
                                 <tr>
                                     <td class="nowrap">{l.at}</td>
-                                    <td>{l.actor}</td>
+                                    <td>{actor}</td>
                                     <td>{l.kind_label}</td>
                                     <td>{l.subject}</td>
                                     <td>{l.detail}</td>
+                                    <td class="nowrap">{l.door}</td>
                                     <td class="muted small device">{l.device}</td>
                                 </tr>
                             }

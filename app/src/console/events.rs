@@ -16,15 +16,41 @@ use vanguard_shared::documents::EventEntry;
 use vanguard_shared::ledger::Kind;
 use vanguard_shared::{time_text, Me, OrgRef};
 
+/// `year`: this year when absent; `branch`: for a committee admin, a
+/// branch below (the first when absent), shown read-only.
 #[server(prefix = "/sfn", endpoint = "events_of_branch", output = crate::codec::TextJson)]
-pub async fn events_of_branch() -> Result<BranchEvents, UiError> {
+pub async fn events_of_branch(
+    year: Option<i32>,
+    branch: Option<String>,
+) -> Result<BranchEvents, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    let year = vanguard_shared::year::requested(None, chrono::Utc::now())
-        .map_err(|e| UiError::new("bad_request", e.to_string()))?;
-    let events = answer(services.events.list(&caller.member, year).await)?;
+    let year = vanguard_shared::year::requested(year, chrono::Utc::now())
+        .map_err(|e| UiError::new("bad_request", e.to_string()).with_status(400))?;
+    let admin = caller.member.roles.contains(&vanguard_shared::Role::CommitteeAdmin);
+    let branches = if admin {
+        answer(services.ledgers().readable_branches(&caller.member).await)?
+    } else {
+        Vec::new()
+    };
+    let branch = branch
+        .filter(|b| !b.is_empty())
+        .or_else(|| branches.first().map(|(id, _)| id.clone()))
+        .unwrap_or_else(|| caller.member.org_id.clone());
+    let events = answer(
+        services
+            .events
+            .list(&caller.member, Some(&branch), year)
+            .await,
+    )?;
     let groups = answer(services.events.groups(&caller.member).await)?;
-    Ok(BranchEvents { events, groups })
+    Ok(BranchEvents {
+        events,
+        groups,
+        year,
+        branch_id: branch,
+        branches,
+    })
 }
 
 /// `form`: the `EventForm` as JSON; `event_id` empty for a new event.
@@ -93,6 +119,48 @@ fn when(e: &EventEntry) -> String {
     }
 }
 
+/// The year shown, with the years beside it (December plans January), and
+/// for a committee admin the branch, read-only.
+#[component]
+fn YearAndBranch(year: i32, branch_id: String, branches: Vec<(String, String)>) -> impl IntoView {
+    let chosen = (!branches.is_empty()).then(|| branch_id.clone());
+    let link = move |y: i32| match &chosen {
+        Some(b) => format!("/console/events?year={y}&branch={b}"),
+        None => format!("/console/events?year={y}"),
+    };
+    let picker = (!branches.is_empty()).then(|| {
+        let navigate = leptos_router::hooks::use_navigate();
+        view! {
+            <label class="branch-picker">
+                "支部"
+                <select
+                    prop:value=branch_id.clone()
+                    on:change=move |ev| {
+                        let b = event_target_value(&ev);
+                        navigate(&format!("/console/events?year={year}&branch={b}"), Default::default());
+                    }
+                >
+                    {branches
+                        .iter()
+                        .map(|(id, name)| {
+                            view! { <option value=id.clone() selected=*id == branch_id>{name.clone()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <p class="muted small">"上级党委查看各支部的活动与考勤（只读）。"</p>
+        }
+    });
+    view! {
+        <nav class="years" aria-label="年度">
+            <A href=link(year - 1)>{format!("‹ {} 年", year - 1)}</A>
+            <strong aria-current="page">{format!("{year} 年")}</strong>
+            <A href=link(year + 1)>{format!("{} 年 ›", year + 1)}</A>
+        </nav>
+        {picker}
+    }
+}
+
 /// Which form is open: none, a new event's, or an edit of one.
 #[derive(Clone, PartialEq)]
 enum Editing {
@@ -104,7 +172,17 @@ enum Editing {
 #[component]
 fn Events(me: Me) -> impl IntoView {
     let hosts = me.hosts_events();
-    let data = Resource::new(|| (), |_| events_of_branch());
+    // `?year=` and, for a committee admin, `?branch=`.
+    let query = leptos_router::hooks::use_query_map();
+    let wanted = move || {
+        query.with(|q| {
+            (
+                q.get("year").and_then(|y| y.parse::<i32>().ok()),
+                q.get("branch").filter(|b| !b.is_empty()),
+            )
+        })
+    };
+    let data = Resource::new(wanted, |(year, branch)| events_of_branch(year, branch));
     let editing = RwSignal::new(Editing::Closed);
     let message = RwSignal::new(None::<Result<String, String>>);
     let reload = move || data.refetch();
@@ -135,8 +213,9 @@ fn Events(me: Me) -> impl IntoView {
                     data.get()
                         .map(|result| match result {
                             Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                            Ok(BranchEvents { events, groups }) => {
+                            Ok(BranchEvents { events, groups, year, branch_id, branches }) => {
                                 view! {
+                                    <YearAndBranch year branch_id branches />
                                     {move || {
                                         let groups = groups.clone();
                                         match editing.get() {
@@ -145,7 +224,7 @@ fn Events(me: Me) -> impl IntoView {
                                             Editing::Event(e) => Some(view! { <EventEditor event=Some(*e) groups editing message reload /> }),
                                         }
                                     }}
-                                    <EventTable events hosts editing message reload />
+                                    <EventTable events hosts year editing message reload />
                                 }
                                     .into_any()
                             }
@@ -160,13 +239,14 @@ fn Events(me: Me) -> impl IntoView {
 fn EventTable(
     events: Vec<ListedEvent>,
     hosts: bool,
+    year: i32,
     editing: RwSignal<Editing>,
     message: Said,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     if events.is_empty() {
-        return view! { <p class="notice">"今年还没有活动。点“新建活动”发布第一个。"</p> }
-            .into_any();
+        let hint = if hosts { "点“新建活动”发布第一个。" } else { "" };
+        return view! { <p class="notice">{format!("{year} 年还没有活动。{hint}")}</p> }.into_any();
     }
     let rows = events
         .into_iter()

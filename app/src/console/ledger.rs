@@ -297,7 +297,11 @@ fn Table(table: BranchLedger) -> impl IntoView {
                                         </A>
                                     </th>
                                     <td class="num total">{r.total.to_string()}</td>
-                                    <td>{r.proposed_label.clone()}</td>
+                                    // One grade on every page: a locked year shows its final one.
+                                    <td>{match &r.final_label {
+                                        Some(f) => format!("{f}（已锁定）"),
+                                        None => r.proposed_label.clone(),
+                                    }}</td>
                                     {Side::ALL
                                         .iter()
                                         .map(|s| view! { <td class="num">{subtotal(&r.sides, *s).to_string()}</td> })

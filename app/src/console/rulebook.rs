@@ -49,7 +49,7 @@ pub async fn publish_rulebook(toml: String) -> Result<Published, UiError> {
                 &caller.member,
                 &caller.member.org_id,
                 &toml,
-                vanguard_core::sync::EDIT_DEVICE,
+                vanguard_core::door::WEB,
             )
             .await,
     )

@@ -42,7 +42,7 @@ pub async fn waiting_for_me() -> Result<Waiting, UiError> {
         let now = chrono::Utc::now();
         let year = vanguard_shared::year::current(now);
         let since = now - chrono::Duration::days(ATTENDANCE_DAYS);
-        let events = answer(services.events.list(&caller.member, year).await)?;
+        let events = answer(services.events.list(&caller.member, None, year).await)?;
         for e in events
             .into_iter()
             .filter(|e| e.started && !e.event.cancelled && e.event.start >= since)

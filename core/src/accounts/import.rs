@@ -331,7 +331,7 @@ pub async fn import_upload(
                 },
             )),
         },
-        (&actor.id, crate::storage::EDIT_DEVICE),
+        (&actor.id, crate::door::edit_device()),
         options,
     )
     .await

@@ -121,7 +121,7 @@ impl<'a> Directory<'a> {
         let line = crate::storage::AuditEvent {
             at: crate::auth::now_secs(),
             member_id: actor.id.clone(),
-            peer_id: String::new(),
+            peer_id: crate::door::edit_device().to_string(),
             action: "password_reset",
             subject: target.id.clone(),
             detail: None,

@@ -216,7 +216,7 @@ impl Rosters<'_> {
                 let line = AuditEvent {
                     at,
                     member_id: viewer.id.clone(),
-                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                    peer_id: crate::door::edit_device().to_string(),
                     action: "member_changed",
                     subject: format!("member:{}", old.id),
                     detail: Some(format!("{}：{}", old.name, detail.join("；"))),
@@ -267,7 +267,7 @@ impl Rosters<'_> {
                 let line = AuditEvent {
                     at,
                     member_id: viewer.id.clone(),
-                    peer_id: crate::storage::EDIT_DEVICE.to_string(),
+                    peer_id: crate::door::edit_device().to_string(),
                     action: "member_changed",
                     subject: format!("member:{}", member.id),
                     detail: Some(format!("新增 {}（{}）", member.name, branch.name)),

@@ -154,8 +154,9 @@ impl Auth {
         let keys = throttle::LoginDelays::shared_keys(&username, client);
         let logins = self.store.logins();
         if logins.shared() {
-            let now = now_secs();
-            let forget = now - self.logins.window().as_secs() as i64;
+            // Milliseconds: a delay of one second must not open early.
+            let now = chrono::Utc::now().timestamp_millis();
+            let forget = now - self.logins.window().as_millis() as i64;
             let verdict = logins
                 .attempt(&keys, now, forget, |seen| {
                     match self.logins.shared_wait(seen, &keys, known_device, now) {

@@ -225,7 +225,8 @@ impl LoginDelays {
 
     /// The wait the shared counts still ask of this attempt, as `begin`
     /// asks of its own: the longer of the pair's and (unless from a known
-    /// device) the address's, counting from each key's last attempt.
+    /// device) the address's, counting from each key's last attempt. Times
+    /// in Unix milliseconds.
     pub fn shared_wait(
         &self,
         seen: &crate::storage::Attempts,
@@ -237,7 +238,7 @@ impl LoginDelays {
             let Some(&(count, last)) = seen.get(key) else {
                 return Duration::ZERO;
             };
-            let since = Duration::from_secs(u64::try_from(now - last).unwrap_or(0));
+            let since = Duration::from_millis(u64::try_from(now - last).unwrap_or(0));
             if since >= window {
                 return Duration::ZERO;
             }

@@ -191,9 +191,20 @@ impl EventHost {
     /// The branch's events of `year`, newest first, cancelled ones too: for
     /// its officers and group leaders, and committee admins above.
     #[tracing::instrument(skip_all, fields(caller = %viewer.id, year = %year))]
-    pub async fn list(&self, viewer: &Member, year: i32) -> Result<Vec<ListedEvent>, EventError> {
-        let branch = viewer.org_id.clone();
-        let may = crate::policy::lists_events(viewer, &branch);
+    /// `branch_id`: the viewer's own when `None`; a committee admin reads
+    /// any branch below.
+    pub async fn list(
+        &self,
+        viewer: &Member,
+        branch_id: Option<&str>,
+        year: i32,
+    ) -> Result<Vec<ListedEvent>, EventError> {
+        let branch = branch_id.unwrap_or(&viewer.org_id).to_string();
+        let may = crate::policy::lists_events(viewer, &branch) || {
+            let chain = self.store.accounts().ancestry(&branch).await?;
+            crate::policy::admin_above(viewer, &chain)
+                && chain.first().is_some_and(|b| b.kind == OrgKind::Branch)
+        };
         if !may {
             return Err(EventError::NotListed);
         }

@@ -257,12 +257,21 @@ impl<'a> Ledgers<'a> {
                     total: ledger.total,
                     proposed: ledger.proposed,
                     proposed_label: ledger.proposed.label().to_string(),
+                    final_label: None,
                     pending,
                     returned,
                     rank: None,
                 }
             })
             .collect();
+        if let Some(locked) = self.locked(&scope.branch.id, year).await? {
+            for row in &mut rows {
+                row.final_label = locked
+                    .rows
+                    .get(&row.member_id)
+                    .map(|r| r.final_.label().to_string());
+            }
+        }
         if book.book.ranking {
             let mut totals: Vec<Points> = rows.iter().map(|r| r.total).collect();
             totals.sort_by(|a, b| b.cmp(a));

@@ -12,7 +12,8 @@ pub struct Logins<'a> {
     pool: &'a Pool,
 }
 
-/// A key's count and the time of its last counted attempt (seconds).
+/// A key's count and the time of its last counted attempt (Unix
+/// milliseconds).
 pub type Attempts = HashMap<String, (u32, i64)>;
 
 impl<'a> Logins<'a> {

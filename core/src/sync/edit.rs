@@ -93,7 +93,14 @@ impl SyncService {
             entries,
             heads_before,
         };
-        let mut commit = pending(id, &author.id, EDIT_DEVICE, head.seq, applied, verdicts);
+        let mut commit = pending(
+            id,
+            &author.id,
+            crate::door::edit_device(),
+            head.seq,
+            applied,
+            verdicts,
+        );
         commit.note = note;
         let added = commit.change.len() as u64;
         tx.commit(&commit, &new_actors).await?;

@@ -11,7 +11,7 @@ pub mod notice;
 
 use crate::ledger::{job_fact, FactsCache};
 use crate::policy::{self, BranchRule, BranchScope, Refusal};
-use crate::storage::{AuditEvent, Member, Store, StoreError, EDIT_DEVICE};
+use crate::storage::{AuditEvent, Member, Store, StoreError};
 use chrono::TimeZone;
 use vanguard_shared::year::{self, YearError};
 
@@ -154,7 +154,7 @@ fn audit(actor: &Member, action: &'static str, subject: String, detail: String) 
     AuditEvent {
         at: now(),
         member_id: actor.id.clone(),
-        peer_id: EDIT_DEVICE.to_string(),
+        peer_id: crate::door::edit_device().to_string(),
         action,
         subject,
         detail: Some(detail),

@@ -60,15 +60,26 @@ fn time(field: &str, text: &str) -> Result<DateTime<FixedOffset>, ApiError> {
     Ok(vanguard_core::events::time(field, text)?)
 }
 
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    year: Option<i32>,
+    /// A branch below a committee admin; the caller's own by default.
+    branch: Option<String>,
+}
+
 async fn list(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    ApiQuery(query): ApiQuery<YearQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ListedEvent>>, ApiError> {
     let year = vanguard_shared::year::requested(query.year, chrono::Utc::now())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(Json(
-        state.services.events.list(&caller.member, year).await?,
+        state
+            .services
+            .events
+            .list(&caller.member, query.branch.as_deref(), year)
+            .await?,
     ))
 }
 

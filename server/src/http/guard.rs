@@ -108,7 +108,13 @@ pub async fn guard(request: Request, next: Next) -> Response {
         }
     }
     let own = own_origin(headers);
-    let mut response = next.run(request).await;
+    // The audit trail says which door an officer's edit came through.
+    let door = if request.uri().path().starts_with("/api/") {
+        vanguard_core::door::Door::Api
+    } else {
+        vanguard_core::door::Door::Web
+    };
+    let mut response = vanguard_core::door::through(door, next.run(request)).await;
     let out = response.headers_mut();
     out.insert(
         "x-content-type-options",

@@ -15,7 +15,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use vanguard_core::sync::EDIT_DEVICE;
 use vanguard_shared::ledger::{BranchLedger, Preview, Published, RulebookOverview};
 
 pub fn router() -> Router<AppState> {
@@ -126,7 +125,7 @@ async fn publish(
         state
             .services
             .rulebooks()
-            .publish(&caller.member, &org_id, &body, EDIT_DEVICE)
+            .publish(&caller.member, &org_id, &body, vanguard_core::door::API)
             .await?,
     ))
 }

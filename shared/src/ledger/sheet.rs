@@ -130,6 +130,9 @@ pub struct BranchRow {
     pub total: Points,
     pub proposed: Grade,
     pub proposed_label: String,
+    /// The final grade of a locked year (最终等次), beside the proposal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_label: Option<String>,
     pub pending: usize,
     pub returned: usize,
     /// By total, only when the branch's rulebook turns ranking on.
