@@ -324,9 +324,9 @@ impl<'a> Attendance<'a> {
                 .take(NAMED)
                 .map(|row| {
                     let who = names.get(&row.member_id).map_or("", String::as_str);
-                    let before = saved
-                        .get(&row.member_id)
-                        .map_or("未记录", |s| AttendanceMark::of(s.outcome, s.leave).label());
+                    let before = saved.get(&row.member_id).map_or("未记录", |s| {
+                        AttendanceMark::of(s.outcome, s.leave).label()
+                    });
                     format!("{who} {before} → {}", row.mark.label())
                 })
                 .collect();

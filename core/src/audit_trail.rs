@@ -318,9 +318,18 @@ impl AuditTrail<'_> {
 pub fn table(lines: &[TrailLine], title: String) -> Table {
     Table {
         title,
-        header: ["时间", "操作人", "用户名", "途径", "设备或地址", "类别", "对象", "内容"]
-            .map(String::from)
-            .to_vec(),
+        header: [
+            "时间",
+            "操作人",
+            "用户名",
+            "途径",
+            "设备或地址",
+            "类别",
+            "对象",
+            "内容",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: lines
             .iter()
             .map(|l| {

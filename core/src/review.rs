@@ -181,7 +181,7 @@ impl<'a> Reviews<'a> {
         requests: &[DecisionRequest],
     ) -> Result<Vec<DecisionMade>, ReviewError> {
         let now = Utc::now().fixed_offset();
-        type Checked = Vec<(DecisionMade, Option<(String, DecisionStatus)>, String)>;
+        type Checked = Vec<CheckedDecision>;
         let mut checked: BTreeMap<(String, i32), Checked> = BTreeMap::new();
         // Each member's records are looked up once, all of them together.
         let mut asked: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -304,9 +304,13 @@ impl<'a> Reviews<'a> {
     }
 }
 
+/// A decision checked and ready: the decision, the other reviewer's it
+/// replaces, and what the reviewer saw (`Judged` as JSON).
+type CheckedDecision = (DecisionMade, Option<(String, DecisionStatus)>, String);
+
 /// What a member's decisions were, in words, the first few:
 /// `审核：通过 志愿服务 3 小时；退回 走访（请补充照片）`.
-fn decided_in_words(decisions: &[(DecisionMade, Option<(String, DecisionStatus)>, String)]) -> String {
+fn decided_in_words(decisions: &[CheckedDecision]) -> String {
     const NAMED: usize = 10;
     let mut words: Vec<String> = decisions
         .iter()

@@ -229,13 +229,23 @@ async fn the_trail_says_who_by_which_door_and_what_in_words(db: Db) {
     assert_eq!(decided.status(), StatusCode::OK);
     // The committee admin above locks and reopens the year.
     let admin = app.token("admin").await;
-    let year_path = |tail: &str| format!("/api/branches/{}/evaluation/{tail}?year={}", branch.id, this_year());
+    let year_path = |tail: &str| {
+        format!(
+            "/api/branches/{}/evaluation/{tail}?year={}",
+            branch.id,
+            this_year()
+        )
+    };
     let locked = app
         .post(&year_path("lock"), &admin, json!({"confirm": true}))
         .await;
     assert_eq!(locked.status(), StatusCode::OK);
     let reopened = app
-        .post(&year_path("reopen"), &admin, json!({"reason": "群众有异议"}))
+        .post(
+            &year_path("reopen"),
+            &admin,
+            json!({"reason": "群众有异议"}),
+        )
         .await;
     assert_eq!(reopened.status(), StatusCode::OK);
 
@@ -254,7 +264,10 @@ async fn the_trail_says_who_by_which_door_and_what_in_words(db: Db) {
     assert_eq!(reopening["door"], "接口");
     let decision = line("review_decided");
     assert_eq!(decision["detail"], "审核：退回 走访（请补充照片）");
-    assert_eq!(decision["actor_username"], branch.secretary.username.as_str());
+    assert_eq!(
+        decision["actor_username"],
+        branch.secretary.username.as_str()
+    );
     assert_eq!(line("checkin")["door"], "手机同步");
     assert_eq!(line("login")["door"], "登录");
     for l in lines {
@@ -280,4 +293,3 @@ async fn the_trail_says_who_by_which_door_and_what_in_words(db: Db) {
         .all(|l| l["actor_id"] == branch.secretary.id.as_str()));
 }
 on_both!(the_trail_says_who_by_which_door_and_what_in_words);
-
