@@ -27,7 +27,10 @@ pub async fn events_of_branch(
     let (services, caller) = signed_in()?;
     let year = vanguard_shared::year::requested(year, chrono::Utc::now())
         .map_err(|e| UiError::new("bad_request", e.to_string()).with_status(400))?;
-    let admin = caller.member.roles.contains(&vanguard_shared::Role::CommitteeAdmin);
+    let admin = caller
+        .member
+        .roles
+        .contains(&vanguard_shared::Role::CommitteeAdmin);
     let branches = if admin {
         answer(services.ledgers().readable_branches(&caller.member).await)?
     } else {
@@ -245,7 +248,11 @@ fn EventTable(
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     if events.is_empty() {
-        let hint = if hosts { "点“新建活动”发布第一个。" } else { "" };
+        let hint = if hosts {
+            "点“新建活动”发布第一个。"
+        } else {
+            ""
+        };
         return view! { <p class="notice">{format!("{year} 年还没有活动。{hint}")}</p> }.into_any();
     }
     let rows = events

@@ -6,7 +6,6 @@
 //! `GET /api/events/{event_id}/code` (the host's screen shows the current
 //! check-in code).
 
-use super::accounts::YearQuery;
 use super::error::{ApiError, ApiJson, ApiQuery};
 use super::session::SignedIn;
 use crate::state::AppState;
