@@ -313,3 +313,68 @@ async fn the_host_pages_show_the_code_as_text_and_qr(db: Db) {
     );
 }
 on_both!(the_host_pages_show_the_code_as_text_and_qr);
+
+/// December plans January: next year's events are created and listed by
+/// year; a committee admin reads a branch below (read-only), another
+/// branch's secretary does not.
+async fn next_years_events_are_planned_and_read_across_the_tree(db: Db) {
+    use crate::fixtures::Branch;
+    use crate::review::{this_year, token_of};
+    let app = spawn_app(db).await;
+    let branch = Branch::create(&app, 1).await;
+    let other = Branch::create(&app, 1).await;
+    let secretary = token_of(&app, &branch.secretary).await;
+    let next = this_year() + 1;
+    let january = format!("{next}-01-09T09:00:00+08:00");
+    let created = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({"kind": "theme_day", "title": "一月主题党日", "start": january}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let titles = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["title"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let this = app.get_json("/api/events", &secretary).await;
+    assert!(
+        !titles(&this).contains(&"一月主题党日".to_string()),
+        "{this}"
+    );
+    let planned = app
+        .get_json(&format!("/api/events?year={next}"), &secretary)
+        .await;
+    assert_eq!(titles(&planned), ["一月主题党日"], "{planned}");
+
+    let admin = app.token("admin").await;
+    let read = app
+        .get_json(
+            &format!("/api/events?year={next}&branch={}", branch.id),
+            &admin,
+        )
+        .await;
+    assert_eq!(titles(&read), ["一月主题党日"]);
+    let outsider = token_of(&app, &other.secretary).await;
+    let refused = app
+        .get(
+            &format!("/api/events?year={next}&branch={}", branch.id),
+            &outsider,
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // The admin reads, and does not write, a branch's calendar.
+    let written = app
+        .post(
+            "/api/events",
+            &admin,
+            json!({"kind": "theme_day", "title": "上级代建", "start": january}),
+        )
+        .await;
+    assert!(written.status().is_client_error(), "{}", written.status());
+}
+on_both!(next_years_events_are_planned_and_read_across_the_tree);
