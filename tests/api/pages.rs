@@ -244,9 +244,23 @@ async fn year_end_pages(db: Db) {
         "{notice}"
     );
 
-    // A committee admin picks the branch first.
+    // A committee admin picks the branch first, under their own navigation.
     app.sign_in("admin", DEMO_PASSWORD).await;
     let picker = app.html("/console/evaluation").await;
+    let nav = picker
+        .split("aria-label=\"党委管理\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .unwrap_or_else(|| panic!("the admin's navigation: {picker}"));
+    assert!(
+        nav.contains("各支部概况") && nav.contains("六化评定") && !nav.contains("主持签到"),
+        "{nav}"
+    );
+    let events = app.html("/console/events").await;
+    assert!(
+        events.contains("上级党委查看各支部的活动与考勤（只读）") && !events.contains("新建活动"),
+        "{events}"
+    );
     assert!(
         picker.contains(&format!("/console/evaluation?branch={}", branch.id)),
         "{picker}"

@@ -71,6 +71,8 @@ pub fn SignedIn(page: fn(Me) -> AnyView, bundle: Bundle) -> impl IntoView {
             #[cfg(not(feature = "ssr"))]
             seen::set(&me);
             let who = Signal::stored(Some(Who::of(&me)));
+            // For what below depends on who: the console's navigation.
+            provide_context(me.clone());
             view! { <Frame who bundle>{page(me)}</Frame> }.into_any()
         }
         Ok(None) => {

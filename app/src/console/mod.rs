@@ -37,6 +37,20 @@ use leptos_router::{
 
 /// The console's own row of links, in the order of a secretary's day: one
 /// line here per page that belongs in it (the routes are below).
+/// A committee admin's: the view across branches first, then each
+/// branch's pages with a branch picker (no 主持签到: admins host nothing).
+pub const ADMIN_NAV: &[(&str, &str)] = &[
+    ("/console/committee", "各支部概况"),
+    ("/console/assessment", "六化评定"),
+    ("/console/review", "审核"),
+    ("/console/events", "活动与考勤"),
+    ("/console/ledger", "台账"),
+    ("/console/evaluation", "年终评议"),
+    ("/console/audit", "审计日志"),
+    ("/console/members", "成员管理"),
+    ("/console/rulebook", "积分细则"),
+];
+
 pub const NAV: &[(&str, &str)] = &[
     ("/console/review", "审核"),
     ("/console/events", "活动与考勤"),
