@@ -146,11 +146,11 @@ fn Lines(lines: Vec<TrailLine>) -> impl IntoView {
                                 <tr>
                                     <td class="nowrap">{l.at}</td>
                                     <td>{actor}</td>
-                                    <td>{l.kind_label}</td>
+                                    <td class="nowrap">{l.kind_label}</td>
                                     <td>{l.subject}</td>
                                     <td>{l.detail}</td>
                                     <td class="nowrap">{l.door}</td>
-                                    <td class="muted small device">{l.device}</td>
+                                    <td class="muted small device nowrap">{l.device}</td>
                                 </tr>
                             }
                         })
