@@ -13,6 +13,7 @@ use vanguard_shared::attendance::{Evidence, RollCall, RowInput, Sheet, SheetEven
 use vanguard_shared::documents::edit::{put_attendance, AttendanceRow};
 use vanguard_shared::documents::schema::{LEAVE, MAX_TEXT};
 use vanguard_shared::documents::{DecisionStatus, DocId, EventEntry};
+use vanguard_shared::event_code::CodeVerdict;
 use vanguard_shared::ledger::AttendanceMark;
 
 #[derive(Debug, thiserror::Error)]
@@ -130,17 +131,26 @@ impl<'a> Attendance<'a> {
                 continue;
             }
             let status = r.standing_decision().map(|(s, _)| s);
+            let verified = r.code_verdict.as_deref() == Some(CodeVerdict::Verified.as_str());
             let found = match (r.kind == LEAVE, status) {
                 (false, Some(DecisionStatus::Returned)) => continue,
-                (false, _) => (Evidence::CheckedIn, None),
+                (false, Some(DecisionStatus::Approved)) => (Evidence::CheckedIn, None),
+                (false, None) if verified => (Evidence::CheckedIn, None),
+                (false, None) => (Evidence::CheckedInUnconfirmed, None),
                 (true, Some(DecisionStatus::Approved)) => (Evidence::LeaveApproved, r.note),
                 (true, Some(DecisionStatus::Returned)) => (Evidence::LeaveReturned, r.note),
                 (true, None) => (Evidence::LeavePending, r.note),
             };
-            // A check-in outweighs a leave request.
+            // A check-in outweighs a leave request; a confirmed one an
+            // unconfirmed one.
+            let rank = |e: &Evidence| match e {
+                Evidence::CheckedIn => 2,
+                Evidence::CheckedInUnconfirmed => 1,
+                _ => 0,
+            };
             let keep = evidence
                 .get(&member_id)
-                .is_none_or(|(had, _)| *had != Evidence::CheckedIn);
+                .is_none_or(|(had, _)| rank(had) == 0 || rank(&found.0) > rank(had));
             if keep {
                 evidence.insert(member_id, found);
             }
@@ -205,11 +215,12 @@ impl<'a> Attendance<'a> {
             present: sheet
                 .rows
                 .into_iter()
+                // The host sees everyone who checked in, confirmed or not.
                 .filter(|r| {
                     matches!(
                         r.outcome,
                         Some(AttendanceMark::Present | AttendanceMark::Late)
-                    )
+                    ) || (r.outcome.is_none() && r.evidence == Some(Evidence::CheckedInUnconfirmed))
                 })
                 .map(|r| r.name)
                 .collect(),
@@ -367,5 +378,6 @@ fn sheet_event(e: &EventEntry, started: bool) -> SheetEvent {
         place: e.place.clone(),
         cancelled: e.cancelled,
         started,
+        checkin_closes: e.checkin_window().1.to_rfc3339(),
     }
 }

@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
-    /// Checked in to the event (a check-in not returned).
+    /// Checked in to the event: approved, or with a verified code.
     CheckedIn,
+    /// Checked in, but neither reviewed nor with a verified code (or with
+    /// a wrong one): 待确认 until an officer looks, never 出席 unseen.
+    CheckedInUnconfirmed,
     LeaveApproved,
     LeavePending,
     LeaveReturned,
@@ -19,6 +22,7 @@ impl Evidence {
     pub fn label(self) -> &'static str {
         match self {
             Evidence::CheckedIn => "已签到",
+            Evidence::CheckedInUnconfirmed => "已签到（待确认）",
             Evidence::LeaveApproved => "请假已批准",
             Evidence::LeavePending => "请假待审核",
             Evidence::LeaveReturned => "请假未批准",
@@ -76,6 +80,10 @@ pub struct SheetEvent {
     pub cancelled: bool,
     /// The event has started: only then is attendance taken.
     pub started: bool,
+    /// When its check-in window closes (RFC 3339): a sheet saved before
+    /// then asks first.
+    #[serde(default)]
+    pub checkin_closes: String,
 }
 
 /// `GET /api/events/{event_id}/attendance`.

@@ -123,6 +123,21 @@ async fn a_sheet_is_prefilled_from_evidence_and_saving_it_records_absences(db: D
         .await
         .expect("checked in");
 
+    // Neither reviewed nor with a verified code: 待确认, never 出席 unseen.
+    let unseen = app
+        .get_json(&format!("/api/events/{event_id}/attendance"), &secretary)
+        .await;
+    assert_eq!(row(&unseen, &came.id)["evidence"], "checked_in_unconfirmed");
+    assert_eq!(row(&unseen, &came.id)["outcome"], Value::Null);
+    let approved = app
+        .post(
+            "/api/reviews",
+            &secretary,
+            json!({"member_id": came.id, "record_id": "came-1", "status": "approved"}),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+
     let sheet = app
         .get_json(&format!("/api/events/{event_id}/attendance"), &secretary)
         .await;

@@ -146,8 +146,12 @@ export function reviewTests(test) {
       await desk.page.goto(sheetUrl);
       await hydrated(desk.page);
       await desk.page.locator(`#mark-${member.member_id}`).selectOption('late');
+      // Check-in is still open: the save asks first, naming who would be absent.
+      let asked = '';
+      desk.page.once('dialog', d => { asked = d.message(); d.accept(); });
       await desk.page.getByRole('button', { name: '保存考勤' }).click();
       await desk.page.getByText(/网络不通：考勤已保存在本机/).waitFor({ timeout: 10000 });
+      assert.match(asked, /签到到 .+ 才结束。现在保存，仍为“未到”的 \d+ 名党员将记为无故缺席/);
 
       // The network returns: the sheet goes at once, the decision when the
       // queue is next opened.

@@ -14,7 +14,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use std::collections::BTreeMap;
-use vanguard_shared::attendance::{RowInput, Sheet};
+use vanguard_shared::attendance::{Evidence, RowInput, Sheet};
 use vanguard_shared::ledger::AttendanceMark;
 use vanguard_shared::Me;
 
@@ -79,6 +79,9 @@ fn Attendance() -> impl IntoView {
 
 /// `None` on the form: 未到.
 const ABSENT: &str = "";
+/// A check-in nobody confirmed yet: left unrecorded by a save, for an
+/// officer to settle, never 出席 or 无故缺席 unseen.
+const UNCONFIRMED: &str = "unconfirmed";
 
 /// Each row's mark as the form holds it: the outcome's code, or empty for
 /// 未到. The caller's own row is not the form's: another officer marks it.
@@ -88,10 +91,11 @@ fn marks_of(sheet: &Sheet) -> BTreeMap<String, String> {
         .iter()
         .filter(|r| !r.fixed())
         .map(|r| {
-            let mark = r
-                .outcome
-                .map(|m| m.as_str().to_string())
-                .unwrap_or_default();
+            let mark = match (r.outcome, r.evidence) {
+                (Some(m), _) => m.as_str().to_string(),
+                (None, Some(Evidence::CheckedInUnconfirmed)) => UNCONFIRMED.to_string(),
+                (None, _) => String::new(),
+            };
             (r.member_id.clone(), mark)
         })
         .collect()
@@ -191,11 +195,28 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
             }
         });
     }
+    let closes = chrono::DateTime::parse_from_rfc3339(&sheet.event.checkin_closes).ok();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // Saving confirms the sheet: who is still 未到 is recorded as absent.
+        // While members may still check in, it asks first.
+        let absent = marks.with_untracked(|m| m.values().filter(|v| v.is_empty()).count());
+        let open = closes.is_some_and(|c| crate::clock::now() < c);
+        if open && absent > 0 {
+            let until = closes
+                .map(|c| vanguard_shared::time_text::md_hm(&c))
+                .unwrap_or_default();
+            let question = format!(
+                "签到到 {until} 才结束。现在保存，仍为“未到”的 {absent} 名党员将记为无故缺席。确定现在保存吗？"
+            );
+            if !super::ask::confirmed(&question) {
+                return;
+            }
+        }
         let rows: Vec<RowInput> = marks.with_untracked(|m| {
             m.iter()
+                // An unconfirmed check-in waits for an officer's choice.
+                .filter(|(_, mark)| mark.as_str() != UNCONFIRMED)
                 .map(|(member_id, mark)| RowInput {
                     member_id: member_id.clone(),
                     outcome: if mark.is_empty() {
@@ -304,6 +325,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
                             }
                         >
                             <option value=ABSENT>"未到"</option>
+                            <option value=UNCONFIRMED>"待确认"</option>
                             {AttendanceMark::ALL
                                 .iter()
                                 .map(|m| view! { <option value=m.as_str()>{m.label()}</option> })
@@ -353,7 +375,7 @@ fn SheetForm(sheet: Sheet, event_id: String) -> impl IntoView {
             {may_edit
                 .then(|| {
                     view! {
-                        <p class="muted">"保存即确认考勤：仍为“未到”的党员记为无故缺席。"</p>
+                        <p class="muted">"保存即确认考勤：仍为“未到”的党员记为无故缺席；“待确认”的签到留待核实后再记。"</p>
                         <button type="submit" class="primary" disabled=move || busy.get()>
                             "保存考勤"
                         </button>

@@ -96,20 +96,7 @@ pub fn EventsPage() -> impl IntoView {
     }
 }
 
-/// Asks before something that cannot be taken back by a click.
-fn confirmed(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(message).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        false
-    }
-}
+use super::ask::confirmed;
 
 fn when(e: &EventEntry) -> String {
     let start = format!("{} {}", e.start.format("%Y-%m-%d"), time_text::hm(&e.start));

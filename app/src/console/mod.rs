@@ -9,6 +9,7 @@
 //! the roster (`/console/members`),
 //! the member list (`/members`) and the host's screen (`/host`).
 
+pub mod ask;
 pub mod attendance;
 pub mod audit;
 pub mod branch_page;
