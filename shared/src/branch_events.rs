@@ -56,6 +56,9 @@ pub struct EventForm {
     pub group_id: String,
     /// A monthly meeting: its day of the month; empty for one event.
     pub monthly_day: String,
+    /// The month it runs to, `YYYY-MM`; blank: December.
+    #[serde(default)]
+    pub monthly_until: String,
 }
 
 impl EventForm {
@@ -218,25 +221,60 @@ impl EventForm {
             radius_m: number(e.geofence.as_ref().map(|g| g.radius_m)),
             group_id: e.group_id.clone().unwrap_or_default(),
             monthly_day: String::new(),
+            monthly_until: String::new(),
         }
     }
 }
 
-/// The year's events of a monthly meeting: on `day` of each month from
-/// the first event's month to December (the month's last day when shorter),
-/// at the first event's time and length.
+/// The most months one monthly meeting is set up for at once.
+pub const MONTHS_AHEAD: u32 = 24;
+
+/// The month a monthly meeting runs to (`YYYY-MM`): December of its first
+/// event's year when blank; it may lie in next year (December plans
+/// January), no earlier than the first month and at most
+/// [`MONTHS_AHEAD`] months on.
+pub fn monthly_until(text: &str, start: DateTime<FixedOffset>) -> Result<(i32, u32), &'static str> {
+    let text = text.trim();
+    let until = if text.is_empty() {
+        (start.year(), 12)
+    } else {
+        let (y, m) = text.split_once('-').ok_or("重复到的月份格式应为 YYYY-MM")?;
+        let y: i32 = y.parse().map_err(|_| "重复到的月份格式应为 YYYY-MM")?;
+        let m: u32 = m.parse().map_err(|_| "重复到的月份格式应为 YYYY-MM")?;
+        if !(1..=12).contains(&m) {
+            return Err("重复到的月份格式应为 YYYY-MM");
+        }
+        (y, m)
+    };
+    let months = (until.0 - start.year()) * 12 + until.1 as i32 - start.month() as i32;
+    if months < 0 {
+        return Err("重复到的月份不能早于第一次活动");
+    }
+    if months >= MONTHS_AHEAD as i32 {
+        return Err("每月重复最多一次设置 24 个月");
+    }
+    Ok(until)
+}
+
+/// A monthly meeting's events: on `day` of each month from the first
+/// event's month to `until` (year, month), the month's last day when
+/// shorter, at the first event's time and length.
 pub fn monthly(
     start: DateTime<FixedOffset>,
     end: Option<DateTime<FixedOffset>>,
     day: u32,
+    until: (i32, u32),
 ) -> Vec<(DateTime<FixedOffset>, Option<DateTime<FixedOffset>>)> {
     let length = end.map(|e| e - start);
-    (start.month()..=12)
-        .filter_map(|month| {
+    let first = start.year() * 12 + start.month0() as i32;
+    let last_month = until.0 * 12 + until.1 as i32 - 1;
+    (first..=last_month.min(first + MONTHS_AHEAD as i32 - 1))
+        .filter_map(|n| {
+            let (year, month) = (n.div_euclid(12), n.rem_euclid(12) as u32 + 1);
             let last = (28..=31)
                 .rev()
-                .find(|d| chrono::NaiveDate::from_ymd_opt(start.year(), month, *d).is_some())?;
-            let date = chrono::NaiveDate::from_ymd_opt(start.year(), month, day.min(last))?;
+                .find(|d| chrono::NaiveDate::from_ymd_opt(year, month, *d).is_some())?;
+            let date = chrono::NaiveDate::from_ymd_opt(year, month, day.min(last))?;
             let at = start
                 .timezone()
                 .from_local_datetime(&date.and_time(start.time()))
@@ -255,10 +293,34 @@ mod tests {
     }
 
     #[test]
+    fn december_plans_january_a_monthly_meeting_runs_into_next_year() {
+        let start = at("2026-12-08T09:00:00+08:00");
+        assert_eq!(monthly_until("", start), Ok((2026, 12)));
+        let until = monthly_until("2027-03", start).expect("until");
+        let days: Vec<String> = monthly(start, None, 8, until)
+            .iter()
+            .map(|(s, _)| s.to_rfc3339())
+            .collect();
+        assert_eq!(
+            days,
+            [
+                "2026-12-08T09:00:00+08:00",
+                "2027-01-08T09:00:00+08:00",
+                "2027-02-08T09:00:00+08:00",
+                "2027-03-08T09:00:00+08:00"
+            ]
+        );
+        assert!(monthly_until("2026-11", start).is_err(), "before the first");
+        assert!(monthly_until("2028-12", start).is_err(), "too far");
+        assert!(monthly_until("2027-13", start).is_err());
+        assert!(monthly_until("三月", start).is_err());
+    }
+
+    #[test]
     fn a_monthly_meeting_falls_on_its_day_to_december_and_on_short_months_last_day() {
         let start = at("2026-09-30T14:30:00+08:00");
         let end = Some(at("2026-09-30T16:30:00+08:00"));
-        let dates = monthly(start, end, 31);
+        let dates = monthly(start, end, 31, (2026, 12));
         let days: Vec<String> = dates.iter().map(|(s, _)| s.to_rfc3339()).collect();
         assert_eq!(
             days,
@@ -272,7 +334,7 @@ mod tests {
         assert!(dates
             .iter()
             .all(|(s, e)| *e == Some(*s + chrono::Duration::hours(2))));
-        let february = monthly(at("2026-01-15T09:00:00+08:00"), None, 30);
+        let february = monthly(at("2026-01-15T09:00:00+08:00"), None, 30, (2026, 12));
         assert_eq!(february.len(), 12);
         assert_eq!(february[1].0.to_rfc3339(), "2026-02-28T09:00:00+08:00");
         assert!(february.iter().all(|(_, e)| e.is_none()));

@@ -367,6 +367,39 @@ async fn next_years_events_are_planned_and_read_across_the_tree(db: Db) {
         )
         .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // A monthly meeting set up in December runs into next year, each
+    // event in its own year's document.
+    let december = format!("{}-12-20T15:00:00+08:00", this_year());
+    let monthly = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({"kind": "party_lecture", "title": "月度党课", "start": december,
+                   "monthly_day": 20, "monthly_until": format!("{next}-03")}),
+        )
+        .await;
+    assert_eq!(monthly.status(), StatusCode::CREATED);
+    let made: Value = monthly.json().await.expect("events");
+    assert_eq!(made.as_array().map(Vec::len), Some(4), "{made}");
+    let planned = app
+        .get_json(&format!("/api/events?year={next}"), &secretary)
+        .await;
+    assert_eq!(
+        titles(&planned)
+            .iter()
+            .filter(|t| t.as_str() == "月度党课")
+            .count(),
+        3
+    );
+    let too_far = app
+        .post(
+            "/api/events",
+            &secretary,
+            json!({"kind": "party_lecture", "title": "太远", "start": december,
+                   "monthly_day": 20, "monthly_until": format!("{}-12", next + 1)}),
+        )
+        .await;
+    assert_eq!(too_far.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // The admin reads, and does not write, a branch's calendar.
     let written = app
         .post(

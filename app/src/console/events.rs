@@ -114,10 +114,6 @@ fn when(e: &EventEntry) -> String {
 #[component]
 fn YearAndBranch(year: i32, branch_id: String, branches: Vec<(String, String)>) -> impl IntoView {
     let chosen = (!branches.is_empty()).then(|| branch_id.clone());
-    let link = move |y: i32| match &chosen {
-        Some(b) => format!("/console/events?year={y}&branch={b}"),
-        None => format!("/console/events?year={y}"),
-    };
     let picker = (!branches.is_empty()).then(|| {
         let navigate = leptos_router::hooks::use_navigate();
         view! {
@@ -142,11 +138,7 @@ fn YearAndBranch(year: i32, branch_id: String, branches: Vec<(String, String)>) 
         }
     });
     view! {
-        <nav class="years" aria-label="年度">
-            <A href=link(year - 1)>{format!("‹ {} 年", year - 1)}</A>
-            <strong aria-current="page">{format!("{year} 年")}</strong>
-            <A href=link(year + 1)>{format!("{} 年 ›", year + 1)}</A>
-        </nav>
+        <super::years::YearNav year path="/console/events" branch=chosen />
         {picker}
     }
 }
@@ -367,6 +359,7 @@ fn EventEditor(
         let mut f = form.get_untracked();
         if !monthly.get_untracked() {
             f.monthly_day.clear();
+            f.monthly_until.clear();
         }
         let Ok(body) = serde_json::to_string(&f) else {
             return;
@@ -467,19 +460,28 @@ fn EventEditor(
                                 prop:checked=move || monthly.get()
                                 on:change=move |ev| monthly.set(event_target_checked(&ev))
                             />
-                            "每月重复（为今年余下每个月各建一次）"
+                            "每月重复（每月各建一次，默认到今年 12 月）"
                         </label>
                         {move || {
                             monthly
                                 .get()
                                 .then(|| {
-                                    text(
-                                        "event-day",
-                                        "每月几号",
-                                        "number",
-                                        |f| f.monthly_day.clone(),
-                                        |f, v| f.monthly_day = v,
-                                    )
+                                    view! {
+                                        {text(
+                                            "event-day",
+                                            "每月几号",
+                                            "number",
+                                            |f| f.monthly_day.clone(),
+                                            |f, v| f.monthly_day = v,
+                                        )}
+                                        {text(
+                                            "event-until",
+                                            "重复到（月份，可到明年；留空到今年 12 月）",
+                                            "month",
+                                            |f| f.monthly_until.clone(),
+                                            |f, v| f.monthly_until = v,
+                                        )}
+                                    }
                                 })
                         }}
                     }

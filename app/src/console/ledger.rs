@@ -21,14 +21,17 @@ use vanguard_shared::Me;
 
 /// `branch`: a committee admin names the branch; an officer reads their own.
 #[server(prefix = "/sfn", endpoint = "branch_ledger", output = crate::codec::TextJson)]
-pub async fn load_branch_ledger(branch: Option<String>) -> Result<BranchLedger, UiError> {
+pub async fn load_branch_ledger(
+    branch: Option<String>,
+    year: Option<i32>,
+) -> Result<BranchLedger, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     let branch = crate::server::branch_or_own(branch, &caller);
     answer(
         services
             .ledgers()
-            .branch_ledger(&caller.member, &branch, None)
+            .branch_ledger(&caller.member, &branch, year)
             .await,
     )
 }
@@ -95,7 +98,12 @@ fn BranchLedgerView(me: Me) -> impl IntoView {
 
 #[component]
 fn LedgerBody(branch: Option<String>) -> impl IntoView {
-    let table = Resource::new(move || branch.clone(), load_branch_ledger);
+    let year = super::years::year_query();
+    let shown = branch.clone();
+    let table = Resource::new(
+        move || (branch.clone(), year()),
+        |(branch, year)| load_branch_ledger(branch, year),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"正在加载…"</p> }>
             {move || {
@@ -107,7 +115,11 @@ fn LedgerBody(branch: Option<String>) -> impl IntoView {
                             <p class="error" role="alert">{e.message}</p>
                         }
                             .into_any(),
-                        Ok(table) => view! { <Table table /> }.into_any(),
+                        Ok(table) => view! {
+                            <super::years::YearNav year=table.year path="/console/ledger" branch=shown.clone() />
+                            <Table table />
+                        }
+                            .into_any(),
                     })
             }}
         </Suspense>

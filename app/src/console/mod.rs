@@ -27,6 +27,7 @@ pub mod roster;
 pub mod rulebook;
 pub mod said;
 pub mod upload;
+pub mod years;
 
 use crate::components::not_found::NotFound;
 use leptos::prelude::*;

@@ -21,10 +21,10 @@ use vanguard_shared::time_text;
 use vanguard_shared::Me;
 
 #[server(prefix = "/sfn", endpoint = "review_queue", output = crate::codec::TextJson)]
-pub async fn review_queue() -> Result<Vec<QueueItem>, UiError> {
+pub async fn review_queue(year: Option<i32>) -> Result<Vec<QueueItem>, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
-    answer(services.reviews().queue(&caller.member, None).await)
+    answer(services.reviews().queue(&caller.member, year).await)
 }
 
 /// `decisions`: a JSON list of `DecisionRequest`s (a form field holds text).
@@ -68,11 +68,16 @@ fn when(item: &QueueItem) -> String {
 #[component]
 fn Review(me: Me) -> impl IntoView {
     let _ = me;
-    let queue = Resource::new(|| (), |_| review_queue());
+    let year = super::years::year_query();
+    let queue = Resource::new(year, review_queue);
+    let shown_year = move || {
+        year().unwrap_or_else(|| vanguard_shared::year::current(crate::clock::now().to_utc()))
+    };
     view! {
         <ConsoleNav />
         <section class="card wide">
             <h1>"审核"</h1>
+            {move || view! { <super::years::YearNav year=shown_year() path="/console/review" branch=None /> }}
             <p class="muted">
                 "待审核的记录，最早的在前。键盘：j / k 上下移动，a 通过，r 退回。"
             </p>

@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
 use rand::RngCore;
 use std::sync::Arc;
 pub use vanguard_shared::branch_events::EventDraft;
-use vanguard_shared::branch_events::{monthly, EventForm, EventPatch, ListedEvent};
+use vanguard_shared::branch_events::{monthly, monthly_until, EventForm, EventPatch, ListedEvent};
 use vanguard_shared::documents::edit::put_event;
 use vanguard_shared::documents::schema::window;
 use vanguard_shared::documents::{DocId, EventEntry};
@@ -64,23 +64,27 @@ impl EventHost {
             .ok_or_else(|| EventError::Invalid("没有创建活动".into()))
     }
 
-    /// Creates a monthly meeting's events for the rest of the year: on `day`
-    /// of each month from the draft's month on, each editable afterwards.
+    /// Creates a monthly meeting's events: on `day` of each month from the
+    /// draft's month to `until` (`YYYY-MM`, December when blank, next year
+    /// allowed), each editable afterwards.
     #[tracing::instrument(skip_all, fields(caller = %host.id))]
     pub async fn create_monthly(
         &self,
         host: &Member,
         draft: EventDraft,
         day: u32,
+        until: &str,
     ) -> Result<Vec<EventEntry>, EventError> {
         if !(1..=31).contains(&day) {
             return Err(EventError::Invalid("每月的日期应为 1–31".into()));
         }
-        let times = monthly(draft.start, draft.end, day);
+        let until = monthly_until(until, draft.start).map_err(|e| EventError::Invalid(e.into()))?;
+        let times = monthly(draft.start, draft.end, day, until);
         self.create_at(host, draft, times).await
     }
 
-    /// The draft's events at each of `times`, written in one edit.
+    /// The draft's events at each of `times`, each year's in one edit of
+    /// that year's events document.
     async fn create_at(
         &self,
         host: &Member,
@@ -127,13 +131,19 @@ impl EventHost {
                 cancelled_at: None,
             });
         }
-        let doc = DocId::events(&branch, draft.start.year());
-        // Through the document gate, as the host's own device would write it.
-        self.sync
-            .edit(host, &doc, |d| {
-                made.iter().try_for_each(|event| put_event(d, event))
-            })
-            .await?;
+        let mut years: std::collections::BTreeMap<i32, Vec<&EventEntry>> = Default::default();
+        for event in &made {
+            years.entry(event.start.year()).or_default().push(event);
+        }
+        for (year, events) in years {
+            let doc = DocId::events(&branch, year);
+            // Through the document gate, as the host's own device would write it.
+            self.sync
+                .edit(host, &doc, |d| {
+                    events.iter().try_for_each(|event| put_event(d, event))
+                })
+                .await?;
+        }
         Ok(made)
     }
 
@@ -295,7 +305,10 @@ impl EventHost {
                 };
                 Ok(vec![self.update(host, event_id, patch).await?])
             }
-            (None, Some(day)) => self.create_monthly(host, draft, day).await,
+            (None, Some(day)) => {
+                self.create_monthly(host, draft, day, &form.monthly_until)
+                    .await
+            }
             (None, None) => Ok(vec![self.create(host, draft).await?]),
         }
     }

@@ -51,8 +51,11 @@ pub struct NewEvent {
     /// A 党小组会's group.
     pub group_id: Option<String>,
     /// A monthly meeting: the day of the month its events fall on, from
-    /// `start`'s month to December.
+    /// `start`'s month to December, or to `monthly_until`.
     pub monthly_day: Option<u32>,
+    /// The month a monthly meeting runs to, `YYYY-MM`; December when absent.
+    #[serde(default)]
+    pub monthly_until: Option<String>,
 }
 
 fn time(field: &str, text: &str) -> Result<DateTime<FixedOffset>, ApiError> {
@@ -157,7 +160,16 @@ async fn create(
     let events = &state.services.events;
     let made = match body.monthly_day {
         None => json(events.create(&caller.member, draft).await?),
-        Some(day) => json(events.create_monthly(&caller.member, draft, day).await?),
+        Some(day) => json(
+            events
+                .create_monthly(
+                    &caller.member,
+                    draft,
+                    day,
+                    body.monthly_until.as_deref().unwrap_or(""),
+                )
+                .await?,
+        ),
     }?;
     Ok((StatusCode::CREATED, Json(made)))
 }
