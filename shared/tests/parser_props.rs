@@ -10,6 +10,8 @@ use automerge::{ObjType, ReadDoc, ScalarValue, ROOT};
 use proptest::prelude::*;
 use vanguard_shared::documents::schema::create_root;
 use vanguard_shared::documents::{DocId, Layout};
+use vanguard_shared::ledger::rulebook::DEFAULT_TOML;
+use vanguard_shared::ledger::Rulebook;
 use vanguard_shared::sync::batch;
 use vanguard_shared::sync::exchange;
 
@@ -107,4 +109,46 @@ fn scalar() -> impl Strategy<Value = ScalarValue> {
         Just(ScalarValue::Null),
         prop::collection::vec(any::<u8>(), 0..16).prop_map(ScalarValue::Bytes),
     ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any text as a rulebook: read or refused with a message, never a
+    /// panic.
+    #[test]
+    fn any_text_is_a_rulebook_or_refused(text in "\\PC{0,400}") {
+        if let Err(e) = Rulebook::from_toml("upload.toml", &text) {
+            prop_assert!(!e.to_string().is_empty());
+        }
+    }
+
+    /// The shipped rulebook, damaged: a line dropped, a number changed to
+    /// any other, the text cut short. Read or refused, never a panic, and
+    /// a refusal says why.
+    #[test]
+    fn a_damaged_rulebook_is_read_or_refused(
+        line in 0usize..400,
+        number in any::<i64>(),
+        cut in 0usize..20_000,
+    ) {
+        let lines: Vec<&str> = DEFAULT_TOML.lines().collect();
+        let dropped: String = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != line % lines.len())
+            .map(|(_, l)| *l)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let renumbered = DEFAULT_TOML.replacen("= 2", &format!("= {number}"), 1);
+        let end = (0..=cut.min(DEFAULT_TOML.len()))
+            .rev()
+            .find(|&i| DEFAULT_TOML.is_char_boundary(i))
+            .unwrap_or(0);
+        for text in [dropped.as_str(), renumbered.as_str(), &DEFAULT_TOML[..end]] {
+            if let Err(e) = Rulebook::from_toml("upload.toml", text) {
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
 }
