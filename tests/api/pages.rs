@@ -206,6 +206,18 @@ async fn year_end_pages(db: Db) {
     );
     let notice = app.html("/console/evaluation/notice").await;
     assert!(notice.contains("评议尚未锁定"), "{notice}");
+    // January closes last year's review: the page and its functions take a year.
+    let last = (crate::review::this_year() - 1).to_string();
+    let earlier = app.html(&format!("/console/evaluation?year={last}")).await;
+    assert!(
+        earlier.contains(&format!("{last} 年度党员民主评议"))
+            && earlier.contains("aria-label=\"年度\""),
+        "{earlier}"
+    );
+    let asked = app.sfn("evaluation", &[("year", last.as_str())]).await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    let asked: serde_json::Value = asked.json().await.expect("json");
+    assert_eq!(asked["year"].to_string(), last);
     // Through the page's server functions: lock, then publish the notice.
     // The demo year has unfinished work: the page lists it, and the lock
     // goes through only once each item shown is confirmed.

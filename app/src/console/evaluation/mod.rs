@@ -21,14 +21,17 @@ pub mod job;
 pub mod notice;
 
 #[server(prefix = "/sfn", endpoint = "evaluation", output = crate::codec::TextJson)]
-pub async fn load_evaluation(branch: Option<String>) -> Result<EvaluationView, UiError> {
+pub async fn load_evaluation(
+    branch: Option<String>,
+    year: Option<i32>,
+) -> Result<EvaluationView, UiError> {
     use crate::server::{answer, signed_in};
     let (services, caller) = signed_in()?;
     let branch = crate::server::branch_or_own(branch, &caller);
     answer(
         services
             .year_end()
-            .evaluation(&caller.member, &branch, None)
+            .evaluation(&caller.member, &branch, year)
             .await,
     )
 }
@@ -37,6 +40,7 @@ pub async fn load_evaluation(branch: Option<String>) -> Result<EvaluationView, U
 #[server(prefix = "/sfn", endpoint = "override_grade", output = crate::codec::TextJson)]
 pub async fn override_grade(
     branch: Option<String>,
+    year: Option<i32>,
     member_id: String,
     grade: String,
     reason: String,
@@ -54,15 +58,16 @@ pub async fn override_grade(
     let year_end = services.year_end();
     answer(
         year_end
-            .override_grade(&caller.member, &branch, &member_id, None, grade, &reason)
+            .override_grade(&caller.member, &branch, &member_id, year, grade, &reason)
             .await,
     )?;
-    answer(year_end.evaluation(&caller.member, &branch, None).await)
+    answer(year_end.evaluation(&caller.member, &branch, year).await)
 }
 
 #[server(prefix = "/sfn", endpoint = "record_veto", output = crate::codec::TextJson)]
 pub async fn record_veto(
     branch: Option<String>,
+    year: Option<i32>,
     member_id: String,
     veto_id: String,
     reason: String,
@@ -78,20 +83,21 @@ pub async fn record_veto(
                 &caller.member,
                 &branch,
                 &member_id,
-                None,
+                year,
                 &veto_id,
                 &reason,
                 withdraw,
             )
             .await,
     )?;
-    answer(year_end.evaluation(&caller.member, &branch, None).await)
+    answer(year_end.evaluation(&caller.member, &branch, year).await)
 }
 
 #[server(prefix = "/sfn", endpoint = "lock_evaluation", output = crate::codec::TextJson)]
 /// `confirmed`: the codes of the warnings the page showed, comma-separated.
 pub async fn lock_evaluation(
     branch: Option<String>,
+    year: Option<i32>,
     confirmed: Option<String>,
 ) -> Result<EvaluationView, UiError> {
     use crate::server::{answer, signed_in};
@@ -108,7 +114,7 @@ pub async fn lock_evaluation(
     answer(
         services
             .year_end()
-            .lock(&caller.member, &branch, None, &Confirmed::Codes(codes))
+            .lock(&caller.member, &branch, year, &Confirmed::Codes(codes))
             .await,
     )
 }
@@ -116,6 +122,7 @@ pub async fn lock_evaluation(
 #[server(prefix = "/sfn", endpoint = "reopen_evaluation", output = crate::codec::TextJson)]
 pub async fn reopen_evaluation(
     branch: Option<String>,
+    year: Option<i32>,
     reason: String,
 ) -> Result<EvaluationView, UiError> {
     use crate::server::{answer, signed_in};
@@ -124,7 +131,7 @@ pub async fn reopen_evaluation(
     answer(
         services
             .year_end()
-            .reopen(&caller.member, &branch, None, &reason)
+            .reopen(&caller.member, &branch, year, &reason)
             .await,
     )
 }
@@ -199,7 +206,11 @@ pub fn EvaluationPage() -> impl IntoView {
 #[component]
 fn Evaluation(branch: Option<String>) -> impl IntoView {
     let b = branch.clone();
-    let loaded = Resource::new(move || branch.clone(), load_evaluation);
+    let year = crate::console::years::year_query();
+    let loaded = Resource::new(
+        move || (branch.clone(), year()),
+        |(branch, year)| load_evaluation(branch, year),
+    );
     // What the page shows: the last answer of a load or a decision.
     let shown: RwSignal<Option<Result<EvaluationView, UiError>>> = RwSignal::new(None);
     view! {
@@ -208,9 +219,9 @@ fn Evaluation(branch: Option<String>) -> impl IntoView {
                 loaded
                     .get()
                     .map(|first| {
-                        if shown.with_untracked(Option::is_none) {
-                            shown.set(Some(first));
-                        }
+                        // A year or branch chosen: its evaluation replaces
+                        // what was shown.
+                        shown.set(Some(first));
                         let branch = b.clone();
                         move || match shown.get() {
                             Some(Ok(v)) => view! { <EvaluationBody v shown branch=branch.clone() /> }.into_any(),
@@ -259,6 +270,7 @@ fn EvaluationBody(
     let query = format!("year={}", v.year);
     let base = format!("/api/branches/{}/evaluation", v.branch_id);
     let locked = v.locked;
+    let year = v.year;
     let can_decide = v.can_decide && !locked;
     let rows = v.rows.clone();
     let choices = v.veto_choices.clone();
@@ -285,6 +297,8 @@ fn EvaluationBody(
     let b3 = branch.clone();
     view! {
         <Steps current=2 branch=branch.clone() />
+        // January closes last year's review.
+        <crate::console::years::YearNav year path="/console/evaluation" branch=branch.clone() />
         <h1>{title}</h1>
         <p class="muted">
             {format!("{} · ", v.rulebook_label)}
@@ -336,6 +350,7 @@ fn EvaluationBody(
                                     veto
                                     choices=choices.clone()
                                     branch=b1.clone()
+                                    year
                                 />
                             }
                         })
@@ -384,6 +399,7 @@ fn EvaluationBody(
                         disabled=move || !confirm_lock.get() || lock.pending().get()
                         on:click=move |_| {
                             lock.dispatch(LockEvaluation {
+                                year: Some(year),
                                 branch: branch.clone(),
                                 confirmed: Some(warned.clone()),
                             });
@@ -412,6 +428,7 @@ fn EvaluationBody(
                         disabled=move || reopen.pending().get() || reopen_reason.with(|r| r.trim().is_empty())
                         on:click=move |_| {
                             reopen.dispatch(ReopenEvaluation {
+                                year: Some(year),
                                 branch: branch.clone(),
                                 reason: reopen_reason.get_untracked(),
                             });
@@ -449,6 +466,7 @@ fn Row(
     veto: ServerAction<RecordVeto>,
     choices: Vec<(String, String)>,
     branch: Option<String>,
+    year: i32,
 ) -> impl IntoView {
     let id = r.member_id.clone();
     let veto_id = RwSignal::new(
@@ -567,6 +585,7 @@ fn Row(
                             let branch = b_save.clone();
                             move |_| {
                                 over.dispatch(OverrideGrade {
+                                    year: Some(year),
                                     branch: branch.clone(),
                                     member_id: id.clone(),
                                     grade: grade.get_untracked(),
@@ -586,6 +605,7 @@ fn Row(
                                     type="button"
                                     on:click=move |_| {
                                         over.dispatch(OverrideGrade {
+                                            year: Some(year),
                                             branch: branch.clone(),
                                             member_id: id.clone(),
                                             grade: String::new(),
@@ -615,6 +635,7 @@ fn Row(
                                             type="button"
                                             on:click=move |_| {
                                                 veto.dispatch(RecordVeto {
+                                                    year: Some(year),
                                                     branch: branch.clone(),
                                                     member_id: id.clone(),
                                                     veto_id: vid.clone(),
@@ -657,6 +678,7 @@ fn Row(
                                 let branch = b_veto.clone();
                                 move |_| {
                                     veto.dispatch(RecordVeto {
+                                        year: Some(year),
                                         branch: branch.clone(),
                                         member_id: id.clone(),
                                         veto_id: veto_id.get_untracked(),

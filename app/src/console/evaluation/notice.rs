@@ -76,7 +76,7 @@ fn NoticeStep(branch: Option<String>) -> impl IntoView {
     let loaded = Resource::new(
         move || b.clone(),
         |b| async move {
-            let evaluation = super::load_evaluation(b.clone()).await?;
+            let evaluation = super::load_evaluation(b.clone(), None).await?;
             let notice = load_notice(b).await?;
             Ok::<_, UiError>((evaluation, notice))
         },
