@@ -42,7 +42,14 @@ pub async fn waiting_for_me() -> Result<Waiting, UiError> {
         let now = chrono::Utc::now();
         let year = vanguard_shared::year::current(now);
         let since = now - chrono::Duration::days(ATTENDANCE_DAYS);
-        let events = answer(services.events.list(&caller.member, None, year).await)?;
+        // In January, December's sheets are last year's: both years' events.
+        let mut events = answer(services.events.list(&caller.member, None, year).await)?;
+        let earlier = vanguard_shared::year::current(since);
+        if earlier != year {
+            events.extend(answer(
+                services.events.list(&caller.member, None, earlier).await,
+            )?);
+        }
         for e in events
             .into_iter()
             .filter(|e| e.started && !e.event.cancelled && e.event.start >= since)
