@@ -115,21 +115,10 @@ impl<'a> Reviews<'a> {
             out[i].conflict = self.conflict_of(&row, &names).await?;
         }
         // Who made the decisions that no longer stand, by name.
-        let mut reviewer_names: HashMap<String, Option<String>> = HashMap::new();
-        for item in &mut out {
-            let Some(by) = item.previous_decision.as_ref().and_then(|d| d.by.clone()) else {
-                continue;
-            };
-            let name = match reviewer_names.get(&by) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = self.store.accounts().member(&by).await?.map(|m| m.name);
-                    reviewer_names.insert(by, name.clone());
-                    name
-                }
-            };
-            if let Some(d) = item.previous_decision.as_mut() {
-                d.by_name = name;
+        let mut reviewer_names = crate::accounts::Names::new(self.store, &members);
+        for d in out.iter_mut().filter_map(|i| i.previous_decision.as_mut()) {
+            if let Some(by) = d.by.clone() {
+                d.by_name = reviewer_names.of(&by).await?;
             }
         }
         Ok(out)

@@ -11,6 +11,7 @@ use vanguard_shared::documents::form::{
     event_choice, CheckinForm, FormError, LeaveForm, FREE_KINDS,
 };
 use vanguard_shared::documents::schema::LEAVE;
+use vanguard_shared::documents::view::RecordView;
 use vanguard_shared::documents::EventEntry;
 use vanguard_shared::geofence::distance_label;
 use vanguard_shared::ledger::Kind;
@@ -138,11 +139,7 @@ fn CheckIn() -> impl IntoView {
         };
         // Events the member has checked in to already: not twice.
         let records = local.records(&s);
-        let checked_in: Vec<&str> = records
-            .iter()
-            .filter(|r| !r.record.withdrawn && r.record.kind != LEAVE)
-            .filter_map(|r| r.record.event_id.as_deref())
-            .collect();
+        let checked_in = checked_in_events(&records);
         let saved = form
             .parse(
                 local.now().unwrap_or(s.now),
@@ -310,6 +307,16 @@ fn CheckIn() -> impl IntoView {
 }
 
 /// Moves the focus (and the view) to a field once the page has it.
+/// The events the member has a check-in for (not withdrawn, not leave):
+/// one check-in an event, and no leave for one attended.
+fn checked_in_events(records: &[RecordView]) -> Vec<&str> {
+    records
+        .iter()
+        .filter(|r| !r.record.withdrawn && r.record.kind != LEAVE)
+        .filter_map(|r| r.record.event_id.as_deref())
+        .collect()
+}
+
 fn focus(id: &str) {
     #[cfg(feature = "hydrate")]
     {
@@ -362,11 +369,7 @@ fn Leave() -> impl IntoView {
         };
         // Events the member has checked in to: no leave for those.
         let records = local.records(&s);
-        let checked_in: Vec<&str> = records
-            .iter()
-            .filter(|r| !r.record.withdrawn && r.record.kind != LEAVE)
-            .filter_map(|r| r.record.event_id.as_deref())
-            .collect();
+        let checked_in = checked_in_events(&records);
         let saved = form
             .parse(local.now().unwrap_or(s.now), &s.events, &checked_in)
             .and_then(|record| {
